@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The kernel/user ABI of echomap: what the XDP programs and the frontend both read or write.
+ * Fixed-width types only, explicit padding, sizes pinned by _Static_assert.
+ *
+ * Byte order: addresses are in network order, as they appear in the IPv4 header. The probe
+ * payload is produced and consumed on the same host, so its fields are in host order.
+ */
+#ifndef ECHOMAP_ABI_H
+#define ECHOMAP_ABI_H
+
+#include <linux/types.h>
+
+/*
+ * Payload of every echo request, echoed back verbatim by conforming hosts.
+ * mac = SipHash-2-4(key, msg) with msg the 20 bytes: daddr (network order) | tx_ns | index | round,
+ * i.e. the destination address followed by the first 16 bytes of this struct.
+ * The ICMP identifier and sequence number carry the low 32 bits of mac
+ * (id = mac & 0xffff, seq = (mac >> 16) & 0xffff, both written in network order).
+ */
+struct em_payload {
+	__u64 tx_ns; /* CLOCK_MONOTONIC when handed to the TX ring (bpf_ktime_get_ns clock) */
+	__u32 index; /* target index in the run's target set */
+	__u32 round; /* probe number (sweep -n) or ping sequence or watch round */
+	__u64 mac;   /* keyed hash, see above */
+};
+_Static_assert(sizeof(struct em_payload) == 24, "em_payload must be 24 bytes");
+
+#define EM_PAYLOAD_LEN	     24
+#define EM_COOKIE_MSG_LEN    20
+
+/* Status of a result slot or event; also the classification reported to the user. */
+enum em_status {
+	EM_ST_NONE = 0,
+	EM_ST_ECHOREPLY = 1,
+	EM_ST_UNREACH = 2,
+	EM_ST_TIMXCEED = 3,
+};
+
+/*
+ * One slot per target index, in the mmap-able `results` array. The first reply of a
+ * (index, round) pair sets its bit in rounds_seen; a second one is a duplicate.
+ * rtt_* saturate at U32_MAX ns (4.29 s).
+ */
+struct em_result {
+	__u32 rtt_first_ns;
+	__u32 rtt_min_ns;
+	__u32 rtt_max_ns;
+	__u32 replies;	   /* replies recorded, duplicates included */
+	__u32 rounds_seen; /* bit (round % 32) set when that round has answered */
+	__u32 from;	   /* source address of the reply (the router for ICMP errors) */
+	__u8 ttl;	   /* IPv4 TTL of the first reply */
+	__u8 status;	   /* enum em_status of the first reply */
+	__u8 icmp_type;
+	__u8 icmp_code;
+	__u32 dups;	   /* duplicate replies */
+};
+_Static_assert(sizeof(struct em_result) == 32, "em_result must be 32 bytes");
+
+/* Per-reply event in the `events` ring buffer (when EM_CFG_EVENTS is set). */
+struct em_event {
+	__u64 rtt_ns;
+	__u32 index;
+	__u32 round;
+	__u32 from;
+	__u8 ttl;
+	__u8 status;
+	__u8 icmp_type;
+	__u8 icmp_code;
+	__u8 duplicate;
+	__u8 pad[7];
+};
+_Static_assert(sizeof(struct em_event) == 32, "em_event must be 32 bytes");
+
+/* Per-CPU counters in the `stats` array, indexed by this enum. */
+enum em_counter {
+	EM_CNT_SEEN = 0,   /* frames the program ran on */
+	EM_CNT_MATCHED,	   /* valid replies to our probes (dropped) */
+	EM_CNT_INVALID,	   /* looked like ours, failed the cookie (passed) */
+	EM_CNT_DUPLICATE,  /* valid, but (index, round) already answered */
+	EM_CNT_ICMP_ERROR, /* valid ICMP errors quoting our probes */
+	EM_CNT_PASSED,	   /* everything handed to the stack */
+	EM_CNT_MALFORMED,  /* truncated / inconsistent / index out of range */
+	EM_CNT_MAX,
+};
+
+/* em_config.flags */
+#define EM_CFG_EVENTS (1U << 0) /* emit one ring buffer event per reply */
+
+/* Read-only configuration, set in .rodata before load. */
+struct em_config {
+	__u64 key[2];	 /* SipHash key k0, k1 */
+	__u32 saddr;	 /* our source address (network order); replies must be addressed to it */
+	__u32 n_targets; /* valid indices are [0, n_targets) */
+	__u32 flags;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct em_config) == 32, "em_config must be 32 bytes");
+
+#endif /* ECHOMAP_ABI_H */

@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Command line → struct config: option tables, range checks, help text. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "echomap_abi.h"
+#include "log.h"
+
+static const char usage_text[] =
+	"usage: echomap sweep [OPTIONS] TARGET...   one pass over a target set, as fast as allowed\n"
+	"       echomap ping  [OPTIONS] HOST...     fping-like repeated probes of a few hosts\n"
+	"\n"
+	"TARGET: 198.18.0.1, 198.18.0.0/16, 198.18.0.1-198.18.3.255, host.name, @file, - (stdin)\n"
+	"\n"
+	"common options:\n"
+	"  -I, --interface IFACE   send and listen on IFACE (default: route to the first target)\n"
+	"      --ttl N             IP TTL of probes, 1..255 (default 64)\n"
+	"      --size BYTES        ICMP data bytes, 24..1472 (default 24)\n"
+	"  -F, --format FMT        text, csv or json (one object per line)\n"
+	"  -o, --output FILE       write results to FILE (atomically, on success)\n"
+	"  -q, --quiet             no progress line\n"
+	"  -v, --verbose           say what is done and why (twice: debug)\n"
+	"      --xdp-mode MODE     auto, native or generic attachment of the reply matcher\n"
+	"      --engine ENGINE     afxdp (default) or raw (kernel raw socket)\n"
+	"      --seed N            permutation seed (same seed, same order; default random)\n"
+	"  -m, --all-addresses     probe every address of a name, not just the first\n"
+	"      --blocklist FILE    also exclude these ranges\n"
+	"      --allowlist FILE    only probe addresses inside these ranges\n"
+	"      --allow-reserved    lift the default blocklist of special-purpose ranges\n"
+	"sweep:\n"
+	"  -r, --rate PPS          probes per second (default 10000; 0 = unlimited)\n"
+	"  -n, --probes N          probes per target, 1..32 (default 1)\n"
+	"  -w, --wait MS           wait for replies after the last probe (default 1000)\n"
+	"      --shards S --shard K  probe slice K (0-based) of S disjoint slices\n"
+	"      --all               also print targets that did not answer\n"
+	"ping:\n"
+	"  -c, --count N           probes per host (default 5; 0 = until interrupted)\n"
+	"  -p, --period MS         time between probes to a host (default 1000)\n"
+	"  -t, --timeout MS        time a reply may take (default 1000)\n"
+	"\n"
+	"exit: 0 all answered (sweep: completed), 1 some did not, 2 a name did not resolve,\n"
+	"      3 bad usage, 4 system error\n";
+
+enum {
+	OPT_TTL = 0x100,
+	OPT_SIZE,
+	OPT_XDP_MODE,
+	OPT_ENGINE,
+	OPT_SEED,
+	OPT_BLOCKLIST,
+	OPT_ALLOWLIST,
+	OPT_ALLOW_RESERVED,
+	OPT_SHARDS,
+	OPT_SHARD,
+	OPT_ALL,
+};
+
+static const struct option long_opts[] = {
+	{ "interface", required_argument, NULL, 'I' },
+	{ "ttl", required_argument, NULL, OPT_TTL },
+	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "format", required_argument, NULL, 'F' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
+	{ "engine", required_argument, NULL, OPT_ENGINE },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "all-addresses", no_argument, NULL, 'm' },
+	{ "blocklist", required_argument, NULL, OPT_BLOCKLIST },
+	{ "allowlist", required_argument, NULL, OPT_ALLOWLIST },
+	{ "allow-reserved", no_argument, NULL, OPT_ALLOW_RESERVED },
+	{ "rate", required_argument, NULL, 'r' },
+	{ "probes", required_argument, NULL, 'n' },
+	{ "wait", required_argument, NULL, 'w' },
+	{ "shards", required_argument, NULL, OPT_SHARDS },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "all", no_argument, NULL, OPT_ALL },
+	{ "count", required_argument, NULL, 'c' },
+	{ "period", required_argument, NULL, 'p' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "help", no_argument, NULL, 'h' },
+	{},
+};
+
+/* Strict unsigned parse: digits only, within [min, max]. */
+static int parse_u64(const char *opt, const char *s, __u64 min, __u64 max, __u64 *out)
+{
+	char *end;
+	__u64 v;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		goto bad;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	pr_warn("bad value '%s' for %s: expected an integer in %" PRIu64 "..%" PRIu64 "\n", s, opt,
+		(uint64_t)min, (uint64_t)max);
+	return -EINVAL;
+}
+
+static int parse_uint(const char *opt, const char *s, __u64 min, __u64 max, unsigned int *out)
+{
+	__u64 v;
+	int err = parse_u64(opt, s, min, max, &v);
+
+	if (!err)
+		*out = (unsigned int)v;
+	return err;
+}
+
+/* Index of s in names[], or -EINVAL after an error naming the option. */
+static int parse_enum(const char *opt, const char *s, const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	pr_warn("bad value '%s' for %s\n", s, opt);
+	return -EINVAL;
+}
+
+static void set_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->ttl = 64;
+	cfg->size = EM_PAYLOAD_LEN;
+	cfg->rate = 10000;
+	cfg->probes = 1;
+	cfg->wait_ms = 1000;
+	cfg->shards = 1;
+	cfg->count = 5;
+	cfg->period_ms = 1000;
+	cfg->timeout_ms = 1000;
+}
+
+static int parse_opt(int c, const char *arg, struct config *cfg)
+{
+	static const char *const fmts[] = { "text", "csv", "json" };
+	static const char *const modes[] = { "auto", "native", "generic" };
+	static const char *const engines[] = { "afxdp", "raw" };
+	int v;
+
+	switch (c) {
+	case 'I':
+		cfg->ifname = arg;
+		return 0;
+	case OPT_TTL:
+		return parse_uint("--ttl", arg, 1, 255, &cfg->ttl);
+	case OPT_SIZE:
+		return parse_uint("--size", arg, EM_PAYLOAD_LEN, PAYLOAD_MAX, &cfg->size);
+	case 'F':
+		v = parse_enum("--format", arg, fmts, 3);
+		cfg->fmt = v;
+		return v < 0 ? v : 0;
+	case 'o':
+		cfg->output = arg;
+		return 0;
+	case 'q':
+		cfg->quiet = true;
+		return 0;
+	case 'v':
+		if (log_level < LOG_DEBUG)
+			log_level++;
+		return 0;
+	case OPT_XDP_MODE:
+		v = parse_enum("--xdp-mode", arg, modes, 3);
+		cfg->xdp_mode = v;
+		return v < 0 ? v : 0;
+	case OPT_ENGINE:
+		v = parse_enum("--engine", arg, engines, 2);
+		cfg->engine = v;
+		return v < 0 ? v : 0;
+	case OPT_SEED:
+		return parse_u64("--seed", arg, 0, UINT64_MAX, &cfg->seed);
+	case 'm':
+		cfg->all_addresses = true;
+		return 0;
+	case OPT_BLOCKLIST:
+		cfg->blocklist = arg;
+		return 0;
+	case OPT_ALLOWLIST:
+		cfg->allowlist = arg;
+		return 0;
+	case OPT_ALLOW_RESERVED:
+		cfg->allow_reserved = true;
+		return 0;
+	case 'r':
+		return parse_u64("--rate", arg, 0, 1000000000, &cfg->rate);
+	case 'n':
+		return parse_uint("--probes", arg, 1, 32, &cfg->probes);
+	case 'w':
+		return parse_uint("--wait", arg, 0, 3600000, &cfg->wait_ms);
+	case OPT_SHARDS:
+		return parse_uint("--shards", arg, 1, 65535, &cfg->shards);
+	case OPT_SHARD:
+		return parse_uint("--shard", arg, 0, 65534, &cfg->shard);
+	case OPT_ALL:
+		cfg->all = true;
+		return 0;
+	case 'c':
+		return parse_uint("--count", arg, 0, 1000000000, &cfg->count);
+	case 'p':
+		return parse_uint("--period", arg, 1, 3600000, &cfg->period_ms);
+	case 't':
+		return parse_uint("--timeout", arg, 1, 3600000, &cfg->timeout_ms);
+	default:
+		return -EINVAL; /* getopt already named the problem */
+	}
+}
+
+int cli_parse(int argc, char **argv, struct config *cfg)
+{
+	int c, err;
+
+	set_defaults(cfg);
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fputs(usage_text, argc < 2 ? stderr : stdout);
+		return argc < 2 ? -EINVAL : 1;
+	}
+	if (!strcmp(argv[1], "sweep")) {
+		cfg->cmd = CMD_SWEEP;
+	} else if (!strcmp(argv[1], "ping")) {
+		cfg->cmd = CMD_PING;
+	} else {
+		pr_warn("unknown command '%s' (try: echomap --help)\n", argv[1]);
+		return -EINVAL;
+	}
+
+	argc--;
+	argv++;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "I:F:o:qvmr:n:w:c:p:t:h", long_opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage_text, stdout);
+			return 1;
+		}
+		err = parse_opt(c, optarg, cfg);
+		if (err)
+			return err;
+	}
+	if (cfg->shard >= cfg->shards) {
+		pr_warn("--shard %u out of range: must be below --shards %u\n", cfg->shard, cfg->shards);
+		return -EINVAL;
+	}
+	cfg->targets = argv + optind;
+	cfg->n_targets = argc - optind;
+	if (!cfg->n_targets) {
+		pr_warn("no targets given (try: echomap %s --help)\n", argv[0]);
+		return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* One configuration struct for every subcommand, filled by cli.c. */
+#ifndef ECHOMAP_CONFIG_H
+#define ECHOMAP_CONFIG_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+/* fping's exit codes */
+enum em_exit {
+	EXIT_ALL_UP = 0,
+	EXIT_SOME_DOWN = 1,
+	EXIT_UNRESOLVED = 2,
+	EXIT_USAGE = 3,
+	EXIT_SYSTEM = 4,
+};
+
+enum em_cmd { CMD_SWEEP, CMD_PING };
+enum out_fmt { FMT_TEXT, FMT_CSV, FMT_JSON };
+enum xdp_mode { XDPM_AUTO, XDPM_NATIVE, XDPM_GENERIC };
+enum engine_kind { ENGINE_AFXDP, ENGINE_RAW };
+
+#define PAYLOAD_MAX 1472 /* ICMP data bytes that fit a 1500-byte MTU */
+
+struct config {
+	enum em_cmd cmd;
+	/* common */
+	const char *ifname;
+	unsigned int ttl;
+	unsigned int size; /* ICMP data bytes, >= EM_PAYLOAD_LEN */
+	enum out_fmt fmt;
+	const char *output;
+	bool quiet;
+	enum xdp_mode xdp_mode;
+	enum engine_kind engine;
+	__u64 seed;
+	/* targets */
+	char **targets;
+	int n_targets;
+	const char *blocklist;
+	const char *allowlist;
+	bool allow_reserved;
+	bool all_addresses;
+	/* sweep */
+	__u64 rate; /* probes per second, 0 = unlimited */
+	unsigned int probes;
+	unsigned int wait_ms;
+	unsigned int shards, shard;
+	bool all;
+	/* ping */
+	unsigned int count; /* 0 = until interrupted */
+	unsigned int period_ms;
+	unsigned int timeout_ms;
+};
+
+/* Returns 0, 1 when help was printed, or -EINVAL after one line on stderr. */
+int cli_parse(int argc, char **argv, struct config *cfg);
+
+#endif

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Probe frames, zmap-style: a template written once per buffer and a per-probe patch of
+ * destination, IP id, ICMP id/seq, payload and checksums.
+ */
+#ifndef ECHOMAP_FRAME_H
+#define ECHOMAP_FRAME_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "echomap_abi.h"
+
+struct frame_tmpl {
+	__u8 src_mac[6];
+	__u8 dst_mac[6];
+	__u32 saddr; /* network order */
+	__u8 ttl;
+	__u16 payload_len; /* ICMP data bytes, >= EM_PAYLOAD_LEN; the rest is zero padding */
+};
+
+#define ETH_LEN		14
+#define IP4_LEN		20
+#define ICMP_HDR_LEN	8
+#define FRAME_HDR_LEN	(ETH_LEN + IP4_LEN + ICMP_HDR_LEN)
+
+/* Ethernet + IPv4 + ICMP echo request + zero payload; returns the length, 0 if cap is short. */
+size_t frame_build_template(__u8 *buf, size_t cap, const struct frame_tmpl *t);
+void frame_patch(__u8 *frame, __u32 daddr, __u16 ip_id,
+		 const struct em_payload *pl);
+/* The same without the Ethernet header, for the raw socket engine. */
+size_t frame_build_ip(__u8 *buf, size_t cap, const struct frame_tmpl *t);
+void frame_patch_ip(__u8 *pkt, __u32 daddr, __u16 ip_id,
+		    const struct em_payload *pl);
+
+/* RFC 1071 Internet checksum, in network order as stored. */
+__u16 inet_csum(const void *data, size_t len);
+
+#endif

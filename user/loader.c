@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Skeleton lifecycle of the reply matcher, in the libbpf-bootstrap manner. */
+#include <errno.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "echomap_abi.h"
+#include "echomap.skel.h"
+#include "loader.h"
+#include "log.h"
+
+#define EVENTS_BYTES (1U << 22)
+
+/* libbpf's own messages (verifier logs and the like) only with -v / -vv. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if ((level == LIBBPF_WARN && log_level >= LOG_INFO) || log_level >= LOG_DEBUG)
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+static const char *bpf_hint(int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		return ": need root or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON";
+	return "";
+}
+
+static int attach(struct matcher *m, int ifindex, enum xdp_mode mode)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts);
+	int prog_fd = bpf_program__fd(m->skel->progs.echomap_xdp);
+	char name[IF_NAMESIZE] = "?";
+
+	if_indextoname(ifindex, name);
+	if (mode != XDPM_GENERIC) {
+		opts.flags = XDP_FLAGS_DRV_MODE;
+		m->link_fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+		if (m->link_fd >= 0) {
+			m->native = true;
+			pr_info("reply matcher attached to %s in native mode\n", name);
+			return 0;
+		}
+		if (mode == XDPM_NATIVE) {
+			pr_warn("cannot attach XDP in native mode to %s: %s\n", name, strerror(errno));
+			return -errno;
+		}
+		pr_info("native XDP unavailable on %s (%s), falling back to generic\n", name,
+			strerror(errno));
+	}
+	opts.flags = XDP_FLAGS_SKB_MODE;
+	m->link_fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+	if (m->link_fd < 0) {
+		int err = -errno;
+
+		pr_warn("cannot attach XDP to %s: %s%s\n", name, strerror(errno), bpf_hint(err));
+		return err;
+	}
+	pr_info("reply matcher attached to %s in generic mode\n", name);
+	return 0;
+}
+
+int matcher_open(struct matcher *m, const struct matcher_opts *o)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+	void *mem;
+	int err;
+
+	memset(m, 0, sizeof(*m));
+	m->link_fd = -1;
+	libbpf_set_print(libbpf_print);
+
+	m->skel = echomap_bpf__open();
+	if (!m->skel) {
+		err = -errno;
+		pr_warn("cannot open the BPF object: %s\n", strerror(errno));
+		return err;
+	}
+	m->skel->rodata->cfg.key[0] = o->key[0];
+	m->skel->rodata->cfg.key[1] = o->key[1];
+	m->skel->rodata->cfg.saddr = o->saddr;
+	m->skel->rodata->cfg.n_targets = o->n_targets;
+	m->skel->rodata->cfg.flags = o->on_event ? EM_CFG_EVENTS : 0;
+	bpf_map__set_max_entries(m->skel->maps.results, o->n_targets);
+	/* Without events the ring buffer is never written: keep it one page. */
+	bpf_map__set_max_entries(m->skel->maps.events, o->on_event ? EVENTS_BYTES : page);
+
+	err = echomap_bpf__load(m->skel);
+	if (err) {
+		pr_warn("cannot load the BPF program: %s%s\n", strerror(-err), bpf_hint(err));
+		goto fail;
+	}
+
+	m->results_len = ((size_t)o->n_targets * sizeof(struct em_result) + page - 1) & ~(page - 1);
+	mem = mmap(NULL, m->results_len, PROT_READ, MAP_SHARED,
+		   bpf_map__fd(m->skel->maps.results), 0);
+	if (mem == MAP_FAILED) {
+		err = -errno;
+		pr_warn("cannot map the results array: %s\n", strerror(errno));
+		goto fail;
+	}
+	m->results = mem;
+
+	if (o->on_event) {
+		m->events = ring_buffer__new(bpf_map__fd(m->skel->maps.events), o->on_event, o->ctx,
+					     NULL);
+		if (!m->events) {
+			err = -errno;
+			pr_warn("cannot open the event ring buffer: %s\n", strerror(errno));
+			goto fail;
+		}
+	}
+
+	err = attach(m, o->ifindex, o->mode);
+	if (err)
+		goto fail;
+	return 0;
+
+fail:
+	matcher_close(m);
+	return err;
+}
+
+void matcher_close(struct matcher *m)
+{
+	/* Closing the link detaches the program; a killed process gets the same from the kernel. */
+	if (m->link_fd >= 0)
+		close(m->link_fd);
+	m->link_fd = -1;
+	ring_buffer__free(m->events);
+	m->events = NULL;
+	if (m->results)
+		munmap((void *)m->results, m->results_len);
+	m->results = NULL;
+	echomap_bpf__destroy(m->skel);
+	m->skel = NULL;
+}
+
+int matcher_stats(const struct matcher *m, __u64 *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 vals[ncpu > 0 ? ncpu : 1];
+
+	if (ncpu <= 0)
+		return ncpu;
+	for (__u32 k = 0; k < EM_CNT_MAX; k++) {
+		out[k] = 0;
+		if (bpf_map_lookup_elem(bpf_map__fd(m->skel->maps.stats), &k, vals))
+			return -errno;
+		for (int c = 0; c < ncpu; c++)
+			out[k] += vals[c];
+	}
+	return 0;
+}

@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: GPL-2.0
+/* echomap: subcommand dispatch, signals, exit codes. */
+#include <signal.h>
+#include <string.h>
+
+#include "commands.h"
+#include "config.h"
+#include "session.h"
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct config cfg;
+	int err;
+
+	err = cli_parse(argc, argv, &cfg);
+	if (err)
+		return err > 0 ? EXIT_ALL_UP : EXIT_USAGE;
+
+	/* No SA_RESTART: sleeps and polls return early so the loops see the request. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	return cfg.cmd == CMD_SWEEP ? sweep_run(&cfg) : ping_run(&cfg);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Result records in text, CSV or JSON lines, to stdout or atomically to a file. */
+#ifndef ECHOMAP_OUTPUT_H
+#define ECHOMAP_OUTPUT_H
+
+#include <stdio.h>
+#include <linux/types.h>
+
+#include "config.h"
+
+struct out_sink {
+	FILE *f;
+	enum out_fmt fmt;
+	const char *path; /* NULL: stdout */
+	char *tmp_path;
+};
+
+struct host_result {
+	__u32 addr; /* network order */
+	const char *name;
+	__u32 rtt_ns;
+	__u32 from; /* network order */
+	__u32 replies;
+	__u32 dups;
+	__u8 ttl;
+	__u8 status; /* enum em_status; EM_ST_NONE = timeout */
+	__u8 icmp_type;
+	__u8 icmp_code;
+};
+
+/* Opens a temporary file next to path (or stdout); 0 or -errno after one pr_warn line. */
+int out_open(struct out_sink *o, const char *path, enum out_fmt fmt);
+void out_result(struct out_sink *o, const struct host_result *r);
+/* Flushes and renames the temporary file into place; 0 or -errno. */
+int out_commit(struct out_sink *o);
+/* Drops the temporary file: a failed run leaves nothing behind. */
+void out_abort(struct out_sink *o);
+
+const char *status_name(__u8 status);
+
+#endif

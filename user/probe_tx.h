@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Probe transmission, engine-independent: probes are staged (address, index, round) and
+ * stamped, signed and patched together when the batch is flushed, so tx_ns is taken right
+ * before the frames are handed to the engine.
+ */
+#ifndef ECHOMAP_PROBE_TX_H
+#define ECHOMAP_PROBE_TX_H
+
+#include <linux/types.h>
+
+#include "config.h"
+#include "frame.h"
+
+#define PROBE_BATCH 64
+
+struct probe_tx;
+
+struct probe_tx_opts {
+	enum engine_kind engine;
+	const char *ifname;
+	int ifindex;
+	struct frame_tmpl tmpl;
+	__u64 key[2];
+};
+
+/* Returns 0 or -errno after one pr_warn line. */
+int probe_tx_open(struct probe_tx **tx, const struct probe_tx_opts *o);
+/* daddr in network order. Flushes by itself when the batch is full. */
+int probe_tx_stage(struct probe_tx *tx, __u32 daddr, __u32 index, __u32 round);
+int probe_tx_flush(struct probe_tx *tx);
+__u64 probe_tx_sent(const struct probe_tx *tx);
+void probe_tx_close(struct probe_tx *tx);
+
+/* The engines: each sends n patched probes at once. */
+struct staged_probe {
+	__u32 daddr;
+	__u32 index;
+	__u32 round;
+};
+
+struct tx_engine {
+	const char *name;
+	/* Sends n staged probes (n <= PROBE_BATCH); 0 or -errno. */
+	int (*send)(struct tx_engine *e, const struct staged_probe *p, unsigned int n, __u64 tx_ns);
+	void (*close)(struct tx_engine *e);
+	const struct frame_tmpl *tmpl;
+	const __u64 *key;
+	__u16 ip_id;
+};
+
+int afxdp_engine_open(struct tx_engine **e, const struct probe_tx_opts *o);
+int raw_engine_open(struct tx_engine **e, const struct probe_tx_opts *o);
+
+/* Fills the payload of a probe, cookie included. */
+void probe_payload(const struct tx_engine *e, const struct staged_probe *p, __u64 tx_ns,
+		   struct em_payload *pl);
+
+#endif
