@@ -5,7 +5,7 @@ OUTPUT    := .output
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
 CC        ?= cc
-PKGS      := libbpf libxdp libelf zlib libmnl libcares
+PKGS      := libbpf libxdp libelf zlib libmnl libcares libpng
 ARCH_INC  := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
 
 ifeq ($(V),1)
@@ -38,8 +38,8 @@ FIXTURE_SRCS := $(filter-out %.bpf.c,$(wildcard tests/fixtures/*.c))
 FIXTURE_BINS := $(patsubst %.c,$(OUTPUT)/%,$(FIXTURE_SRCS))
 
 DEBIAN_PKGS := make clang llvm gcc pkg-config bpftool libbpf-dev libxdp-dev xdp-tools libelf-dev \
-	       zlib1g-dev libmnl-dev libc-ares-dev libcmocka-dev bats iproute2 iputils-ping \
-	       nftables jq procps util-linux
+	       zlib1g-dev libmnl-dev libc-ares-dev libpng-dev libcmocka-dev bats iproute2 \
+	       iputils-ping nftables jq procps util-linux
 
 .PHONY: all clean test demo deps bench vmtest check-tools install format
 .DELETE_ON_ERROR:

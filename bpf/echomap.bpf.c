@@ -1,8 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * echomap's reply matcher. Recognises echo replies to our probes, and ICMP errors quoting
- * them, validates them with the keyed cookie, records RTT and TTL per target and drops them.
- * Everything else passes unchanged.
+ * echomap's reply matcher. Recognises echo replies to our probes and ICMP errors quoting them,
+ * validates them with the keyed cookie, records RTT and TTL in the target's result slot and drops
+ * them. Everything else passes unchanged.
+ *
+ * Counters: every frame counts SEEN and ends as exactly one of MATCHED (dropped) or PASSED, so
+ * SEEN = MATCHED + PASSED. DUPLICATE and ICMP_ERROR are subsets of MATCHED; INVALID and MALFORMED
+ * are subsets of PASSED. MALFORMED means an EtherType-IPv4 frame whose header is cut short or
+ * inconsistent (version, ihl, tot_len shorter than the header or longer than the frame), or a
+ * well-formed reply or error naming a target index out of range. Frames too short for their
+ * Ethernet header or VLAN tag make no claim to be IPv4 and pass uncounted.
  */
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
@@ -14,58 +21,81 @@
 
 const volatile struct em_config cfg = {};
 
-static __always_inline void count(__u32 k)
+/* An echo request or reply carrying our payload: as sent, echoed, or quoted by an error. */
+struct em_probe {
+	struct em_icmp icmp;
+	struct em_payload pl;
+};
+
+enum verdict {
+	V_PASS,
+	V_MALFORMED,
+	V_INVALID,
+	V_MATCHED,
+};
+
+static __always_inline void count(__u32 counter)
 {
-	__u64 *v = bpf_map_lookup_elem(&stats, &k);
+	__u64 *v = bpf_map_lookup_elem(&stats, &counter);
 
 	if (v)
 		*v += 1;
 }
 
-/* An echo request/reply header followed by our payload, as sent or echoed. */
-struct probe_hdr {
-	struct icmp_echo icmp;
-	struct em_payload pl;
-} __attribute__((packed));
-
-enum verdict { V_PASS, V_INVALID, V_MALFORMED, V_OURS };
-
-/* Cookie and id/seq check of a probe (or its echo) addressed to daddr. */
-static __always_inline enum verdict check_probe(const struct probe_hdr *p, __u32 daddr)
+/*
+ * Is p one of our probes (or its echo), sent to daddr? All 96 bits are checked: the mac in the
+ * payload and its low 32 bits in id/seq. On V_MATCHED *slot is the target's result slot.
+ */
+static __always_inline enum verdict check_probe(const struct em_probe *p, __u32 daddr,
+						struct em_result **slot)
 {
-	__u64 tx_ns = p->pl.tx_ns, mac;
-	__u32 index = p->pl.index, round = p->pl.round;
+	__u32 index = p->pl.index;
+	__u64 mac;
 
 	if (index >= cfg.n_targets)
 		return V_MALFORMED;
-	mac = em_siphash(cfg.key[0], cfg.key[1], daddr, tx_ns, index, round);
+	mac = em_cookie(cfg.key[0], cfg.key[1], daddr, &p->pl);
 	if (mac != p->pl.mac || p->icmp.id != bpf_htons(mac & 0xffff) ||
 	    p->icmp.seq != bpf_htons((mac >> 16) & 0xffff))
 		return V_INVALID;
-	return V_OURS;
+	*slot = bpf_map_lookup_elem(&results, &index);
+	/* Only possible if the loader sized results below n_targets. */
+	return *slot ? V_MATCHED : V_MALFORMED;
 }
 
-static __always_inline void record(const struct probe_hdr *p, const struct iphdr *ip,
-				   const struct icmp_echo *icmp, __u8 status)
+/*
+ * Record a validated reply: ip and icmp are the outer headers (the router's for an ICMP error),
+ * pl our payload as echoed or quoted.
+ */
+static __always_inline void record(struct em_result *slot, const struct em_payload *pl,
+				   const struct iphdr *ip, const struct em_icmp *icmp, __u8 status)
 {
-	__u32 index = p->pl.index, round = p->pl.round, rtt;
-	__u64 now = bpf_ktime_get_ns(), d, tx_ns = p->pl.tx_ns;
-	struct em_result *slot = bpf_map_lookup_elem(&results, &index);
+	__u64 now = bpf_ktime_get_ns(), tx_ns = pl->tx_ns, rtt_ns;
+	__u32 round = pl->round, bit = 1U << (round & 31), old, rtt;
 	struct em_event *ev;
-	__u32 old;
 
-	if (!slot)
-		return;
-	d = now > tx_ns ? now - tx_ns : 0;
-	rtt = d > 0xffffffffULL ? 0xffffffff : d;
+	/*
+	 * tx_ns passed the cookie, so we stamped it from this clock and it cannot be ahead; if it
+	 * ever were, an RTT of 0 is less wrong than one wrapped to 4 s.
+	 */
+	rtt_ns = now > tx_ns ? now - tx_ns : 0;
+	rtt = rtt_ns > 0xffffffffULL ? 0xffffffffU : rtt_ns;
 
-	old = __sync_fetch_and_or(&slot->rounds_seen, 1U << (round & 31));
-	if (old & (1U << (round & 31))) {
+	/*
+	 * The atomic OR elects exactly one CPU as the first reply of this (index, round), and one
+	 * as the first reply of the slot (old == 0), which alone writes the first-reply fields.
+	 * min/max are plain stores: two replies of different rounds racing on one slot may lose an
+	 * extreme, which costs less than a compare-and-swap loop on every reply.
+	 */
+	old = __sync_fetch_and_or(&slot->rounds_seen, bit);
+	/* A sliding window of 16 rounds: forget the round 16 ahead so that bit can serve it
+	 * again (ping and watch run past 32 rounds). Our own bit stays set, so old is never 0
+	 * again after the first reply. */
+	__sync_fetch_and_and(&slot->rounds_seen, ~(1U << ((round + 16) & 31)));
+	if (old & bit) {
 		__sync_fetch_and_add(&slot->dups, 1);
 		count(EM_CNT_DUPLICATE);
 	} else {
-		/* Two CPUs may race on min/max of one slot; the first-reply fields are
-		 * written once, by whoever sets the first bit. */
 		if (!old) {
 			slot->rtt_first_ns = rtt;
 			slot->rtt_min_ns = rtt;
@@ -84,18 +114,19 @@ static __always_inline void record(const struct probe_hdr *p, const struct iphdr
 
 	if (!(cfg.flags & EM_CFG_EVENTS))
 		return;
+	/* A full ring loses the event, never the reply: the slot above already has it. */
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev)
 		return;
-	ev->rtt_ns = d;
-	ev->index = index;
+	ev->rtt_ns = rtt_ns;
+	ev->index = pl->index;
 	ev->round = round;
 	ev->from = ip->saddr;
 	ev->ttl = ip->ttl;
 	ev->status = status;
 	ev->icmp_type = icmp->type;
 	ev->icmp_code = icmp->code;
-	ev->duplicate = !!(old & (1U << (round & 31)));
+	ev->duplicate = !!(old & bit);
 	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
 	bpf_ringbuf_submit(ev, 0);
 }
@@ -103,60 +134,68 @@ static __always_inline void record(const struct probe_hdr *p, const struct iphdr
 static __always_inline enum verdict handle(struct xdp_md *ctx)
 {
 	struct cursor c = { (void *)(long)ctx->data, (void *)(long)ctx->data_end };
-	struct probe_hdr *p;
-	struct icmp_echo *icmp;
+	struct em_result *slot = NULL;
 	struct iphdr *ip, *qip;
+	struct em_icmp *icmp;
+	struct em_probe *p;
+	__u32 len, daddr;
 	enum verdict v;
-	bool bad = false;
 	__u8 status;
 
 	if (parse_eth(&c) != bpf_htons(ETH_P_IP))
 		return V_PASS;
-	ip = parse_ipv4(&c, &bad);
-	if (!ip)
-		return bad ? V_MALFORMED : V_PASS;
+	len = parse_ipv4(&c, &ip);
+	if (!len)
+		return V_MALFORMED;
 	if (ip->protocol != IPPROTO_ICMP || (cfg.saddr && ip->daddr != cfg.saddr))
 		return V_PASS;
-	/* Fragments cannot be matched from their first piece alone. */
-	if (ip->frag_off & bpf_htons(0x3fff))
+	/* Replies to our small probes are never fragmented; reassembly is the stack's job. */
+	if (ip->frag_off & bpf_htons(EM_IP_MF_OFFSET))
 		return V_PASS;
 
+	/* From here on len is the ICMP message's length, which excludes Ethernet padding. */
+	len -= ip->ihl * 4;
 	icmp = c.pos;
-	if ((void *)(icmp + 1) > c.end)
+	if (len < sizeof(*icmp) || (void *)(icmp + 1) > c.end)
 		return V_PASS;
 
 	if (icmp->type == ICMP_ECHOREPLY) {
-		p = c.pos;
-		if ((void *)(p + 1) > c.end)
+		status = EM_ST_ECHOREPLY;
+		daddr = ip->saddr;
+	} else {
+		if (icmp->type == ICMP_DEST_UNREACH)
+			status = EM_ST_UNREACH;
+		else if (icmp->type == ICMP_TIME_EXCEEDED)
+			status = EM_ST_TIMXCEED;
+		else
 			return V_PASS;
-		v = check_probe(p, ip->saddr);
-		if (v == V_OURS)
-			record(p, ip, icmp, EM_ST_ECHOREPLY);
-		return v;
+		/* The error quotes our datagram: its IPv4 header, then our echo request. */
+		c.pos = icmp + 1;
+		len -= sizeof(*icmp);
+		qip = parse_quoted_ipv4(&c);
+		if (!qip || qip->protocol != IPPROTO_ICMP ||
+		    (cfg.saddr && qip->saddr != cfg.saddr) || len < qip->ihl * 4)
+			return V_PASS;
+		daddr = qip->daddr;
+		len -= qip->ihl * 4;
 	}
 
-	if (icmp->type == ICMP_DEST_UNREACH)
-		status = EM_ST_UNREACH;
-	else if (icmp->type == ICMP_TIME_EXCEEDED)
-		status = EM_ST_TIMXCEED;
-	else
-		return V_PASS;
-
-	/* The error quotes our datagram: its IP header, then our echo request. */
-	c.pos = icmp + 1;
-	qip = parse_ipv4(&c, &bad);
-	if (!qip || qip->protocol != IPPROTO_ICMP || (cfg.saddr && qip->saddr != cfg.saddr))
-		return V_PASS;
+	/*
+	 * RFC 792 routers quote only 8 bytes of our ICMP header: without the payload there is no
+	 * target index, so such an error cannot be attributed and goes to the stack.
+	 */
 	p = c.pos;
-	/* A quote shorter than our payload (RFC 792's 8 bytes) cannot name the target slot. */
-	if ((void *)(p + 1) > c.end || p->icmp.type != ICMP_ECHO)
+	if (len < sizeof(*p) || (void *)(p + 1) > c.end)
 		return V_PASS;
-	v = check_probe(p, qip->daddr);
-	if (v == V_OURS) {
-		record(p, ip, icmp, status);
+	if (status != EM_ST_ECHOREPLY && p->icmp.type != ICMP_ECHO)
+		return V_PASS;
+	v = check_probe(p, daddr, &slot);
+	if (v != V_MATCHED)
+		return v;
+	record(slot, &p->pl, ip, icmp, status);
+	if (status != EM_ST_ECHOREPLY)
 		count(EM_CNT_ICMP_ERROR);
-	}
-	return v;
+	return V_MATCHED;
 }
 
 SEC("xdp")
@@ -166,19 +205,14 @@ int echomap_xdp(struct xdp_md *ctx)
 
 	count(EM_CNT_SEEN);
 	v = handle(ctx);
-	switch (v) {
-	case V_OURS:
+	if (v == V_MATCHED) {
 		count(EM_CNT_MATCHED);
 		return XDP_DROP;
-	case V_INVALID:
-		count(EM_CNT_INVALID);
-		break;
-	case V_MALFORMED:
-		count(EM_CNT_MALFORMED);
-		break;
-	case V_PASS:
-		break;
 	}
+	if (v == V_INVALID)
+		count(EM_CNT_INVALID);
+	else if (v == V_MALFORMED)
+		count(EM_CNT_MALFORMED);
 	count(EM_CNT_PASSED);
 	return XDP_PASS;
 }

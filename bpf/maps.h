@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Maps of the reply matcher; sizes of results and events are set by the loader. */
+/*
+ * Maps of the reply matcher. The loader sets max_entries of results (the number of targets) and
+ * of events (ring size in bytes) before load; the values here are placeholders that load.
+ */
 #ifndef ECHOMAP_MAPS_H
 #define ECHOMAP_MAPS_H
 
@@ -8,6 +11,7 @@
 
 #include "echomap_abi.h"
 
+/* One slot per target index; user space mmaps it and reads results without syscalls. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_MMAPABLE);
@@ -16,11 +20,13 @@ struct {
 	__uint(max_entries, 1);
 } results SEC(".maps");
 
+/* struct em_event per reply, only written when cfg.flags has EM_CFG_EVENTS. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 1 << 22);
 } events SEC(".maps");
 
+/* Counters indexed by enum em_counter; per CPU so that counting needs no atomics. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
@@ -28,4 +34,4 @@ struct {
 	__uint(max_entries, EM_CNT_MAX);
 } stats SEC(".maps");
 
-#endif
+#endif /* ECHOMAP_MAPS_H */

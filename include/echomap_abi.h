@@ -39,14 +39,15 @@ enum em_status {
 
 /*
  * One slot per target index, in the mmap-able `results` array. The first reply of a
- * (index, round) pair sets its bit in rounds_seen; a second one is a duplicate.
+ * (index, round) pair sets its bit in rounds_seen; a second one is a duplicate. Setting bit r
+ * clears bit (r + 16) % 32, so duplicates are told apart within a window of 16 rounds.
  * rtt_* saturate at U32_MAX ns (4.29 s).
  */
 struct em_result {
 	__u32 rtt_first_ns;
 	__u32 rtt_min_ns;
 	__u32 rtt_max_ns;
-	__u32 replies;	   /* replies recorded, duplicates included */
+	__u32 replies;	   /* replies recorded, one per (index, round); duplicates only in dups */
 	__u32 rounds_seen; /* bit (round % 32) set when that round has answered */
 	__u32 from;	   /* source address of the reply (the router for ICMP errors) */
 	__u8 ttl;	   /* IPv4 TTL of the first reply */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Command line → struct config: option tables, range checks, help text. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -10,10 +11,12 @@
 #include "config.h"
 #include "echomap_abi.h"
 #include "log.h"
+#include "map.h"
 
 static const char usage_text[] =
 	"usage: echomap sweep [OPTIONS] TARGET...   one pass over a target set, as fast as allowed\n"
 	"       echomap ping  [OPTIONS] HOST...     fping-like repeated probes of a few hosts\n"
+	"       echomap map   [OPTIONS] RESULTS     draw results as a PNG latency map\n"
 	"\n"
 	"TARGET: 198.18.0.1, 198.18.0.0/16, 198.18.0.1-198.18.3.255, host.name, @file, - (stdin)\n"
 	"\n"
@@ -34,7 +37,7 @@ static const char usage_text[] =
 	"      --allow-reserved    lift the default blocklist of special-purpose ranges\n"
 	"sweep:\n"
 	"  -r, --rate PPS          probes per second (default 10000; 0 = unlimited)\n"
-	"  -n, --probes N          probes per target, 1..32 (default 1)\n"
+	"  -n, --probes N          probes per target, 1..16 (default 1)\n"
 	"  -w, --wait MS           wait for replies after the last probe (default 1000)\n"
 	"      --shards S --shard K  probe slice K (0-based) of S disjoint slices\n"
 	"      --all               also print targets that did not answer\n"
@@ -42,6 +45,12 @@ static const char usage_text[] =
 	"  -c, --count N           probes per host (default 5; 0 = until interrupted)\n"
 	"  -p, --period MS         time between probes to a host (default 1000)\n"
 	"  -t, --timeout MS        time a reply may take (default 1000)\n"
+	"map (RESULTS: output of sweep -F json or -F csv, or - for stdin):\n"
+	"  -o, --output FILE       the image to write (required)\n"
+	"      --prefix CIDR       the part of the address space to draw (default 0.0.0.0/0)\n"
+	"      --size PIXELS       longer side of the map, 16..8192 (default 4096)\n"
+	"  -F, --format FMT        png (default) or svg (up to 65536 cells)\n"
+	"      --title TEXT        title above the map\n"
 	"\n"
 	"exit: 0 all answered (sweep: completed), 1 some did not, 2 a name did not resolve,\n"
 	"      3 bad usage, 4 system error\n";
@@ -58,6 +67,8 @@ enum {
 	OPT_SHARDS,
 	OPT_SHARD,
 	OPT_ALL,
+	OPT_PREFIX,
+	OPT_TITLE,
 };
 
 static const struct option long_opts[] = {
@@ -81,6 +92,8 @@ static const struct option long_opts[] = {
 	{ "shards", required_argument, NULL, OPT_SHARDS },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "all", no_argument, NULL, OPT_ALL },
+	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	{ "title", required_argument, NULL, OPT_TITLE },
 	{ "count", required_argument, NULL, 'c' },
 	{ "period", required_argument, NULL, 'p' },
 	{ "timeout", required_argument, NULL, 't' },
@@ -128,6 +141,26 @@ static int parse_enum(const char *opt, const char *s, const char *const *names, 
 	return -EINVAL;
 }
 
+/* A.B.C.D/LEN for map --prefix; host bits are ignored, as in targets. */
+static int parse_prefix(const char *s, struct config *cfg)
+{
+	const char *slash = strchr(s, '/');
+	char buf[INET_ADDRSTRLEN];
+	struct in_addr a;
+
+	if (!slash || slash - s >= (long)sizeof(buf))
+		goto bad;
+	memcpy(buf, s, slash - s);
+	buf[slash - s] = '\0';
+	if (inet_pton(AF_INET, buf, &a) != 1)
+		goto bad;
+	cfg->map_net = ntohl(a.s_addr);
+	return parse_uint("--prefix length", slash + 1, 0, 32, &cfg->map_len);
+bad:
+	pr_warn("bad value '%s' for --prefix: expected A.B.C.D/LEN\n", s);
+	return -EINVAL;
+}
+
 static void set_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -140,11 +173,13 @@ static void set_defaults(struct config *cfg)
 	cfg->count = 5;
 	cfg->period_ms = 1000;
 	cfg->timeout_ms = 1000;
+	cfg->map_size = 4096; /* the whole space at one /24 per pixel */
 }
 
 static int parse_opt(int c, const char *arg, struct config *cfg)
 {
 	static const char *const fmts[] = { "text", "csv", "json" };
+	static const char *const map_fmts[] = { "png", "svg" };
 	static const char *const modes[] = { "auto", "native", "generic" };
 	static const char *const engines[] = { "afxdp", "raw" };
 	int v;
@@ -156,8 +191,16 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 	case OPT_TTL:
 		return parse_uint("--ttl", arg, 1, 255, &cfg->ttl);
 	case OPT_SIZE:
+		if (cfg->cmd == CMD_MAP) /* the image's size, not the probes' */
+			return parse_uint("--size", arg, MAP_SIZE_MIN, MAP_SIZE_MAX,
+					  &cfg->map_size);
 		return parse_uint("--size", arg, EM_PAYLOAD_LEN, PAYLOAD_MAX, &cfg->size);
 	case 'F':
+		if (cfg->cmd == CMD_MAP) {
+			v = parse_enum("--format", arg, map_fmts, 2);
+			cfg->map_fmt = v;
+			return v < 0 ? v : 0;
+		}
 		v = parse_enum("--format", arg, fmts, 3);
 		cfg->fmt = v;
 		return v < 0 ? v : 0;
@@ -196,7 +239,7 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 	case 'r':
 		return parse_u64("--rate", arg, 0, 1000000000, &cfg->rate);
 	case 'n':
-		return parse_uint("--probes", arg, 1, 32, &cfg->probes);
+		return parse_uint("--probes", arg, 1, 16, &cfg->probes);
 	case 'w':
 		return parse_uint("--wait", arg, 0, 3600000, &cfg->wait_ms);
 	case OPT_SHARDS:
@@ -205,6 +248,11 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 		return parse_uint("--shard", arg, 0, 65534, &cfg->shard);
 	case OPT_ALL:
 		cfg->all = true;
+		return 0;
+	case OPT_PREFIX:
+		return parse_prefix(arg, cfg);
+	case OPT_TITLE:
+		cfg->title = arg;
 		return 0;
 	case 'c':
 		return parse_uint("--count", arg, 0, 1000000000, &cfg->count);
@@ -230,6 +278,8 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		cfg->cmd = CMD_SWEEP;
 	} else if (!strcmp(argv[1], "ping")) {
 		cfg->cmd = CMD_PING;
+	} else if (!strcmp(argv[1], "map")) {
+		cfg->cmd = CMD_MAP;
 	} else {
 		pr_warn("unknown command '%s' (try: echomap --help)\n", argv[1]);
 		return -EINVAL;
@@ -251,8 +301,17 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		pr_warn("--shard %u out of range: must be below --shards %u\n", cfg->shard, cfg->shards);
 		return -EINVAL;
 	}
+	/* Shards on several machines must walk one order: a random seed would differ on each. */
+	if (cfg->shards > 1 && !cfg->seed) {
+		pr_warn("--shards needs --seed N (the same on every shard)\n");
+		return -EINVAL;
+	}
 	cfg->targets = argv + optind;
 	cfg->n_targets = argc - optind;
+	if (cfg->cmd == CMD_MAP && (cfg->n_targets != 1 || !cfg->output)) {
+		pr_warn("map takes one RESULTS file and -o FILE (try: echomap map --help)\n");
+		return -EINVAL;
+	}
 	if (!cfg->n_targets) {
 		pr_warn("no targets given (try: echomap %s --help)\n", argv[0]);
 		return -EINVAL;

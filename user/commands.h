@@ -7,5 +7,6 @@
 
 int sweep_run(const struct config *cfg);
 int ping_run(const struct config *cfg);
+int map_run(const struct config *cfg);
 
 #endif

@@ -15,10 +15,11 @@ enum em_exit {
 	EXIT_SYSTEM = 4,
 };
 
-enum em_cmd { CMD_SWEEP, CMD_PING };
+enum em_cmd { CMD_SWEEP, CMD_PING, CMD_MAP };
 enum out_fmt { FMT_TEXT, FMT_CSV, FMT_JSON };
 enum xdp_mode { XDPM_AUTO, XDPM_NATIVE, XDPM_GENERIC };
 enum engine_kind { ENGINE_AFXDP, ENGINE_RAW };
+enum map_fmt { MAP_PNG, MAP_SVG };
 
 #define PAYLOAD_MAX 1472 /* ICMP data bytes that fit a 1500-byte MTU */
 
@@ -51,6 +52,12 @@ struct config {
 	unsigned int count; /* 0 = until interrupted */
 	unsigned int period_ms;
 	unsigned int timeout_ms;
+	/* map: RESULTS is targets[0] */
+	__u32 map_net; /* host order; default 0.0.0.0/0 */
+	unsigned int map_len;
+	unsigned int map_size; /* longer side of the map in pixels */
+	enum map_fmt map_fmt;
+	const char *title;
 };
 
 /* Returns 0, 1 when help was printed, or -EINVAL after one line on stderr. */

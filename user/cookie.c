@@ -4,6 +4,7 @@
 #include <sys/random.h>
 
 #include "cookie.h"
+#include "echomap_abi.h"
 
 static inline __u64 rotl(__u64 x, int b)
 {
@@ -45,10 +46,10 @@ __u64 em_cookie(const __u64 key[2], __u32 daddr, __u64 tx_ns, __u32 index, __u32
 		key[1] ^ 0x7465646279746573ULL,
 	};
 
-	/* The message's little-endian words; the last carries the length, 20. */
-	compress(v, (__u64)daddr | (tx_ns << 32));
-	compress(v, (tx_ns >> 32) | ((__u64)index << 32));
-	compress(v, (__u64)round | (20ULL << 56));
+	/* The message's little-endian words; the last carries the length in its top byte. */
+	compress(v, (__u64)daddr | tx_ns << 32);
+	compress(v, tx_ns >> 32 | (__u64)index << 32);
+	compress(v, (__u64)round | (__u64)EM_COOKIE_MSG_LEN << 56);
 	v[2] ^= 0xff;
 	sipround(v);
 	sipround(v);

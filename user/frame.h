@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Probe frames, zmap-style: a template written once per buffer and a per-probe patch of
- * destination, IP id, ICMP id/seq, payload and checksums.
+ * Probe frames, zmap-style: a template written once per buffer, then a per-probe patch of
+ * destination, IP id, ICMP id/seq, payload and both checksums.
  */
 #ifndef ECHOMAP_FRAME_H
 #define ECHOMAP_FRAME_H
@@ -19,18 +19,26 @@ struct frame_tmpl {
 	__u16 payload_len; /* ICMP data bytes, >= EM_PAYLOAD_LEN; the rest is zero padding */
 };
 
-#define ETH_LEN		14
-#define IP4_LEN		20
-#define ICMP_HDR_LEN	8
-#define FRAME_HDR_LEN	(ETH_LEN + IP4_LEN + ICMP_HDR_LEN)
+#define FRAME_ETH_LEN	14
+#define FRAME_IP_LEN	20
+#define FRAME_ICMP_LEN	8
+#define FRAME_HDR_LEN	(FRAME_ETH_LEN + FRAME_IP_LEN + FRAME_ICMP_LEN)
 
-/* Ethernet + IPv4 + ICMP echo request + zero payload; returns the length, 0 if cap is short. */
+/*
+ * Ethernet + IPv4 (daddr 0) + ICMP echo request + zeroed payload into buf; returns the frame
+ * length, or 0 if cap is too short or payload_len is out of [EM_PAYLOAD_LEN, 65507].
+ */
 size_t frame_build_template(__u8 *buf, size_t cap, const struct frame_tmpl *t);
-void frame_patch(__u8 *frame, __u32 daddr, __u16 ip_id,
+/*
+ * Per probe, on a buffer built from the same t: daddr (network order), IP id (host order),
+ * ICMP id/seq from pl->mac as the ABI says, the payload struct and both checksums.
+ */
+void frame_patch(__u8 *frame, const struct frame_tmpl *t, __u32 daddr, __u16 ip_id,
 		 const struct em_payload *pl);
+
 /* The same without the Ethernet header, for the raw socket engine. */
 size_t frame_build_ip(__u8 *buf, size_t cap, const struct frame_tmpl *t);
-void frame_patch_ip(__u8 *pkt, __u32 daddr, __u16 ip_id,
+void frame_patch_ip(__u8 *pkt, const struct frame_tmpl *t, __u32 daddr, __u16 ip_id,
 		    const struct em_payload *pl);
 
 /* RFC 1071 Internet checksum, in network order as stored. */

@@ -28,5 +28,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (cfg.cmd == CMD_MAP)
+		return map_run(&cfg);
 	return cfg.cmd == CMD_SWEEP ? sweep_run(&cfg) : ping_run(&cfg);
 }

@@ -10,19 +10,30 @@
 struct next_hop {
 	int ifindex;
 	char ifname[IF_NAMESIZE];
-	__u8 src_mac[6];
-	__u8 dst_mac[6]; /* the gateway's MAC; unset for on-link targets */
+	__u8 src_mac[6]; /* the interface's MAC */
+	__u8 dst_mac[6]; /* the gateway's MAC; unset when on-link */
 	__u32 saddr;	 /* preferred source */
 	__u32 gateway;	 /* 0 when on-link */
 	bool on_link;
-	unsigned int tx_queues;
+	unsigned int rx_queues, tx_queues;
 };
 
 /*
- * The route the kernel would use for daddr (optionally out of ifname), its source address,
- * and the gateway's MAC, triggering ARP when the neighbour is unknown. 0 or -errno after one
- * pr_warn line.
+ * The route the kernel would use for daddr (like `ip route get`), its source address and the
+ * gateway's MAC (not resolved for on-link targets), triggering ARP and waiting up to
+ * timeout_ms when it is unknown.
+ * With ifname the probes leave by that interface whatever the routing table prefers: through
+ * a gateway if a route via it covers daddr, else on-link, from its primary IPv4 address.
+ * Returns 0 or -errno after one pr_warn line (-ENODEV unknown interface, -ENETDOWN interface
+ * down, -ENETUNREACH no route, -EINVAL local address, -EADDRNOTAVAIL no IPv4 address,
+ * -EHOSTUNREACH no ARP reply).
  */
 int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_hop *nh);
+
+/* MAC of the on-link neighbour addr on ifindex, resolved like the next hop's. */
+int netif_neigh_mac(int ifindex, __u32 addr, int timeout_ms, __u8 mac[6]);
+
+/* Index of the interface ifname; -ENODEV (with a pr_warn line) if there is none. */
+int netif_ifindex(const char *ifname);
 
 #endif

@@ -2,11 +2,12 @@
 #include <errno.h>
 #include <sys/random.h>
 
+#include "log.h"
 #include "permute.h"
 
 static __u64 mulmod(__u64 a, __u64 b, __u64 m)
 {
-	return (unsigned __int128)a * b % m;
+	return (__uint128_t)a * b % m;
 }
 
 static __u64 powmod(__u64 b, __u64 e, __u64 m)
@@ -19,7 +20,7 @@ static __u64 powmod(__u64 b, __u64 e, __u64 m)
 	return r;
 }
 
-/* Deterministic Miller-Rabin: these bases decide every 64-bit n. */
+/* Deterministic Miller-Rabin: the first twelve primes as bases decide every 64-bit n. */
 static bool is_prime(__u64 n)
 {
 	static const __u64 bases[] = { 2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37 };
@@ -31,16 +32,15 @@ static bool is_prime(__u64 n)
 	for (unsigned int i = 0; i < sizeof(bases) / sizeof(bases[0]); i++)
 		if (n % bases[i] == 0)
 			return n == bases[i];
-	while (!(d & 1)) {
-		d >>= 1;
+	for (; !(d & 1); d >>= 1)
 		s++;
-	}
 	for (unsigned int i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
 		__u64 x = powmod(bases[i], d, n);
+		int r;
 
 		if (x == 1 || x == n - 1)
 			continue;
-		for (int r = 1; r < s && x != n - 1; r++)
+		for (r = 1; r < s && x != n - 1; r++)
 			x = mulmod(x, x, n);
 		if (x != n - 1)
 			return false;
@@ -48,7 +48,7 @@ static bool is_prime(__u64 n)
 	return true;
 }
 
-/* splitmix64: a small, well-mixed stream from the seed, identical on every machine. */
+/* splitmix64: a well-mixed stream from the seed, the same on every machine. */
 static __u64 splitmix(__u64 *s)
 {
 	__u64 z = (*s += 0x9e3779b97f4a7c15ULL);
@@ -58,7 +58,24 @@ static __u64 splitmix(__u64 *s)
 	return z ^ (z >> 31);
 }
 
-/* g generates Z_p* iff g^((p-1)/q) != 1 for every prime q dividing p-1. */
+/* The distinct prime factors of m by trial division: quick for m < 2^33. Returns how many. */
+static int prime_factors(__u64 m, __u64 *q)
+{
+	int nq = 0;
+
+	for (__u64 f = 2; f * f <= m; f++) {
+		if (m % f)
+			continue;
+		q[nq++] = f;
+		while (m % f == 0)
+			m /= f;
+	}
+	if (m > 1)
+		q[nq++] = m;
+	return nq;
+}
+
+/* g generates Z_p* iff g^((p-1)/q) != 1 for every prime q dividing p - 1. */
 static bool is_generator(__u64 g, __u64 p, const __u64 *q, int nq)
 {
 	for (int i = 0; i < nq; i++)
@@ -69,39 +86,32 @@ static bool is_generator(__u64 g, __u64 p, const __u64 *q, int nq)
 
 int perm_init(struct permutation *pm, __u64 n, __u64 seed, __u32 shards, __u32 shard)
 {
-	__u64 q[64], m, first, begin, end;
-	int nq = 0;
+	__u64 q[16], begin, end; /* a 64-bit number has at most 15 distinct prime factors */
+	int nq;
 
-	if (!n || !shards || shard >= shards)
+	if (!n || n > 1ULL << 32 || !shards || shard >= shards)
 		return -EINVAL;
+	if (!seed && shards > 1) {
+		pr_warn("sharding needs an explicit --seed, the same for every shard\n");
+		return -EINVAL;
+	}
 	if (!seed && getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		return -errno;
 
 	pm->n = n;
 	for (pm->p = n + 1; !is_prime(pm->p); pm->p++)
 		;
-	m = pm->p - 1;
-	for (__u64 f = 2; f * f <= m; f++) {
-		if (m % f)
-			continue;
-		q[nq++] = f;
-		while (m % f == 0)
-			m /= f;
-	}
-	if (m > 1)
-		q[nq++] = m;
+	nq = prime_factors(pm->p - 1, q);
+	/* Z_2* = {1}: 1 is its generator. Otherwise draw candidates until one generates. */
+	pm->g = 1;
+	while (pm->p > 2 && !is_generator(pm->g, pm->p, q, nq))
+		pm->g = 2 + splitmix(&seed) % (pm->p - 2);
 
-	if (pm->p == 2) {
-		pm->g = 1;
-	} else {
-		do
-			pm->g = 2 + splitmix(&seed) % (pm->p - 2);
-		while (!is_generator(pm->g, pm->p, q, nq));
-	}
-	first = 1 + splitmix(&seed) % (pm->p - 1);
-	begin = (unsigned __int128)(pm->p - 1) * shard / shards;
-	end = (unsigned __int128)(pm->p - 1) * (shard + 1) / shards;
-	pm->cur = mulmod(first, powmod(pm->g, begin, pm->p), pm->p);
+	/* Slice k of the walk from a random element is elements [begin, end) of it. */
+	begin = (__uint128_t)(pm->p - 1) * shard / shards;
+	end = (__uint128_t)(pm->p - 1) * (shard + 1) / shards;
+	pm->first = mulmod(1 + splitmix(&seed) % (pm->p - 1), powmod(pm->g, begin, pm->p), pm->p);
+	pm->cur = pm->first;
 	pm->left = end - begin;
 	return 0;
 }
@@ -123,5 +133,6 @@ bool perm_next(struct permutation *pm, __u64 *index)
 
 __u64 perm_shard_size_hint(const struct permutation *pm)
 {
+	/* Exact for one shard; for several, off by the few skipped elements (p - 1 - n). */
 	return pm->left < pm->n ? pm->left : pm->n;
 }

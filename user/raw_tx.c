@@ -34,7 +34,7 @@ static int raw_send(struct tx_engine *e, const struct staged_probe *p, unsigned 
 
 	for (unsigned int i = 0; i < n; i++) {
 		probe_payload(e, &p[i], tx_ns, &pl);
-		frame_patch_ip(r->pkt[i], p[i].daddr, e->ip_id++, &pl);
+		frame_patch_ip(r->pkt[i], e->tmpl, p[i].daddr, e->ip_id++, &pl);
 		r->dst[i].sin_addr.s_addr = p[i].daddr;
 	}
 	while (done < n) {

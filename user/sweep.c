@@ -99,16 +99,12 @@ static void wait_replies(struct session *s, struct progress *pg, __u64 total)
 	}
 }
 
-static int report(struct session *s, const __u8 *probed, __u64 elapsed_ns)
+static int report(struct session *s, struct out_sink *out, const __u8 *probed, __u64 elapsed_ns)
 {
 	const struct config *cfg = s->cfg;
-	struct out_sink out;
 	__u64 alive = 0, c[EM_CNT_MAX] = { 0 }, sent = probe_tx_sent(s->tx);
 	int err;
 
-	err = out_open(&out, cfg->output, cfg->fmt);
-	if (err)
-		return EXIT_SYSTEM;
 	for (__u64 i = 0; i < s->ts.count; i++) {
 		const volatile struct em_result *slot = &s->m.results[i];
 		struct host_result r = { .addr = htonl(targets_addr(&s->ts, i)) };
@@ -128,15 +124,15 @@ static int report(struct session *s, const __u8 *probed, __u64 elapsed_ns)
 		r.dups = slot->dups;
 		r.icmp_type = slot->icmp_type;
 		r.icmp_code = slot->icmp_code;
-		out_result(&out, &r);
+		out_result(out, &r);
 	}
 	if (stop_requested) {
-		out_abort(&out);
+		out_abort(out);
 		pr_warn("interrupted after %llu probes: no results written\n",
 			(unsigned long long)sent);
 		return EXIT_SOME_DOWN;
 	}
-	err = out_commit(&out);
+	err = out_commit(out);
 	if (err)
 		return EXIT_SYSTEM;
 
@@ -153,6 +149,7 @@ static int report(struct session *s, const __u8 *probed, __u64 elapsed_ns)
 int sweep_run(const struct config *cfg)
 {
 	struct session s;
+	struct out_sink out = { 0 };
 	struct progress pg;
 	__u8 *probed = NULL;
 	__u64 start, send_ns;
@@ -161,11 +158,17 @@ int sweep_run(const struct config *cfg)
 	rc = session_open(&s, cfg, NULL, NULL);
 	if (rc)
 		return rc;
+	/* An unwritable output is found before probing, not after. */
+	if (out_open(&out, cfg->output, cfg->fmt)) {
+		rc = EXIT_SYSTEM;
+		goto out;
+	}
 	/* A shard probes part of the set: remember which part, to report exactly that part. */
 	if (cfg->shards > 1) {
 		probed = calloc(s.ts.count / 8 + 1, 1);
 		if (!probed) {
 			pr_warn("out of memory\n");
+			out_abort(&out);
 			rc = EXIT_SYSTEM;
 			goto out;
 		}
@@ -173,15 +176,17 @@ int sweep_run(const struct config *cfg)
 	start = now_ns();
 	progress_init(&pg, cfg->quiet, start);
 	rc = send_all(&s, &pg, probed, start);
-	if (rc)
+	if (rc) {
+		out_abort(&out);
 		goto out;
+	}
 	send_ns = now_ns() - start;
 	wait_replies(&s, &pg, probe_tx_sent(s.tx));
 	progress_done(&pg);
 	pr_info("sent %llu probes in %.3f s (%.0f probes/s)\n",
 		(unsigned long long)probe_tx_sent(s.tx), send_ns / 1e9,
 		send_ns ? probe_tx_sent(s.tx) * 1e9 / send_ns : 0.0);
-	rc = report(&s, probed, send_ns);
+	rc = report(&s, &out, probed, send_ns);
 out:
 	free(probed);
 	session_close(&s);

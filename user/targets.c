@@ -5,65 +5,155 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "resolve.h"
-#include "scope.h"
 #include "targets.h"
 
-struct builder {
-	struct ip_set set;
-	struct target_name *names;
-	size_t n_names, cap_names;
-	const struct target_opts *o;
-	int *unresolved;
+enum token_kind { TOKEN_SINGLE, TOKEN_RANGE, TOKEN_NAME };
+
+/* Where a token came from, for messages: a line of a file (NULL for the command line). */
+struct origin {
+	const char *file;
+	size_t line;
 };
 
-static int parse_addr(const char *s, __u32 *a)
+/* A name waiting for resolution; seq keeps the order it was given in. */
+struct pending {
+	char *name;
+	size_t seq;
+};
+
+/* An address a name resolved to; seq orders the names that share an address. */
+struct named {
+	__u32 addr;
+	size_t seq;
+	const char *name;
+};
+
+struct builder {
+	const struct target_opts *o;
+	struct ip_set set;     /* everything given */
+	struct ip_set singles; /* addresses named one by one: never dropped silently */
+	size_t n_given;	       /* address, CIDR and range tokens */
+	struct pending *todo;
+	size_t n_todo, cap_todo;
+	struct named *named;
+	size_t n_named, cap_named;
+};
+
+typedef int (*line_fn)(void *ctx, const char *tok, const struct origin *at);
+
+/* arr with room for one more element after n (growing *cap), or NULL when out of memory. */
+static void *grow(void *arr, size_t *cap, size_t n, size_t sz)
 {
+	size_t c = *cap ? *cap * 2 : 16;
+
+	if (n < *cap)
+		return arr;
+	arr = realloc(arr, c * sz);
+	if (arr)
+		*cap = c;
+	return arr;
+}
+
+static const char *where(const struct origin *at, char *buf, size_t len)
+{
+	if (!at)
+		return "";
+	snprintf(buf, len, " at %s:%zu", at->file, at->line);
+	return buf;
+}
+
+static const char *fmt_addr(__u32 a, char *buf)
+{
+	__u32 na = htonl(a);
+
+	return inet_ntop(AF_INET, &na, buf, INET_ADDRSTRLEN);
+}
+
+/* Strict dotted quad (inet_pton: no octal, no short forms) of len bytes of s. */
+static int parse_addr(const char *s, size_t len, __u32 *a)
+{
+	char buf[INET_ADDRSTRLEN];
 	struct in_addr in;
 
-	if (inet_pton(AF_INET, s, &in) != 1)
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (inet_pton(AF_INET, buf, &in) != 1)
 		return -EINVAL;
 	*a = ntohl(in.s_addr);
 	return 0;
 }
 
-int parse_range(const char *s, struct ip_interval *out, const char **why)
+/*
+ * RFC 1123 host name (plus '_', seen in the wild), with an optional final dot. The last label
+ * must not be all digits (RFC 3696 §2): that keeps "10.1" or "1.2.3.256" from reaching the
+ * resolver, which would read them as numbers.
+ */
+static bool is_hostname(const char *s)
 {
-	char buf[64], *sep;
+	size_t len = strlen(s), label = 0;
+	bool numeric = true;
+
+	if (len && s[len - 1] == '.')
+		len--;
+	if (!len || len > 253)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		if (c == '.') {
+			if (!label || s[i - 1] == '-')
+				return false;
+			label = 0;
+			numeric = true;
+		} else if (isalnum(c) || c == '_' || (c == '-' && label)) {
+			numeric = numeric && isdigit(c);
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return s[len - 1] != '-' && !numeric;
+}
+
+/* Classifies and parses one token; on -EINVAL *why says what is wrong. */
+static int parse_token(const char *s, struct ip_interval *out, enum token_kind *kind,
+		       const char **why)
+{
+	const char *sep;
 	__u32 lo, hi;
 
-	if (strlen(s) >= sizeof(buf)) {
-		*why = "too long";
-		return -EINVAL;
-	}
-	strcpy(buf, s);
-	if ((sep = strchr(buf, '/'))) {
-		char *end;
+	if ((sep = strchr(s, '/'))) {
 		unsigned long len;
+		char *end;
+		__u32 mask;
 
-		*sep++ = '\0';
-		len = strtoul(sep, &end, 10);
-		if (!isdigit((unsigned char)*sep) || *end || len > 32) {
+		if (parse_addr(s, sep - s, &lo)) {
+			*why = "not an IPv4 address before the '/'";
+			return -EINVAL;
+		}
+		len = strtoul(sep + 1, &end, 10);
+		if (!isdigit((unsigned char)sep[1]) || *end || len > 32) {
 			*why = "prefix length must be 0..32";
 			return -EINVAL;
 		}
-		if (parse_addr(buf, &lo)) {
-			*why = "not an IPv4 address";
-			return -EINVAL;
-		}
-		/* Host bits are ignored, as zmap and ip(8) do. */
-		__u32 mask = len ? ~0U << (32 - len) : 0;
-
+		/* Host bits are ignored, as zmap and nmap do: 10.1.2.3/8 is 10.0.0.0/8. */
+		mask = len ? ~0U << (32 - len) : 0;
 		out->lo = lo & mask;
 		out->hi = out->lo | ~mask;
+		*kind = TOKEN_RANGE;
 		return 0;
 	}
-	if ((sep = strchr(buf, '-'))) {
-		*sep++ = '\0';
-		if (parse_addr(buf, &lo) || parse_addr(sep, &hi)) {
-			*why = "range ends must be IPv4 addresses";
+	/* Names may hold '-' too: it is a range only if an address comes before it. */
+	if ((sep = strchr(s, '-')) && !parse_addr(s, sep - s, &lo)) {
+		if (parse_addr(sep + 1, strlen(sep + 1), &hi)) {
+			*why = "range end is not an IPv4 address (write a.b.c.d-e.f.g.h)";
 			return -EINVAL;
 		}
 		if (lo > hi) {
@@ -72,107 +162,56 @@ int parse_range(const char *s, struct ip_interval *out, const char **why)
 		}
 		out->lo = lo;
 		out->hi = hi;
+		*kind = TOKEN_RANGE;
 		return 0;
 	}
-	if (parse_addr(buf, &lo)) {
+	if (!parse_addr(s, strlen(s), &lo)) {
+		out->lo = out->hi = lo;
+		*kind = TOKEN_SINGLE;
+		return 0;
+	}
+	if (is_hostname(s)) {
+		*kind = TOKEN_NAME;
+		return 0;
+	}
+	if (!*s)
+		*why = "empty";
+	else if (s[strspn(s, "0123456789.")])
+		*why = "not an address, CIDR, range or host name";
+	else
 		*why = "not an IPv4 address";
-		return -EINVAL;
-	}
-	out->lo = out->hi = lo;
-	return 0;
-}
-
-/* A host name per RFC 1123: letters, digits, '-', '.', '_' seen in the wild; not all digits. */
-static bool is_name(const char *s)
-{
-	bool alpha = false;
-
-	if (!*s || strlen(s) > 253)
-		return false;
-	for (; *s; s++) {
-		if (isalpha((unsigned char)*s))
-			alpha = true;
-		else if (!isdigit((unsigned char)*s) && *s != '-' && *s != '.' && *s != '_')
-			return false;
-	}
-	return alpha;
-}
-
-static int refuse_reserved(const struct builder *b, __u32 a, const char *tok)
-{
-	char buf[INET_ADDRSTRLEN];
-	__u32 na = htonl(a);
-
-	if (b->o->allow_reserved || !addr_reserved(a))
-		return 0;
-	inet_ntop(AF_INET, &na, buf, sizeof(buf));
-	pr_warn("target '%s' (%s) is in a reserved special-purpose range: use --allow-reserved to "
-		"probe it\n",
-		tok, buf);
 	return -EINVAL;
 }
 
-static int add_name(struct builder *b, const char *tok)
+int parse_range(const char *s, struct ip_interval *out)
 {
-	const char *reason;
-	__u32 *addrs;
-	size_t n;
-	int err;
-
-	if (resolve_name(tok, b->o->all_addresses, &addrs, &n, &reason)) {
-		pr_warn("cannot resolve '%s': %s\n", tok, reason);
-		(*b->unresolved)++;
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++) {
-		err = refuse_reserved(b, addrs[i], tok);
-		if (!err && b->n_names == b->cap_names) {
-			size_t cap = b->cap_names ? b->cap_names * 2 : 16;
-			struct target_name *p = realloc(b->names, cap * sizeof(*p));
-
-			err = p ? 0 : -ENOMEM;
-			b->names = p ?: b->names;
-			b->cap_names = p ? cap : b->cap_names;
-		}
-		if (!err)
-			err = ipset_add(&b->set, addrs[i], addrs[i]);
-		if (err) {
-			free(addrs);
-			return err;
-		}
-		b->names[b->n_names].addr = addrs[i];
-		b->names[b->n_names++].name = strdup(tok);
-	}
-	free(addrs);
-	return 0;
-}
-
-static int add_token(struct builder *b, const char *tok)
-{
-	struct ip_interval iv;
+	enum token_kind kind;
 	const char *why;
 
-	if (!parse_range(tok, &iv, &why)) {
-		/* A single address named explicitly is never dropped silently. */
-		if (!strpbrk(tok, "/-") && refuse_reserved(b, iv.lo, tok))
-			return -EINVAL;
-		return ipset_add(&b->set, iv.lo, iv.hi);
-	}
-	if (is_name(tok))
-		return add_name(b, tok);
-	pr_warn("bad target '%s': %s\n", tok, why);
-	return -EINVAL;
+	if (parse_token(s, out, &kind, &why) || kind == TOKEN_NAME)
+		return -EINVAL;
+	return 0;
 }
 
-/* One target per line; '#' starts a comment; blank lines are ignored. */
-static int add_stream(struct builder *b, FILE *f, const char *what,
-		      int (*add)(struct builder *, const char *))
+/*
+ * One target per line; '#' starts a comment; blank lines are ignored; "-" is stdin. what names
+ * the file's role in messages.
+ */
+static int read_lines(const char *path, const char *what, line_fn fn, void *ctx)
 {
+	bool is_stdin = !strcmp(path, "-");
+	struct origin at = { .file = is_stdin ? "stdin" : path };
+	FILE *f = is_stdin ? stdin : fopen(path, "re");
 	char *line = NULL, *s, *e;
 	size_t cap = 0;
 	int err = 0;
 
+	if (!f) {
+		pr_warn("cannot open %s '%s': %s\n", what, path, strerror(errno));
+		return -EINVAL;
+	}
 	while (!err && getline(&line, &cap, f) >= 0) {
+		at.line++;
 		if ((e = strchr(line, '#')))
 			*e = '\0';
 		for (s = line; isspace((unsigned char)*s); s++)
@@ -181,126 +220,317 @@ static int add_stream(struct builder *b, FILE *f, const char *what,
 			;
 		*e = '\0';
 		if (*s)
-			err = add(b, s);
+			err = fn(ctx, s, &at);
 	}
 	if (!err && ferror(f)) {
-		pr_warn("cannot read %s\n", what);
-		err = -EIO;
+		pr_warn("cannot read %s '%s': %s\n", what, at.file, strerror(errno));
+		err = -EINVAL;
 	}
 	free(line);
+	if (is_stdin)
+		clearerr(stdin);
+	else
+		fclose(f);
 	return err;
 }
 
-static int add_file(struct builder *b, const char *path,
-		    int (*add)(struct builder *, const char *))
+/* A single address (or a name's address) in the default blocklist is refused, not dropped. */
+static int refuse_reserved(const struct builder *b, const char *tok, __u32 a, bool from_name,
+			   const struct origin *at)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char abuf[INET_ADDRSTRLEN], nbuf[INET_ADDRSTRLEN], wbuf[512];
+	const struct ip_prefix *p;
+
+	if (b->o->allow_reserved || !(p = default_blocklist_find(a)))
+		return 0;
+	if (from_name)
+		pr_warn("target '%s' resolves to %s, in the reserved special-purpose range %s/%u: "
+			"use --allow-reserved to probe it\n",
+			tok, fmt_addr(a, abuf), fmt_addr(p->net, nbuf), p->len);
+	else
+		pr_warn("target '%s'%s is in the reserved special-purpose range %s/%u: "
+			"use --allow-reserved to probe it\n",
+			tok, where(at, wbuf, sizeof(wbuf)), fmt_addr(p->net, nbuf), p->len);
+	return -EINVAL;
+}
+
+static int add_target(void *ctx, const char *tok, const struct origin *at)
+{
+	struct builder *b = ctx;
+	struct ip_interval iv;
+	enum token_kind kind;
+	const char *why;
+	char wbuf[512];
 	int err;
 
-	if (!f) {
-		pr_warn("cannot open target file '%s': %s\n", path, strerror(errno));
+	if (parse_token(tok, &iv, &kind, &why)) {
+		pr_warn("bad target '%s'%s: %s\n", tok, where(at, wbuf, sizeof(wbuf)), why);
 		return -EINVAL;
 	}
-	err = add_stream(b, f, path, add);
-	if (f != stdin)
-		fclose(f);
-	return err;
+	if (kind == TOKEN_NAME) {
+		/* Resolved after every argument is checked, so a typo fails before slow lookups. */
+		struct pending *p = grow(b->todo, &b->cap_todo, b->n_todo, sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		b->todo = p;
+		b->todo[b->n_todo].seq = b->n_todo;
+		b->todo[b->n_todo].name = strdup(tok);
+		return b->todo[b->n_todo++].name ? 0 : -ENOMEM;
+	}
+	if (kind == TOKEN_SINGLE) {
+		err = refuse_reserved(b, tok, iv.lo, false, at);
+		if (!err)
+			err = ipset_add(&b->singles, iv.lo, iv.lo);
+		if (err)
+			return err;
+	}
+	b->n_given++;
+	return ipset_add(&b->set, iv.lo, iv.hi);
 }
 
 static int add_arg(struct builder *b, const char *arg)
 {
 	if (!strcmp(arg, "-"))
-		return add_file(b, "-", add_token);
+		return read_lines("-", "targets from", add_target, b);
 	if (arg[0] == '@')
-		return add_file(b, arg + 1, add_token);
-	return add_token(b, arg);
+		return read_lines(arg + 1, "target file", add_target, b);
+	return add_target(b, arg, NULL);
 }
 
-static int add_range_only(struct builder *b, const char *tok)
+static int cmp_pending_name(const void *x, const void *y)
 {
-	struct ip_interval iv;
-	const char *why;
+	const struct pending *a = x, *b = y;
+	int c = strcasecmp(a->name, b->name);
 
-	if (parse_range(tok, &iv, &why)) {
-		pr_warn("bad range '%s': %s\n", tok, why);
-		return -EINVAL;
-	}
-	return ipset_add(&b->set, iv.lo, iv.hi);
+	return c ? c : a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-/* Reads a block/allow list file into a normalized set. */
-static int load_list(const char *path, struct ip_set *out)
+static int cmp_pending_seq(const void *x, const void *y)
 {
-	struct builder lb = { 0 };
-	int err = add_file(&lb, path, add_range_only);
+	const struct pending *a = x, *b = y;
 
-	if (err) {
-		ipset_free(&lb.set);
-		return err;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int add_name_addrs(struct builder *b, const struct pending *pn, const __u32 *addrs,
+			  size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct named *p = grow(b->named, &b->cap_named, b->n_named, sizeof(*p));
+		int err;
+
+		if (!p)
+			return -ENOMEM;
+		b->named = p;
+		err = refuse_reserved(b, pn->name, addrs[i], true, NULL) ?:
+		      ipset_add(&b->set, addrs[i], addrs[i]) ?:
+		      ipset_add(&b->singles, addrs[i], addrs[i]);
+		if (err)
+			return err;
+		b->named[b->n_named] = (struct named){ addrs[i], b->n_named, pn->name };
+		b->n_named++;
 	}
-	ipset_normalize(&lb.set);
-	*out = lb.set;
 	return 0;
 }
 
-static int cmp_name(const void *a, const void *b)
+/* Each distinct name (DNS names are case-insensitive) is resolved and reported once. */
+static int resolve_all(struct builder *b, int *unresolved)
 {
-	const struct target_name *x = a, *y = b;
+	size_t m = 0;
+	int err = 0;
 
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
+	if (!b->n_todo)
+		return 0;
+	qsort(b->todo, b->n_todo, sizeof(*b->todo), cmp_pending_name);
+	for (size_t i = 0; i < b->n_todo; i++) {
+		if (m && !strcasecmp(b->todo[m - 1].name, b->todo[i].name))
+			free(b->todo[i].name);
+		else
+			b->todo[m++] = b->todo[i];
+	}
+	b->n_todo = m;
+	qsort(b->todo, b->n_todo, sizeof(*b->todo), cmp_pending_seq);
+
+	for (size_t i = 0; i < b->n_todo && !err; i++) {
+		const char *reason;
+		__u32 *addrs;
+		size_t n;
+
+		if (resolve_name(b->todo[i].name, b->o->all_addresses, &addrs, &n, &reason)) {
+			pr_warn("cannot resolve '%s': %s\n", b->todo[i].name, reason);
+			(*unresolved)++;
+			continue;
+		}
+		err = add_name_addrs(b, &b->todo[i], addrs, n);
+		free(addrs);
+	}
+	return err;
+}
+
+struct list_ctx {
+	struct ip_set set;
+	const char *kind;
+};
+
+static int add_list_entry(void *ctx, const char *tok, const struct origin *at)
+{
+	struct list_ctx *l = ctx;
+	struct ip_interval iv;
+	enum token_kind kind;
+	const char *why;
+
+	if (!parse_token(tok, &iv, &kind, &why)) {
+		if (kind != TOKEN_NAME)
+			return ipset_add(&l->set, iv.lo, iv.hi);
+		why = "only addresses, CIDRs and ranges are accepted here";
+	}
+	pr_warn("bad %s entry '%s' at %s:%zu: %s\n", l->kind, tok, at->file, at->line, why);
+	return -EINVAL;
+}
+
+/*
+ * Explicit single addresses are never dropped silently: says in one line how many the list
+ * removes (those inside it if keep_inside is false, outside it otherwise). There are no more of
+ * them than lines given, so walking them address by address is cheap.
+ */
+static void note_dropped(const struct ip_set *singles, const struct ip_set *list, bool keep_inside,
+			 const char *what)
+{
+	char buf[INET_ADDRSTRLEN];
+	__u64 n = 0;
+	__u32 first = 0;
+
+	for (size_t i = 0; i < singles->n; i++)
+		for (__u64 a = singles->iv[i].lo; a <= singles->iv[i].hi; a++)
+			if (ipset_contains(list, a) != keep_inside && !n++)
+				first = a;
+	if (n == 1)
+		pr_warn("not probing %s, given explicitly: %s\n", fmt_addr(first, buf), what);
+	else if (n)
+		pr_warn("not probing %llu explicitly given addresses (first %s): %s\n",
+			(unsigned long long)n, fmt_addr(first, buf), what);
+}
+
+/* Applies --blocklist (keep_inside false) or --allowlist (true) from path. */
+static int apply_list(struct builder *b, const char *path, bool keep_inside)
+{
+	int (*op)(struct ip_set *, const struct ip_set *) =
+		keep_inside ? ipset_intersect : ipset_subtract;
+	struct list_ctx l = { .kind = keep_inside ? "allowlist" : "blocklist" };
+	char what[512];
+	int err;
+
+	snprintf(what, sizeof(what), "--%s", l.kind);
+	err = read_lines(path, what, add_list_entry, &l);
+	if (!err) {
+		ipset_normalize(&l.set);
+		snprintf(what, sizeof(what), "%s --%s '%s'", keep_inside ? "outside" : "listed in",
+			 l.kind, path);
+		note_dropped(&b->singles, &l.set, keep_inside, what);
+		err = op(&b->set, &l.set) ?: op(&b->singles, &l.set);
+	}
+	ipset_free(&l.set);
+	return err;
 }
 
 static int apply_lists(struct builder *b)
 {
-	struct ip_set l = { 0 };
+	struct ip_set def = { 0 };
+	__u64 given, left;
 	int err = 0;
 
 	ipset_normalize(&b->set);
+	ipset_normalize(&b->singles);
+	given = ipset_count(&b->set);
 	if (!b->o->allow_reserved) {
-		for (unsigned int i = 0; i < default_blocklist_len && !err; i++) {
-			const struct ip_prefix *p = &default_blocklist[i];
-
-			err = ipset_add(&l, p->net, p->net | (p->len ? ~(~0U << (32 - p->len)) : ~0U));
-		}
-		ipset_normalize(&l);
-		err = err ?: ipset_subtract(&b->set, &l);
-		ipset_free(&l);
+		/* The singles were refused already if reserved: only ranges lose addresses here. */
+		err = ipset_default_blocklist(&def) ?: ipset_subtract(&b->set, &def);
+		ipset_free(&def);
 	}
-	if (!err && b->o->blocklist_file && !(err = load_list(b->o->blocklist_file, &l))) {
-		err = ipset_subtract(&b->set, &l);
-		ipset_free(&l);
-	}
-	if (!err && b->o->allowlist_file && !(err = load_list(b->o->allowlist_file, &l))) {
-		err = ipset_intersect(&b->set, &l);
-		ipset_free(&l);
-	}
+	if (!err && b->o->blocklist_file)
+		err = apply_list(b, b->o->blocklist_file, false);
+	if (!err && b->o->allowlist_file)
+		err = apply_list(b, b->o->allowlist_file, true);
+	left = ipset_count(&b->set);
+	if (!err && given > left)
+		pr_info("%llu of the %llu addresses given are blocklisted or not allowlisted\n",
+			(unsigned long long)(given - left), (unsigned long long)given);
 	return err;
+}
+
+static int cmp_named(const void *x, const void *y)
+{
+	const struct named *a = x, *b = y;
+
+	if (a->addr != b->addr)
+		return a->addr < b->addr ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Names of the addresses still in the set, the first name given for each address. */
+static int collect_names(struct builder *b, struct target_set *ts)
+{
+	if (!b->n_named)
+		return 0;
+	qsort(b->named, b->n_named, sizeof(*b->named), cmp_named);
+	ts->names = calloc(b->n_named, sizeof(*ts->names));
+	if (!ts->names)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->n_named; i++) {
+		const struct named *nm = &b->named[i];
+		struct target_name *tn = &ts->names[ts->n_names];
+
+		if ((i && nm->addr == nm[-1].addr) || !ipset_contains(&b->set, nm->addr))
+			continue;
+		tn->addr = nm->addr;
+		tn->name = strdup(nm->name);
+		if (!tn->name)
+			return -ENOMEM;
+		ts->n_names++;
+	}
+	return 0;
+}
+
+static void builder_free(struct builder *b)
+{
+	for (size_t i = 0; i < b->n_todo; i++)
+		free(b->todo[i].name);
+	free(b->todo);
+	free(b->named);
+	ipset_free(&b->singles);
+	ipset_free(&b->set);
 }
 
 int targets_build(struct target_set *ts, char *const *args, int nargs, const struct target_opts *o,
 		  int *unresolved)
 {
-	struct builder b = { .o = o, .unresolved = unresolved };
+	struct builder b = { .o = o };
 	int err = 0;
 
 	memset(ts, 0, sizeof(*ts));
 	*unresolved = 0;
 	for (int i = 0; i < nargs && !err; i++)
 		err = add_arg(&b, args[i]);
+	err = err ?: resolve_all(&b, unresolved);
 	err = err ?: apply_lists(&b);
 	if (!err && !b.set.n) {
-		if (*unresolved && !b.n_names)
+		if (!b.n_given && !b.n_todo)
+			pr_warn("no targets given\n");
+		else if (!b.n_given && !b.n_named)
 			pr_warn("no target resolved\n");
 		else
-			pr_warn("no targets left after the blocklist\n");
+			pr_warn("no targets left after the blocklist%s\n",
+				o->allowlist_file ? " and the allowlist" : "");
 		err = -ENOENT;
 	}
-	ts->set = b.set;
-	ts->names = b.names;
-	ts->n_names = b.n_names;
+	err = err ?: collect_names(&b, ts);
 	if (!err && !(ts->before = malloc(b.set.n * sizeof(*ts->before))))
 		err = -ENOMEM;
 	if (err) {
+		if (err == -ENOMEM)
+			pr_warn("out of memory while building the target set\n");
+		builder_free(&b);
 		targets_free(ts);
 		return err;
 	}
@@ -308,13 +538,19 @@ int targets_build(struct target_set *ts, char *const *args, int nargs, const str
 		ts->before[i] = ts->count;
 		ts->count += (__u64)b.set.iv[i].hi - b.set.iv[i].lo + 1;
 	}
-	qsort(ts->names, ts->n_names, sizeof(*ts->names), cmp_name);
+	ts->iv = b.set.iv;
+	ts->n_iv = b.set.n;
+	b.set = (struct ip_set){ 0 };
+	ts->n_explicit_single = ipset_count(&b.singles);
+	pr_info("%llu targets (%zu intervals, %zu addresses from names)\n",
+		(unsigned long long)ts->count, ts->n_iv, ts->n_names);
+	builder_free(&b);
 	return 0;
 }
 
 __u32 targets_addr(const struct target_set *ts, __u64 index)
 {
-	size_t lo = 0, hi = ts->set.n;
+	size_t lo = 0, hi = ts->n_iv;
 
 	/* The last interval whose first index is <= index. */
 	while (hi - lo > 1) {
@@ -325,7 +561,14 @@ __u32 targets_addr(const struct target_set *ts, __u64 index)
 		else
 			hi = mid;
 	}
-	return ts->set.iv[lo].lo + (__u32)(index - ts->before[lo]);
+	return ts->iv[lo].lo + (__u32)(index - ts->before[lo]);
+}
+
+static int cmp_name_addr(const void *x, const void *y)
+{
+	const struct target_name *a = x, *b = y;
+
+	return a->addr < b->addr ? -1 : a->addr > b->addr;
 }
 
 const char *targets_name(const struct target_set *ts, __u32 addr)
@@ -334,7 +577,7 @@ const char *targets_name(const struct target_set *ts, __u32 addr)
 
 	if (!ts->n_names)
 		return NULL;
-	n = bsearch(&key, ts->names, ts->n_names, sizeof(key), cmp_name);
+	n = bsearch(&key, ts->names, ts->n_names, sizeof(key), cmp_name_addr);
 	return n ? n->name : NULL;
 }
 
@@ -344,6 +587,6 @@ void targets_free(struct target_set *ts)
 		free(ts->names[i].name);
 	free(ts->names);
 	free(ts->before);
-	ipset_free(&ts->set);
+	free(ts->iv);
 	memset(ts, 0, sizeof(*ts));
 }

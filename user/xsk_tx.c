@@ -41,16 +41,19 @@ static void reclaim(struct afxdp_engine *a)
 	xsk_ring_cons__release(&a->comp, n);
 }
 
-/* Copy mode sends a bounded number of frames per syscall: kick until the ring is drained. */
+/*
+ * Copy mode sends at most a small batch per syscall (and EAGAINs past it): kick until the
+ * kernel has taken every descriptor, so no probe waits in the ring for the next batch.
+ */
 static int kick(struct afxdp_engine *a)
 {
-	if (!xsk_ring_prod__needs_wakeup(&a->tx))
-		return 0;
-	if (sendto(a->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
-		return 0;
-	if (errno == EAGAIN || errno == EBUSY || errno == ENOBUFS || errno == EINTR)
-		return 0;
-	return -errno;
+	while (xsk_ring_prod__needs_wakeup(&a->tx) &&
+	       a->tx.cached_prod != __atomic_load_n(a->tx.consumer, __ATOMIC_ACQUIRE)) {
+		if (sendto(a->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN &&
+		    errno != EBUSY && errno != ENOBUFS && errno != EINTR)
+			return -errno;
+	}
+	return 0;
 }
 
 static int afxdp_send(struct tx_engine *e, const struct staged_probe *p, unsigned int n,
@@ -73,7 +76,7 @@ static int afxdp_send(struct tx_engine *e, const struct staged_probe *p, unsigne
 		__u64 addr = a->free_addr[--a->n_free];
 
 		probe_payload(e, &p[i], tx_ns, &pl);
-		frame_patch(xsk_umem__get_data(a->area, addr), p[i].daddr, e->ip_id++,
+		frame_patch(xsk_umem__get_data(a->area, addr), e->tmpl, p[i].daddr, e->ip_id++,
 			    &pl);
 		d->addr = addr;
 		d->len = a->frame_len;

@@ -1,0 +1,109 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# End-to-end tests of `echomap ping` (DESIGN §7): per-reply lines on stdout
+# "NAME (ADDR): seq=N ttl=T time=X.XXX ms", a per-host summary on stderr
+# "NAME (ADDR): xmt/rcv/%loss = 5/5/0%, min/avg/max/mdev = a/b/c/d ms", fping's exit codes.
+
+bats_require_minimum_version 1.5.0
+
+load ../lib/netns
+
+setup() {
+	e2e_setup
+}
+
+teardown() {
+	e2e_teardown
+}
+
+# reply_re NAME ADDR TTL: a per-reply line (regex; dots in NAME/ADDR escaped).
+reply_re() {
+	printf '^%s \\(%s\\): seq=[0-9]+ ttl=%s time=[0-9]+\\.[0-9]{3} ms$' "${1//./\\.}" \
+		"${2//./\\.}" "$3"
+}
+
+@test "a 5 ms imposed delay shows as 5 ms +- 0.5 ms in every reply" {
+	require_fixtures delay_responder
+	respond_delay 198.18.0.0/16 5 0 0 --ttl 62
+
+	em_capture ping -I "$IFACE" --allow-reserved -c 5 -p 200 198.18.0.1
+	expect_status 0
+	[ "$(wc -l <"$OUT")" -eq 5 ] || { em_dump; false; }
+	if grep -Ev "$(reply_re 198.18.0.1 198.18.0.1 62)" "$OUT"; then
+		echo "malformed reply lines above" >&2
+		false
+	fi
+	# Five distinct sequence numbers.
+	[ "$(sed 's/.*seq=\([0-9]*\).*/\1/' "$OUT" | sort -u | wc -l)" -eq 5 ]
+	sed 's/.*time=\([0-9.]*\) ms.*/\1/' "$OUT" | awk '
+		$1 < 4.5 || $1 > 5.5 { print "rtt " $1 " ms is not 5 +- 0.5 ms"; bad = 1 }
+		END { exit bad }' >&2
+	# Summary on stderr, min/avg/max in the same band.
+	grep -Eq '^198\.18\.0\.1 \(198\.18\.0\.1\): xmt/rcv/%loss = 5/5/0%, min/avg/max/mdev = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms$' \
+		"$ERR" || { em_dump; false; }
+	sed -n 's/.*min\/avg\/max\/mdev = \([0-9.]*\)\/\([0-9.]*\)\/\([0-9.]*\)\/.*/\1 \2 \3/p' "$ERR" |
+		awk '$1 < 4.5 || $3 > 5.5 || $2 < $1 || $2 > $3 { print "summary: " $0; exit 1 }' >&2
+	assert_clean
+}
+
+@test "every host answers: exit 0, a line per reply, a summary per host" {
+	require_fixtures xdp_responder
+	respond_xdp 198.18.0.0/24 --ttl 61 --silent-mod 7
+
+	em_capture ping -I "$IFACE" --allow-reserved -c 3 -p 100 -t 500 198.18.0.1 198.18.0.2
+	expect_status 0
+	[ "$(grep -Ec "$(reply_re 198.18.0.1 198.18.0.1 61)" "$OUT")" -eq 3 ] || { em_dump; false; }
+	[ "$(grep -Ec "$(reply_re 198.18.0.2 198.18.0.2 61)" "$OUT")" -eq 3 ] || { em_dump; false; }
+	[ "$(wc -l <"$OUT")" -eq 6 ]
+	grep -q '^198\.18\.0\.1 (198\.18\.0\.1): xmt/rcv/%loss = 3/3/0%, min/avg/max/mdev = ' "$ERR"
+	grep -q '^198\.18\.0\.2 (198\.18\.0\.2): xmt/rcv/%loss = 3/3/0%, min/avg/max/mdev = ' "$ERR"
+	assert_clean
+}
+
+@test "a silent host: exit 1, no reply lines for it, 100% loss in its summary" {
+	require_fixtures xdp_responder
+	respond_xdp 198.18.0.0/24 --ttl 61 --silent-mod 7
+
+	em_capture ping -I "$IFACE" --allow-reserved -c 3 -p 100 -t 500 198.18.0.1 198.18.0.7
+	expect_status 1
+	[ "$(grep -Ec "$(reply_re 198.18.0.1 198.18.0.1 61)" "$OUT")" -eq 3 ] || { em_dump; false; }
+	if grep '198\.18\.0\.7' "$OUT"; then
+		echo "replies reported for a silent host" >&2
+		false
+	fi
+	grep -q '^198\.18\.0\.1 (198\.18\.0\.1): xmt/rcv/%loss = 3/3/0%' "$ERR"
+	grep -q '^198\.18\.0\.7 (198\.18\.0\.7): xmt/rcv/%loss = 3/0/100%' "$ERR"
+	assert_clean
+}
+
+@test "names from the hosts file; a name that does not resolve: exit 2, the rest still runs" {
+	require_fixtures xdp_responder
+	respond_xdp 198.18.0.0/24 --ttl 61 --silent-mod 7
+	hosts_add 198.18.0.3 up.echomap.test
+
+	em_capture ping -I "$IFACE" --allow-reserved -c 2 -p 100 -t 500 up.echomap.test \
+		nonexistent.invalid
+	expect_status 2
+	[ "$(grep -Ec "$(reply_re up.echomap.test 198.18.0.3 61)" "$OUT")" -eq 2 ] ||
+		{ em_dump; false; }
+	grep -q 'nonexistent\.invalid' "$ERR"
+	grep -q '^up\.echomap\.test (198\.18\.0\.3): xmt/rcv/%loss = 2/2/0%' "$ERR"
+	assert_clean
+}
+
+@test "names from a real DNS server (dnsmasq in the responder namespace)" {
+	require_cmd dnsmasq
+	require_fixtures xdp_responder
+	respond_xdp 198.18.0.0/24 --ttl 61 --silent-mod 7
+	dns_start dnsup.echomap.test=198.18.0.5
+
+	em_capture ping -I "$IFACE" --allow-reserved -c 2 -p 100 -t 500 dnsup.echomap.test
+	expect_status 0
+	[ "$(grep -Ec "$(reply_re dnsup.echomap.test 198.18.0.5 61)" "$OUT")" -eq 2 ] ||
+		{ em_dump; false; }
+	# A name the server does not know: NXDOMAIN, exit 2.
+	em_capture ping -I "$IFACE" --allow-reserved -c 1 -t 500 dnsup.echomap.test \
+		nothere.echomap.test
+	expect_status 2
+	assert_clean
+}

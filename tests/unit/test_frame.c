@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Probe frames against an independent, byte-wise RFC 1071 checksum and the field layout of
+ * include/echomap_abi.h, over many random probes and template sizes.
+ */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "frame.h"
+
+#define ROUNDS	 2000
+#define BUF_SIZE 2048
+
+/* xorshift64*: reproducible inputs without touching the libc generator's state. */
+static __u64 rng_state = 0x9e3779b97f4a7c15ULL;
+
+static __u64 rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dULL;
+}
+
+/* Deliberately written from the RFC rather than shared with frame.c: big-endian byte pairs. */
+static unsigned int ref_sum(const __u8 *p, size_t len)
+{
+	unsigned long sum = 0;
+
+	for (size_t i = 0; i < len; i++)
+		sum += i % 2 ? p[i] : (unsigned long)p[i] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/* A region whose checksum field is filled in sums to 0xffff (RFC 1071 verification). */
+static bool csum_ok(const __u8 *p, size_t len)
+{
+	return ref_sum(p, len) == 0xffff;
+}
+
+static unsigned int be16(const __u8 *p)
+{
+	return p[0] << 8 | p[1];
+}
+
+static __u32 be32(const __u8 *p)
+{
+	return (__u32)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
+static void random_tmpl(struct frame_tmpl *t, __u16 payload_len)
+{
+	__u64 r = rnd();
+
+	memcpy(t->src_mac, &r, 6);
+	r = rnd();
+	memcpy(t->dst_mac, &r, 6);
+	t->saddr = rnd();
+	t->ttl = rnd();
+	t->payload_len = payload_len;
+}
+
+static void random_payload(struct em_payload *pl)
+{
+	pl->tx_ns = rnd();
+	pl->index = rnd();
+	pl->round = rnd();
+	pl->mac = rnd();
+}
+
+/* Every field of a patched IPv4 packet (no Ethernet header) where the ABI puts it. */
+static void check_ip(const __u8 *ip, size_t len, const struct frame_tmpl *t, __u32 daddr,
+		     __u16 ip_id, const struct em_payload *pl)
+{
+	const __u8 *icmp = ip + FRAME_IP_LEN, *data = icmp + FRAME_ICMP_LEN;
+	__u32 mac32 = pl->mac & 0xffffffff;
+
+	assert_int_equal(len, FRAME_IP_LEN + FRAME_ICMP_LEN + t->payload_len);
+	assert_int_equal(ip[0], 0x45);
+	assert_int_equal(ip[1], 0);
+	assert_int_equal(be16(ip + 2), len);
+	assert_int_equal(be16(ip + 4), ip_id);
+	assert_int_equal(be16(ip + 6), 0); /* DF clear, no fragment offset */
+	assert_int_equal(ip[8], t->ttl);
+	assert_int_equal(ip[9], 1);
+	assert_memory_equal(ip + 12, &t->saddr, 4);
+	assert_memory_equal(ip + 16, &daddr, 4);
+	assert_true(csum_ok(ip, FRAME_IP_LEN));
+
+	assert_int_equal(icmp[0], 8);
+	assert_int_equal(icmp[1], 0);
+	assert_int_equal(be16(icmp + 4), mac32 & 0xffff);
+	assert_int_equal(be16(icmp + 6), mac32 >> 16);
+	assert_int_equal(be32(icmp + 4), (mac32 & 0xffff) << 16 | mac32 >> 16);
+	assert_memory_equal(data, pl, sizeof(*pl));
+	for (size_t i = EM_PAYLOAD_LEN; i < t->payload_len; i++)
+		assert_int_equal(data[i], 0);
+	assert_true(csum_ok(icmp, FRAME_ICMP_LEN + t->payload_len));
+}
+
+static void check_frame(const __u8 *f, size_t len, const struct frame_tmpl *t, __u32 daddr,
+			__u16 ip_id, const struct em_payload *pl)
+{
+	assert_int_equal(len, FRAME_HDR_LEN + t->payload_len);
+	assert_memory_equal(f, t->dst_mac, 6);
+	assert_memory_equal(f + 6, t->src_mac, 6);
+	assert_int_equal(be16(f + 12), 0x0800);
+	check_ip(f + FRAME_ETH_LEN, len - FRAME_ETH_LEN, t, daddr, ip_id, pl);
+}
+
+static __u16 pick_size(unsigned int i)
+{
+	static const __u16 fixed[] = { EM_PAYLOAD_LEN, 25, 56, 57, 1000, 1472, 1473 };
+
+	if (i < sizeof(fixed) / sizeof(fixed[0]))
+		return fixed[i];
+	return EM_PAYLOAD_LEN + rnd() % (BUF_SIZE - FRAME_HDR_LEN - EM_PAYLOAD_LEN - 1);
+}
+
+static void test_rfc1071_vector(void **state)
+{
+	/* RFC 1071 section 3: these bytes sum to 0xddf2. */
+	static const __u8 v[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
+
+	assert_int_equal(ref_sum(v, sizeof(v)), 0xddf2);
+	assert_int_equal(ntohs(inet_csum(v, sizeof(v))), 0xffff - 0xddf2);
+}
+
+static void test_inet_csum_random(void **state)
+{
+	__u8 buf[BUF_SIZE + 1];
+
+	for (unsigned int i = 0; i < ROUNDS; i++) {
+		size_t len = rnd() % BUF_SIZE, off = rnd() % 2;
+		__u16 c;
+
+		for (size_t j = 0; j < len; j++)
+			buf[off + j] = rnd();
+		c = inet_csum(buf + off, len);
+		assert_int_equal(ntohs(c), 0xffff - ref_sum(buf + off, len));
+	}
+}
+
+static void test_patch_random(void **state)
+{
+	/* Odd offsets too: nothing may assume an aligned buffer. */
+	__u8 raw[BUF_SIZE + 8];
+
+	for (unsigned int i = 0; i < ROUNDS; i++) {
+		__u8 *buf = raw + rnd() % 8;
+		struct frame_tmpl t;
+		struct em_payload pl;
+		__u32 daddr = rnd();
+		__u16 id = rnd();
+		size_t len;
+
+		random_tmpl(&t, pick_size(i));
+		random_payload(&pl);
+		memset(raw, 0xa5, sizeof(raw));
+		len = frame_build_template(buf, BUF_SIZE, &t);
+		assert_int_equal(len, FRAME_HDR_LEN + t.payload_len);
+		frame_patch(buf, &t, daddr, id, &pl);
+		check_frame(buf, len, &t, daddr, id, &pl);
+		/* Nothing written past the frame. */
+		assert_int_equal(buf[len], 0xa5);
+	}
+}
+
+static void test_patch_ip_random(void **state)
+{
+	__u8 raw[BUF_SIZE + 8];
+
+	for (unsigned int i = 0; i < ROUNDS; i++) {
+		__u8 *buf = raw + rnd() % 8;
+		struct frame_tmpl t;
+		struct em_payload pl;
+		__u32 daddr = rnd();
+		__u16 id = rnd();
+		size_t len;
+
+		random_tmpl(&t, pick_size(i));
+		random_payload(&pl);
+		memset(raw, 0xa5, sizeof(raw));
+		len = frame_build_ip(buf, BUF_SIZE, &t);
+		assert_int_equal(len, FRAME_IP_LEN + FRAME_ICMP_LEN + t.payload_len);
+		frame_patch_ip(buf, &t, daddr, id, &pl);
+		check_ip(buf, len, &t, daddr, id, &pl);
+		assert_int_equal(buf[len], 0xa5);
+	}
+}
+
+/* Checksum corner cases: all-zero and all-ones inputs, where folding carries matter most. */
+static void test_patch_extremes(void **state)
+{
+	static const __u64 vals[] = { 0, ~0ULL, 0xffff0000ffff0000ULL, 0x0000ffff0000ffffULL };
+	__u8 buf[BUF_SIZE];
+
+	for (unsigned int i = 0; i < 4; i++) {
+		for (unsigned int j = 0; j < 4; j++) {
+			struct frame_tmpl t = { .saddr = vals[i], .ttl = vals[i] };
+			struct em_payload pl = { vals[j], vals[j], vals[j], vals[j] };
+			size_t len;
+
+			t.payload_len = 57;
+			len = frame_build_template(buf, sizeof(buf), &t);
+
+			frame_patch(buf, &t, vals[j], vals[j], &pl);
+			check_ip(buf + FRAME_ETH_LEN, len - FRAME_ETH_LEN, &t, vals[j], vals[j],
+				 &pl);
+		}
+	}
+}
+
+/* Patching a used buffer must give exactly the bytes of a fresh template patched once. */
+static void test_repatch(void **state)
+{
+	__u8 a[BUF_SIZE], b[BUF_SIZE];
+
+	for (unsigned int i = 0; i < ROUNDS; i++) {
+		struct frame_tmpl t;
+		struct em_payload p1, p2;
+		__u32 d1 = rnd(), d2 = rnd();
+		__u16 id1 = rnd(), id2 = rnd();
+		size_t len;
+
+		random_tmpl(&t, pick_size(i));
+		random_payload(&p1);
+		random_payload(&p2);
+		len = frame_build_template(a, sizeof(a), &t);
+		frame_patch(a, &t, d1, id1, &p1);
+		frame_patch(a, &t, d2, id2, &p2);
+		assert_int_equal(frame_build_template(b, sizeof(b), &t), len);
+		frame_patch(b, &t, d2, id2, &p2);
+		assert_memory_equal(a, b, len);
+		check_frame(a, len, &t, d2, id2, &p2);
+
+		len = frame_build_ip(a, sizeof(a), &t);
+		frame_patch_ip(a, &t, d1, id1, &p1);
+		frame_patch_ip(a, &t, d2, id2, &p2);
+		frame_build_ip(b, sizeof(b), &t);
+		frame_patch_ip(b, &t, d2, id2, &p2);
+		assert_memory_equal(a, b, len);
+	}
+}
+
+static void test_template_limits(void **state)
+{
+	static __u8 buf[70000];
+	struct frame_tmpl t = { .ttl = 64, .payload_len = 100 };
+	size_t need = FRAME_HDR_LEN + 100;
+
+	assert_int_equal(frame_build_template(buf, need - 1, &t), 0);
+	assert_int_equal(frame_build_template(buf, need, &t), need);
+	assert_int_equal(frame_build_template(buf, 10, &t), 0);
+	assert_int_equal(frame_build_ip(buf, need - FRAME_ETH_LEN - 1, &t), 0);
+	assert_int_equal(frame_build_ip(buf, need - FRAME_ETH_LEN, &t), need - FRAME_ETH_LEN);
+
+	t.payload_len = EM_PAYLOAD_LEN - 1;
+	assert_int_equal(frame_build_template(buf, sizeof(buf), &t), 0);
+	assert_int_equal(frame_build_ip(buf, sizeof(buf), &t), 0);
+
+	/* The IPv4 total length is 16 bits: 65535 - 20 - 8 bytes of payload at most. */
+	t.payload_len = 65507;
+	assert_int_equal(frame_build_ip(buf, sizeof(buf), &t), 65535);
+	assert_int_equal(frame_build_template(buf, sizeof(buf), &t), 65535 + FRAME_ETH_LEN);
+	t.payload_len = 65508;
+	assert_int_equal(frame_build_ip(buf, sizeof(buf), &t), 0);
+	assert_int_equal(frame_build_template(buf, sizeof(buf), &t), 0);
+}
+
+/* The largest frame's checksums, where the padding is longest. */
+static void test_patch_max(void **state)
+{
+	static __u8 buf[70000];
+	struct frame_tmpl t;
+	struct em_payload pl;
+	size_t len;
+
+	random_tmpl(&t, 65507);
+	random_payload(&pl);
+	len = frame_build_template(buf, sizeof(buf), &t);
+	frame_patch(buf, &t, 0x010012c6, 0xbeef, &pl);
+	check_frame(buf, len, &t, 0x010012c6, 0xbeef, &pl);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rfc1071_vector),
+		cmocka_unit_test(test_inet_csum_random),
+		cmocka_unit_test(test_patch_random),
+		cmocka_unit_test(test_patch_ip_random),
+		cmocka_unit_test(test_patch_extremes),
+		cmocka_unit_test(test_repatch),
+		cmocka_unit_test(test_template_limits),
+		cmocka_unit_test(test_patch_max),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,407 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Route, interface and neighbour lookups against two throwaway network namespaces:
+ *
+ *   A (this process)                           B
+ *   emA0 192.0.2.1/29  <--- veth --->  emB0 192.0.2.2/29
+ *   emA1 192.0.2.9/29  <--- veth --->  emB1 192.0.2.10/29
+ *   emD  (down)        <--- veth --->  emBD
+ *                                               lo 198.18.0.1/32
+ *   198.18.0.0/24 via 192.0.2.2, 198.18.0.0/23 via 192.0.2.10, no default route
+ *
+ * Needs root, iproute2 and veth; every test is reported skipped otherwise. The namespaces carry
+ * the pid in their names and go away at teardown, exit or SIGTERM/SIGINT, whatever happened.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "netif.h"
+
+static const __u8 MAC_A0[6] = { 0x02, 0xe3, 0x00, 0x00, 0xa0, 0x01 };
+static const __u8 MAC_B0[6] = { 0x02, 0xe3, 0x00, 0x00, 0xb0, 0x01 };
+static const __u8 MAC_A1[6] = { 0x02, 0xe3, 0x00, 0x00, 0xa1, 0x01 };
+static const __u8 MAC_B1[6] = { 0x02, 0xe3, 0x00, 0x00, 0xb1, 0x01 };
+
+#define TIMEOUT_MS 2000
+
+static char ns_a[32], ns_b[32];
+static int orig_ns = -1;
+static bool created;
+
+/* Runs an ip(8) command line with @A and @B standing for the two namespaces' names. */
+static int ip(const char *fmt, ...)
+{
+	char line[512], cmd[1024];
+	va_list ap;
+	size_t o;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	o = snprintf(cmd, sizeof(cmd), "ip ");
+	/* Room left for a name at every step: cmd holds line's length plus two names. */
+	for (const char *p = line; *p; p++) {
+		if (p[0] == '@' && (p[1] == 'A' || p[1] == 'B')) {
+			o += snprintf(cmd + o, sizeof(cmd) - o, "%s", p[1] == 'A' ? ns_a : ns_b);
+			p++;
+		} else {
+			cmd[o++] = *p;
+		}
+	}
+	cmd[o] = '\0';
+	return system(cmd);
+}
+
+/* First line of `ip -n A ...` output, empty if none. */
+static void ip_read(char *out, size_t len, const char *args)
+{
+	char cmd[256];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ip -n %s %s", ns_a, args);
+	out[0] = '\0';
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	if (!fgets(out, len, f))
+		out[0] = '\0';
+	pclose(f);
+}
+
+static void cleanup(void)
+{
+	if (orig_ns >= 0) {
+		setns(orig_ns, CLONE_NEWNET);
+		close(orig_ns);
+		orig_ns = -1;
+	}
+	if (created) {
+		ip("netns del @A 2>/dev/null");
+		ip("netns del @B 2>/dev/null");
+		created = false;
+	}
+}
+
+/*
+ * A test that hangs is ended by the runner's timeout(1): take the namespaces along. Not
+ * async-signal-safe, but the process is going away and leftovers would outlive it.
+ */
+static void on_signal(int sig)
+{
+	cleanup();
+	_exit(128 + sig);
+}
+
+static int enter_ns(const char *name)
+{
+	char path[64];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = setns(fd, CLONE_NEWNET) ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+static const char *const setup_cmds[] = {
+	"-n @A link set lo up",
+	"-n @B link set lo up",
+	"-n @A link add emA0 address 02:e3:00:00:a0:01 numtxqueues 4 numrxqueues 2 type veth "
+	"peer name emB0 netns @B address 02:e3:00:00:b0:01",
+	"-n @A link add emA1 address 02:e3:00:00:a1:01 type veth "
+	"peer name emB1 netns @B address 02:e3:00:00:b1:01",
+	"-n @A link add emD type veth peer name emBD netns @B",
+	"-n @A addr add 192.0.2.1/29 dev emA0",
+	"-n @A addr add 192.0.2.9/29 dev emA1",
+	"-n @B addr add 192.0.2.2/29 dev emB0",
+	"-n @B addr add 192.0.2.10/29 dev emB1",
+	"-n @B addr add 198.18.0.1/32 dev lo",
+	"-n @A link set emA0 up",
+	"-n @A link set emA1 up",
+	"-n @B link set emB0 up",
+	"-n @B link set emB1 up",
+	"-n @A route add 198.18.0.0/24 via 192.0.2.2",
+	"-n @A route add 198.18.0.0/23 via 192.0.2.10",
+};
+
+/* Builds the namespaces and enters A; NULL, or why the tests cannot run here. */
+static const char *env_setup(void)
+{
+	if (geteuid())
+		return "not root";
+	if (system("ip -V >/dev/null 2>&1"))
+		return "ip(8) from iproute2 not found";
+	snprintf(ns_a, sizeof(ns_a), "emnetif-%d-a", getpid());
+	snprintf(ns_b, sizeof(ns_b), "emnetif-%d-b", getpid());
+	atexit(cleanup);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	created = true;
+	if (ip("netns add @A") || ip("netns add @B"))
+		return "cannot create network namespaces";
+	for (size_t i = 0; i < sizeof(setup_cmds) / sizeof(setup_cmds[0]); i++)
+		if (ip("%s", setup_cmds[i]))
+			return "cannot set up veth pairs in the namespaces";
+	orig_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (orig_ns < 0 || enter_ns(ns_a))
+		return "cannot enter the test namespace";
+	return NULL;
+}
+
+static int group_teardown(void **state)
+{
+	cleanup();
+	return 0;
+}
+
+static __u32 addr(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a.s_addr;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void test_gateway(void **state)
+{
+	struct next_hop nh;
+
+	assert_int_equal(netif_next_hop(addr("198.18.0.1"), NULL, TIMEOUT_MS, &nh), 0);
+	assert_string_equal(nh.ifname, "emA0");
+	assert_int_equal(nh.ifindex, if_nametoindex("emA0"));
+	assert_memory_equal(nh.src_mac, MAC_A0, 6);
+	assert_memory_equal(nh.dst_mac, MAC_B0, 6);
+	assert_int_equal(nh.saddr, addr("192.0.2.1"));
+	assert_int_equal(nh.gateway, addr("192.0.2.2"));
+	assert_false(nh.on_link);
+	assert_int_equal(nh.tx_queues, 4);
+	assert_int_equal(nh.rx_queues, 2);
+
+	/* The less specific route, through the other link. */
+	assert_int_equal(netif_next_hop(addr("198.18.1.1"), NULL, TIMEOUT_MS, &nh), 0);
+	assert_string_equal(nh.ifname, "emA1");
+	assert_memory_equal(nh.src_mac, MAC_A1, 6);
+	assert_memory_equal(nh.dst_mac, MAC_B1, 6);
+	assert_int_equal(nh.saddr, addr("192.0.2.9"));
+	assert_int_equal(nh.gateway, addr("192.0.2.10"));
+	assert_true(nh.tx_queues >= 1 && nh.rx_queues >= 1);
+}
+
+static void test_on_link(void **state)
+{
+	struct next_hop nh;
+	__u8 mac[6];
+
+	assert_int_equal(netif_next_hop(addr("192.0.2.2"), NULL, TIMEOUT_MS, &nh), 0);
+	assert_string_equal(nh.ifname, "emA0");
+	assert_true(nh.on_link);
+	assert_int_equal(nh.gateway, 0);
+	assert_int_equal(nh.saddr, addr("192.0.2.1"));
+	/* On-link targets are resolved one by one, not as the next hop. */
+	assert_int_equal(netif_neigh_mac(nh.ifindex, addr("192.0.2.2"), TIMEOUT_MS, mac), 0);
+	assert_memory_equal(mac, MAC_B0, 6);
+}
+
+/* A route covering the target through the forced interface wins over the better one. */
+static void test_forced_gateway(void **state)
+{
+	struct next_hop nh;
+
+	assert_int_equal(netif_next_hop(addr("198.18.0.1"), "emA1", TIMEOUT_MS, &nh), 0);
+	assert_string_equal(nh.ifname, "emA1");
+	assert_int_equal(nh.ifindex, if_nametoindex("emA1"));
+	assert_int_equal(nh.gateway, addr("192.0.2.10"));
+	assert_false(nh.on_link);
+	assert_int_equal(nh.saddr, addr("192.0.2.9"));
+	assert_memory_equal(nh.src_mac, MAC_A1, 6);
+	assert_memory_equal(nh.dst_mac, MAC_B1, 6);
+}
+
+/* No route through the forced interface: the target is taken as on-link there. */
+static void test_forced_on_link(void **state)
+{
+	struct next_hop nh;
+	__u8 mac[6];
+
+	assert_int_equal(netif_next_hop(addr("192.0.2.2"), "emA1", TIMEOUT_MS, &nh), 0);
+	assert_string_equal(nh.ifname, "emA1");
+	assert_true(nh.on_link);
+	assert_int_equal(nh.gateway, 0);
+	assert_int_equal(nh.saddr, addr("192.0.2.9"));
+	/* B owns 192.0.2.2 and answers ARP for it on the link the request came in on. */
+	assert_int_equal(netif_neigh_mac(nh.ifindex, addr("192.0.2.2"), TIMEOUT_MS, mac), 0);
+	assert_memory_equal(mac, MAC_B1, 6);
+}
+
+static void test_unknown_interface(void **state)
+{
+	struct next_hop nh;
+
+	assert_int_equal(netif_next_hop(addr("198.18.0.1"), "emnosuch0", TIMEOUT_MS, &nh),
+			 -ENODEV);
+	assert_int_equal(netif_next_hop(addr("198.18.0.1"), "emnosuchinterface", TIMEOUT_MS, &nh),
+			 -ENODEV);
+	assert_int_equal(netif_ifindex("emnosuch0"), -ENODEV);
+	assert_int_equal(netif_ifindex(""), -ENODEV);
+}
+
+static void test_ifindex(void **state)
+{
+	assert_int_equal(netif_ifindex("emA0"), if_nametoindex("emA0"));
+	assert_int_equal(netif_ifindex("emD"), if_nametoindex("emD"));
+	assert_int_equal(netif_ifindex("lo"), 1);
+}
+
+static void test_no_route(void **state)
+{
+	struct next_hop nh;
+
+	assert_int_equal(netif_next_hop(addr("198.19.0.1"), NULL, TIMEOUT_MS, &nh), -ENETUNREACH);
+}
+
+static void test_interface_down(void **state)
+{
+	struct next_hop nh;
+
+	assert_int_equal(netif_next_hop(addr("198.18.0.1"), "emD", TIMEOUT_MS, &nh), -ENETDOWN);
+}
+
+static void test_local_address(void **state)
+{
+	struct next_hop nh;
+
+	assert_int_equal(netif_next_hop(addr("192.0.2.1"), NULL, TIMEOUT_MS, &nh), -EINVAL);
+}
+
+/* An empty neighbour table: the lookup itself must get the gateway resolved. */
+static void test_resolve_after_flush(void **state)
+{
+	struct next_hop nh;
+	char line[256];
+	long long t0;
+
+	assert_int_equal(ip("-n @A neigh flush all"), 0);
+	ip_read(line, sizeof(line), "neigh show 192.0.2.2 dev emA0");
+	assert_string_equal(line, "");
+
+	t0 = now_ms();
+	assert_int_equal(netif_next_hop(addr("198.18.0.1"), NULL, TIMEOUT_MS, &nh), 0);
+	assert_true(now_ms() - t0 < TIMEOUT_MS);
+	assert_memory_equal(nh.dst_mac, MAC_B0, 6);
+	ip_read(line, sizeof(line), "neigh show 192.0.2.2 dev emA0");
+	assert_non_null(strstr(line, "02:e3:00:00:b0:01"));
+}
+
+static void test_neigh_mac(void **state)
+{
+	int ifindex = if_nametoindex("emA1");
+	__u8 mac[6];
+
+	assert_int_equal(ip("-n @A neigh flush all"), 0);
+	assert_int_equal(netif_neigh_mac(ifindex, addr("192.0.2.10"), TIMEOUT_MS, mac), 0);
+	assert_memory_equal(mac, MAC_B1, 6);
+	/* Already known: answered from the table. */
+	memset(mac, 0, 6);
+	assert_int_equal(netif_neigh_mac(ifindex, addr("192.0.2.10"), 0, mac), 0);
+	assert_memory_equal(mac, MAC_B1, 6);
+	assert_int_equal(netif_neigh_mac(1 << 30, addr("192.0.2.10"), 0, mac), -ENODEV);
+}
+
+static void test_no_arp_reply(void **state)
+{
+	struct next_hop nh;
+	__u8 mac[6];
+	long long t0;
+
+	/* On-link: the next hop is the target itself, found without waiting for ARP. */
+	assert_int_equal(netif_next_hop(addr("192.0.2.3"), NULL, 300, &nh), 0);
+	assert_true(nh.on_link);
+	t0 = now_ms();
+	assert_int_equal(netif_neigh_mac(nh.ifindex, addr("192.0.2.3"), 300, mac), -EHOSTUNREACH);
+	assert_true(now_ms() - t0 >= 290);
+	assert_true(now_ms() - t0 < 2000);
+	assert_int_equal(netif_neigh_mac(if_nametoindex("emA0"), addr("192.0.2.4"), 100, mac),
+			 -EHOSTUNREACH);
+}
+
+static void write_file(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_true(fputs(s, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A FAILED entry must be solicited again, not waited on. */
+static void test_retry_failed(void **state)
+{
+	int ifindex = if_nametoindex("emA1");
+	char line[256];
+	__u8 mac[6];
+
+	/* One probe 50 ms apart: an unanswered entry fails at once instead of after 3 s. */
+	write_file("/proc/sys/net/ipv4/neigh/emA1/retrans_time_ms", "50");
+	write_file("/proc/sys/net/ipv4/neigh/emA1/mcast_solicit", "1");
+	assert_int_equal(netif_neigh_mac(ifindex, addr("192.0.2.12"), 200, mac), -EHOSTUNREACH);
+	usleep(200 * 1000);
+	ip_read(line, sizeof(line), "neigh show 192.0.2.12 dev emA1");
+	assert_non_null(strstr(line, "FAILED"));
+
+	assert_int_equal(ip("-n @B addr add 192.0.2.12/29 dev emB1"), 0);
+	assert_int_equal(netif_neigh_mac(ifindex, addr("192.0.2.12"), TIMEOUT_MS, mac), 0);
+	assert_memory_equal(mac, MAC_B1, 6);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_gateway),
+		cmocka_unit_test(test_on_link),
+		cmocka_unit_test(test_forced_gateway),
+		cmocka_unit_test(test_forced_on_link),
+		cmocka_unit_test(test_unknown_interface),
+		cmocka_unit_test(test_ifindex),
+		cmocka_unit_test(test_no_route),
+		cmocka_unit_test(test_interface_down),
+		cmocka_unit_test(test_local_address),
+		cmocka_unit_test(test_resolve_after_flush),
+		cmocka_unit_test(test_neigh_mac),
+		cmocka_unit_test(test_no_arp_reply),
+		cmocka_unit_test(test_retry_failed),
+	};
+
+	const size_t n = sizeof(tests) / sizeof(tests[0]);
+	const char *why = env_setup();
+
+	if (why) {
+		/* Plain TAP: cmocka 1.1.5 would print its skips as "not ok ... # SKIP". */
+		printf("1..%zu\n", n);
+		for (size_t i = 0; i < n; i++)
+			printf("ok %zu - %s # SKIP %s\n", i + 1, tests[i].name, why);
+		return 0;
+	}
+	return cmocka_run_group_tests(tests, NULL, group_teardown);
+}
