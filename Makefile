@@ -109,7 +109,7 @@ demo: deps all
 bench: deps all
 	$(Q)bench/run.sh
 
-vmtest: deps
+vmtest: deps all $(TEST_BINS)
 	$(Q)vmtest/run.sh $(if $(KERNEL),--kernel $(KERNEL)) $(if $(CMD),-- $(CMD))
 
 install: all

@@ -40,13 +40,18 @@ say "Starting the XDP responder on $RIFACE: answers $PREFIX with TTL 61, every 7
 respond_xdp "$PREFIX" --ttl 61 --silent-mod 7
 echo "    expected: $(xdp_truth "$PREFIX" 7 | wc -l) of 65536 hosts answer"
 
-out=$NET_TMP/sweep.txt
+out=$NET_TMP/sweep.json
+map=$ROOT/.output/demo-map.png
 say "Sweeping $PREFIX at $RATE probes/s (198.18.0.0/15 is reserved: --allow-reserved)"
 show ip netns exec "$NS_S" "$ECHOMAP" sweep -I "$IFACE" --allow-reserved -q --rate "$RATE" \
-	-o "$out" "$PREFIX"
+	-F json --all -o "$out" "$PREFIX"
 
-say "Result: $(wc -l <"$out") hosts answered; the first 10:"
-head -10 "$out"
+say "Result: $(grep -c '"echoreply"' "$out") hosts answered; the first 3 lines (JSON):"
+head -3 "$out"
+
+say "Drawing the latency map of $PREFIX"
+show "$ECHOMAP" map --prefix "$PREFIX" --size 1024 --title "echomap demo" -o "$map" "$out"
+echo "    map: $map"
 
 say "Pinging one live host (198.18.0.1) and one silent host (198.18.0.7)"
 rc=0

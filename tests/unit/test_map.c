@@ -455,21 +455,13 @@ static void test_render_whole_space(void **state)
 	free(im.rgb);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* The default full-space map, 4096 x 4096 cells, from 200000 scattered results. */
-static void test_render_time(void **state)
+/* The default full-space map, 4096 x 4096 cells, from 200000 scattered results (its speed is
+ * measured by make bench, not here). */
+static void test_render_large(void **state)
 {
 	FILE *f = fopen(path("big.json"), "w");
 	struct stat st;
 	char addr[16];
-	double t;
 
 	assert_non_null(f);
 	for (int i = 0; i < 200000; i++) {
@@ -480,12 +472,9 @@ static void test_render_time(void **state)
 		json_row(f, addr, i % 3 ? 100.0 + i % 100000 : -1);
 	}
 	fclose(f);
-	t = now_s();
 	assert_int_equal(run(NULL, "-o", path("big.png"), path("big.json"), NULL), EXIT_ALL_UP);
-	t = now_s() - t;
-	print_message("# full-space map (4096x4096 cells) of 200000 results: %.2f s\n", t);
-	assert_true(t < 2.0);
 	assert_int_equal(stat(path("big.png"), &st), 0);
+	assert_true(st.st_size > 4096);
 	unlink(path("big.json"));
 	unlink(path("big.png"));
 }
@@ -700,7 +689,7 @@ int main(void)
 	    cmocka_unit_test(test_render_known),
 	    cmocka_unit_test(test_render_csv),
 	    cmocka_unit_test(test_render_whole_space),
-	    cmocka_unit_test(test_render_time),
+	    cmocka_unit_test(test_render_large),
 	    cmocka_unit_test(test_svg),
 	    cmocka_unit_test(test_empty_input),
 	    cmocka_unit_test(test_malformed_lines),
