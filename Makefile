@@ -39,7 +39,7 @@ FIXTURE_BINS := $(patsubst %.c,$(OUTPUT)/%,$(FIXTURE_SRCS))
 
 DEBIAN_PKGS := make clang llvm gcc pkg-config bpftool libbpf-dev libxdp-dev xdp-tools libelf-dev \
 	       zlib1g-dev libmnl-dev libc-ares-dev libpng-dev libcmocka-dev bats iproute2 \
-	       iputils-ping nftables jq procps util-linux
+	       iputils-ping nftables jq bc time procps util-linux
 
 .PHONY: all clean test demo deps bench vmtest check-tools install format
 .DELETE_ON_ERROR:

@@ -1,85 +1,124 @@
 #!/usr/bin/env bash
-# make bench: echomap beside zmap and fping on the same test network, in the same run.
-# Prints a table and writes bench/results/latest.json. Needs root.
+# SPDX-License-Identifier: GPL-2.0
+# make bench: echomap beside zmap and fping, on the same test network, in the same run.
+# Prints one table (absolute figures and ratios) and writes bench/results/latest.json.
+# Needs root; builds its own namespaces and removes them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. tests/lib/netns.bash
+source tests/lib/netns.bash
 
-ECHOMAP=$PWD/.output/echomap
 RESULTS=bench/results
+PREFIX=198.18.0.0/15
+SILENT_MOD=10
 mkdir -p "$RESULTS"
-for p in zmap fping; do
-	command -v "$p" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$p" >/dev/null; }
+for p in zmap fping bc; do
+	command -v "$p" >/dev/null || missing+=" $p"
 done
+if [ -n "${missing:-}" ]; then
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+fi
 
-WORK=$(mktemp -d)
-cleanup() {
-	netns_cleanup
-	rm -rf "$WORK"
-}
-trap cleanup EXIT INT TERM
+W=$(mktemp -d)
+trap 'netns_cleanup; rm -rf "$W"' EXIT
+trap 'exit 130' INT TERM
 
 netns_setup
-respond_xdp 198.18.0.0/15 --ttl 61 --silent-mod 10
-: >"$WORK/empty.conf"
+respond_xdp "$PREFIX" --ttl 61 --silent-mod "$SILENT_MOD"
+GWMAC=$(ip -n "$NS_R" -j link show "$RIFACE" | jq -r '.[0].address')
+: >"$W/empty.conf"
+xdp_truth "$PREFIX" "$SILENT_MOD" | sort >"$W/truth"
+TRUTH=$(wc -l <"$W/truth")
+TARGETS=131072
 
-# Truth: every address of the /15 except host parts that are multiples of 10.
-truth=$(awk 'BEGIN { n = 0; for (i = 0; i < 131072; i++) if (i % 10) n++; print n }')
-
-# cpu_of CMD...: runs CMD, prints "wall user sys" seconds on fd 3.
-cpu_of() {
-	local t0 t1
-	t0=$(date +%s.%N)
-	/usr/bin/time -f '%U %S' -o "$WORK/time" "$@"
-	t1=$(date +%s.%N)
-	echo "$(echo "$t1 - $t0" | bc) $(cat "$WORK/time")" >&3
+# timed OUT CMD...: runs CMD in the sender namespace; "wall user sys maxrss_kb" into OUT.
+timed() {
+	local out=$1
+	shift
+	local rc=0
+	/usr/bin/time -f '%e %U %S %M' -o "$out.raw" ip netns exec "$NS_S" "$@" || rc=$?
+	# time(1) puts "Command exited with non-zero status" first when the command fails.
+	tail -n 1 "$out.raw" >"$out"
+	return "$rc"
 }
 
+# found FILE: "found missed invented" against the truth.
+found() {
+	local n missed invented
+	n=$(sort -u "$1" | wc -l)
+	missed=$(sort -u "$1" | comm -13 - "$W/truth" | wc -l)
+	invented=$(sort -u "$1" | comm -23 - "$W/truth" | wc -l)
+	echo "$n $missed $invented"
+}
+
+rows=()
 json=()
-row() { # name probes wall user sys found
-	local pps cpu_m missed invented
+# add NAME PROBES SEND_SECONDS USER SYS FOUND MISSED INVENTED
+add() {
+	local pps cpu
 	pps=$(echo "$2 / $3" | bc -l)
-	cpu_m=$(echo "($4 + $5) * 1000000 / $2" | bc -l)
-	printf '| %-28s | %12.0f | %8d / %-8d | %10.3f |\n' "$1" "$pps" "$6" "$truth" "$cpu_m"
-	json+=("{\"name\":\"$1\",\"probes\":$2,\"wall_s\":$3,\"user_s\":$4,\"sys_s\":$5,\"found\":$6,\"truth\":$truth,\"pps\":$pps}")
+	cpu=$(echo "($4 + $5) * 1000000 / $2" | bc -l)
+	rows+=("$(printf '%s|%.0f|%s|%s|%s|%.3f' "$1" "$pps" "$6" "$7" "$8" "$cpu")")
+	json+=("$(printf '{"run":"%s","probes":%s,"send_s":%s,"pps":%.0f,"found":%s,"missed":%s,"invented":%s,"truth":%s,"cpu_s_per_mprobe":%.3f}' \
+		"$1" "$2" "$3" "$pps" "$6" "$7" "$8" "$TRUTH" "$cpu")")
+	eval "PPS_${9}=$pps CPU_${9}=$cpu"
 }
 
-echo "| run                          |     probes/s | found / truth       | CPU s / Mprobe |"
-echo "|------------------------------|--------------|---------------------|----------------|"
-
+echo "bench: sweep of $PREFIX ($TARGETS addresses, $TRUTH answer) over veth, XDP responder" >&2
 for rate in 0 200000 50000; do
-	exec 3>"$WORK/cpu"
-	cpu_of in_sender "$ECHOMAP" sweep -q -r "$rate" -w 500 --allow-reserved -I "$IFACE" \
-		198.18.0.0/15 -o "$WORK/echomap.txt" 2>"$WORK/echomap.err"
-	exec 3>&-
-	read -r wall user sys <"$WORK/cpu"
-	probes=$(grep -o '[0-9]* probes,' "$WORK/echomap.err" | grep -o '[0-9]*')
-	send_s=$(grep -o '[0-9.]* s,' "$WORK/echomap.err" | grep -o '[0-9.]*')
-	row "echomap afxdp rate=$rate" "$probes" "$send_s" "$user" "$sys" "$(wc -l <"$WORK/echomap.txt")"
+	echo "bench: echomap --rate $rate" >&2
+	timed "$W/t" "$ECHOMAP" sweep -q -I "$IFACE" --allow-reserved -r "$rate" -w 500 \
+		-o "$W/em.txt" "$PREFIX" 2>"$W/em.err"
+	read -r wall user sys rss <"$W/t"
+	send=$(sed -n 's/.* probes, .* invalid, \([0-9.]*\) s, .*/\1/p' "$W/em.err")
+	cut -d' ' -f1 "$W/em.txt" >"$W/em.addrs"
+	read -r n miss inv < <(found "$W/em.addrs")
+	add "echomap rate=$rate" "$TARGETS" "$send" "$user" "$sys" "$n" "$miss" "$inv" "em$rate"
+	[ "$rate" = 0 ] && EM_RSS=$rss
 
-	exec 3>"$WORK/cpu"
-	cpu_of in_sender zmap -q --disable-syslog -M icmp_echoscan -i "$IFACE" -S "$SRC" \
-		-G "$GWMAC" -b "$WORK/empty.conf" -r "$rate" -c 1 -o "$WORK/zmap.txt" \
-		198.18.0.0/15 2>"$WORK/zmap.err"
-	exec 3>&-
-	read -r wall user sys <"$WORK/cpu"
-	row "zmap rate=$rate" 131072 "$(echo "$wall - 1" | bc)" "$user" "$sys" \
-		"$(sort -u "$WORK/zmap.txt" | wc -l)"
+	echo "bench: zmap --rate $rate" >&2
+	# zmap's -r 0 means no limit; its cooldown (-c 1) is subtracted from the wall time.
+	timed "$W/t" zmap -q --disable-syslog -M icmp_echoscan -i "$IFACE" -S "$SRC" -G "$GWMAC" \
+		-b "$W/empty.conf" -r "$rate" -c 1 -o "$W/zmap.txt" "$PREFIX" 2>"$W/zmap.err" || true
+	read -r wall user sys rss <"$W/t"
+	read -r n miss inv < <(found "$W/zmap.txt")
+	add "zmap rate=$rate" "$TARGETS" "$(echo "$wall - 1" | bc)" "$user" "$sys" "$n" "$miss" \
+		"$inv" "zm$rate"
 done
 
-# fping on a /20, extrapolated per host: it is not built for sweeps.
-exec 3>"$WORK/cpu"
-cpu_of in_sender fping -q -a -g -i 1 -r 0 -t 500 198.18.0.0/20 >"$WORK/fping.txt" 2>/dev/null || true
-exec 3>&-
-read -r wall user sys <"$WORK/cpu"
-n=$(awk 'BEGIN { for (i = 1; i < 4095; i++) if (i % 10) n++; print n }')
-printf '| %-28s | %12.0f | %8d / %-8d | %10.3f |\n' "fping -g /20 (extrapolated)" \
-	"$(echo "4094 / $wall" | bc -l)" "$(wc -l <"$WORK/fping.txt")" "$n" \
-	"$(echo "($user + $sys) * 1000000 / 4094" | bc -l)"
+# fping walks hosts one by one: a /20 of the same set, extrapolated per host.
+echo "bench: fping -g /20" >&2
+timed "$W/t" fping -q -a -i 0 -r 0 -t 200 -g 198.18.0.0/20 >"$W/fping.txt" 2>/dev/null || true
+read -r wall user sys rss <"$W/t"
+# fping -g leaves out the network and broadcast addresses.
+fping_truth=$(xdp_truth 198.18.0.0/20 "$SILENT_MOD" | grep -vc -e '^198\.18\.0\.0$' -e '^198\.18\.15\.255$')
+fping_pps=$(echo "4094 / $wall" | bc -l)
+fping_found=$(wc -l <"$W/fping.txt")
+
+# Start-up to exit for one target; its RSS is the fixed cost the per-target figure excludes.
+timed "$W/t" "$ECHOMAP" sweep -q -I "$IFACE" --allow-reserved -w 0 198.18.0.1 >/dev/null 2>&1
+read -r start_wall _ _ base_rss <"$W/t"
 
 {
-	printf '{"date":"%s","kernel":"%s","cpus":%d,"runs":[' "$(date -u +%FT%TZ)" "$(uname -r)" "$(nproc)"
+	echo
+	echo "| run | probes/s | found | missed | invented | CPU s per M probes |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	for r in "${rows[@]}"; do echo "| ${r//|/ | } |"; done
+	printf '| fping -g /20 (4094 hosts, extrapolated) | %.0f | %s / %s | | | %.3f |\n' \
+		"$fping_pps" "$fping_found" "$fping_truth" "$(echo "($user + $sys) * 1000000 / 4094" | bc -l)"
+	echo
+	printf 'ratios (echomap / zmap): unlimited rate %.2fx, CPU per probe %.2fx; echomap / fping rate %.0fx\n' \
+		"$(echo "$PPS_em0 / $PPS_zm0" | bc -l)" "$(echo "$CPU_em0 / $CPU_zm0" | bc -l)" \
+		"$(echo "$PPS_em0 / $fping_pps" | bc -l)"
+	printf 'memory: peak RSS %s kB for %s targets, %s kB for one: %.1f bytes per target\n' \
+		"$EM_RSS" "$TARGETS" "$base_rss" "$(echo "($EM_RSS - $base_rss) * 1024 / $TARGETS" | bc -l)"
+	printf 'start-up to exit for one target (load, attach, probe, detach; --wait 0): %s s\n' "$start_wall"
+	echo "kernel $(uname -r), $(nproc) CPUs, $(date -u +%F)"
+} | tee "$W/table"
+
+{
+	printf '{"date":"%s","kernel":"%s","cpus":%d,"truth":%d,"runs":[' "$(date -u +%FT%TZ)" \
+		"$(uname -r)" "$(nproc)" "$TRUTH"
 	(IFS=,; printf '%s' "${json[*]}")
-	printf ']}\n'
+	printf '],"fping_pps":%.0f,"echomap_rss_kb":%s,"startup_exit_s":%s}\n' "$fping_pps" "$EM_RSS" "$start_wall"
 } >"$RESULTS/latest.json"
 echo "results: $RESULTS/latest.json"

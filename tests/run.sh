@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Runs every suite (cmocka unit and BPF tests, bats end-to-end tests) in TAP mode, echoes their
+# Runs every suite (cmocka unit and BPF tests, bats end-to-end tests) in TAP mode, streams their
 # output and ends with one line: "N passed, N failed, N skipped".
+#   tests/run.sh            all suites
+#   tests/run.sh --no-e2e   unit and BPF suites only
 set -u
 cd "$(dirname "$0")/.."
 
 passed=0 failed=0 skipped=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 
 # count_tap SUITE-NAME EXIT-CODE < TAP
 count_tap() {
 	local name=$1 rc=$2 line p=0 f=0 s=0
 	while IFS= read -r line; do
-		printf '%s\n' "$line"
 		case "$line" in
 		*ok*"# skip"* | *ok*"# SKIP"*) s=$((s + 1)) ;; # cmocka writes skips as "not ok ... # SKIP"
 		"not ok"*) f=$((f + 1)) ;;
@@ -25,20 +28,24 @@ count_tap() {
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 }
 
+# run_suite NAME TIMEOUT CMD...
+run_suite() {
+	local name=$1 limit=$2 rc
+	shift 2
+	echo "# suite $name"
+	timeout "$limit" "$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	count_tap "$name" "$rc" <"$log"
+}
+
+export CMOCKA_MESSAGE_OUTPUT=TAP
 for t in .output/tests/unit/test_* .output/tests/bpf/test_*; do
 	case "$t" in *.d | *'*'*) continue ;; esac
-	[ -x "$t" ] || continue
-	echo "# suite ${t#.output/tests/}"
-	out=$(CMOCKA_MESSAGE_OUTPUT=TAP timeout 600 "$t" 2>&1)
-	rc=$?
-	count_tap "$t" "$rc" <<<"$out"
+	[ -x "$t" ] && run_suite "${t#.output/tests/}" 600 "$t"
 done
 
-if compgen -G 'tests/e2e/*.bats' >/dev/null; then
-	echo "# suite e2e"
-	out=$(timeout 3000 bats --tap tests/e2e 2>&1)
-	rc=$?
-	count_tap bats "$rc" <<<"$out"
+if [ "${1:-}" != --no-e2e ] && compgen -G 'tests/e2e/*.bats' >/dev/null; then
+	run_suite e2e 3000 bats --tap tests/e2e
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -16,7 +16,7 @@
 #include "probe_tx.h"
 
 #define NUM_FRAMES 4096
-#define FRAME_SIZE XSK_UMEM__DEFAULT_FRAME_SIZE
+#define FRAME_SIZE 2048 /* holds the largest probe (1514 bytes) */
 #define RING_SIZE  2048
 
 struct afxdp_engine {

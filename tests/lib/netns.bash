@@ -46,7 +46,10 @@
 #                                     from $ROUTER
 #   responder_stop                    stop the fixture responders (flushes their logs)
 #   hosts_add ADDR NAME...            name resolution in NS_S through /etc/netns/NS_S/hosts
-#   dns_start NAME=ADDR...            dnsmasq on $GW in NS_R answers these names (NXDOMAIN else)
+#   dns_start [--OPTION...] NAME=ADDR...
+#                                     dnsmasq on $GW in NS_R answers these names; other names
+#                                     draw REFUSED (no upstream) unless an --OPTION, passed to
+#                                     dnsmasq as is, says otherwise (--local=/DOMAIN/: NXDOMAIN)
 #   track_pid PID                     have netns_cleanup kill PID (e.g. a background echomap)
 #   xdp_attached [NS [DEV]]           true if an XDP program is attached (default NS_S, IFACE)
 #   xdp_truth PREFIX SILENT_MOD [alive|silent]
@@ -319,7 +322,17 @@ unreach_router() {
 	ip netns exec "$NS_R" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.icmp_ratelimit=0 ||
 		return 1
 	ip netns exec "$NS_R" sysctl -qw net.ipv4.icmp_msgs_per_sec=100000 2>/dev/null
-	ip -n "$NS_R" route replace unreachable "$prefix" || return 1
+	# nftables rejects in the forward path: an `unreachable` route would answer through
+	# ip_error(), which the kernel rate-limits per source with host-wide sysctls.
+	ip -n "$NS_R" route replace "$prefix" via "$LINK_S" dev "$RIFACE" || return 1
+	ip netns exec "$NS_R" nft -f - <<-EOF || return 1
+		table ip em_unreach {
+			chain reject_fwd {
+				type filter hook forward priority 0;
+				ip daddr $prefix reject with icmp host-unreachable
+			}
+		}
+	EOF
 }
 
 # Stops the fixture responders (SIGTERM, so logs are flushed and counters printed).
@@ -344,12 +357,16 @@ hosts_add() {
 	printf '%s\t%s\n' "$addr" "$*" >>"/etc/netns/$NS_S/hosts"
 }
 
-# dns_start NAME=ADDR...: a real DNS server (dnsmasq) on $GW in NS_R; other names: NXDOMAIN.
+# dns_start [--OPTION...] NAME=ADDR...: a real DNS server (dnsmasq) on $GW in NS_R; options
+# go to dnsmasq as they are; other names: REFUSED (dnsmasq has no upstream server).
 dns_start() {
 	local args=() kv pid i
 	command -v dnsmasq >/dev/null || { _netns_fail "dnsmasq not installed"; return 1; }
 	for kv in "$@"; do
-		args+=("--host-record=${kv%%=*},${kv#*=}")
+		case $kv in
+		--*) args+=("$kv") ;;
+		*) args+=("--host-record=${kv%%=*},${kv#*=}") ;;
+		esac
 	done
 	ip netns exec "$NS_R" dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll \
 		--bind-interfaces --listen-address="$LINK_R" --port=53 --user=root --group=root \
