@@ -43,6 +43,8 @@ DEBIAN_PKGS := make clang llvm gcc pkg-config bpftool libbpf-dev libxdp-dev xdp-
 
 .PHONY: all clean test demo deps bench vmtest check-tools install format
 .DELETE_ON_ERROR:
+# Skeletons and BPF objects are intermediate files: keep them, so nothing rebuilds twice.
+.SECONDARY:
 
 all: check-tools $(OUTPUT)/echomap $(FIXTURE_BINS)
 
