@@ -98,6 +98,15 @@ fping_found=$(wc -l <"$W/fping.txt")
 timed "$W/t" "$ECHOMAP" sweep -q -I "$IFACE" --allow-reserved -w 0 198.18.0.1 >/dev/null 2>&1
 read -r start_wall _ _ base_rss <"$W/t"
 
+# A full-space latency map (4096 x 4096 cells, one per /24) from 1M scattered results.
+echo "bench: echomap map of 0.0.0.0/0" >&2
+awk 'BEGIN { srand(1); for (i = 0; i < 1000000; i++)
+	printf "{\"saddr\":\"%d.%d.%d.%d\",\"rtt_us\":%.3f,\"classification\":\"echoreply\"}\n",
+		int(rand() * 224), int(rand() * 256), int(rand() * 256), int(rand() * 256),
+		10 + rand() * 100000 }' >"$W/map.json"
+/usr/bin/time -f '%e' -o "$W/tmap" "$ECHOMAP" map -o "$W/map.png" "$W/map.json" 2>/dev/null
+map_s=$(tail -n 1 "$W/tmap")
+
 {
 	echo
 	echo "| run | probes/s | found | missed | invented | CPU s per M probes |"
@@ -111,6 +120,7 @@ read -r start_wall _ _ base_rss <"$W/t"
 		"$(echo "$PPS_em0 / $fping_pps" | bc -l)"
 	printf 'memory: peak RSS %s kB for %s targets, %s kB for one: %.1f bytes per target\n' \
 		"$EM_RSS" "$TARGETS" "$base_rss" "$(echo "($EM_RSS - $base_rss) * 1024 / $TARGETS" | bc -l)"
+	printf 'map: full IPv4 space (16M cells) from 1M results drawn in %s s\n' "$map_s"
 	printf 'start-up to exit for one target (load, attach, probe, detach; --wait 0): %s s\n' "$start_wall"
 	echo "kernel $(uname -r), $(nproc) CPUs, $(date -u +%F)"
 } | tee "$W/table"
@@ -119,6 +129,7 @@ read -r start_wall _ _ base_rss <"$W/t"
 	printf '{"date":"%s","kernel":"%s","cpus":%d,"truth":%d,"runs":[' "$(date -u +%FT%TZ)" \
 		"$(uname -r)" "$(nproc)" "$TRUTH"
 	(IFS=,; printf '%s' "${json[*]}")
-	printf '],"fping_pps":%.0f,"echomap_rss_kb":%s,"startup_exit_s":%s}\n' "$fping_pps" "$EM_RSS" "$start_wall"
+	printf '],"fping_pps":%.0f,"echomap_rss_kb":%s,"startup_exit_s":%s,"map_full_space_s":%s}\n' \
+		"$fping_pps" "$EM_RSS" "$start_wall" "$map_s"
 } >"$RESULTS/latest.json"
 echo "results: $RESULTS/latest.json"
