@@ -13,22 +13,32 @@
 #include "session.h"
 
 #define NSEC 1000000000ULL
+#define TOKEN_NAP 100000ULL /* ns */
+#define NAP_SLACK 50000ULL  /* ns */
 
-/* Token bucket: how many probes may leave by now (at most a batch); sleeps while none may. */
+/*
+ * Token bucket: how many probes may leave by now, at most a batch; sleeps while fewer than
+ * the tokens of one TOKEN_NAP are due. Waking once per nap instead of once per probe keeps a
+ * core from spinning and sends fuller batches; the bucket counts from the start, so the rate
+ * stays exact over the run.
+ */
 static __u64 rate_allowance(const struct config *cfg, __u64 start, __u64 sent)
 {
+	__u64 least = cfg->rate * TOKEN_NAP / NSEC;
+
 	if (!cfg->rate)
 		return PROBE_BATCH;
+	least = least < 1 ? 1 : least > PROBE_BATCH ? PROBE_BATCH : least;
 	while (!stop_requested) {
 		__u64 now = now_ns();
 		__u64 due = (unsigned __int128)(now - start) * cfg->rate / NSEC + 1;
-		__u64 next = start + (unsigned __int128)sent * NSEC / cfg->rate;
+		__u64 next = start + (unsigned __int128)(sent + least - 1) * NSEC / cfg->rate;
 
-		if (due > sent)
+		if (due >= sent + least)
 			return due - sent < PROBE_BATCH ? due - sent : PROBE_BATCH;
-		/* Sleep until the next token, waking a little early for the scheduler's latency. */
-		if (next > now + 60000) {
-			__u64 d = next - now - 50000;
+		/* nanosleep overshoots by tens of µs: wake that much early, spin the rest. */
+		if (next > now + NAP_SLACK) {
+			__u64 d = next - now - NAP_SLACK;
 			struct timespec ts = { .tv_sec = d / NSEC, .tv_nsec = d % NSEC };
 
 			nanosleep(&ts, NULL);
