@@ -5,7 +5,7 @@ OUTPUT    := .output
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
 CC        ?= cc
-PKGS      := libbpf libxdp libelf zlib libmnl libcares libpng
+PKGS      := libbpf libxdp libelf zlib libmnl libcares libpng libmicrohttpd
 ARCH_INC  := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
 
 ifeq ($(V),1)
@@ -39,7 +39,8 @@ FIXTURE_BINS := $(patsubst %.c,$(OUTPUT)/%,$(FIXTURE_SRCS))
 
 DEBIAN_PKGS := make clang llvm gcc pkg-config bpftool libbpf-dev libxdp-dev xdp-tools libelf-dev \
 	       zlib1g-dev libmnl-dev libc-ares-dev libpng-dev libcmocka-dev bats iproute2 \
-	       iputils-ping nftables jq bc time procps util-linux
+	       iputils-ping nftables jq bc time dnsmasq-base procps util-linux libmicrohttpd-dev curl prometheus \
+	       supervisor
 
 .PHONY: all clean test demo deps bench vmtest check-tools install format
 .DELETE_ON_ERROR:

@@ -8,18 +8,27 @@
  * SEEN = MATCHED + PASSED. DUPLICATE and ICMP_ERROR are subsets of MATCHED; INVALID and MALFORMED
  * are subsets of PASSED. MALFORMED means an EtherType-IPv4 frame whose header is cut short or
  * inconsistent (version, ihl, tot_len shorter than the header or longer than the frame), or a
- * well-formed reply or error naming a target index out of range. Frames too short for their
- * Ethernet header or VLAN tag make no claim to be IPv4 and pass uncounted.
+ * well-formed reply or error naming a target index out of range (in watch mode also one whose
+ * prefix has no series). Frames too short for their Ethernet header or VLAN tag make no claim to
+ * be IPv4 and pass uncounted.
+ *
+ * Watch mode (EM_CFG_WATCH) adds per-series histograms, see struct em_series. A late reply is
+ * MATCHED (it is ours, and dropped) but counted only in its series' late counter.
  */
+#include <stdbool.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
 #include "cookie.h"
 #include "echomap_abi.h"
+#include "echomap_hist.h"
 #include "maps.h"
 #include "parse.h"
 
 const volatile struct em_config cfg = {};
+
+/* Watch mode: the round in progress, rewritten by user space (through the mmap'd .bss). */
+struct em_watch_round watch_round;
 
 /* An echo request or reply carrying our payload: as sent, echoed, or quoted by an error. */
 struct em_probe {
@@ -65,20 +74,15 @@ static __always_inline enum verdict check_probe(const struct em_probe *p, __u32 
 
 /*
  * Record a validated reply: ip and icmp are the outer headers (the router's for an ICMP error),
- * pl our payload as echoed or quoted.
+ * pl our payload as echoed or quoted. Returns false for a duplicate of its (index, round).
  */
-static __always_inline void record(struct em_result *slot, const struct em_payload *pl,
-				   const struct iphdr *ip, const struct em_icmp *icmp, __u8 status)
+static __always_inline bool record(struct em_result *slot, const struct em_payload *pl,
+				   const struct iphdr *ip, const struct em_icmp *icmp, __u8 status,
+				   __u64 rtt_ns)
 {
-	__u64 now = bpf_ktime_get_ns(), tx_ns = pl->tx_ns, rtt_ns;
 	__u32 round = pl->round, bit = 1U << (round & 31), old, rtt;
 	struct em_event *ev;
 
-	/*
-	 * tx_ns passed the cookie, so we stamped it from this clock and it cannot be ahead; if it
-	 * ever were, an RTT of 0 is less wrong than one wrapped to 4 s.
-	 */
-	rtt_ns = now > tx_ns ? now - tx_ns : 0;
 	rtt = rtt_ns > 0xffffffffULL ? 0xffffffffU : rtt_ns;
 
 	/*
@@ -113,11 +117,11 @@ static __always_inline void record(struct em_result *slot, const struct em_paylo
 	}
 
 	if (!(cfg.flags & EM_CFG_EVENTS))
-		return;
+		return !(old & bit);
 	/* A full ring loses the event, never the reply: the slot above already has it. */
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
 	if (!ev)
-		return;
+		return !(old & bit);
 	ev->rtt_ns = rtt_ns;
 	ev->index = pl->index;
 	ev->round = round;
@@ -129,18 +133,62 @@ static __always_inline void record(struct em_result *slot, const struct em_paylo
 	ev->duplicate = !!(old & bit);
 	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
 	bpf_ringbuf_submit(ev, 0);
+	return !(old & bit);
+}
+
+/* Watch mode: the series a target belongs to, or NULL if user space did not map its prefix. */
+static __always_inline struct em_series *watch_series(__u32 daddr, __u32 index)
+{
+	__u32 prefix, *group;
+
+	if (!(cfg.flags & EM_CFG_AGGREGATE))
+		return bpf_map_lookup_elem(&series, &index);
+	prefix = daddr & cfg.agg_mask;
+	group = bpf_map_lookup_elem(&groups, &prefix);
+	return group ? bpf_map_lookup_elem(&series, group) : NULL;
+}
+
+/*
+ * Watch mode: a reply in time goes into its series. Only echo replies have an RTT worth a
+ * histogram; ICMP errors are counted apart. Plain store for the TTL: the latest of two racing
+ * replies is as good as the other.
+ */
+static __always_inline void watch_count(struct em_series *s, bool fresh, __u8 status, __u8 ttl,
+					__u64 rtt_ns)
+{
+	__u32 b = em_hist_bucket(rtt_ns);
+
+	if (!fresh) {
+		__sync_fetch_and_add(&s->dups, 1);
+		return;
+	}
+	if (status != EM_ST_ECHOREPLY) {
+		__sync_fetch_and_add(&s->errors, 1);
+		return;
+	}
+	/* Always true; older verifiers cannot follow the bound through em_hist_bucket(). */
+	if (b >= EM_HIST_BUCKETS)
+		return;
+	__sync_fetch_and_add(&s->buckets[b], 1);
+	__sync_fetch_and_add(&s->sum_ns, rtt_ns);
+	s->ttl = ttl;
+	/* Last, so that user space never sees a reply without its bucket. */
+	__sync_fetch_and_add(&s->replies, 1);
 }
 
 static __always_inline enum verdict handle(struct xdp_md *ctx)
 {
 	struct cursor c = { (void *)(long)ctx->data, (void *)(long)ctx->data_end };
 	struct em_result *slot = NULL;
+	struct em_series *series = NULL;
 	struct iphdr *ip, *qip;
 	struct em_icmp *icmp;
 	struct em_probe *p;
+	__u64 now, rtt_ns;
 	__u32 len, daddr;
 	enum verdict v;
 	__u8 status;
+	bool fresh;
 
 	if (parse_eth(&c) != bpf_htons(ETH_P_IP))
 		return V_PASS;
@@ -192,7 +240,27 @@ static __always_inline enum verdict handle(struct xdp_md *ctx)
 	v = check_probe(p, daddr, &slot);
 	if (v != V_MATCHED)
 		return v;
-	record(slot, &p->pl, ip, icmp, status);
+
+	/*
+	 * tx_ns passed the cookie, so we stamped it from this clock and it cannot be ahead; if it
+	 * ever were, an RTT of 0 is less wrong than one wrapped to 4 s.
+	 */
+	now = bpf_ktime_get_ns();
+	rtt_ns = now > p->pl.tx_ns ? now - p->pl.tx_ns : 0;
+	if (cfg.flags & EM_CFG_WATCH) {
+		series = watch_series(daddr, p->pl.index);
+		if (!series)
+			return V_MALFORMED;
+		/* A closed round's results are gone to user space: its stragglers are only late. */
+		if (p->pl.round - watch_round.first >= watch_round.count ||
+		    rtt_ns > cfg.timeout_ns) {
+			__sync_fetch_and_add(&series->late, 1);
+			return V_MATCHED;
+		}
+	}
+	fresh = record(slot, &p->pl, ip, icmp, status, rtt_ns);
+	if (series)
+		watch_count(series, fresh, status, ip->ttl, rtt_ns);
 	if (status != EM_ST_ECHOREPLY)
 		count(EM_CNT_ICMP_ERROR);
 	return V_MATCHED;

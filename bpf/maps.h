@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Maps of the reply matcher. The loader sets max_entries of results (the number of targets) and
- * of events (ring size in bytes) before load; the values here are placeholders that load.
+ * Maps of the reply matcher. The loader sets max_entries of results (the number of targets), of
+ * events (ring size in bytes) and, in watch mode, of series and groups (the number of series)
+ * before load; the values here are placeholders that load.
  */
 #ifndef ECHOMAP_MAPS_H
 #define ECHOMAP_MAPS_H
@@ -25,6 +26,26 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 22);
 } events SEC(".maps");
+
+/* Watch mode: one struct em_series per series; user space mmaps it and takes each round. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct em_series);
+	__uint(max_entries, 1);
+} series SEC(".maps");
+
+/*
+ * Watch mode with EM_CFG_AGGREGATE: prefix (address & agg_mask, network order) -> series index.
+ * Filled by user space before attach, never changed after.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, 1);
+} groups SEC(".maps");
 
 /* Counters indexed by enum em_counter; per CPU so that counting needs no atomics. */
 struct {

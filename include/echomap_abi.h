@@ -11,6 +11,8 @@
 
 #include <linux/types.h>
 
+#include "echomap_hist.h"
+
 /*
  * Payload of every echo request, echoed back verbatim by conforming hosts.
  * mac = SipHash-2-4(key, msg) with msg the 20 bytes: daddr (network order) | tx_ns | index | round,
@@ -86,7 +88,9 @@ enum em_counter {
 };
 
 /* em_config.flags */
-#define EM_CFG_EVENTS (1U << 0) /* emit one ring buffer event per reply */
+#define EM_CFG_EVENTS	 (1U << 0) /* emit one ring buffer event per reply */
+#define EM_CFG_WATCH	 (1U << 1) /* watch mode: rounds, late replies, per-series histograms */
+#define EM_CFG_AGGREGATE (1U << 2) /* watch: a series is a prefix (agg_mask), not a target */
 
 /* Read-only configuration, set in .rodata before load. */
 struct em_config {
@@ -94,8 +98,40 @@ struct em_config {
 	__u32 saddr;	 /* our source address (network order); replies must be addressed to it */
 	__u32 n_targets; /* valid indices are [0, n_targets) */
 	__u32 flags;
-	__u32 pad;
+	__u32 agg_mask;	 /* EM_CFG_AGGREGATE: netmask of a series' prefix (network order) */
+	__u64 timeout_ns; /* EM_CFG_WATCH: a reply slower than this is late */
 };
-_Static_assert(sizeof(struct em_config) == 32, "em_config must be 32 bytes");
+_Static_assert(sizeof(struct em_config) == 40, "em_config must be 40 bytes");
+
+/*
+ * Watch mode: the payload rounds [first, first + count) are the round in progress (count is the
+ * number of probes per target and round, each with its own payload round so that duplicates
+ * are told apart). User space rewrites it when a round closes; a reply whose payload round is
+ * outside it, or slower than the timeout, is late and counted only as such, so rounds never mix.
+ */
+struct em_watch_round {
+	__u32 first;
+	__u32 count;
+};
+
+/*
+ * Watch mode: one slot per series (a target, or a prefix with EM_CFG_AGGREGATE) in the
+ * mmap-able `series` array. The program only adds; user space takes the counts of a round with
+ * atomic exchanges, so nothing counted between its reads is lost. buckets[] is the log-linear
+ * histogram of include/echomap_hist.h over the echo replies counted in replies.
+ */
+struct em_series {
+	__u64 sum_ns;  /* sum of the RTTs in buckets[] */
+	__u32 replies; /* echo replies in time, one per (target, payload round) */
+	__u32 late;    /* replies of a closed round or slower than the timeout */
+	__u32 dups;    /* further replies to a (target, payload round) that had one */
+	__u32 errors;  /* ICMP errors (unreachable, time exceeded) in time */
+	__u8 ttl;      /* IPv4 TTL of the latest echo reply */
+	__u8 pad[7];
+	__u32 buckets[EM_HIST_BUCKETS];
+	__u32 pad_end;
+};
+_Static_assert(sizeof(struct em_series) == 32 + 4 * EM_HIST_BUCKETS + 4,
+	       "em_series must have no hidden padding");
 
 #endif /* ECHOMAP_ABI_H */

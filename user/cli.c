@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 static const char usage_text[] =
 	"usage: echomap sweep [OPTIONS] TARGET...   one pass over a target set, as fast as allowed\n"
 	"       echomap ping  [OPTIONS] HOST...     fping-like repeated probes of a few hosts\n"
+	"       echomap watch [OPTIONS] TARGET...   rounds until stopped, Prometheus, snapshots\n"
 	"       echomap map   [OPTIONS] RESULTS     draw results as a PNG latency map\n"
 	"\n"
 	"TARGET: 198.18.0.1, 198.18.0.0/16, 198.18.0.1-198.18.3.255, host.name, @file, - (stdin)\n"
@@ -45,6 +47,17 @@ static const char usage_text[] =
 	"  -c, --count N           probes per host (default 5; 0 = until interrupted)\n"
 	"  -p, --period MS         time between probes to a host (default 1000)\n"
 	"  -t, --timeout MS        time a reply may take (default 1000)\n"
+	"watch (also -r; -n probes per target and round; -t at most half of --every, default\n"
+	"       1000 or that half):\n"
+	"      --every SECONDS     a round every SECONDS, 1..86400 (default 10)\n"
+	"      --aggregate /N      one series per /N prefix instead of one per target\n"
+	"      --buckets LIST      exported histogram bounds in seconds (default 1-2-5 from\n"
+	"                          0.0001 to 10)\n"
+	"      --listen ADDR:PORT  serve /metrics (Prometheus), / and /-/healthy; ADDR may be\n"
+	"                          empty (all IPv4 addresses) or [IPv6]\n"
+	"      --snapshot-dir DIR  after each round, a JSON lines file of per-target results\n"
+	"      --keep N            snapshots kept in DIR, 0 = all (default 60)\n"
+	"    SIGHUP reloads target files and names; SIGTERM or SIGINT stop it (exit 0)\n"
 	"map (RESULTS: output of sweep -F json or -F csv, or - for stdin):\n"
 	"  -o, --output FILE       the image to write (required)\n"
 	"      --prefix CIDR       the part of the address space to draw (default 0.0.0.0/0)\n"
@@ -69,6 +82,12 @@ enum {
 	OPT_ALL,
 	OPT_PREFIX,
 	OPT_TITLE,
+	OPT_EVERY,
+	OPT_AGGREGATE,
+	OPT_BUCKETS,
+	OPT_LISTEN,
+	OPT_SNAPSHOT_DIR,
+	OPT_KEEP,
 };
 
 static const struct option long_opts[] = {
@@ -97,6 +116,12 @@ static const struct option long_opts[] = {
 	{ "count", required_argument, NULL, 'c' },
 	{ "period", required_argument, NULL, 'p' },
 	{ "timeout", required_argument, NULL, 't' },
+	{ "every", required_argument, NULL, OPT_EVERY },
+	{ "aggregate", required_argument, NULL, OPT_AGGREGATE },
+	{ "buckets", required_argument, NULL, OPT_BUCKETS },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "snapshot-dir", required_argument, NULL, OPT_SNAPSHOT_DIR },
+	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
@@ -161,6 +186,50 @@ bad:
 	return -EINVAL;
 }
 
+/*
+ * ADDR:PORT for --listen: an IPv4 address, [IPv6] or nothing (every IPv4 address). Numeric only:
+ * a listening address is configuration, not something to look up.
+ */
+static int parse_listen(const char *s, struct config *cfg)
+{
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
+				  .ai_socktype = SOCK_STREAM },
+			*res;
+	const char *colon = strrchr(s, ':');
+	char host[INET6_ADDRSTRLEN + 2];
+	unsigned int port;
+	size_t len;
+
+	if (!colon || (size_t)(colon - s) >= sizeof(host))
+		goto bad;
+	len = colon - s;
+	memcpy(host, s, len);
+	host[len] = '\0';
+	if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
+		memmove(host, host + 1, len - 2);
+		host[len - 2] = '\0';
+	} else if (strchr(host, ':')) {
+		goto bad; /* an IPv6 address needs its brackets */
+	}
+	port = strspn(colon + 1, "0123456789") == strlen(colon + 1) ? atoi(colon + 1) : 0;
+	if (port < 1 || port > 65535 || strlen(colon + 1) > 5)
+		goto bad;
+	if (!len)
+		hints.ai_family = AF_INET;
+	if (getaddrinfo(len ? host : NULL, colon + 1, &hints, &res))
+		goto bad;
+	memcpy(&cfg->listen_addr, res->ai_addr, res->ai_addrlen);
+	cfg->listen_len = res->ai_addrlen;
+	freeaddrinfo(res);
+	cfg->listen = s;
+	return 0;
+bad:
+	pr_warn("bad value '%s' for --listen: expected ADDR:PORT (127.0.0.1:9100, [::1]:9100, "
+		":9100)\n",
+		s);
+	return -EINVAL;
+}
+
 static void set_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -174,6 +243,9 @@ static void set_defaults(struct config *cfg)
 	cfg->period_ms = 1000;
 	cfg->timeout_ms = 1000;
 	cfg->map_size = 4096; /* the whole space at one /24 per pixel */
+	cfg->every_s = 10;
+	cfg->aggregate = -1;
+	cfg->keep = 60;
 }
 
 static int parse_opt(int c, const char *arg, struct config *cfg)
@@ -182,7 +254,8 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 	static const char *const map_fmts[] = { "png", "svg" };
 	static const char *const modes[] = { "auto", "native", "generic" };
 	static const char *const engines[] = { "afxdp", "raw" };
-	int v;
+	unsigned int u = 0;
+	int v, err;
 
 	switch (c) {
 	case 'I':
@@ -260,9 +333,41 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 		return parse_uint("--period", arg, 1, 3600000, &cfg->period_ms);
 	case 't':
 		return parse_uint("--timeout", arg, 1, 3600000, &cfg->timeout_ms);
+	case OPT_EVERY:
+		return parse_uint("--every", arg, 1, 86400, &cfg->every_s);
+	case OPT_AGGREGATE:
+		err = parse_uint("--aggregate", arg + (*arg == '/'), 0, 32, &u);
+		/* A /32 prefix is a target. */
+		cfg->aggregate = u == 32 ? -1 : (int)u;
+		return err;
+	case OPT_BUCKETS:
+		cfg->buckets = arg;
+		return 0;
+	case OPT_LISTEN:
+		return parse_listen(arg, cfg);
+	case OPT_SNAPSHOT_DIR:
+		cfg->snapshot_dir = arg;
+		return 0;
+	case OPT_KEEP:
+		return parse_uint("--keep", arg, 0, 1000000, &cfg->keep);
 	default:
 		return -EINVAL; /* getopt already named the problem */
 	}
+}
+
+/* A round must leave time to send before its replies are due: the timeout is half of it at most. */
+static int check_watch(struct config *cfg)
+{
+	unsigned int half = cfg->every_s * 500;
+
+	if (!cfg->timeout_ms)
+		cfg->timeout_ms = half < 1000 ? half : 1000;
+	if (cfg->timeout_ms > half) {
+		pr_warn("--timeout %u ms is too long for rounds every %u s: at most %u ms\n",
+			cfg->timeout_ms, cfg->every_s, half);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int cli_parse(int argc, char **argv, struct config *cfg)
@@ -278,6 +383,9 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		cfg->cmd = CMD_SWEEP;
 	} else if (!strcmp(argv[1], "ping")) {
 		cfg->cmd = CMD_PING;
+	} else if (!strcmp(argv[1], "watch")) {
+		cfg->cmd = CMD_WATCH;
+		cfg->timeout_ms = 0; /* derived from --every unless given */
 	} else if (!strcmp(argv[1], "map")) {
 		cfg->cmd = CMD_MAP;
 	} else {
@@ -306,6 +414,8 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		pr_warn("--shards needs --seed N (the same on every shard)\n");
 		return -EINVAL;
 	}
+	if (cfg->cmd == CMD_WATCH && check_watch(cfg))
+		return -EINVAL;
 	cfg->targets = argv + optind;
 	cfg->n_targets = argc - optind;
 	if (cfg->cmd == CMD_MAP && (cfg->n_targets != 1 || !cfg->output)) {

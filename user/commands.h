@@ -7,6 +7,7 @@
 
 int sweep_run(const struct config *cfg);
 int ping_run(const struct config *cfg);
+int watch_run(const struct config *cfg);
 int map_run(const struct config *cfg);
 
 #endif

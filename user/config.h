@@ -4,6 +4,7 @@
 #define ECHOMAP_CONFIG_H
 
 #include <stdbool.h>
+#include <sys/socket.h>
 #include <linux/types.h>
 
 /* fping's exit codes */
@@ -15,7 +16,7 @@ enum em_exit {
 	EXIT_SYSTEM = 4,
 };
 
-enum em_cmd { CMD_SWEEP, CMD_PING, CMD_MAP };
+enum em_cmd { CMD_SWEEP, CMD_PING, CMD_WATCH, CMD_MAP };
 enum out_fmt { FMT_TEXT, FMT_CSV, FMT_JSON };
 enum xdp_mode { XDPM_AUTO, XDPM_NATIVE, XDPM_GENERIC };
 enum engine_kind { ENGINE_AFXDP, ENGINE_RAW };
@@ -52,6 +53,15 @@ struct config {
 	unsigned int count; /* 0 = until interrupted */
 	unsigned int period_ms;
 	unsigned int timeout_ms;
+	/* watch (also rate, probes, timeout_ms) */
+	unsigned int every_s;	/* a round every this many seconds */
+	int aggregate;		/* prefix length of a series, -1: one series per target */
+	const char *buckets;	/* exported histogram bounds (s, comma-separated) or NULL */
+	const char *listen;	/* --listen as given, or NULL: no HTTP server */
+	struct sockaddr_storage listen_addr;
+	socklen_t listen_len;
+	const char *snapshot_dir;
+	unsigned int keep;	/* snapshots kept, 0 = all */
 	/* map: RESULTS is targets[0] */
 	__u32 map_net; /* host order; default 0.0.0.0/0 */
 	unsigned int map_len;

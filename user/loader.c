@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Skeleton lifecycle of the reply matcher, in the libbpf-bootstrap manner. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_link.h>
 #include <net/if.h>
@@ -66,11 +67,39 @@ static int attach(struct matcher *m, int ifindex, enum xdp_mode mode)
 	return 0;
 }
 
+/* Maps the series array and files each aggregated series under its prefix. */
+static int watch_maps(struct matcher *m, const struct matcher_watch *w)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+	int fd = bpf_map__fd(m->skel->maps.groups), err;
+	void *mem;
+
+	m->series_len = ((size_t)w->n_series * sizeof(struct em_series) + page - 1) & ~(page - 1);
+	mem = mmap(NULL, m->series_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   bpf_map__fd(m->skel->maps.series), 0);
+	if (mem == MAP_FAILED) {
+		err = -errno;
+		pr_warn("cannot map the series array: %s\n", strerror(-err));
+		return err;
+	}
+	m->series = mem;
+	for (__u32 i = 0; w->aggregate && i < w->n_series; i++) {
+		__u32 key = htonl(w->prefixes[i]);
+
+		if (bpf_map_update_elem(fd, &key, &i, BPF_NOEXIST)) {
+			err = -errno;
+			pr_warn("cannot fill the prefix map: %s\n", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 int matcher_open(struct matcher *m, const struct matcher_opts *o)
 {
 	size_t page = sysconf(_SC_PAGESIZE);
 	void *mem;
-	int err;
+	int prot, err;
 
 	memset(m, 0, sizeof(*m));
 	m->link_fd = -1;
@@ -88,6 +117,16 @@ int matcher_open(struct matcher *m, const struct matcher_opts *o)
 	m->skel->rodata->cfg.n_targets = o->n_targets;
 	m->skel->rodata->cfg.flags = o->on_event ? EM_CFG_EVENTS : 0;
 	bpf_map__set_max_entries(m->skel->maps.results, o->n_targets);
+	if (o->watch) {
+		m->skel->rodata->cfg.flags |= EM_CFG_WATCH;
+		m->skel->rodata->cfg.timeout_ns = o->watch->timeout_ns;
+		bpf_map__set_max_entries(m->skel->maps.series, o->watch->n_series);
+		if (o->watch->aggregate) {
+			m->skel->rodata->cfg.flags |= EM_CFG_AGGREGATE;
+			m->skel->rodata->cfg.agg_mask = htonl(o->watch->agg_mask);
+			bpf_map__set_max_entries(m->skel->maps.groups, o->watch->n_series);
+		}
+	}
 	/* Without events the ring buffer is never written: keep it one page. */
 	bpf_map__set_max_entries(m->skel->maps.events, o->on_event ? EVENTS_BYTES : page);
 
@@ -97,15 +136,22 @@ int matcher_open(struct matcher *m, const struct matcher_opts *o)
 		goto fail;
 	}
 
+	/* Watch mode clears the slots after each round; the other commands only read them. */
+	prot = o->watch ? PROT_READ | PROT_WRITE : PROT_READ;
 	m->results_len = ((size_t)o->n_targets * sizeof(struct em_result) + page - 1) & ~(page - 1);
-	mem = mmap(NULL, m->results_len, PROT_READ, MAP_SHARED,
-		   bpf_map__fd(m->skel->maps.results), 0);
+	mem = mmap(NULL, m->results_len, prot, MAP_SHARED, bpf_map__fd(m->skel->maps.results), 0);
 	if (mem == MAP_FAILED) {
 		err = -errno;
 		pr_warn("cannot map the results array: %s\n", strerror(errno));
 		goto fail;
 	}
 	m->results = mem;
+
+	if (o->watch) {
+		err = watch_maps(m, o->watch);
+		if (err)
+			goto fail;
+	}
 
 	if (o->on_event) {
 		m->events = ring_buffer__new(bpf_map__fd(m->skel->maps.events), o->on_event, o->ctx,
@@ -117,6 +163,8 @@ int matcher_open(struct matcher *m, const struct matcher_opts *o)
 		}
 	}
 
+	if (!o->ifindex)
+		return 0;
 	err = attach(m, o->ifindex, o->mode);
 	if (err)
 		goto fail;
@@ -125,6 +173,32 @@ int matcher_open(struct matcher *m, const struct matcher_opts *o)
 fail:
 	matcher_close(m);
 	return err;
+}
+
+int matcher_take_over(struct matcher *m, struct matcher *old)
+{
+	if (bpf_link_update(old->link_fd, bpf_program__fd(m->skel->progs.echomap_xdp), NULL)) {
+		int err = -errno;
+
+		pr_warn("cannot replace the reply matcher: %s\n", strerror(-err));
+		return err;
+	}
+	m->link_fd = old->link_fd;
+	m->native = old->native;
+	old->link_fd = -1;
+	return 0;
+}
+
+void matcher_set_round(struct matcher *m, __u32 first, __u32 count)
+{
+	volatile struct em_watch_round *r = &m->skel->bss->watch_round;
+
+	/*
+	 * count is the same for every round of a run, so moving on to the next round is the one
+	 * 32-bit store to first, which the program sees whole.
+	 */
+	r->count = count;
+	r->first = first;
 }
 
 void matcher_close(struct matcher *m)
@@ -138,6 +212,9 @@ void matcher_close(struct matcher *m)
 	if (m->results)
 		munmap((void *)m->results, m->results_len);
 	m->results = NULL;
+	if (m->series)
+		munmap((void *)m->series, m->series_len);
+	m->series = NULL;
 	echomap_bpf__destroy(m->skel);
 	m->skel = NULL;
 }

@@ -12,24 +12,44 @@
 struct matcher {
 	struct echomap_bpf *skel;
 	int link_fd;
-	const volatile struct em_result *results; /* mmap of the results array */
+	volatile struct em_result *results; /* mmap of the results array (writable in watch mode) */
 	size_t results_len;
+	volatile struct em_series *series;  /* watch mode: mmap of the series array */
+	size_t series_len;
 	struct ring_buffer *events;
 	bool native;
 };
 
+/* Watch mode: what the program needs to sort replies into series and rounds. */
+struct matcher_watch {
+	__u64 timeout_ns;
+	__u32 n_series;
+	bool aggregate;		/* series are prefixes: */
+	__u32 agg_mask;		/* their netmask (host order) */
+	const __u32 *prefixes;	/* and their addresses (host order), one per series */
+};
+
 struct matcher_opts {
-	int ifindex;
+	int ifindex;		/* 0: load only; matcher_take_over() attaches */
 	enum xdp_mode mode;
 	__u64 key[2];
 	__u32 saddr;	 /* network order */
 	__u32 n_targets;
 	ring_buffer_sample_fn on_event; /* NULL: no per-reply events */
 	void *ctx;
+	const struct matcher_watch *watch; /* NULL: sweep or ping */
 };
 
 /* 0 or -errno after one pr_warn line; on failure nothing stays loaded or attached. */
 int matcher_open(struct matcher *m, const struct matcher_opts *o);
+/*
+ * Swaps m's program (opened with ifindex 0) in for old's on old's bpf_link, atomically: the
+ * interface is never without a matcher and never has two. m then owns the link; old can be
+ * closed. 0 or -errno after one pr_warn line.
+ */
+int matcher_take_over(struct matcher *m, struct matcher *old);
+/* Watch mode: the round replies are counted in from now on (see struct em_watch_round). */
+void matcher_set_round(struct matcher *m, __u32 first, __u32 count);
 void matcher_close(struct matcher *m);
 /* Sums the per-CPU counters into out[EM_CNT_MAX]. */
 int matcher_stats(const struct matcher *m, __u64 *out);

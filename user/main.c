@@ -9,8 +9,10 @@
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_requested = 1;
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
 }
 
 int main(int argc, char **argv)
@@ -28,7 +30,16 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (cfg.cmd == CMD_MAP)
+	switch (cfg.cmd) {
+	case CMD_MAP:
 		return map_run(&cfg);
-	return cfg.cmd == CMD_SWEEP ? sweep_run(&cfg) : ping_run(&cfg);
+	case CMD_WATCH:
+		/* A daemon's reload; the one-shot commands keep SIGHUP's default. */
+		sigaction(SIGHUP, &sa, NULL);
+		return watch_run(&cfg);
+	case CMD_SWEEP:
+		return sweep_run(&cfg);
+	default:
+		return ping_run(&cfg);
+	}
 }

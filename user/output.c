@@ -123,26 +123,39 @@ void out_result(struct out_sink *o, const struct host_result *r)
 			fputs(",,\n", o->f);
 		break;
 	case FMT_JSON:
-		fprintf(o->f, "{\"saddr\":\"%s\",\"name\":", addr);
-		if (r->name)
-			json_string(o->f, r->name);
-		else
-			fputs("null", o->f);
-		if (answered)
-			fprintf(o->f, ",\"rtt_us\":%.3f,\"ttl\":%u", rtt_us, r->ttl);
-		else
-			fputs(",\"rtt_us\":null,\"ttl\":null", o->f);
-		fprintf(o->f, ",\"classification\":\"%s\",\"success\":%s,\"repeat\":%s,\"replies\":%u,"
-			      "\"scope\":\"%s\"",
-			cls, r->status == EM_ST_ECHOREPLY ? "true" : "false",
-			r->dups ? "true" : "false", r->replies, scope);
-		if (answered)
-			fprintf(o->f, ",\"icmp_type\":%u,\"icmp_code\":%u,\"from\":\"%s\"}\n",
-				r->icmp_type, r->icmp_code, from);
-		else
-			fputs(",\"icmp_type\":null,\"icmp_code\":null,\"from\":null}\n", o->f);
+		fputc('{', o->f);
+		out_json_fields(o->f, r);
+		fputs("}\n", o->f);
 		break;
 	}
+}
+
+void out_json_fields(FILE *f, const struct host_result *r)
+{
+	char addr[INET_ADDRSTRLEN], from[INET_ADDRSTRLEN] = "";
+	bool answered = r->status != EM_ST_NONE;
+
+	inet_ntop(AF_INET, &r->addr, addr, sizeof(addr));
+	if (answered)
+		inet_ntop(AF_INET, &r->from, from, sizeof(from));
+	fprintf(f, "\"saddr\":\"%s\",\"name\":", addr);
+	if (r->name)
+		json_string(f, r->name);
+	else
+		fputs("null", f);
+	if (answered)
+		fprintf(f, ",\"rtt_us\":%.3f,\"ttl\":%u", r->rtt_ns / 1000.0, r->ttl);
+	else
+		fputs(",\"rtt_us\":null,\"ttl\":null", f);
+	fprintf(f, ",\"classification\":\"%s\",\"success\":%s,\"repeat\":%s,\"replies\":%u,"
+		   "\"scope\":\"%s\"",
+		status_name(r->status), r->status == EM_ST_ECHOREPLY ? "true" : "false",
+		r->dups ? "true" : "false", r->replies, addr_scope(ntohl(r->addr)));
+	if (answered)
+		fprintf(f, ",\"icmp_type\":%u,\"icmp_code\":%u,\"from\":\"%s\"", r->icmp_type,
+			r->icmp_code, from);
+	else
+		fputs(",\"icmp_type\":null,\"icmp_code\":null,\"from\":null", f);
 }
 
 int out_commit(struct out_sink *o)

@@ -31,6 +31,8 @@ struct host_result {
 /* Opens a temporary file next to path (or stdout); 0 or -errno after one pr_warn line. */
 int out_open(struct out_sink *o, const char *path, enum out_fmt fmt);
 void out_result(struct out_sink *o, const struct host_result *r);
+/* The fields of a JSON line (saddr ... from), without the braces, for writers that add some. */
+void out_json_fields(FILE *f, const struct host_result *r);
 /* Flushes and renames the temporary file into place; 0 or -errno. */
 int out_commit(struct out_sink *o);
 /* Drops the temporary file: a failed run leaves nothing behind. */

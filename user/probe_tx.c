@@ -94,6 +94,12 @@ __u64 probe_tx_sent(const struct probe_tx *tx)
 	return tx->sent;
 }
 
+void probe_tx_set_key(struct probe_tx *tx, const __u64 key[2])
+{
+	tx->key[0] = key[0];
+	tx->key[1] = key[1];
+}
+
 void probe_tx_close(struct probe_tx *tx)
 {
 	if (!tx)

@@ -30,6 +30,8 @@ int probe_tx_open(struct probe_tx **tx, const struct probe_tx_opts *o);
 int probe_tx_stage(struct probe_tx *tx, __u32 daddr, __u32 index, __u32 round);
 int probe_tx_flush(struct probe_tx *tx);
 __u64 probe_tx_sent(const struct probe_tx *tx);
+/* The cookie key of the probes staged from now on (watch mode swaps it on reload). */
+void probe_tx_set_key(struct probe_tx *tx, const __u64 key[2]);
 void probe_tx_close(struct probe_tx *tx);
 
 /* The engines: each sends n patched probes at once. */

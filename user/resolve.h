@@ -1,17 +1,105 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Host names to IPv4 addresses through glibc's getaddrinfo, so /etc/nsswitch.conf applies. */
+/*
+ * Host names to IPv4 addresses, many at once. c-ares sends the DNS queries in parallel (UDP,
+ * TCP when an answer is truncated) with the servers, search list, ndots, timeout and attempts
+ * of /etc/resolv.conf; /etc/hosts is read once per batch and looked up in memory (a blocklist
+ * hosts file can have 100,000 lines); the hosts line of /etc/nsswitch.conf decides, as it does
+ * for glibc, in which order the two ("files", "dns") are asked and when to stop.
+ */
 #ifndef ECHOMAP_RESOLVE_H
 #define ECHOMAP_RESOLVE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
+enum nss_source { NSS_FILES, NSS_DNS };
+
+/* The unsuccessful outcomes a [STATUS=ACTION] criterion can name (SUCCESS always returns). */
+enum nss_status { NSS_NOTFOUND, NSS_UNAVAIL, NSS_TRYAGAIN, NSS_N_STATUS };
+
+#define NSS_MAX_STEPS 8
+
+struct nss_hosts {
+	struct nss_step {
+		enum nss_source src;
+		bool stop[NSS_N_STATUS]; /* "return" on this status; default "continue" */
+	} step[NSS_MAX_STEPS];
+	size_t n; /* 0: no supported source, nothing resolves */
+};
+
 /*
- * Host-order addresses, deduplicated, in resolver order; only the first unless all. Returns 0 and
- * a malloc'd array of *n >= 1 addresses, or a negative errno with *reason set to a static
- * message (gai_strerror's).
+ * The sources after "hosts:" (line, without the comment). files and dns are used; any other
+ * source (myhostname, mdns4_minimal, resolve, ...) is skipped together with its criteria, and
+ * named in one pr_info line. Criteria are glibc's: [[!]STATUS=ACTION ...], case-insensitive,
+ * actions return, continue and merge (as continue). 0, or -EINVAL on a syntax error.
  */
-int resolve_name(const char *name, bool all, __u32 **addrs, size_t *n, const char **reason);
+int nss_hosts_parse(const char *line, struct nss_hosts *h);
+
+/*
+ * The first hosts line of the file at path; glibc's "dns [!UNAVAIL=return] files" when the file
+ * or the line is missing, or the line is malformed (then after a pr_warn).
+ */
+void nss_hosts_read(const char *path, struct nss_hosts *h);
+
+struct resolv_conf {
+	unsigned int timeout_s; /* per try, >= 1 */
+	unsigned int attempts;	/* >= 1 */
+	unsigned int nameservers;
+};
+
+/*
+ * What c-ares 1.18 does not read in the resolv.conf at path: glibc's timeout:N (seconds, at
+ * most 30) and attempts:N (at most 5), from its options lines then from env (the RES_OPTIONS
+ * variable, may be NULL), as glibc applies them, else glibc's 5 s and 2; and how many
+ * nameserver lines it has.
+ */
+void resolv_conf_read(const char *path, const char *env, struct resolv_conf *rc);
+
+struct resolved {
+	__u32 *addrs;	    /* host order, deduplicated, in the resolver's order; malloc'd */
+	size_t n;	    /* >= 1, or 0 when the name failed */
+	__u32 ttl;	    /* seconds the answer may be kept (lowest record TTL; 0 from files) */
+	const char *reason; /* why the name failed (ares_strerror), NULL on success */
+};
+
+/* The IPv4 entries of a hosts file, read once and sorted for lookups. */
+struct hosts_file {
+	struct hosts_entry {
+		const char *name; /* into text */
+		__u32 addr;
+		size_t seq; /* place in the file */
+	} *e;		  /* sorted by name (case-insensitive), then seq */
+	size_t n;
+	char *text;
+	bool unavail; /* the file could not be read */
+};
+
+/* 0, or -ENOMEM. A file that cannot be read leaves an empty table marked unavail. */
+int hosts_load(const char *path, struct hosts_file *h);
+/*
+ * The addresses of name (any of a line's names, case-insensitive) in file order, deduplicated,
+ * only the first unless all, into r (overwritten). 0 (ARES_SUCCESS) or a c-ares status:
+ * ARES_ENOTFOUND, ARES_EFILE (unavail), ARES_ENOMEM.
+ */
+int hosts_lookup(const struct hosts_file *h, const char *name, bool all, struct resolved *r);
+void hosts_free(struct hosts_file *h);
+
+struct resolve_opts {
+	bool all;			  /* every address of a name, not only the first */
+	bool progress;			  /* "resolving N/M names" on stderr, if it is a terminal */
+	const volatile sig_atomic_t *stop; /* abandon the batch once *stop is set; may be NULL */
+};
+
+/*
+ * Resolves names[0..n) into out[0..n) with the system's configuration, read again on every
+ * call, so it can be called again to refresh a batch. A name that fails has its reason set and
+ * does not stop the others. Returns 0; -ENOMEM, -EIO (resolver setup failed), or -EINTR when
+ * *o->stop was set; then out[] is freed and zeroed.
+ */
+int resolve_names(char *const *names, size_t n, const struct resolve_opts *o,
+		  struct resolved *out);
+void resolved_free(struct resolved *r, size_t n);
 
 #endif

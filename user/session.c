@@ -14,6 +14,7 @@
 #define NEIGH_TIMEOUT_MS 1000
 
 volatile sig_atomic_t stop_requested;
+volatile sig_atomic_t reload_requested;
 
 __u64 now_ns(void)
 {
@@ -23,22 +24,52 @@ __u64 now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-int session_open(struct session *s, const struct config *cfg, ring_buffer_sample_fn on_event,
-		 void *ctx)
+static struct target_opts target_opts_of(const struct config *cfg)
 {
 	struct target_opts topts = {
 		.allow_reserved = cfg->allow_reserved,
 		.blocklist_file = cfg->blocklist,
 		.allowlist_file = cfg->allowlist,
 		.all_addresses = cfg->all_addresses,
+		.quiet = cfg->quiet,
+		.stop = &stop_requested,
 	};
+
+	return topts;
+}
+
+/* Watch mode: the series of the target set, and what the matcher needs to know of them. */
+static int watch_series(struct session *s, const struct target_set *ts, struct series_set *ss,
+			struct matcher_watch *w)
+{
+	int err = series_build(ss, ts, s->cfg->aggregate);
+
+	if (err)
+		return err == -E2BIG ? EXIT_USAGE : EXIT_SYSTEM;
+	w->timeout_ns = (__u64)s->cfg->timeout_ms * 1000000ULL;
+	w->n_series = ss->n;
+	w->aggregate = ss->agg_len >= 0;
+	w->agg_mask = ss->agg_len > 0 ? ~0U << (32 - ss->agg_len) : 0;
+	w->prefixes = ss->addrs;
+	return 0;
+}
+
+int session_open(struct session *s, const struct config *cfg, ring_buffer_sample_fn on_event,
+		 void *ctx)
+{
+	struct target_opts topts = target_opts_of(cfg);
 	struct matcher_opts mopts = { .mode = cfg->xdp_mode, .on_event = on_event, .ctx = ctx };
 	struct probe_tx_opts topt = { .engine = cfg->engine };
+	struct matcher_watch watch;
 	int err;
 
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
 	err = targets_build(&s->ts, cfg->targets, cfg->n_targets, &topts, &s->unresolved);
+	if (err == -EINTR) /* as an interrupted sweep */
+		return EXIT_SOME_DOWN;
+	if (err == -EIO || err == -ENOMEM)
+		return EXIT_SYSTEM;
 	if (err)
 		return err == -ENOENT && s->unresolved ? EXIT_UNRESOLVED : EXIT_USAGE;
 	if (s->ts.count > MAX_TARGETS) {
@@ -61,6 +92,14 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	if (err) {
 		pr_warn("cannot get random bytes for the key: %s\n", strerror(-err));
 		goto system;
+	}
+	if (cfg->cmd == CMD_WATCH) {
+		err = watch_series(s, &s->ts, &s->ss, &watch);
+		if (err) {
+			session_close(s);
+			return err;
+		}
+		mopts.watch = &watch;
 	}
 	mopts.ifindex = s->nh.ifindex;
 	mopts.saddr = s->nh.saddr;
@@ -91,11 +130,72 @@ system:
 	return EXIT_SYSTEM;
 }
 
+int session_reload(struct session *s)
+{
+	struct target_opts topts = target_opts_of(s->cfg);
+	struct matcher_opts mopts = { .mode = s->cfg->xdp_mode, .saddr = s->nh.saddr };
+	struct matcher_watch watch;
+	struct series_set ss;
+	struct target_set ts;
+	struct matcher m;
+	int unresolved = 0, err;
+
+	err = targets_build(&ts, s->cfg->targets, s->cfg->n_targets, &topts, &unresolved);
+	if (err)
+		return err == -EINTR ? -EINTR : -EINVAL;
+	if (ts.count > MAX_TARGETS) {
+		pr_warn("%llu targets are too many for one run (at most %llu)\n",
+			(unsigned long long)ts.count, MAX_TARGETS);
+		err = -E2BIG;
+		goto free_ts;
+	}
+	err = watch_series(s, &ts, &ss, &watch);
+	if (err) {
+		err = -EINVAL;
+		goto free_ts;
+	}
+	/*
+	 * A new key: replies to probes of the old set name indices of the old set, and must not
+	 * be counted in the new one. The few still on their way are counted as invalid.
+	 */
+	err = em_cookie_key(mopts.key);
+	if (err) {
+		pr_warn("cannot get random bytes for the key: %s\n", strerror(-err));
+		goto free_ss;
+	}
+	mopts.n_targets = ts.count;
+	mopts.watch = &watch;
+	err = matcher_open(&m, &mopts);
+	if (err)
+		goto free_ss;
+	err = matcher_take_over(&m, &s->m);
+	if (err) {
+		matcher_close(&m);
+		goto free_ss;
+	}
+	probe_tx_set_key(s->tx, mopts.key);
+	matcher_close(&s->m);
+	s->m = m;
+	series_free(&s->ss);
+	s->ss = ss;
+	targets_free(&s->ts);
+	s->ts = ts;
+	s->unresolved = unresolved;
+	return 0;
+
+free_ss:
+	series_free(&ss);
+free_ts:
+	targets_free(&ts);
+	return err;
+}
+
 void session_close(struct session *s)
 {
 	probe_tx_close(s->tx);
 	s->tx = NULL;
 	if (s->m.skel)
 		matcher_close(&s->m);
+	series_free(&s->ss);
 	targets_free(&s->ts);
 }

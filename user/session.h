@@ -9,6 +9,7 @@
 #include "loader.h"
 #include "netif.h"
 #include "probe_tx.h"
+#include "series.h"
 #include "targets.h"
 
 struct session {
@@ -18,13 +19,21 @@ struct session {
 	struct next_hop nh;
 	struct matcher m;
 	struct probe_tx *tx;
+	struct series_set ss; /* watch mode */
 };
 
 extern volatile sig_atomic_t stop_requested;
+extern volatile sig_atomic_t reload_requested; /* SIGHUP, in watch mode */
 
 /* Returns 0 or an enum em_exit code after one pr_warn line; nothing stays attached on failure. */
 int session_open(struct session *s, const struct config *cfg, ring_buffer_sample_fn on_event,
 		 void *ctx);
+/*
+ * Watch mode, on SIGHUP: reads the target files and resolves the names again and swaps a matcher
+ * for the new set in (same interface and next hop). On failure (logged) the old set stays and
+ * this returns a negative errno: -EINTR when a stop was requested while names resolved.
+ */
+int session_reload(struct session *s);
 void session_close(struct session *s);
 
 __u64 now_ns(void);

@@ -334,11 +334,18 @@ static int add_name_addrs(struct builder *b, const struct pending *pn, const __u
 	return 0;
 }
 
-/* Each distinct name (DNS names are case-insensitive) is resolved and reported once. */
+/*
+ * Each distinct name (DNS names are case-insensitive) is resolved and reported once. All of them
+ * go to the resolver in one batch, so they are looked up in parallel.
+ */
 static int resolve_all(struct builder *b, int *unresolved)
 {
+	struct resolve_opts ro = { .all = b->o->all_addresses, .progress = !b->o->quiet,
+				   .stop = b->o->stop };
+	struct resolved *res;
+	char **names;
 	size_t m = 0;
-	int err = 0;
+	int err;
 
 	if (!b->n_todo)
 		return 0;
@@ -352,19 +359,24 @@ static int resolve_all(struct builder *b, int *unresolved)
 	b->n_todo = m;
 	qsort(b->todo, b->n_todo, sizeof(*b->todo), cmp_pending_seq);
 
-	for (size_t i = 0; i < b->n_todo && !err; i++) {
-		const char *reason;
-		__u32 *addrs;
-		size_t n;
-
-		if (resolve_name(b->todo[i].name, b->o->all_addresses, &addrs, &n, &reason)) {
-			pr_warn("cannot resolve '%s': %s\n", b->todo[i].name, reason);
+	names = malloc(m * sizeof(*names));
+	res = calloc(m, sizeof(*res));
+	err = names && res ? 0 : -ENOMEM;
+	for (size_t i = 0; !err && i < m; i++)
+		names[i] = b->todo[i].name;
+	err = err ?: resolve_names(names, m, &ro, res);
+	for (size_t i = 0; !err && i < m; i++) {
+		if (!res[i].n) {
+			pr_warn("cannot resolve '%s': %s\n", names[i], res[i].reason);
 			(*unresolved)++;
 			continue;
 		}
-		err = add_name_addrs(b, &b->todo[i], addrs, n);
-		free(addrs);
+		err = add_name_addrs(b, &b->todo[i], res[i].addrs, res[i].n);
 	}
+	if (res)
+		resolved_free(res, m);
+	free(res);
+	free(names);
 	return err;
 }
 

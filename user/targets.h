@@ -6,6 +6,7 @@
 #ifndef ECHOMAP_TARGETS_H
 #define ECHOMAP_TARGETS_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
@@ -34,6 +35,8 @@ struct target_opts {
 	const char *blocklist_file; /* extra ranges to remove (same syntax as @file), or NULL */
 	const char *allowlist_file; /* if set, keep only addresses in these ranges */
 	bool all_addresses;	    /* names: every A record, not just the first */
+	bool quiet;		    /* no progress line while names resolve */
+	const volatile sig_atomic_t *stop; /* set (by a signal) to give up resolving; or NULL */
 };
 
 /*
@@ -43,9 +46,11 @@ struct target_opts {
  *
  * Returns 0; -EINVAL after one line naming the bad input (bad token, unreadable file, or a single
  * address or name in the default blocklist without allow_reserved); -ENOENT when nothing is
- * left ("no target resolved" when every target was a name that did not resolve); -ENOMEM.
- * Names that do not resolve are reported once each and counted in *unresolved; the rest goes
- * on. Explicit single addresses that --blocklist/--allowlist remove are reported in one line.
+ * left ("no target resolved" when every target was a name that did not resolve); -ENOMEM;
+ * -EINTR when *o->stop was set during resolution; -EIO when the resolver cannot be set up.
+ * Names are resolved together, in parallel (resolve.h); those that do not resolve are reported
+ * once each with the reason and counted in *unresolved; the rest goes on. Explicit single
+ * addresses that --blocklist/--allowlist remove are reported in one line.
  */
 int targets_build(struct target_set *ts, char *const *args, int nargs, const struct target_opts *o,
 		  int *unresolved);

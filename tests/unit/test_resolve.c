@@ -1,107 +1,308 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Name resolution through glibc (files, then dns per /etc/nsswitch.conf). */
+/*
+ * Name resolution: the hosts line of nsswitch.conf, the resolv.conf options c-ares does not read,
+ * hosts files, and batches that need no network (/etc/hosts, RFC 6761/7686 names). DNS itself
+ * is tested end to end against a real server in tests/e2e/names.bats.
+ */
+#include <ares.h>
 #include <errno.h>
-#include <poll.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "blocklist.h"
 #include "resolve.h"
 
-static void test_localhost(void **state)
+/* "f" or "d" per step, then the statuses it returns on: "files dns[N]" for [NOTFOUND=return]. */
+static const char *describe(const struct nss_hosts *h)
 {
-	const char *reason = NULL;
-	__u32 *addrs = NULL;
-	size_t n = 0;
+	static char buf[256];
+	size_t len = 0;
 
-	/* RFC 6761 §6.3: localhost is the loopback address; /etc/hosts says 127.0.0.1 here. */
-	assert_int_equal(resolve_name("localhost", false, &addrs, &n, &reason), 0);
-	assert_int_equal(n, 1);
-	assert_int_equal(addrs[0], IPV4(127, 0, 0, 1));
-	free(addrs);
+	buf[0] = '\0';
+	for (size_t i = 0; i < h->n; i++) {
+		const struct nss_step *s = &h->step[i];
 
-	/* Every address: deduplicated, the first one unchanged. */
-	assert_int_equal(resolve_name("localhost", true, &addrs, &n, &reason), 0);
-	assert_true(n >= 1);
-	assert_int_equal(addrs[0], IPV4(127, 0, 0, 1));
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = i + 1; j < n; j++)
-			assert_int_not_equal(addrs[i], addrs[j]);
-	free(addrs);
+		len += snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? " " : "",
+				s->src == NSS_FILES ? "files" : "dns");
+		if (s->stop[NSS_NOTFOUND] || s->stop[NSS_UNAVAIL] || s->stop[NSS_TRYAGAIN])
+			len += snprintf(buf + len, sizeof(buf) - len, "[%s%s%s]",
+					s->stop[NSS_NOTFOUND] ? "N" : "",
+					s->stop[NSS_UNAVAIL] ? "U" : "",
+					s->stop[NSS_TRYAGAIN] ? "T" : "");
+	}
+	return buf;
 }
 
-static void test_literal(void **state)
+static void parses_to(const char *line, const char *want)
 {
-	const char *reason = NULL;
-	__u32 *addrs = NULL;
-	size_t n = 0;
+	struct nss_hosts h;
 
-	assert_int_equal(resolve_name("192.0.2.7", true, &addrs, &n, &reason), 0);
-	assert_int_equal(n, 1);
-	assert_int_equal(addrs[0], IPV4(192, 0, 2, 7));
-	free(addrs);
+	assert_int_equal(nss_hosts_parse(line, &h), 0);
+	assert_string_equal(describe(&h), want);
+}
+
+static void test_nss_order(void **state)
+{
+	parses_to("files dns", "files dns");
+	parses_to("dns files", "dns files");
+	parses_to("  files\tdns  \n", "files dns");
+	parses_to("files", "files");
+	parses_to("dns", "dns");
+	parses_to("", "");
+	/* Source names are module names: case matters, as for glibc. */
+	parses_to("Files DNS", "");
+}
+
+/* Unsupported sources are skipped, and their criteria with them. */
+static void test_nss_unsupported(void **state)
+{
+	/* Debian with libnss-mdns: mdns4_minimal's [NOTFOUND=return] must not stop files. */
+	parses_to("files mdns4_minimal [NOTFOUND=return] dns myhostname", "files dns");
+	/* systemd-resolved's suggested line. */
+	parses_to("mymachines resolve [!UNAVAIL=return] files myhostname dns", "files dns");
+	parses_to("myhostname mdns", "");
+	parses_to("wins files nis dns", "files dns");
+}
+
+static void test_nss_criteria(void **state)
+{
+	parses_to("files [NOTFOUND=return] dns", "files[N] dns");
+	/* glibc's default line: dns decides unless it is unavailable. */
+	parses_to("dns [!UNAVAIL=return] files", "dns[NT] files");
+	parses_to("dns [UNAVAIL=return TRYAGAIN=return] files", "dns[UT] files");
+	/* Status and action names are case-insensitive; blanks are allowed around '='. */
+	parses_to("dns [ notfound = Return ] files", "dns[N] files");
+	/* SUCCESS always returns: [SUCCESS=...] changes nothing, [!SUCCESS=return] all else. */
+	parses_to("files [SUCCESS=continue] dns", "files dns");
+	parses_to("files [!SUCCESS=return] dns", "files[NUT] dns");
+	/* merge only joins group entries: for hosts it goes on. */
+	parses_to("files [!UNAVAIL=return] [NOTFOUND=merge] dns", "files[T] dns");
+	parses_to("files [NOTFOUND=continue] dns", "files dns");
+}
+
+static void test_nss_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"files [NOTFOUND=return dns", /* no ']' */
+		"[NOTFOUND=return] files",    /* criteria before any source */
+		"files [BOGUS=return] dns",
+		"files [NOTFOUND=explode] dns",
+		"files [NOTFOUND] dns",
+		"files [=return] dns",
+		"files, dns",
+		"files dns files dns files dns files dns files", /* more steps than we keep */
+	};
+	struct nss_hosts h;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		print_message("# %s\n", bad[i]);
+		assert_int_equal(nss_hosts_parse(bad[i], &h), -EINVAL);
+	}
+}
+
+/* Writes text to a new temporary file; returns its path (static buffer). */
+static const char *tmpfile_with(const char *text)
+{
+	static char path[64];
+	int fd;
+
+	strcpy(path, "/tmp/echomap-test-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void reads_to(const char *text, const char *want)
+{
+	const char *path = text ? tmpfile_with(text) : "/nonexistent/nsswitch.conf";
+	struct nss_hosts h;
+
+	nss_hosts_read(path, &h);
+	if (text)
+		unlink(path);
+	assert_string_equal(describe(&h), want);
+}
+
+static void test_nss_file(void **state)
+{
+	reads_to("# hosts: dns\npasswd: files\nhosts:  dns files # dns first\nnetworks: files\n",
+		 "dns files");
+	reads_to("passwd: files systemd\n  hosts :files\n", "files");
+	/* The first hosts line counts. */
+	reads_to("hosts: files dns\nhosts: dns files\n", "files dns");
+	/* glibc's default without a hosts line, a file, or with a malformed line. */
+	reads_to("passwd: files\nhostsfoo: files\n", "dns[NT] files");
+	reads_to(NULL, "dns[NT] files");
+	reads_to("hosts: files [NOTFOUND=return dns\n", "dns[NT] files");
+	/* Nothing usable: nothing resolves, as glibc with only unknown modules. */
+	reads_to("hosts: mdns_minimal myhostname\n", "");
+}
+
+static void resolv_is(const char *text, const char *env, unsigned int timeout_s,
+		      unsigned int attempts, unsigned int nameservers)
+{
+	const char *path = text ? tmpfile_with(text) : "/nonexistent/resolv.conf";
+	struct resolv_conf rc;
+
+	resolv_conf_read(path, env, &rc);
+	if (text)
+		unlink(path);
+	assert_int_equal(rc.timeout_s, timeout_s);
+	assert_int_equal(rc.attempts, attempts);
+	assert_int_equal(rc.nameservers, nameservers);
+}
+
+static void test_resolv_conf(void **state)
+{
+	/* glibc's defaults: 5 s, 2 attempts. */
+	resolv_is(NULL, NULL, 5, 2, 0);
+	resolv_is("nameserver 192.0.2.2\n", NULL, 5, 2, 1);
+	resolv_is("nameserver 192.0.2.2\noptions timeout:1 attempts:1\n", NULL, 1, 1, 1);
+	resolv_is("options rotate\toptions attempts:3 ndots:2\nnameserver a\nnameserver b\n", NULL,
+		  5, 3, 2);
+	/* Several options lines add up; the last value wins. */
+	resolv_is("options timeout:2\noptions attempts:4\noptions timeout:3\n", NULL, 3, 4, 0);
+	/* glibc's limits: 30 s, 5 attempts; at least 1 each. */
+	resolv_is("options timeout:99 attempts:9\n", NULL, 30, 5, 0);
+	resolv_is("options timeout:0 attempts:0\n", NULL, 1, 1, 0);
+	/* Not an options or nameserver line. */
+	resolv_is("optionstimeout:1\n# options timeout:1\nnameservers 1.2.3.4\n", NULL, 5, 2, 0);
+	/* RES_OPTIONS comes after the file. */
+	resolv_is("options timeout:1 attempts:1\n", "attempts:4", 1, 4, 0);
+	resolv_is(NULL, "timeout:2 attempts:3", 2, 3, 0);
+}
+
+static void test_hosts_file(void **state)
+{
+	const char *path = tmpfile_with("# 198.18.0.9 comment.test\n"
+					"127.0.0.1\tlocalhost\n"
+					"::1 localhost ip6-localhost\n"
+					"198.18.0.1  a.test\tA-alias # 198.18.0.8 trailing.test\n"
+					"198.18.0.2 b.test\r\n"
+					"198.18.0.3 A.TEST\n"
+					"198.18.0.1 a.test\n"
+					"bogus line.test\n"
+					"10.1 short.test\n"
+					"198.18.0.4\n"
+					"198.18.0.5 last.test");
+	struct hosts_file h;
+	struct resolved r;
+
+	assert_int_equal(hosts_load(path, &h), 0);
+	unlink(path);
+	assert_false(h.unavail);
+
+	/* Every line of a name, case-insensitive, in file order, without duplicates. */
+	assert_int_equal(hosts_lookup(&h, "a.Test", true, &r), ARES_SUCCESS);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.addrs[0], IPV4(198, 18, 0, 1));
+	assert_int_equal(r.addrs[1], IPV4(198, 18, 0, 3));
+	assert_int_equal(r.ttl, 0);
+	resolved_free(&r, 1);
+	assert_int_equal(hosts_lookup(&h, "a.test", false, &r), ARES_SUCCESS);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.addrs[0], IPV4(198, 18, 0, 1));
+	resolved_free(&r, 1);
+
+	/* Aliases; a line without a final newline; CRLF. */
+	assert_int_equal(hosts_lookup(&h, "a-alias", true, &r), ARES_SUCCESS);
+	assert_int_equal(r.addrs[0], IPV4(198, 18, 0, 1));
+	resolved_free(&r, 1);
+	assert_int_equal(hosts_lookup(&h, "last.test", true, &r), ARES_SUCCESS);
+	assert_int_equal(r.addrs[0], IPV4(198, 18, 0, 5));
+	resolved_free(&r, 1);
+	assert_int_equal(hosts_lookup(&h, "b.test", true, &r), ARES_SUCCESS);
+	assert_int_equal(r.addrs[0], IPV4(198, 18, 0, 2));
+	resolved_free(&r, 1);
+
+	/* Comments, IPv6 lines and lines without a valid IPv4 address count for nothing. */
+	static const char *const absent[] = { "comment.test", "trailing.test", "ip6-localhost",
+					      "line.test",    "short.test",    "198.18.0.4",
+					      "",	      "a.test." };
+	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++) {
+		assert_int_equal(hosts_lookup(&h, absent[i], true, &r), ARES_ENOTFOUND);
+		assert_null(r.addrs);
+		assert_int_equal(r.n, 0);
+	}
+	hosts_free(&h);
+
+	/* An unreadable file: UNAVAIL in nsswitch's terms. */
+	assert_int_equal(hosts_load("/nonexistent/hosts", &h), 0);
+	assert_true(h.unavail);
+	assert_int_equal(hosts_lookup(&h, "a.test", true, &r), ARES_EFILE);
+	hosts_free(&h);
 }
 
 /*
- * RFC 6761 §6.4: ".invalid" never resolves. Looked up in a child so that a resolver that does
- * not answer (no network) cannot hang the suite: after 5 s the test is skipped.
+ * Without any network: localhost comes from /etc/hosts or c-ares itself (RFC 6761 §6.3, never
+ * sent to a server), .onion names fail in c-ares (RFC 7686). Order and failures per name.
  */
-static void test_invalid(void **state)
+static void test_resolve_offline(void **state)
 {
-	struct pollfd pfd = { .events = POLLIN };
-	char reason[256] = "";
-	int fds[2], status, ret = 0;
-	pid_t pid;
+	char *names[] = { "localhost", "nonexistent.onion" };
+	struct resolve_opts o = { .all = true };
+	struct resolved r[2];
 
-	assert_int_equal(pipe(fds), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (!pid) {
-		const char *why = NULL;
-		__u32 *addrs;
-		size_t n;
-		int err = resolve_name("nonexistent.invalid", false, &addrs, &n, &why);
+	assert_int_equal(resolve_names(names, 2, &o, r), 0);
+	assert_true(r[0].n >= 1);
+	assert_null(r[0].reason);
+	assert_int_equal(r[0].addrs[0], IPV4(127, 0, 0, 1));
+	for (size_t i = 0; i < r[0].n; i++)
+		for (size_t j = i + 1; j < r[0].n; j++)
+			assert_int_not_equal(r[0].addrs[i], r[0].addrs[j]);
 
-		close(fds[0]);
-		if (write(fds[1], &err, sizeof(err)) != sizeof(err) ||
-		    (why && write(fds[1], why, strlen(why)) < 0))
-			_exit(1);
-		_exit(0);
-	}
-	close(fds[1]);
-	pfd.fd = fds[0];
-	if (poll(&pfd, 1, 5000) != 1) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		close(fds[0]);
-		skip();
-	}
-	assert_int_equal(read(fds[0], &ret, sizeof(ret)), sizeof(ret));
-	assert_true(read(fds[0], reason, sizeof(reason) - 1) > 0);
-	close(fds[0]);
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(r[1].n, 0);
+	assert_null(r[1].addrs);
+	assert_non_null(r[1].reason);
+	print_message("# nonexistent.onion: %s\n", r[1].reason);
+	resolved_free(r, 2);
+	assert_null(r[0].addrs);
 
-	print_message("# nonexistent.invalid: %d (%s)\n", ret, reason);
-	assert_true(ret < 0);
-	assert_true(strlen(reason) > 0);
+	/* Only the first address unless all. */
+	o.all = false;
+	assert_int_equal(resolve_names(names, 1, &o, r), 0);
+	assert_int_equal(r[0].n, 1);
+	assert_int_equal(r[0].addrs[0], IPV4(127, 0, 0, 1));
+	resolved_free(r, 1);
+
+	assert_int_equal(resolve_names(names, 0, &o, r), 0);
+}
+
+/* A stop request already set abandons the batch and leaves nothing allocated. */
+static void test_resolve_stopped(void **state)
+{
+	char *names[] = { "localhost", "nonexistent.onion" };
+	volatile sig_atomic_t stop = 1;
+	struct resolve_opts o = { .stop = &stop };
+	struct resolved r[2];
+
+	assert_int_equal(resolve_names(names, 2, &o, r), -EINTR);
+	assert_null(r[0].addrs);
+	assert_int_equal(r[0].n, 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_localhost),
-		cmocka_unit_test(test_literal),
-		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_nss_order),
+		cmocka_unit_test(test_nss_unsupported),
+		cmocka_unit_test(test_nss_criteria),
+		cmocka_unit_test(test_nss_malformed),
+		cmocka_unit_test(test_nss_file),
+		cmocka_unit_test(test_resolv_conf),
+		cmocka_unit_test(test_hosts_file),
+		cmocka_unit_test(test_resolve_offline),
+		cmocka_unit_test(test_resolve_stopped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The reply matcher in watch mode (EM_CFG_WATCH), run with BPF_PROG_TEST_RUN on crafted frames:
+ * replies in time land in their series' histogram bucket and counters, replies of another round
+ * or slower than the timeout only count as late, and prefixes (EM_CFG_AGGREGATE) gather their
+ * targets. Loading BPF needs root; without it every test is skipped.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cookie.h"
+#include "echomap_abi.h"
+#include "echomap_hist.h"
+#include "echomap.skel.h"
+#include "frames.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define N_TARGETS  16
+#define REPLY_TTL  57
+#define ROUTER_TTL 249
+#define TIMEOUT_NS 1000000000ULL
+
+/* 192.0.2.1 (us), 198.18.0.7 (target), 192.0.2.254 (router) */
+#define US     htonl(0xc0000201)
+#define TARGET htonl(0xc6120007)
+#define ROUTER htonl(0xc00002fe)
+
+/* With --aggregate /24: series 0 is 198.17.255.0/24, series 1 198.18.0.0/24 (TARGET's). */
+#define AGG_MASK      0xffffff00U
+#define TARGET_SERIES 1
+static const __u32 agg_prefixes[] = { 0xc611ff00, 0xc6120000 };
+
+struct fixture {
+	struct echomap_bpf *skel;
+	int prog_fd;
+	volatile struct em_series *series;
+	size_t series_len;
+	const struct em_result *res;
+	size_t res_len;
+	__u32 n_series;
+	__u64 key[2];
+	int ncpu;
+};
+
+static char no_bpf[160];
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void fixture_close(struct fixture *fx)
+{
+	if (fx->series)
+		munmap((void *)fx->series, fx->series_len);
+	if (fx->res)
+		munmap((void *)fx->res, fx->res_len);
+	fx->series = NULL;
+	fx->res = NULL;
+	echomap_bpf__destroy(fx->skel);
+	fx->skel = NULL;
+}
+
+static void *map_mmap(struct bpf_map *map, size_t len)
+{
+	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
+
+	return mem == MAP_FAILED ? NULL : mem;
+}
+
+/* The matcher in watch mode as the loader sets it up: per target, or per /24 with aggregate. */
+static int fixture_open(struct fixture *fx, bool aggregate)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+	int err;
+
+	fx->ncpu = libbpf_num_possible_cpus();
+	if (fx->ncpu <= 0)
+		return fx->ncpu ?: -EINVAL;
+	err = em_cookie_key(fx->key);
+	if (err)
+		return err;
+	fx->skel = echomap_bpf__open();
+	if (!fx->skel)
+		return -errno;
+	fx->n_series = aggregate ? ARRAY_SIZE(agg_prefixes) : N_TARGETS;
+	fx->skel->rodata->cfg.key[0] = fx->key[0];
+	fx->skel->rodata->cfg.key[1] = fx->key[1];
+	fx->skel->rodata->cfg.saddr = US;
+	fx->skel->rodata->cfg.n_targets = N_TARGETS;
+	fx->skel->rodata->cfg.flags = EM_CFG_WATCH | (aggregate ? EM_CFG_AGGREGATE : 0);
+	fx->skel->rodata->cfg.agg_mask = aggregate ? htonl(AGG_MASK) : 0;
+	fx->skel->rodata->cfg.timeout_ns = TIMEOUT_NS;
+	bpf_map__set_max_entries(fx->skel->maps.results, N_TARGETS);
+	bpf_map__set_max_entries(fx->skel->maps.series, fx->n_series);
+	if (aggregate)
+		bpf_map__set_max_entries(fx->skel->maps.groups, fx->n_series);
+	err = echomap_bpf__load(fx->skel);
+	if (err)
+		goto fail;
+	for (__u32 i = 0; aggregate && i < fx->n_series; i++) {
+		__u32 k = htonl(agg_prefixes[i]);
+
+		if (bpf_map_update_elem(bpf_map__fd(fx->skel->maps.groups), &k, &i, BPF_NOEXIST)) {
+			err = -errno;
+			goto fail;
+		}
+	}
+	fx->prog_fd = bpf_program__fd(fx->skel->progs.echomap_xdp);
+	fx->series_len = (fx->n_series * sizeof(struct em_series) + page - 1) & ~(page - 1);
+	fx->res_len = (N_TARGETS * sizeof(struct em_result) + page - 1) & ~(page - 1);
+	fx->series = map_mmap(fx->skel->maps.series, fx->series_len);
+	fx->res = map_mmap(fx->skel->maps.results, fx->res_len);
+	if (!fx->series || !fx->res) {
+		err = -errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	fixture_close(fx);
+	return err;
+}
+
+static int open_state(void **state, bool aggregate)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	int err;
+
+	if (!fx)
+		return -1;
+	*state = fx;
+	if (no_bpf[0])
+		return 0;
+	err = fixture_open(fx, aggregate);
+	if (err == -EPERM || err == -EACCES) {
+		snprintf(no_bpf, sizeof(no_bpf),
+			 "loading BPF needs CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON (run as root): %s",
+			 strerror(-err));
+		return 0;
+	}
+	if (err) {
+		print_error("# cannot load the matcher in watch mode: %s\n", strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return open_state(state, false);
+}
+
+static int setup_aggregate(void **state)
+{
+	return open_state(state, true);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	if (fx)
+		fixture_close(fx);
+	free(fx);
+	return 0;
+}
+
+static struct fixture *need_bpf(void **state)
+{
+	struct fixture *fx = *state;
+
+	if (!fx->skel) {
+		print_message("# skipped: %s\n", no_bpf);
+		skip();
+	}
+	return fx;
+}
+
+/* Payload rounds [first, first + count) are in progress, as user space sets them. */
+static void set_round(struct fixture *fx, __u32 first, __u32 count)
+{
+	fx->skel->bss->watch_round.first = first;
+	fx->skel->bss->watch_round.count = count;
+}
+
+static __u64 counter(const struct fixture *fx, __u32 k)
+{
+	__u64 vals[fx->ncpu], sum = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(fx->skel->maps.stats), &k, vals), 0);
+	for (int c = 0; c < fx->ncpu; c++)
+		sum += vals[c];
+	return sum;
+}
+
+/* An answer to a probe to TARGET with index and payload round, sent delta_ns before the run. */
+struct shot {
+	__u32 verdict;
+	__u64 rtt_lo, rtt_hi; /* the RTT the program saw is in here */
+};
+
+static struct shot fire(const struct fixture *fx, __u32 index, __u32 round, __u64 delta_ns,
+			__u8 type)
+{
+	struct probe pr = { .key = { fx->key[0], fx->key[1] }, .us = US, .target = TARGET,
+			    .index = index, .round = round };
+	__u8 out[FRAME_MAX + 256];
+	struct shape s = { 0 };
+	struct frame f;
+	struct shot r;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_out = out, .data_size_out = sizeof(out),
+		    .repeat = 1);
+	__u64 t0;
+
+	t0 = mono_ns();
+	pr.tx_ns = t0 - delta_ns;
+	if (type == ICMP_ECHOREPLY) {
+		s.ttl = REPLY_TTL;
+		frame_echo(&f, &pr, type, &s);
+	} else {
+		s.ttl = ROUTER_TTL;
+		frame_error(&f, &pr, ROUTER, type, 1, &s);
+	}
+	opts.data_in = f.buf;
+	opts.data_size_in = f.len;
+	assert_int_equal(bpf_prog_test_run_opts(fx->prog_fd, &opts), 0);
+	r.verdict = opts.retval;
+	r.rtt_lo = delta_ns;
+	r.rtt_hi = mono_ns() - pr.tx_ns;
+	return r;
+}
+
+static __u32 hist_total(const volatile struct em_series *s)
+{
+	__u32 n = 0;
+
+	for (__u32 b = 0; b < EM_HIST_BUCKETS; b++)
+		n += s->buckets[b];
+	return n;
+}
+
+/* The only filled bucket is one an RTT in [lo, hi] falls in, and it holds n. */
+static void assert_bucket(const volatile struct em_series *s, __u64 lo, __u64 hi, __u32 n)
+{
+	__u32 b_lo = em_hist_bucket(lo), b_hi = em_hist_bucket(hi);
+
+	for (__u32 b = 0; b < EM_HIST_BUCKETS; b++) {
+		if (!s->buckets[b])
+			continue;
+		if (b < b_lo || b > b_hi || s->buckets[b] != n)
+			fail_msg("bucket %u holds %u; want %u in one of buckets %u..%u "
+				 "(RTT %llu..%llu ns)",
+				 b, s->buckets[b], n, b_lo, b_hi, (unsigned long long)lo,
+				 (unsigned long long)hi);
+		return;
+	}
+	fail_msg("no bucket filled, want %u in buckets %u..%u", n, b_lo, b_hi);
+}
+
+static void test_in_time(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	const volatile struct em_series *s = &fx->series[3];
+	struct shot r;
+
+	set_round(fx, 40, 1);
+	r = fire(fx, 3, 40, 5000000, ICMP_ECHOREPLY);
+	assert_int_equal(r.verdict, XDP_DROP);
+	assert_int_equal(s->replies, 1);
+	assert_int_equal(s->late + s->dups + s->errors, 0);
+	assert_int_equal(s->ttl, REPLY_TTL);
+	assert_in_range(s->sum_ns, r.rtt_lo, r.rtt_hi);
+	assert_bucket(s, r.rtt_lo, r.rtt_hi, 1);
+	/* The per-target slot is kept as in a sweep: snapshots read it. */
+	assert_int_equal(fx->res[3].replies, 1);
+	assert_int_equal(fx->res[3].status, EM_ST_ECHOREPLY);
+	assert_int_equal(counter(fx, EM_CNT_MATCHED), 1);
+	for (__u32 i = 0; i < fx->n_series; i++)
+		if (i != 3)
+			assert_int_equal(fx->series[i].replies + hist_total(&fx->series[i]), 0);
+}
+
+/* Replies to a closed round (or one not begun) are dropped as ours, counted late, nothing else. */
+static void test_late_round(void **state)
+{
+	static const __u32 rounds[] = { 39, 0, 42, 0xffffffff };
+	struct fixture *fx = need_bpf(state);
+	const volatile struct em_series *s = &fx->series[5];
+
+	set_round(fx, 40, 2);
+	for (size_t i = 0; i < ARRAY_SIZE(rounds); i++)
+		assert_int_equal(fire(fx, 5, rounds[i], 5000000, ICMP_ECHOREPLY).verdict, XDP_DROP);
+	assert_int_equal(s->late, ARRAY_SIZE(rounds));
+	assert_int_equal(s->replies + s->dups + s->errors + hist_total(s), 0);
+	assert_int_equal(s->sum_ns, 0);
+	assert_int_equal(fx->res[5].replies + fx->res[5].rounds_seen, 0);
+	assert_int_equal(counter(fx, EM_CNT_MATCHED), ARRAY_SIZE(rounds));
+	assert_int_equal(counter(fx, EM_CNT_DUPLICATE), 0);
+}
+
+static void test_late_timeout(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	const volatile struct em_series *s = &fx->series[2];
+
+	set_round(fx, 7, 1);
+	assert_int_equal(fire(fx, 2, 7, TIMEOUT_NS + 1000000, ICMP_ECHOREPLY).verdict, XDP_DROP);
+	assert_int_equal(s->late, 1);
+	assert_int_equal(s->replies + hist_total(s), 0);
+	/* Just in time still counts. */
+	assert_int_equal(fire(fx, 2, 7, TIMEOUT_NS - 1000000, ICMP_ECHOREPLY).verdict, XDP_DROP);
+	assert_int_equal(s->replies, 1);
+	assert_int_equal(s->late, 1);
+}
+
+/* --probes 3: three payload rounds per round, each answered once, then a duplicate. */
+static void test_probes_and_duplicates(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	const volatile struct em_series *s = &fx->series[9];
+	__u64 lo = 0, hi = 0;
+
+	set_round(fx, 30, 3);
+	for (__u32 p = 0; p < 3; p++) {
+		struct shot r = fire(fx, 9, 30 + p, 2000000, ICMP_ECHOREPLY);
+
+		assert_int_equal(r.verdict, XDP_DROP);
+		lo += r.rtt_lo;
+		hi += r.rtt_hi;
+	}
+	assert_int_equal(fire(fx, 9, 31, 2000000, ICMP_ECHOREPLY).verdict, XDP_DROP);
+	assert_int_equal(s->replies, 3);
+	assert_int_equal(s->dups, 1);
+	assert_int_equal(hist_total(s), 3);
+	assert_in_range(s->sum_ns, lo, hi);
+	assert_int_equal(fx->res[9].replies, 3);
+	assert_int_equal(fx->res[9].dups, 1);
+	assert_int_equal(counter(fx, EM_CNT_DUPLICATE), 1);
+}
+
+/* An ICMP error in time is counted apart: it has no RTT to the target. */
+static void test_icmp_error(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	const volatile struct em_series *s = &fx->series[4];
+
+	set_round(fx, 0, 1);
+	assert_int_equal(fire(fx, 4, 0, 1000000, ICMP_DEST_UNREACH).verdict, XDP_DROP);
+	assert_int_equal(s->errors, 1);
+	assert_int_equal(s->replies + hist_total(s), 0);
+	assert_int_equal(s->ttl, 0);
+	assert_int_equal(fx->res[4].status, EM_ST_UNREACH);
+	assert_int_equal(counter(fx, EM_CNT_ICMP_ERROR), 1);
+}
+
+/* RTTs across the histogram's range each land in their own bucket. */
+static void test_buckets(void **state)
+{
+	static const __u64 deltas[] = {
+		20000, 150000, 999000, 1000000, 1500000, 7300000, 20000000, 64000000, 333000000,
+	};
+	struct fixture *fx = need_bpf(state);
+	volatile struct em_series *s = &fx->series[0];
+
+	set_round(fx, 0, 1);
+	for (size_t i = 0; i < ARRAY_SIZE(deltas); i++) {
+		struct shot r = fire(fx, 0, 0, deltas[i], ICMP_ECHOREPLY);
+
+		assert_int_equal(r.verdict, XDP_DROP);
+		assert_bucket(s, r.rtt_lo, r.rtt_hi, 1);
+		/* Cleared the way user space takes a round: the next reply is new again. */
+		memset((void *)s, 0, sizeof(*s));
+		memset((void *)&fx->res[0], 0, sizeof(fx->res[0]));
+	}
+}
+
+/* With --aggregate /24 a target counts in its prefix's series. */
+static void test_aggregate(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	const volatile struct em_series *s = &fx->series[TARGET_SERIES];
+	struct shot a, b;
+
+	set_round(fx, 0, 1);
+	a = fire(fx, 3, 0, 3000000, ICMP_ECHOREPLY);
+	b = fire(fx, 11, 0, 4000000, ICMP_ECHOREPLY);
+	assert_int_equal(a.verdict, XDP_DROP);
+	assert_int_equal(b.verdict, XDP_DROP);
+	assert_int_equal(s->replies, 2);
+	assert_int_equal(hist_total(s), 2);
+	assert_in_range(s->sum_ns, a.rtt_lo + b.rtt_lo, a.rtt_hi + b.rtt_hi);
+	assert_int_equal(fx->series[0].replies + hist_total(&fx->series[0]), 0);
+	assert_int_equal(fx->res[3].replies, 1);
+	assert_int_equal(fx->res[11].replies, 1);
+}
+
+/* A prefix user space did not map: nothing to count it in, so it is passed as malformed. */
+static void test_aggregate_unmapped(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	struct probe pr = { .key = { fx->key[0], fx->key[1] }, .us = US,
+			    .target = htonl(0xc6130007), .index = 1, .tx_ns = mono_ns() - 1000000 };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
+	struct frame f;
+
+	set_round(fx, 0, 1);
+	frame_echo(&f, &pr, ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
+	opts.data_in = f.buf;
+	opts.data_size_in = f.len;
+	assert_int_equal(bpf_prog_test_run_opts(fx->prog_fd, &opts), 0);
+	assert_int_equal(opts.retval, XDP_PASS);
+	assert_int_equal(counter(fx, EM_CNT_MALFORMED), 1);
+	for (__u32 i = 0; i < fx->n_series; i++)
+		assert_int_equal(fx->series[i].replies + fx->series[i].late, 0);
+	assert_int_equal(fx->res[1].replies, 0);
+}
+
+/* The program's size in watch mode; the verifier must not explode on the histogram path. */
+static void test_program_size(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	assert_int_equal(bpf_obj_get_info_by_fd(fx->prog_fd, &info, &len), 0);
+	print_message("# echomap_xdp (watch): %u instructions, %u verified\n",
+		      info.xlated_prog_len / 8, info.verified_insns);
+	assert_in_range(info.xlated_prog_len / 8, 1, 1200);
+	assert_in_range(info.verified_insns, 1, 30000);
+}
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char *msg, *line, *save;
+
+	if (level == LIBBPF_DEBUG || vasprintf(&msg, fmt, ap) < 0)
+		return 0;
+	for (line = strtok_r(msg, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		fprintf(stderr, "# %s\n", line);
+	free(msg);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_program_size, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_in_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_round, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_late_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_probes_and_duplicates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_buckets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aggregate, setup_aggregate, teardown),
+		cmocka_unit_test_setup_teardown(test_aggregate_unmapped, setup_aggregate, teardown),
+	};
+
+	libbpf_set_print(print_libbpf);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
