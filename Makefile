@@ -39,8 +39,8 @@ FIXTURE_BINS := $(patsubst %.c,$(OUTPUT)/%,$(FIXTURE_SRCS))
 
 DEBIAN_PKGS := make clang llvm gcc pkg-config bpftool libbpf-dev libxdp-dev xdp-tools libelf-dev \
 	       zlib1g-dev libmnl-dev libc-ares-dev libpng-dev libcmocka-dev bats iproute2 \
-	       iputils-ping nftables jq bc time dnsmasq-base procps util-linux libmicrohttpd-dev curl prometheus \
-	       supervisor
+	       iputils-ping nftables jq bc time dnsmasq-base procps util-linux libmicrohttpd-dev \
+	       curl prometheus supervisor
 
 .PHONY: all clean test demo deps bench vmtest check-tools install format
 .DELETE_ON_ERROR:
@@ -111,6 +111,7 @@ demo: deps all
 
 bench: deps all
 	$(Q)bench/run.sh
+	$(Q)bench/watch.sh
 
 vmtest: deps all $(TEST_BINS)
 	$(Q)vmtest/run.sh $(if $(KERNEL),--kernel $(KERNEL)) $(if $(CMD),-- $(CMD))
