@@ -112,6 +112,7 @@ demo: deps all
 bench: deps all
 	$(Q)bench/run.sh
 	$(Q)bench/watch.sh
+	$(Q)bench/names.sh
 
 vmtest: deps all $(TEST_BINS)
 	$(Q)vmtest/run.sh $(if $(KERNEL),--kernel $(KERNEL)) $(if $(CMD),-- $(CMD))
