@@ -26,6 +26,7 @@
 #include "cookie.h"
 #include "echomap_abi.h"
 #include "echomap.skel.h"
+#include "bpf_test.h"
 #include "frames.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -61,14 +62,6 @@ struct fixture {
 	__u64 key[2];
 	int ncpu;
 };
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static void fixture_close(struct fixture *fx)
 {
@@ -1310,31 +1303,9 @@ static void test_cookie_vectors(void **state)
 	}
 }
 
-/* The program's size, for the record; a budget catches a change that makes the verifier work. */
 static void test_program_size(void **state)
 {
-	struct fixture *fx = need_bpf(state);
-	struct bpf_prog_info info = { 0 };
-	__u32 len = sizeof(info);
-
-	assert_int_equal(bpf_obj_get_info_by_fd(fx->prog_fd, &info, &len), 0);
-	print_message("# echomap_xdp: %u instructions, %u verified\n",
-		      info.xlated_prog_len / 8, info.verified_insns);
-	assert_in_range(info.xlated_prog_len / 8, 1, 1000);
-	assert_in_range(info.verified_insns, 1, 20000);
-}
-
-/* libbpf's messages (verifier logs among them) as TAP comments, never mistaken for results. */
-static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char *msg, *line, *save;
-
-	if (level == LIBBPF_DEBUG || vasprintf(&msg, fmt, ap) < 0)
-		return 0;
-	for (line = strtok_r(msg, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		fprintf(stderr, "# %s\n", line);
-	free(msg);
-	return 0;
+	assert_true(prog_size_ok(need_bpf(state)->prog_fd, "echomap_xdp", 1000, 20000));
 }
 
 int main(void)

@@ -25,6 +25,7 @@
 #include "echomap_abi.h"
 #include "echomap_hist.h"
 #include "echomap.skel.h"
+#include "bpf_test.h"
 #include "frames.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -57,14 +58,6 @@ struct fixture {
 };
 
 static char no_bpf[160];
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static void fixture_close(struct fixture *fx)
 {
@@ -432,30 +425,10 @@ static void test_aggregate_unmapped(void **state)
 	assert_int_equal(fx->res[1].replies, 0);
 }
 
-/* The program's size in watch mode; the verifier must not explode on the histogram path. */
+/* The verifier must not explode on the histogram path. */
 static void test_program_size(void **state)
 {
-	struct fixture *fx = need_bpf(state);
-	struct bpf_prog_info info = { 0 };
-	__u32 len = sizeof(info);
-
-	assert_int_equal(bpf_obj_get_info_by_fd(fx->prog_fd, &info, &len), 0);
-	print_message("# echomap_xdp (watch): %u instructions, %u verified\n",
-		      info.xlated_prog_len / 8, info.verified_insns);
-	assert_in_range(info.xlated_prog_len / 8, 1, 1200);
-	assert_in_range(info.verified_insns, 1, 30000);
-}
-
-static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char *msg, *line, *save;
-
-	if (level == LIBBPF_DEBUG || vasprintf(&msg, fmt, ap) < 0)
-		return 0;
-	for (line = strtok_r(msg, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		fprintf(stderr, "# %s\n", line);
-	free(msg);
-	return 0;
+	assert_true(prog_size_ok(need_bpf(state)->prog_fd, "echomap_xdp (watch)", 1200, 30000));
 }
 
 int main(void)
