@@ -11,12 +11,15 @@ void progress_init(struct progress *p, bool quiet, __u64 start_ns)
 	p->last_sent = 0;
 }
 
+bool progress_due(const struct progress *p, __u64 now)
+{
+	return p->enabled && now - p->last_ns >= 1000000000ULL;
+}
+
 void progress_update(struct progress *p, __u64 now, __u64 sent, __u64 total, __u64 replies)
 {
 	double dt = (now - p->last_ns) / 1e9, rate, eta;
 
-	if (!p->enabled || dt < 1.0)
-		return;
 	rate = (sent - p->last_sent) / dt;
 	eta = rate > 0 && total > sent ? (total - sent) / rate : 0;
 	fprintf(stderr, "\r%5.0fs sent %llu/%llu (%.0f pps) replies %llu (%.2f%%) ETA %.0fs   ",

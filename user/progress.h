@@ -12,7 +12,9 @@ struct progress {
 };
 
 void progress_init(struct progress *p, bool quiet, __u64 start_ns);
-/* Redraws at most once a second. */
+/* Whether a redraw is due (enabled, and a second since the last one). */
+bool progress_due(const struct progress *p, __u64 now);
+/* Redraws the line; callers ask progress_due() first. */
 void progress_update(struct progress *p, __u64 now, __u64 sent, __u64 total, __u64 replies);
 void progress_done(struct progress *p);
 

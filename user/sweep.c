@@ -47,11 +47,15 @@ static __u64 rate_allowance(const struct config *cfg, __u64 start, __u64 sent)
 	return 0;
 }
 
-static __u64 replies_so_far(const struct session *s)
+/* The reply count costs a map read per counter: only when the line is redrawn. */
+static void show_progress(const struct session *s, struct progress *pg, __u64 sent, __u64 total)
 {
-	__u64 c[EM_CNT_MAX];
+	__u64 c[EM_CNT_MAX], now = now_ns();
 
-	return matcher_stats(&s->m, c) ? 0 : c[EM_CNT_MATCHED] - c[EM_CNT_DUPLICATE];
+	if (!progress_due(pg, now))
+		return;
+	progress_update(pg, now, sent, total,
+			matcher_stats(&s->m, c) ? 0 : c[EM_CNT_MATCHED] - c[EM_CNT_DUPLICATE]);
 }
 
 static int send_all(struct session *s, struct progress *pg, __u8 *probed, __u64 start)
@@ -80,8 +84,7 @@ static int send_all(struct session *s, struct progress *pg, __u8 *probed, __u64 
 				allowed = rate_allowance(cfg, start, sent);
 				if (!allowed)
 					break;
-				if (pg->enabled)
-					progress_update(pg, now_ns(), sent, total, replies_so_far(s));
+				show_progress(s, pg, sent, total);
 			}
 			err = probe_tx_stage(s->tx, daddr, idx, round);
 			if (err)
@@ -105,7 +108,7 @@ static void wait_replies(struct session *s, struct progress *pg, __u64 total)
 
 	while (!stop_requested && now_ns() < end) {
 		nanosleep(&tick, NULL);
-		progress_update(pg, now_ns(), sent, total, replies_so_far(s));
+		show_progress(s, pg, sent, total);
 	}
 }
 
