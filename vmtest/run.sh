@@ -21,7 +21,8 @@ one (boot failure, crash, timeout). Uses vng (virtme-ng) when it is on PATH.
                     /lib/modules/VERSION, VERSION read from the image)
 
 Environment: VMTEST_TIMEOUT (s, default 1800), VMTEST_SMP (2), VMTEST_MEM (2G),
-VMTEST_ACCEL (kvm|tcg, default kvm if /dev/kvm is usable), VMTEST_APPEND
+VMTEST_ACCEL (kvm|tcg, default kvm if a probe VM runs under it),
+VMTEST_KVM_PROBE_TIMEOUT (s, 30), VMTEST_APPEND
 (extra kernel command line), VMTEST_QEMU (qemu binary), VMTEST_QEMU_OPTS
 (extra qemu arguments, word-split), VMTEST_BUSYBOX (static busybox),
 VMTEST_PASSENV (names of host variables to pass to the command),
@@ -270,9 +271,52 @@ quote "${cmd[@]}" >"$results/cmd"
 	done
 } >"$results/env"
 
+append="console=ttyS0 panic=-1 quiet rdinit=/init ${VMTEST_APPEND:-}"
+virtfs=security_model=none,multidevs=remap
+
+# boot ACCEL IMAGE RESULTS_DIR TIMEOUT: runs the VM once; the guest reads its command from and
+# writes its status to RESULTS_DIR. Sets qrc to qemu's exit status.
+boot() {
+	local accel=$1 image=$2 dir=$3 tmo=$4 cpu=max
+	[ "$accel" = kvm ] && cpu=host
+	# shellcheck disable=SC2054 # the commas are qemu's
+	local q=(
+		"$qemu" -nodefaults -no-user-config -no-reboot -display none
+		-accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem"
+		-kernel "$image" -initrd "$tmp/initramfs.cpio" -append "$append"
+		-chardev stdio,id=con -serial chardev:con
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04
+		-virtfs "local,path=/,mount_tag=hostroot,readonly=on,$virtfs"
+		-virtfs "local,path=$PROJ,mount_tag=project,$virtfs"
+		-virtfs "local,path=$dir,mount_tag=results,$virtfs"
+	)
+	# shellcheck disable=SC2206 # word splitting of extra options is intended
+	q+=(${VMTEST_QEMU_OPTS:-})
+	qrc=0
+	# In the background so that the traps run at once on a signal (bash defers
+	# them until a foreground child exits).
+	timeout --foreground -k 10 "$tmo" "${q[@]}" </dev/null &
+	qpid=$!
+	wait "$qpid" || qrc=$?
+	qpid=
+}
+
+# /dev/kvm can be present and still unusable (nested virtualisation that
+# rejects the CPU model, or a guest stuck before its first console line): a
+# VM running `true` must report back in time, else TCG.
 accel=${VMTEST_ACCEL:-}
 if [ -z "$accel" ]; then
-	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=kvm; else accel=tcg; fi
+	accel=tcg
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+		mkdir "$tmp/probe"
+		echo true >"$tmp/probe/cmd"
+		boot kvm "$kernel" "$tmp/probe" "${VMTEST_KVM_PROBE_TIMEOUT:-30}" >"$tmp/probe/console" 2>&1
+		if [ "$(cat "$tmp/probe/status" 2>/dev/null)" = 0 ]; then
+			accel=kvm
+		else
+			log "/dev/kvm is there but a VM did not run under it (qemu status $qrc): using TCG"
+		fi
+	fi
 fi
 
 # Under TCG, boot the uncompressed vmlinux through its PVH entry point when
@@ -285,31 +329,9 @@ elif [ "$accel" = tcg ] && [ "${VMTEST_PVH:-1}" != 0 ] && extract_vmlinux "$kern
 	boot_image=$tmp/vmlinux how=PVH
 fi
 
-append="console=ttyS0 panic=-1 quiet rdinit=/init ${VMTEST_APPEND:-}"
-virtfs=security_model=none,multidevs=remap
-# shellcheck disable=SC2054 # the commas are qemu's
-qemu_cmd=(
-	"$qemu" -nodefaults -no-user-config -no-reboot -display none
-	-accel "$accel" -cpu max -smp "$smp" -m "$mem"
-	-kernel "$boot_image" -initrd "$tmp/initramfs.cpio" -append "$append"
-	-chardev stdio,id=con -serial chardev:con
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04
-	-virtfs "local,path=/,mount_tag=hostroot,readonly=on,$virtfs"
-	-virtfs "local,path=$PROJ,mount_tag=project,$virtfs"
-	-virtfs "local,path=$results,mount_tag=results,$virtfs"
-)
-# shellcheck disable=SC2206 # word splitting of extra options is intended
-qemu_cmd+=(${VMTEST_QEMU_OPTS:-})
-
 log "booting ${kver:-$kernel} ($how, $accel, ${smp} CPUs, $mem, timeout ${timeout_s}s): $(quote "${cmd[@]}")"
 start=$SECONDS
-qrc=0
-# In the background so that the traps run at once on a signal (bash defers
-# them until a foreground child exits).
-timeout --foreground -k 10 "$timeout_s" "${qemu_cmd[@]}" </dev/null &
-qpid=$!
-wait "$qpid" || qrc=$?
-qpid=
+boot "$accel" "$boot_image" "$results" "$timeout_s"
 
 if [ -s "$results/status" ]; then
 	rc=$(cat "$results/status")
