@@ -212,7 +212,8 @@ static void apply_one(struct name_table *t, size_t i, struct resolved *r, __u64 
 			memset(r, 0, sizeof(*r));
 			t->dirty = true;
 		} else if (changed) {
-			pr_notice("%s: resolves again: %s\n", name, fmt_addrs(cur, was, sizeof(was)));
+			pr_notice("%s: resolves again: %s\n", name,
+				  fmt_addrs(cur, was, sizeof(was)));
 		}
 		break;
 	case OUTCOME_TRYAGAIN:

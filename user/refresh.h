@@ -32,7 +32,7 @@
 enum name_state {
 	NAME_RESOLVED, /* DNS answered: asked again when the answer expires */
 	NAME_STATIC,   /* the hosts file answered: asked again only on SIGHUP */
-	NAME_FAILING,  /* the last try failed and may not next time (SERVFAIL, timeout, no server) */
+	NAME_FAILING,  /* the last try failed, may not next time (SERVFAIL, timeout, no server) */
 	NAME_GONE,     /* the name does not exist or has no IPv4 address (NXDOMAIN, NODATA) */
 };
 

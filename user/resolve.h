@@ -104,8 +104,8 @@ struct resolve_opts {
 /*
  * Resolves names[0..n) into out[0..n) with the system's configuration, read again on every
  * call, so it can be called again to refresh a batch. A name that fails has its reason set and
- * does not stop the others. Safe to call from several threads at once. Returns 0; -ENOMEM, -EIO (resolver setup failed), or -EINTR when
- * *o->stop was set; then out[] is freed and zeroed.
+ * does not stop the others. Safe to call from several threads at once. Returns 0; -ENOMEM,
+ * -EIO (resolver setup failed), or -EINTR when *o->stop was set; then out[] is freed and zeroed.
  */
 int resolve_names(char *const *names, size_t n, const struct resolve_opts *o,
 		  struct resolved *out);

@@ -362,7 +362,8 @@ static int take_names(struct builder *b, struct target_spec *sp)
 int targets_resolve(const struct target_spec *sp, const struct target_opts *o,
 		    struct resolved *res, int *unresolved)
 {
-	struct resolve_opts ro = { .all = o->all_addresses, .progress = !o->quiet, .stop = o->stop };
+	struct resolve_opts ro = { .all = o->all_addresses, .progress = !o->quiet,
+				   .stop = o->stop };
 	int err;
 
 	*unresolved = 0;
