@@ -26,7 +26,7 @@ struct name_table {
 
 /* Names to ask for again, and then their answers. */
 struct name_batch {
-	__u64 gen;	     /* of the table it was taken from: see names_due */
+	__u64 gen;	     /* set by the caller: answers for a table replaced since are void */
 	size_t n;
 	size_t *idx;	     /* into the table */
 	char **names;	     /* copies: the table may be replaced meanwhile */
