@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,12 @@
  * each arrives in a page of its own (veth with XDP), and 64 in flight lost some to dnsmasq.
  */
 #define RESOLVE_INFLIGHT 32
+
+/*
+ * ares_library_init() and ares_library_cleanup() keep a reference count that is not thread-safe;
+ * watch resolves in a thread of its own while a reload may resolve in the main one.
+ */
+static pthread_mutex_t ares_lib_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* A long resolution shows its progress after this long, then as often. */
 #define PROGRESS_NS 1000000000ULL
@@ -326,6 +333,7 @@ int hosts_lookup(const struct hosts_file *h, const char *name, bool all, struct 
 		return ARES_ENOMEM;
 	for (size_t i = lo; i < end && (all || !r->n); i++)
 		add_addr(r, h->e[i].addr);
+	r->files = true;
 	return ARES_SUCCESS;
 }
 
@@ -354,7 +362,7 @@ struct job {
  * glibc's classes of outcome: its dns module maps a server failure or a timeout to TRYAGAIN, no
  * reachable server to UNAVAIL; its files module an unreadable file to UNAVAIL.
  */
-static enum nss_status nss_status_of(int status)
+enum nss_status nss_status_of(int status)
 {
 	switch (status) {
 	case ARES_ENOTFOUND:
@@ -372,6 +380,7 @@ static void finish(struct job *j, int status)
 {
 	struct batch *b = j->b;
 
+	b->out[j->idx].status = status;
 	if (status != ARES_SUCCESS)
 		b->out[j->idx].reason = ares_strerror(status);
 	if (status == ARES_ENOMEM)
@@ -501,6 +510,13 @@ static int wait_dns(ares_channel ch, int max_ms)
 	return 0;
 }
 
+static void library_cleanup(void)
+{
+	pthread_mutex_lock(&ares_lib_lock);
+	ares_library_cleanup();
+	pthread_mutex_unlock(&ares_lib_lock);
+}
+
 static __u64 mono_ns(void)
 {
 	struct timespec ts;
@@ -520,7 +536,9 @@ static int open_dns(struct batch *b)
 	char lookups[] = "b";
 	int err, mask;
 
+	pthread_mutex_lock(&ares_lib_lock);
 	err = ares_library_init(ARES_LIB_INIT_ALL);
+	pthread_mutex_unlock(&ares_lib_lock);
 	if (err)
 		goto fail;
 	resolv_conf_read(RESOLV_CONF, getenv("RES_OPTIONS"), &rc);
@@ -539,7 +557,7 @@ static int open_dns(struct batch *b)
 	err = ares_init_options(&b->dns, &opt, mask);
 	if (!err)
 		return 0;
-	ares_library_cleanup();
+	library_cleanup();
 fail:
 	pr_warn("cannot set up the resolver: %s\n", ares_strerror(err));
 	return err == ARES_ENOMEM ? -ENOMEM : -EIO;
@@ -559,8 +577,10 @@ int resolve_names(char *const *names, size_t n, const struct resolve_opts *o,
 		return 0;
 	nss_hosts_read(NSSWITCH_CONF, &b.nss);
 	if (!b.nss.n) {
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
+			out[i].status = ARES_ENOTFOUND;
 			out[i].reason = "no usable source in the hosts line of " NSSWITCH_CONF;
+		}
 		return 0;
 	}
 	err = hosts_load(HOSTS_FILE, &b.hosts) ?: open_dns(&b);
@@ -588,7 +608,7 @@ int resolve_names(char *const *names, size_t n, const struct resolve_opts *o,
 	done = b.done;
 	b.cancelled = true;
 	ares_destroy(b.dns);
-	ares_library_cleanup();
+	library_cleanup();
 	hosts_free(&b.hosts);
 	if (shown)
 		fputs("\r\033[K", stderr);

@@ -61,8 +61,17 @@ struct resolved {
 	__u32 *addrs;	    /* host order, deduplicated, in the resolver's order; malloc'd */
 	size_t n;	    /* >= 1, or 0 when the name failed */
 	__u32 ttl;	    /* seconds the answer may be kept (lowest record TTL; 0 from files) */
+	bool files;	    /* the answer came from the hosts file, which gives no TTL */
+	int status;	    /* ARES_SUCCESS, or the c-ares status that explains the failure */
 	const char *reason; /* why the name failed (ares_strerror), NULL on success */
 };
+
+/*
+ * glibc's class of a c-ares status: NSS_NOTFOUND when the name does not exist (NXDOMAIN, no
+ * address), NSS_UNAVAIL when no source could be asked, NSS_TRYAGAIN for a failure that may pass
+ * (SERVFAIL, timeout).
+ */
+enum nss_status nss_status_of(int status);
 
 /* The IPv4 entries of a hosts file, read once and sorted for lookups. */
 struct hosts_file {
@@ -95,8 +104,8 @@ struct resolve_opts {
 /*
  * Resolves names[0..n) into out[0..n) with the system's configuration, read again on every
  * call, so it can be called again to refresh a batch. A name that fails has its reason set and
- * does not stop the others. Returns 0; -ENOMEM, -EIO (resolver setup failed), or -EINTR when
- * *o->stop was set; then out[] is freed and zeroed.
+ * does not stop the others. Safe to call from several threads at once. Returns 0; -ENOMEM,
+ * -EIO (resolver setup failed), or -EINTR when *o->stop was set; then out[] is freed and zeroed.
  */
 int resolve_names(char *const *names, size_t n, const struct resolve_opts *o,
 		  struct resolved *out);

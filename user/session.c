@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -38,6 +39,37 @@ static struct target_opts target_opts_of(const struct config *cfg)
 	return topts;
 }
 
+/*
+ * Watch mode: targets_build, keeping in a name table what the set is built of, so that it can
+ * be built again when names move. old: the table a reload replaces, or NULL.
+ */
+static int watch_targets(const struct config *cfg, const struct target_opts *o,
+			 const struct name_table *old, struct name_table *nt, struct target_set *ts,
+			 int *unresolved)
+{
+	struct target_spec sp;
+	struct resolved *res;
+	int err;
+
+	memset(ts, 0, sizeof(*ts));
+	*unresolved = 0;
+	err = targets_parse(&sp, cfg->targets, cfg->n_targets, o);
+	if (err)
+		return err;
+	res = calloc(sp.n_names ?: 1, sizeof(*res));
+	err = res ? targets_resolve(&sp, o, res, unresolved) : -ENOMEM;
+	if (err) {
+		free(res);
+		target_spec_free(&sp);
+		return err;
+	}
+	err = names_init(nt, &sp, res, cfg->all_addresses, old, now_ns()) ?:
+	      targets_assemble(ts, &nt->spec, nt->res, o);
+	if (err)
+		names_free(nt);
+	return err;
+}
+
 /* Watch mode: the series of the target set, and what the matcher needs to know of them. */
 static int watch_series(struct session *s, const struct target_set *ts, struct series_set *ss,
 			struct matcher_watch *w)
@@ -65,7 +97,10 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
-	err = targets_build(&s->ts, cfg->targets, cfg->n_targets, &topts, &s->unresolved);
+	if (cfg->cmd == CMD_WATCH)
+		err = watch_targets(cfg, &topts, NULL, &s->names, &s->ts, &s->unresolved);
+	else
+		err = targets_build(&s->ts, cfg->targets, cfg->n_targets, &topts, &s->unresolved);
 	if (err == -EINTR) /* as an interrupted sweep */
 		return EXIT_SOME_DOWN;
 	if (err == -EIO || err == -ENOMEM)
@@ -130,26 +165,22 @@ system:
 	return EXIT_SYSTEM;
 }
 
-int session_reload(struct session *s)
+/* Swaps a matcher for ts (taken over) in. 0, or a negative errno with the old set in place. */
+static int swap(struct session *s, struct target_set *ts)
 {
-	struct target_opts topts = target_opts_of(s->cfg);
 	struct matcher_opts mopts = { .mode = s->cfg->xdp_mode, .saddr = s->nh.saddr };
 	struct matcher_watch watch;
 	struct series_set ss;
-	struct target_set ts;
 	struct matcher m;
-	int unresolved = 0, err;
+	int err;
 
-	err = targets_build(&ts, s->cfg->targets, s->cfg->n_targets, &topts, &unresolved);
-	if (err)
-		return err == -EINTR ? -EINTR : -EINVAL;
-	if (ts.count > MAX_TARGETS) {
+	if (ts->count > MAX_TARGETS) {
 		pr_warn("%llu targets are too many for one run (at most %llu)\n",
-			(unsigned long long)ts.count, MAX_TARGETS);
+			(unsigned long long)ts->count, MAX_TARGETS);
 		err = -E2BIG;
 		goto free_ts;
 	}
-	err = watch_series(s, &ts, &ss, &watch);
+	err = watch_series(s, ts, &ss, &watch);
 	if (err) {
 		err = -EINVAL;
 		goto free_ts;
@@ -163,7 +194,7 @@ int session_reload(struct session *s)
 		pr_warn("cannot get random bytes for the key: %s\n", strerror(-err));
 		goto free_ss;
 	}
-	mopts.n_targets = ts.count;
+	mopts.n_targets = ts->count;
 	mopts.watch = &watch;
 	err = matcher_open(&m, &mopts);
 	if (err)
@@ -179,14 +210,46 @@ int session_reload(struct session *s)
 	series_free(&s->ss);
 	s->ss = ss;
 	targets_free(&s->ts);
-	s->ts = ts;
-	s->unresolved = unresolved;
+	s->ts = *ts;
 	return 0;
 
 free_ss:
 	series_free(&ss);
 free_ts:
-	targets_free(&ts);
+	targets_free(ts);
+	return err;
+}
+
+int session_reload(struct session *s)
+{
+	struct target_opts topts = target_opts_of(s->cfg);
+	struct name_table nt;
+	struct target_set ts;
+	int unresolved, err;
+
+	err = watch_targets(s->cfg, &topts, &s->names, &nt, &ts, &unresolved);
+	if (err)
+		return err == -EINTR ? -EINTR : -EINVAL;
+	err = swap(s, &ts);
+	if (err) {
+		names_free(&nt);
+		return err;
+	}
+	names_free(&s->names);
+	s->names = nt;
+	s->unresolved = unresolved;
+	return 0;
+}
+
+int session_rebuild(struct session *s)
+{
+	struct target_opts topts = target_opts_of(s->cfg);
+	struct target_set ts;
+	int err;
+
+	err = targets_assemble(&ts, &s->names.spec, s->names.res, &topts) ?: swap(s, &ts);
+	if (!err)
+		s->names.dirty = false;
 	return err;
 }
 
@@ -198,4 +261,5 @@ void session_close(struct session *s)
 		matcher_close(&s->m);
 	series_free(&s->ss);
 	targets_free(&s->ts);
+	names_free(&s->names);
 }

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "loader.h"
+#include "names.h"
 #include "netif.h"
 #include "probe_tx.h"
 #include "series.h"
@@ -19,7 +20,8 @@ struct session {
 	struct next_hop nh;
 	struct matcher m;
 	struct probe_tx *tx;
-	struct series_set ss; /* watch mode */
+	struct series_set ss;	 /* watch mode */
+	struct name_table names; /* watch mode: what ts is built of */
 };
 
 extern volatile sig_atomic_t stop_requested;
@@ -30,10 +32,17 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 		 void *ctx);
 /*
  * Watch mode, on SIGHUP: reads the target files and resolves the names again and swaps a matcher
- * for the new set in (same interface and next hop). On failure (logged) the old set stays and
- * this returns a negative errno: -EINTR when a stop was requested while names resolved.
+ * for the new set in (same interface and next hop). A name that fails in a way that may pass
+ * (SERVFAIL, timeout) keeps its addresses. On failure (logged) the old set stays and this
+ * returns a negative errno: -EINTR when a stop was requested while names resolved.
  */
 int session_reload(struct session *s);
+/*
+ * Watch mode, when s->names changed (s->names.dirty): the set built again from it and swapped
+ * in as on SIGHUP, without reading any file. On failure (logged) the old set stays and this
+ * returns a negative errno.
+ */
+int session_rebuild(struct session *s);
 void session_close(struct session *s);
 
 __u64 now_ns(void);

@@ -313,8 +313,7 @@ static int cmp_pending_seq(const void *x, const void *y)
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
-static int add_name_addrs(struct builder *b, const struct pending *pn, const __u32 *addrs,
-			  size_t n)
+static int add_name_addrs(struct builder *b, const char *name, const __u32 *addrs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct named *p = grow(b->named, &b->cap_named, b->n_named, sizeof(*p));
@@ -323,29 +322,21 @@ static int add_name_addrs(struct builder *b, const struct pending *pn, const __u
 		if (!p)
 			return -ENOMEM;
 		b->named = p;
-		err = refuse_reserved(b, pn->name, addrs[i], true, NULL) ?:
+		err = refuse_reserved(b, name, addrs[i], true, NULL) ?:
 		      ipset_add(&b->set, addrs[i], addrs[i]) ?:
 		      ipset_add(&b->singles, addrs[i], addrs[i]);
 		if (err)
 			return err;
-		b->named[b->n_named] = (struct named){ addrs[i], b->n_named, pn->name };
+		b->named[b->n_named] = (struct named){ addrs[i], b->n_named, name };
 		b->n_named++;
 	}
 	return 0;
 }
 
-/*
- * Each distinct name (DNS names are case-insensitive) is resolved and reported once. All of them
- * go to the resolver in one batch, so they are looked up in parallel.
- */
-static int resolve_all(struct builder *b, int *unresolved)
+/* Each distinct name (DNS names are case-insensitive) once, in the order first given. */
+static int take_names(struct builder *b, struct target_spec *sp)
 {
-	struct resolve_opts ro = { .all = b->o->all_addresses, .progress = !b->o->quiet,
-				   .stop = b->o->stop };
-	struct resolved *res;
-	char **names;
 	size_t m = 0;
-	int err;
 
 	if (!b->n_todo)
 		return 0;
@@ -358,25 +349,32 @@ static int resolve_all(struct builder *b, int *unresolved)
 	}
 	b->n_todo = m;
 	qsort(b->todo, b->n_todo, sizeof(*b->todo), cmp_pending_seq);
+	sp->names = malloc(m * sizeof(*sp->names));
+	if (!sp->names)
+		return -ENOMEM;
+	for (size_t i = 0; i < m; i++)
+		sp->names[i] = b->todo[i].name;
+	sp->n_names = m;
+	b->n_todo = 0;
+	return 0;
+}
 
-	names = malloc(m * sizeof(*names));
-	res = calloc(m, sizeof(*res));
-	err = names && res ? 0 : -ENOMEM;
-	for (size_t i = 0; !err && i < m; i++)
-		names[i] = b->todo[i].name;
-	err = err ?: resolve_names(names, m, &ro, res);
-	for (size_t i = 0; !err && i < m; i++) {
-		if (!res[i].n) {
-			pr_warn("cannot resolve '%s': %s\n", names[i], res[i].reason);
-			(*unresolved)++;
+int targets_resolve(const struct target_spec *sp, const struct target_opts *o,
+		    struct resolved *res, int *unresolved)
+{
+	struct resolve_opts ro = { .all = o->all_addresses, .progress = !o->quiet,
+				   .stop = o->stop };
+	int err;
+
+	*unresolved = 0;
+	/* All of them in one batch, so they are looked up in parallel. */
+	err = resolve_names(sp->names, sp->n_names, &ro, res);
+	for (size_t i = 0; !err && i < sp->n_names; i++) {
+		if (res[i].n)
 			continue;
-		}
-		err = add_name_addrs(b, &b->todo[i], res[i].addrs, res[i].n);
+		pr_warn("cannot resolve '%s': %s\n", sp->names[i], res[i].reason);
+		(*unresolved)++;
 	}
-	if (res)
-		resolved_free(res, m);
-	free(res);
-	free(names);
 	return err;
 }
 
@@ -399,6 +397,24 @@ static int add_list_entry(void *ctx, const char *tok, const struct origin *at)
 	}
 	pr_warn("bad %s entry '%s' at %s:%zu: %s\n", l->kind, tok, at->file, at->line, why);
 	return -EINVAL;
+}
+
+/* The --blocklist or --allowlist file at path into set, normalized. */
+static int read_list(const char *path, bool allow, struct ip_set *set)
+{
+	struct list_ctx l = { .kind = allow ? "allowlist" : "blocklist" };
+	char what[32];
+	int err;
+
+	snprintf(what, sizeof(what), "--%s", l.kind);
+	err = read_lines(path, what, add_list_entry, &l);
+	if (err) {
+		ipset_free(&l.set);
+		return err;
+	}
+	ipset_normalize(&l.set);
+	*set = l.set;
+	return 0;
 }
 
 /*
@@ -424,29 +440,21 @@ static void note_dropped(const struct ip_set *singles, const struct ip_set *list
 			(unsigned long long)n, fmt_addr(first, buf), what);
 }
 
-/* Applies --blocklist (keep_inside false) or --allowlist (true) from path. */
-static int apply_list(struct builder *b, const char *path, bool keep_inside)
+/* Applies the --blocklist (keep_inside false) or --allowlist (true) list read from path. */
+static int apply_list(struct builder *b, const struct ip_set *list, const char *path,
+		      bool keep_inside)
 {
 	int (*op)(struct ip_set *, const struct ip_set *) =
 		keep_inside ? ipset_intersect : ipset_subtract;
-	struct list_ctx l = { .kind = keep_inside ? "allowlist" : "blocklist" };
 	char what[512];
-	int err;
 
-	snprintf(what, sizeof(what), "--%s", l.kind);
-	err = read_lines(path, what, add_list_entry, &l);
-	if (!err) {
-		ipset_normalize(&l.set);
-		snprintf(what, sizeof(what), "%s --%s '%s'", keep_inside ? "outside" : "listed in",
-			 l.kind, path);
-		note_dropped(&b->singles, &l.set, keep_inside, what);
-		err = op(&b->set, &l.set) ?: op(&b->singles, &l.set);
-	}
-	ipset_free(&l.set);
-	return err;
+	snprintf(what, sizeof(what), "%s --%s '%s'", keep_inside ? "outside" : "listed in",
+		 keep_inside ? "allowlist" : "blocklist", path);
+	note_dropped(&b->singles, list, keep_inside, what);
+	return op(&b->set, list) ?: op(&b->singles, list);
 }
 
-static int apply_lists(struct builder *b)
+static int apply_lists(struct builder *b, const struct target_spec *sp)
 {
 	struct ip_set def = { 0 };
 	__u64 given, left;
@@ -461,9 +469,9 @@ static int apply_lists(struct builder *b)
 		ipset_free(&def);
 	}
 	if (!err && b->o->blocklist_file)
-		err = apply_list(b, b->o->blocklist_file, false);
+		err = apply_list(b, &sp->blocklist, b->o->blocklist_file, false);
 	if (!err && b->o->allowlist_file)
-		err = apply_list(b, b->o->allowlist_file, true);
+		err = apply_list(b, &sp->allowlist, b->o->allowlist_file, true);
 	left = ipset_count(&b->set);
 	if (!err && given > left)
 		pr_info("%llu of the %llu addresses given are blocklisted or not allowlisted\n",
@@ -514,22 +522,65 @@ static void builder_free(struct builder *b)
 	ipset_free(&b->set);
 }
 
-int targets_build(struct target_set *ts, char *const *args, int nargs, const struct target_opts *o,
-		  int *unresolved)
+int targets_parse(struct target_spec *sp, char *const *args, int nargs,
+		  const struct target_opts *o)
 {
 	struct builder b = { .o = o };
 	int err = 0;
 
-	memset(ts, 0, sizeof(*ts));
-	*unresolved = 0;
+	memset(sp, 0, sizeof(*sp));
 	for (int i = 0; i < nargs && !err; i++)
 		err = add_arg(&b, args[i]);
-	err = err ?: resolve_all(&b, unresolved);
-	err = err ?: apply_lists(&b);
+	/* The lists too, so that a bad one fails before slow lookups. */
+	if (!err && o->blocklist_file)
+		err = read_list(o->blocklist_file, false, &sp->blocklist);
+	if (!err && o->allowlist_file)
+		err = read_list(o->allowlist_file, true, &sp->allowlist);
+	err = err ?: take_names(&b, sp);
+	if (!err) {
+		ipset_normalize(&b.set);
+		ipset_normalize(&b.singles);
+		sp->set = b.set;
+		sp->singles = b.singles;
+		sp->n_given = b.n_given;
+		b.set = b.singles = (struct ip_set){ 0 };
+	}
+	builder_free(&b);
+	if (err) {
+		if (err == -ENOMEM)
+			pr_warn("out of memory while reading the targets\n");
+		target_spec_free(sp);
+	}
+	return err;
+}
+
+static int ipset_copy(struct ip_set *dst, const struct ip_set *src)
+{
+	*dst = (struct ip_set){ 0 };
+	for (size_t i = 0; i < src->n; i++)
+		if (ipset_add(dst, src->iv[i].lo, src->iv[i].hi))
+			return -ENOMEM;
+	return 0;
+}
+
+int targets_assemble(struct target_set *ts, const struct target_spec *sp,
+		     const struct resolved *res, const struct target_opts *o)
+{
+	struct builder b = { .o = o };
+	size_t resolved = 0;
+	int err;
+
+	memset(ts, 0, sizeof(*ts));
+	err = ipset_copy(&b.set, &sp->set) ?: ipset_copy(&b.singles, &sp->singles);
+	for (size_t i = 0; !err && i < sp->n_names; i++) {
+		resolved += res[i].n > 0;
+		err = add_name_addrs(&b, sp->names[i], res[i].addrs, res[i].n);
+	}
+	err = err ?: apply_lists(&b, sp);
 	if (!err && !b.set.n) {
-		if (!b.n_given && !b.n_todo)
+		if (!sp->n_given && !sp->n_names)
 			pr_warn("no targets given\n");
-		else if (!b.n_given && !b.n_named)
+		else if (!sp->n_given && !resolved)
 			pr_warn("no target resolved\n");
 		else
 			pr_warn("no targets left after the blocklist%s\n",
@@ -558,6 +609,41 @@ int targets_build(struct target_set *ts, char *const *args, int nargs, const str
 		(unsigned long long)ts->count, ts->n_iv, ts->n_names);
 	builder_free(&b);
 	return 0;
+}
+
+void target_spec_free(struct target_spec *sp)
+{
+	for (size_t i = 0; i < sp->n_names; i++)
+		free(sp->names[i]);
+	free(sp->names);
+	ipset_free(&sp->set);
+	ipset_free(&sp->singles);
+	ipset_free(&sp->blocklist);
+	ipset_free(&sp->allowlist);
+	memset(sp, 0, sizeof(*sp));
+}
+
+int targets_build(struct target_set *ts, char *const *args, int nargs, const struct target_opts *o,
+		  int *unresolved)
+{
+	struct target_spec sp;
+	struct resolved *res;
+	int err;
+
+	memset(ts, 0, sizeof(*ts));
+	*unresolved = 0;
+	err = targets_parse(&sp, args, nargs, o);
+	if (err)
+		return err;
+	res = calloc(sp.n_names ?: 1, sizeof(*res));
+	err = res ? 0 : -ENOMEM;
+	err = err ?: targets_resolve(&sp, o, res, unresolved);
+	err = err ?: targets_assemble(ts, &sp, res, o);
+	if (res)
+		resolved_free(res, sp.n_names);
+	free(res);
+	target_spec_free(&sp);
+	return err;
 }
 
 __u32 targets_addr(const struct target_set *ts, __u64 index)

@@ -12,6 +12,7 @@
 #include <linux/types.h>
 
 #include "blocklist.h"
+#include "resolve.h"
 
 struct target_name {
 	__u32 addr;
@@ -54,6 +55,35 @@ struct target_opts {
  */
 int targets_build(struct target_set *ts, char *const *args, int nargs, const struct target_opts *o,
 		  int *unresolved);
+/*
+ * The targets as given (the arguments, the files they name, the --blocklist and --allowlist
+ * files), read once, before names resolve: watch builds its set again from this and the names'
+ * current addresses when they move, without reading files that may be half-edited.
+ */
+struct target_spec {
+	struct ip_set set;     /* addresses, CIDRs and ranges; normalized */
+	struct ip_set singles; /* the addresses among them given one by one; normalized */
+	size_t n_given;	       /* address, CIDR and range tokens */
+	char **names;	       /* distinct (case-insensitive), in the order first given */
+	size_t n_names;
+	struct ip_set blocklist, allowlist; /* the files of o->blocklist_file, allowlist_file */
+};
+
+/*
+ * targets_build in three steps. targets_parse: every argument and list file is read and checked
+ * (0, -EINVAL, -ENOMEM). targets_resolve: sp's names into res[0..sp->n_names), each failure
+ * reported once and counted (0, -ENOMEM, -EIO, -EINTR). targets_assemble: the set of sp with
+ * res[i] the addresses of sp->names[i] (none when res[i].n is 0): 0, -EINVAL (a name's address
+ * reserved), -ENOENT, -ENOMEM.
+ */
+int targets_parse(struct target_spec *sp, char *const *args, int nargs,
+		  const struct target_opts *o);
+int targets_resolve(const struct target_spec *sp, const struct target_opts *o,
+		    struct resolved *res, int *unresolved);
+int targets_assemble(struct target_set *ts, const struct target_spec *sp,
+		     const struct resolved *res, const struct target_opts *o);
+void target_spec_free(struct target_spec *sp);
+
 /* index < ts->count; O(log n_iv). */
 __u32 targets_addr(const struct target_set *ts, __u64 index);
 /* The name an address came from (the first given, if several), or NULL. */

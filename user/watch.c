@@ -10,6 +10,13 @@
  * Timeline of a round, and why nothing of round k can be counted in round k + 1: a reply is in
  * time only if its RTT is at most the timeout, and the last probe of round k leaves at least a
  * timeout before the round closes; what comes later is counted late by the XDP program.
+ *
+ * Names are asked for again when their answers expire (names.h, refresh.h) by a thread of its
+ * own (refresher.h), not by this loop between rounds under a time budget: a server that does
+ * not answer holds a query for resolv.conf's timeout × attempts (10 s by default), and a budget
+ * short enough never to delay a round would abandon such queries, and with them the difference
+ * between a timeout and a slow answer. The answers are taken here, between rounds, where the
+ * target set may change as on SIGHUP.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,6 +32,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "permute.h"
+#include "refresher.h"
 #include "session.h"
 #include "snapshot.h"
 #include "watch.h"
@@ -58,6 +66,8 @@ struct watch {
 	__u64 invalid_before; /* invalid replies counted by matchers replaced on reload */
 	struct reporter rep;
 	struct metrics *metrics;
+	struct refresher *refresher;
+	__u64 names_gen; /* bumped when a reload replaces the name table: older answers are void */
 };
 
 static void report_free(struct round_report *r)
@@ -334,10 +344,11 @@ static struct series_state *states_new(const struct series_set *ss, size_t nb)
 }
 
 /*
- * SIGHUP: a new target set, or the old one if the new cannot be had. Series that stay keep
- * their totals (both sets are sorted by address), so their counters do not restart.
+ * A new target set, from SIGHUP (reload true) or from names that moved; or the old one if the
+ * new cannot be had. Series that stay keep their totals (both sets are sorted by address), so
+ * their counters do not restart; a series that goes away leaves /metrics.
  */
-static int reload(struct watch *w)
+static int swap_targets(struct watch *w, bool reload)
 {
 	size_t nb = w->eb.n + 1, old_n = w->s.ss.n;
 	__u32 *old_addr = malloc(old_n * sizeof(*old_addr));
@@ -345,21 +356,25 @@ static int reload(struct watch *w)
 	__u64 c[EM_CNT_MAX] = { 0 };
 	int err;
 
-	reload_requested = 0;
 	if (!old_addr) {
-		pr_warn("out of memory: reload ignored\n");
+		pr_warn("out of memory: target set not changed\n");
 		return 0;
 	}
 	memcpy(old_addr, w->s.ss.addrs, old_n * sizeof(*old_addr));
 	reporter_drain(&w->rep);
 	matcher_stats(&w->s.m, c);
-	err = session_reload(&w->s);
+	err = reload ? session_reload(&w->s) : session_rebuild(&w->s);
 	if (err) {
 		free(old_addr);
 		if (err == -EINTR)
 			return err;
-		pr_warn("reload failed: still watching the %llu targets of before\n",
-			(unsigned long long)w->s.ts.count);
+		if (reload)
+			pr_warn("reload failed: still watching the %llu targets of before\n",
+				(unsigned long long)w->s.ts.count);
+		else
+			pr_warn("names moved but the target set cannot follow: still watching the "
+				"%llu targets of before\n",
+				(unsigned long long)w->s.ts.count);
 		return 0;
 	}
 	w->invalid_before += c[EM_CNT_INVALID];
@@ -385,8 +400,40 @@ static int reload(struct watch *w)
 	free(old_addr);
 	w->st = st;
 	matcher_set_round(&w->s.m, w->round * w->cfg->probes, w->cfg->probes);
-	pr_notice("reloaded: %llu targets in %u series%s\n", (unsigned long long)w->s.ts.count,
-		  w->s.ss.n, w->s.unresolved ? ", some names did not resolve" : "");
+	if (reload) {
+		w->names_gen++;
+		pr_notice("reloaded: %llu targets in %u series%s\n",
+			  (unsigned long long)w->s.ts.count, w->s.ss.n,
+			  w->s.unresolved ? ", some names did not resolve" : "");
+	} else {
+		pr_info("names moved: %llu targets in %u series\n",
+			(unsigned long long)w->s.ts.count, w->s.ss.n);
+	}
+	return 0;
+}
+
+/*
+ * Between rounds: takes the answers the refresher has, follows the names that moved, and hands
+ * it the names due before the next round closes, so that their answers are in by then.
+ */
+static int follow_names(struct watch *w, __u64 next_close)
+{
+	struct name_batch *b = refresher_take(w->refresher);
+
+	if (b && b->gen == w->names_gen)
+		names_apply(&w->s.names, b, now_ns());
+	name_batch_free(b);
+	/* Still dirty after a failed swap: tried again at every round. */
+	if (w->s.names.dirty) {
+		int err = swap_targets(w, false);
+
+		if (err)
+			return err;
+	}
+	if (refresher_idle(w->refresher) && (b = names_due(&w->s.names, next_close))) {
+		b->gen = w->names_gen;
+		refresher_submit(w->refresher, b);
+	}
 	return 0;
 }
 
@@ -394,7 +441,7 @@ static int watch_loop(struct watch *w)
 {
 	const struct config *cfg = w->cfg;
 	__u64 every = cfg->every_s * NSEC, timeout = cfg->timeout_ms * 1000000ULL;
-	__u64 start = now_ns(), window = send_window(w), end;
+	__u64 start = now_ns(), window = send_window(w), end, count;
 	int err;
 
 	matcher_set_round(&w->s.m, 0, cfg->probes);
@@ -414,17 +461,22 @@ static int watch_loop(struct watch *w)
 		close_round(w, start, end);
 		w->round++;
 		start = end;
+		count = w->s.ts.count;
 		if (reload_requested) {
-			err = reload(w);
-			if (err == -EINTR)
-				return EXIT_ALL_UP;
-			if (err)
-				return EXIT_SYSTEM;
-			window = send_window(w);
-			/* Resolving may have taken a while: no burst to catch up. */
-			if (start < now_ns())
-				start = now_ns();
+			reload_requested = 0;
+			err = swap_targets(w, true);
+		} else {
+			err = follow_names(w, start + every);
 		}
+		if (err == -EINTR)
+			return EXIT_ALL_UP;
+		if (err)
+			return EXIT_SYSTEM;
+		if (w->s.ts.count != count)
+			window = send_window(w);
+		/* Resolving or loading a matcher may have taken a while: no burst to catch up. */
+		if (start < now_ns())
+			start = now_ns();
 	}
 }
 
@@ -444,6 +496,12 @@ static int start_threads(struct watch *w)
 	pthread_cond_init(&w->rep.cond, NULL);
 	if (!err && pthread_create(&w->rep.thread, NULL, reporter_main, &w->rep)) {
 		pr_warn("cannot start the reporter thread\n");
+		metrics_stop(w->metrics);
+		w->metrics = NULL;
+		err = EXIT_SYSTEM;
+	}
+	if (!err && refresher_start(&w->refresher)) {
+		reporter_stop(&w->rep);
 		metrics_stop(w->metrics);
 		w->metrics = NULL;
 		err = EXIT_SYSTEM;
@@ -490,12 +548,14 @@ int watch_run(const struct config *cfg)
 out_session:
 	/* Stopped first: the reporter may be reading the sets the session frees. */
 	reporter_stop(&w.rep);
+	refresher_stop(w.refresher);
 	session_close(&w.s);
 	free(w.st);
 	metrics_stop(w.metrics);
 	return rc;
 out_threads:
 	reporter_stop(&w.rep);
+	refresher_stop(w.refresher);
 	metrics_stop(w.metrics);
 	return rc;
 }

@@ -272,3 +272,150 @@ once() {
 		{ cat "$NET_TMP/err" >&2; false; }
 	assert_clean
 }
+
+# Watch mode: names followed as their records change (user/names.c, user/refresh.c).
+LISTEN=127.0.0.1:9100
+
+# watch_names ARGS...: echomap watch (rounds of 1 s, /metrics on $LISTEN) in NS_S in the
+# background, stderr in $NET_TMP/watch.err; $WATCH_PID is echomap itself.
+watch_names() {
+	ip netns exec "$NS_S" "$ECHOMAP" watch -I "$IFACE" --allow-reserved --every 1 -t 500 \
+		--listen "$LISTEN" "$@" >"$NET_TMP/watch.out" 2>"$NET_TMP/watch.err" 3>&- &
+	WATCH_PID=$!
+	track_pid "$WATCH_PID"
+}
+
+# metrics_to FILE: /metrics into FILE; fails if it cannot be had.
+metrics_to() { in_s curl -sf "http://$LISTEN/metrics" >"$1"; }
+
+# sample FAMILY ADDR NAME: the value of FAMILY for the series of ADDR labelled NAME, or nothing.
+sample() {
+	metrics_to "$NET_TMP/m" || return 0
+	awk -v l="$1{target=\"$2\",name=\"$3\"," 'index($0, l) == 1 { print $NF }' "$NET_TMP/m"
+}
+
+# probed ADDR NAME: the series of ADDR labelled NAME has echo replies.
+probed() { [ "$(sample echomap_replies_total "$1" "$2")" -ge 1 ] 2>/dev/null; }
+
+# unwatched ADDR: /metrics answers and has no series of ADDR.
+unwatched() { metrics_to "$NET_TMP/m" && ! grep -q "{target=\"$1\"," "$NET_TMP/m"; }
+
+# moved ADDR: the record of moving.zone.test is ADDR (none: no record), and dnsmasq knows it.
+moved() {
+	if [ "$1" = none ]; then
+		: >"$NET_TMP/moving"
+	else
+		printf '%s moving.zone.test\n' "$1" >"$NET_TMP/moving"
+	fi
+	kill -HUP "$DNS_PID"
+}
+
+# same_watch: echomap is still the process started (never restarted).
+same_watch() {
+	[ "$(cat "/proc/$WATCH_PID/comm" 2>/dev/null)" = echomap ] ||
+		{ echo "echomap $WATCH_PID is gone" >&2; cat "$NET_TMP/watch.err" >&2; false; }
+}
+
+# logged_once TEXT: TEXT on exactly one line of watch's log.
+logged_once() {
+	local n
+	n=$(grep -cF -- "$1" "$NET_TMP/watch.err")
+	[ "$n" -eq 1 ] && return 0
+	echo "expected once in the log, found $n times: $1" >&2
+	cat "$NET_TMP/watch.err" >&2
+	return 1
+}
+
+watch_stop() {
+	kill -TERM "$WATCH_PID"
+	wait "$WATCH_PID"
+}
+
+# dns_drops_at_least N: the table dns_down in NS_R dropped N DNS queries over UDP.
+dns_drops_at_least() {
+	local drops
+	drops=$(in_r nft list table inet dns_down |
+		sed -n 's/.*udp dport 53 counter packets \([0-9]*\).*/\1/p')
+	[ "${drops:-0}" -ge "$1" ]
+}
+
+@test "watch follows a name whose TTL-2 record moves on the server, without a restart" {
+	local t0 ms sent queries rounds
+	printf '198.18.0.5 moving.zone.test\n' >"$NET_TMP/moving"
+	# dnsmasq gives its hosts-file records the --local-ttl; SIGHUP makes it read them again.
+	dns_start --addn-hosts="$NET_TMP/moving" --local=/zone.test/ --local-ttl=2 --log-queries
+	hosts_add 198.18.0.3 static.zone.test
+	watch_names moving.zone.test static.zone.test 198.18.0.1
+	wait_for 10 probed 198.18.0.5 moving.zone.test
+	probed 198.18.0.3 static.zone.test
+	sent=$(sample echomap_probes_sent_total 198.18.0.1 "")
+
+	moved 198.18.0.9
+	t0=$(date +%s%N)
+	# The old answer expires within 2 s, is asked for again at most a round before, and the
+	# new set is swapped in at the next round's close: about 3 s; 10 s for a loaded machine.
+	wait_for 10 probed 198.18.0.9 moving.zone.test
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "# moving.zone.test followed to 198.18.0.9 with replies after $ms ms" >&3
+	# The old address's series goes with the set it was in.
+	unwatched 198.18.0.5
+	same_watch
+	logged_once 'notice: moving.zone.test: 198.18.0.5 -> 198.18.0.9'
+	# Neither a reload nor a restart: the other targets kept their counters.
+	! grep -q reloaded "$NET_TMP/watch.err"
+	[ "$(sample echomap_probes_sent_total 198.18.0.1 "")" -gt "$sent" ]
+	probed 198.18.0.3 static.zone.test
+	# /etc/hosts has no TTL: its name never went to the server. The moving one went about
+	# once a round (asked a round before its expiry), not at every probe or nap.
+	! grep -q 'query.*static.zone.test' "$NET_TMP/dnsmasq.log"
+	queries=$(grep -c 'query\[A\] moving.zone.test' "$NET_TMP/dnsmasq.log")
+	rounds=$(metrics_to "$NET_TMP/m" && awk '$1 == "echomap_rounds_total" { print $2 }' \
+		"$NET_TMP/m")
+	echo "# $queries queries for moving.zone.test in $rounds rounds" >&3
+	[ "$queries" -le $((rounds + 2)) ]
+	watch_stop
+	assert_clean
+}
+
+@test "watch: a silent server keeps a name's address probed, retried with backoff; NXDOMAIN drops it" {
+	local replies
+	printf '198.18.0.5 moving.zone.test\n' >"$NET_TMP/moving"
+	dns_start --addn-hosts="$NET_TMP/moving" --local=/zone.test/ --local-ttl=2
+	watch_names moving.zone.test 198.18.0.1
+	wait_for 10 probed 198.18.0.5 moving.zone.test
+
+	# The server stops answering: queries time out (resolv.conf: timeout:1 attempts:1).
+	in_r nft -f - <<-EOF
+		table inet dns_down {
+			chain input {
+				type filter hook input priority 0;
+				udp dport 53 counter drop
+				tcp dport 53 counter drop
+			}
+		}
+	EOF
+	wait_for 10 grep -q 'moving.zone.test: Timeout while contacting DNS servers: still probing 198.18.0.5, asking again in 2 s' "$NET_TMP/watch.err"
+	replies=$(sample echomap_replies_total 198.18.0.5 moving.zone.test)
+	# A second failed try (2 s later) is not logged again; the address is still probed.
+	wait_for 10 dns_drops_at_least 2
+	wait_for 5 eval '[ "$(sample echomap_replies_total 198.18.0.5 moving.zone.test)" -gt "$replies" ]'
+	logged_once 'moving.zone.test: Timeout while contacting DNS servers'
+	same_watch
+
+	# Back with a new address: followed at the next try (4 s after the second failure).
+	moved 198.18.0.9
+	in_r nft delete table inet dns_down
+	wait_for 12 probed 198.18.0.9 moving.zone.test
+	unwatched 198.18.0.5
+	logged_once 'notice: moving.zone.test: 198.18.0.5 -> 198.18.0.9'
+
+	# NXDOMAIN: the name's target goes, once; the rest is still watched.
+	moved none
+	wait_for 10 unwatched 198.18.0.9
+	logged_once 'warn: moving.zone.test: 198.18.0.9 -> none (Domain name not found)'
+	replies=$(sample echomap_replies_total 198.18.0.1 "")
+	wait_for 5 eval '[ "$(sample echomap_replies_total 198.18.0.1 "")" -gt "$replies" ]'
+	same_watch
+	watch_stop
+	assert_clean
+}

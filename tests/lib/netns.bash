@@ -49,7 +49,8 @@
 #   dns_start [--OPTION...] NAME=ADDR...
 #                                     dnsmasq on $GW in NS_R answers these names; other names
 #                                     draw REFUSED (no upstream) unless an --OPTION, passed to
-#                                     dnsmasq as is, says otherwise (--local=/DOMAIN/: NXDOMAIN)
+#                                     dnsmasq as is, says otherwise (--local=/DOMAIN/: NXDOMAIN);
+#                                     its pid in $DNS_PID (SIGHUP: it reads --addn-hosts again)
 #   track_pid PID                     have netns_cleanup kill PID (e.g. a background echomap)
 #   xdp_attached [NS [DEV]]           true if an XDP program is attached (default NS_S, IFACE)
 #   xdp_truth PREFIX SILENT_MOD [alive|silent]
@@ -374,6 +375,8 @@ dns_start() {
 		>"$NET_TMP/dnsmasq.out" 2>&1 3>&- &
 	pid=$!
 	track_pid "$pid"
+	DNS_PID=$pid
+	export DNS_PID
 	for ((i = 0; i < 100; i++)); do
 		ip netns exec "$NS_R" ss -Hlun "sport = :53" 2>/dev/null | grep -q . && return 0
 		kill -0 "$pid" 2>/dev/null || break
