@@ -41,6 +41,8 @@ DEBIAN_PKGS := make clang llvm gcc pkg-config bpftool libbpf-dev libxdp-dev xdp-
 	       zlib1g-dev libmnl-dev libc-ares-dev libpng-dev libcmocka-dev bats iproute2 \
 	       iputils-ping nftables jq bc time dnsmasq-base procps util-linux libmicrohttpd-dev \
 	       curl prometheus supervisor
+# Only make bench needs these: the rivals it measures against, the capture and the chart.
+BENCH_PKGS  := zmap fping tcpdump gnuplot-nox
 
 .PHONY: all clean test demo deps bench vmtest check-tools install format
 .DELETE_ON_ERROR:
@@ -109,8 +111,12 @@ test: deps all $(TEST_BINS)
 demo: deps all
 	$(Q)tests/demo.sh
 
+bench: DEBIAN_PKGS += $(BENCH_PKGS)
 bench: deps all
 	$(Q)bench/run.sh
+	$(Q)bench/chart.sh
+	$(Q)bench/startup.sh
+	$(Q)bench/rtt.sh
 	$(Q)bench/watch.sh
 	$(Q)bench/names.sh
 

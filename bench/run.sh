@@ -64,7 +64,7 @@ add() {
 }
 
 echo "bench: sweep of $PREFIX ($TARGETS addresses, $TRUTH answer) over veth, XDP responder" >&2
-for rate in 0 200000 50000; do
+for rate in 0 500000 200000 100000 50000; do
 	echo "bench: echomap --rate $rate" >&2
 	timed "$W/t" "$ECHOMAP" sweep -q -I "$IFACE" --allow-reserved -r "$rate" -w 500 \
 		-o "$W/em.txt" "$PREFIX" 2>"$W/em.err"
