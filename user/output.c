@@ -28,6 +28,7 @@ const char *status_name(__u8 status)
 
 int out_open(struct out_sink *o, const char *path, enum out_fmt fmt)
 {
+	struct stat st;
 	int fd, err;
 
 	memset(o, 0, sizeof(*o));
@@ -35,6 +36,18 @@ int out_open(struct out_sink *o, const char *path, enum out_fmt fmt)
 	o->path = path;
 	if (!path) {
 		o->f = stdout;
+	} else if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		/*
+		 * /dev/null, a FIFO, a terminal: written in place. A rename over them would
+		 * replace the device node with a regular file (and a partial write to them
+		 * cannot be taken back anyway).
+		 */
+		o->f = fopen(path, "w");
+		if (!o->f) {
+			err = -errno;
+			pr_warn("cannot write %s: %s\n", path, strerror(errno));
+			return err;
+		}
 	} else {
 		if (asprintf(&o->tmp_path, "%s.tmp.XXXXXX", path) < 0)
 			return -ENOMEM;
@@ -166,6 +179,14 @@ int out_commit(struct out_sink *o)
 		err = -errno ?: -EIO;
 	if (!o->path)
 		return err;
+	if (!o->tmp_path) {
+		if (fclose(o->f) && !err)
+			err = -errno;
+		o->f = NULL;
+		if (err)
+			pr_warn("cannot write %s: %s\n", o->path, strerror(-err));
+		return err;
+	}
 	if (!err && fsync(fileno(o->f)))
 		err = -errno;
 	fclose(o->f);
@@ -187,6 +208,8 @@ void out_abort(struct out_sink *o)
 		return;
 	fclose(o->f);
 	o->f = NULL;
+	if (!o->tmp_path)
+		return;
 	unlink(o->tmp_path);
 	free(o->tmp_path);
 	o->tmp_path = NULL;

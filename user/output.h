@@ -12,7 +12,7 @@ struct out_sink {
 	FILE *f;
 	enum out_fmt fmt;
 	const char *path; /* NULL: stdout */
-	char *tmp_path;
+	char *tmp_path; /* renamed to path on commit; NULL when path is written in place */
 };
 
 struct host_result {

@@ -251,6 +251,31 @@ teardown() {
 	assert_clean
 }
 
+@test "-o onto a device or a FIFO writes through it and leaves the node in place" {
+	require_fixtures xdp_responder
+	respond_xdp 198.18.0.0/24 --ttl 61 --silent-mod 7
+	local null=$NET_TMP/null fifo=$NET_TMP/fifo pid
+
+	# A private null device, not /dev/null: were it replaced, only this test's copy would be.
+	mknod -m 666 "$null" c 1 3
+	em_capture sweep -I "$IFACE" --allow-reserved -q -o "$null" 198.18.0.0/24
+	expect_status 0
+	[ -c "$null" ] || { ls -la "$null" >&2; false; }
+	[ -z "$(find "$NET_TMP" -maxdepth 1 -name 'null.tmp.*')" ]
+
+	mkfifo "$fifo"
+	cat "$fifo" >"$NET_TMP/from_fifo" &
+	pid=$!
+	em_capture sweep -I "$IFACE" --allow-reserved -q -o "$fifo" 198.18.0.0/24
+	expect_status 0
+	wait "$pid"
+	[ -p "$fifo" ]
+	awk '{ print $1 }' "$NET_TMP/from_fifo" | sort >"$NET_TMP/got"
+	xdp_truth 198.18.0.0/24 7 | sort >"$NET_TMP/want"
+	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	assert_clean
+}
+
 @test "-o FILE: a run killed mid-sweep leaves no (partial) FILE" {
 	require_fixtures xdp_responder
 	respond_xdp 198.18.0.0/16 --ttl 61
