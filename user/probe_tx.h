@@ -7,6 +7,7 @@
 #ifndef ECHOMAP_PROBE_TX_H
 #define ECHOMAP_PROBE_TX_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 
 #include "config.h"
@@ -53,6 +54,8 @@ struct tx_engine {
 
 int afxdp_engine_open(struct tx_engine **e, const struct probe_tx_opts *o);
 int raw_engine_open(struct tx_engine **e, const struct probe_tx_opts *o);
+/* quiet_fail: what is missing is said at pr_info level, for a caller that falls back. */
+int xdp_live_engine_open(struct tx_engine **e, const struct probe_tx_opts *o, bool quiet_fail);
 
 /* Fills the payload of a probe, cookie included. */
 void probe_payload(const struct tx_engine *e, const struct staged_probe *p, __u64 tx_ns,

@@ -81,7 +81,7 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	err = netif_next_hop(htonl(targets_addr(&s->ts, 0)), cfg->ifname, NEIGH_TIMEOUT_MS, &s->nh);
 	if (err)
 		goto system;
-	if (s->nh.on_link && cfg->engine == ENGINE_AFXDP) {
+	if (s->nh.on_link && cfg->engine != ENGINE_RAW) {
 		/* Each on-link target needs its own neighbour entry: let the kernel resolve them. */
 		pr_info("targets are on-link on %s: sending through the kernel (raw engine)\n",
 			s->nh.ifname);
@@ -117,6 +117,10 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	topt.tmpl.payload_len = cfg->size;
 	topt.key[0] = mopts.key[0];
 	topt.key[1] = mopts.key[1];
+	s->txo = topt;
+	/* A sweep runs the generator over its whole walk, not per staged probe: sweep.c opens it. */
+	if (cfg->cmd == CMD_SWEEP && (topt.engine == ENGINE_XDP_LIVE || topt.engine == ENGINE_AUTO))
+		return 0;
 	err = probe_tx_open(&s->tx, &topt);
 	if (err)
 		goto system;

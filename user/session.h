@@ -18,7 +18,8 @@ struct session {
 	int unresolved; /* names that did not resolve */
 	struct next_hop nh;
 	struct matcher m;
-	struct probe_tx *tx;
+	struct probe_tx_opts txo; /* what the transmit engine is opened with */
+	struct probe_tx *tx;	  /* NULL for a sweep on xdp-live or auto: see sweep.c */
 	struct series_set ss; /* watch mode */
 };
 
