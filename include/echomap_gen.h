@@ -29,12 +29,12 @@
 
 /* The frame's constant bytes and the run's key, set in .rodata before load. */
 struct em_gen_config {
-	__u64 key[2];	  /* SipHash key: the matcher's */
-	__u8 head[24];	  /* frame bytes 0..23 (Ethernet; IPv4 up to the protocol), id zero */
-	__u32 saddr;	  /* network order */
-	__u32 ip_sum;	  /* one's complement sum of the constant IPv4 header words */
-	__u32 n_iv;	  /* walk mode: intervals in the gen_iv map */
-	__u32 list_mode;  /* 1: list mode, 0: walk mode */
+	__u64 key[2];	 /* SipHash key: the matcher's */
+	__u8 head[24];	 /* frame bytes 0..23 (Ethernet; IPv4 up to the protocol), id zero */
+	__u32 saddr;	 /* network order */
+	__u32 ip_sum;	 /* one's complement sum of the constant IPv4 header words */
+	__u32 n_iv;	 /* walk mode: intervals in the gen_iv map */
+	__u32 list_mode; /* 1: list mode, 0: walk mode */
 };
 _Static_assert(sizeof(struct em_gen_config) == 56, "em_gen_config must be 56 bytes");
 
@@ -52,10 +52,10 @@ struct em_gen_iv {
  */
 struct em_gen_walk {
 	__u64 p, g, cur, left, n;
-	__u64 sent;	  /* frames built and returned as XDP_TX */
-	__u32 index;	  /* index being sent */
+	__u64 sent;	   /* frames built and returned as XDP_TX */
+	__u32 index;	   /* index being sent */
 	__u32 rounds_left; /* rounds of index still to send */
-	__u32 probes;	  /* rounds per index */
+	__u32 probes;	   /* rounds per index */
 	__u16 ip_id;
 	__u16 pad;
 };

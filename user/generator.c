@@ -178,7 +178,7 @@ int gen_open(struct generator **gp, const struct gen_opts *o, bool quiet_fail)
 	err = map_walks(g);
 	if (!err && o->ts)
 		err = fill_intervals(g, o->ts);
-	if (!err)
+	if (!err && o->ifindex)
 		err = check_support(g, o, quiet_fail);
 	if (err)
 		goto fail;
@@ -208,16 +208,32 @@ void gen_set_walk(struct generator *g, int cpu, const struct permutation *pm, __
 	w->left = pm->left;
 }
 
-int gen_send_list(struct generator *g, const struct em_gen_probe *p, unsigned int n)
+void gen_set_list(struct generator *g, const struct em_gen_probe *p, unsigned int n)
 {
 	struct generator_bpf__bss *bss = g->skel->bss;
 
-	if (n > EM_GEN_LIST_MAX)
-		return -EINVAL;
 	memcpy(bss->gen_list, p, n * sizeof(*p));
 	bss->gen_list_len = n;
 	bss->gen_list_pos = 0;
+}
+
+int gen_send_list(struct generator *g, const struct em_gen_probe *p, unsigned int n)
+{
+	if (n > EM_GEN_LIST_MAX)
+		return -EINVAL;
+	gen_set_list(g, p, n);
 	return gen_run(g, n, n, 0);
+}
+
+int gen_prog_fd(const struct generator *g)
+{
+	return g->prog_fd;
+}
+
+const void *gen_template(const struct generator *g, __u32 *len)
+{
+	*len = g->frame_len;
+	return g->frame;
 }
 
 void gen_close(struct generator *g)

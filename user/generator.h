@@ -21,7 +21,7 @@ struct generator;
 
 struct gen_opts {
 	const char *ifname;
-	int ifindex;
+	int ifindex; /* 0: load only, nothing checked (tests run it with BPF_PROG_RUN) */
 	unsigned int rx_queues;
 	struct frame_tmpl tmpl;
 	__u64 key[2];
@@ -49,7 +49,13 @@ volatile struct em_gen_walk *gen_walk(struct generator *g, int cpu);
 /* Walk mode: gives CPU cpu the walk pm, for `probes` rounds per index. */
 void gen_set_walk(struct generator *g, int cpu, const struct permutation *pm, __u32 probes);
 
+/* List mode: the next n <= EM_GEN_LIST_MAX runs send these probes. */
+void gen_set_list(struct generator *g, const struct em_gen_probe *p, unsigned int n);
 /* List mode: sends n <= EM_GEN_LIST_MAX probes now. 0 or -errno. */
 int gen_send_list(struct generator *g, const struct em_gen_probe *p, unsigned int n);
+
+/* For tests: the program and the template frame it runs over. */
+int gen_prog_fd(const struct generator *g);
+const void *gen_template(const struct generator *g, __u32 *len);
 
 #endif
