@@ -160,10 +160,16 @@ static __always_inline void build(void *f, const struct em_gen_probe *pr, __u16 
 SEC("xdp")
 int echomap_gen(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	void *data, *end;
 	struct em_gen_probe pr;
 	__u16 ip_id;
 
+	/* Entered from the matcher, the frame carries its marker: it must not leave with it. */
+	if ((void *)(long)ctx->data_meta < (void *)(long)ctx->data &&
+	    bpf_xdp_adjust_meta(ctx, EM_GEN_META_LEN))
+		return XDP_ABORTED;
+	data = (void *)(long)ctx->data;
+	end = (void *)(long)ctx->data_end;
 	if (data + EM_GEN_HDR_LEN > end)
 		return XDP_ABORTED;
 	if (cfg.list_mode ? !list_probe(&pr, &ip_id) : !walk_probe(&pr, &ip_id))

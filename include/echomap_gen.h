@@ -24,6 +24,8 @@
 #define EM_GEN_MAX_SKIP 16
 /* Binary search steps of index -> interval: enough for 2^32 intervals. */
 #define EM_GEN_SEARCH_STEPS 32
+/* Metadata of a run entered through the matcher: its gen_marker (see bpf/echomap.bpf.c). */
+#define EM_GEN_META_LEN 8
 /* Bytes the program writes: Ethernet, IPv4, ICMP echo headers and struct em_payload. */
 #define EM_GEN_HDR_LEN (14 + 20 + 8 + 24)
 

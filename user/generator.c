@@ -10,6 +10,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "echomap_abi.h"
+#include "echomap.skel.h"
 #include "generator.h"
 #include "generator.skel.h"
 #include "log.h"
@@ -20,9 +22,12 @@
 struct generator {
 	struct generator_bpf *skel;
 	int prog_fd;
+	int run_fd; /* what a run runs: the matcher (entry) or the generator itself */
 	int ifindex;
-	__u8 frame[FRAME_MAX]; /* the template every page of a run starts from */
-	size_t frame_len;
+	/* What every page of a run starts from: the marker as metadata, then the template. */
+	__u8 in[EM_GEN_META_LEN + FRAME_MAX];
+	__u8 *frame;
+	size_t frame_len, meta_len;
 	volatile struct em_gen_walk *walks; /* walk mode: mmap of gen_walk, one per CPU */
 	size_t walks_len;
 	int ncpu;
@@ -43,15 +48,17 @@ static bool kernel_too_old(char *release, size_t len)
 int gen_run(struct generator *g, __u32 repeat, __u32 batch, __u32 queue)
 {
 	struct xdp_md md = {
-		.data_end = g->frame_len,
+		.data = g->meta_len,
+		.data_end = g->meta_len + g->frame_len,
 		.ingress_ifindex = g->ifindex,
 		.rx_queue_index = queue,
 	};
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = g->frame, .data_size_in = g->frame_len,
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = g->in,
+		    .data_size_in = g->meta_len + g->frame_len,
 		    .ctx_in = &md, .ctx_size_in = sizeof(md), .repeat = repeat,
 		    .batch_size = batch, .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
 
-	return bpf_prog_test_run_opts(g->prog_fd, &opts) ? -errno : 0;
+	return bpf_prog_test_run_opts(g->run_fd, &opts) ? -errno : 0;
 }
 
 /*
@@ -120,6 +127,19 @@ out:
 	return err;
 }
 
+/* Runs go through the matcher, which hands them on by tail call. */
+static int enter_through(struct generator *g, const struct matcher *m)
+{
+	__u32 key = 0;
+
+	if (bpf_map_update_elem(bpf_map__fd(m->skel->maps.gen_prog), &key, &g->prog_fd, BPF_ANY)) {
+		pr_warn("cannot hand the generator to the matcher: %s\n", strerror(errno));
+		return -errno;
+	}
+	g->run_fd = bpf_program__fd(m->skel->progs.echomap_xdp);
+	return 0;
+}
+
 static int map_walks(struct generator *g)
 {
 	size_t page = sysconf(_SC_PAGESIZE);
@@ -146,7 +166,10 @@ int gen_open(struct generator **gp, const struct gen_opts *o, bool quiet_fail)
 		return -ENOMEM;
 	g->ifindex = o->ifindex;
 	g->ncpu = libbpf_num_possible_cpus();
-	g->frame_len = frame_build_template(g->frame, sizeof(g->frame), &o->tmpl);
+	g->meta_len = o->entry ? EM_GEN_META_LEN : 0;
+	memcpy(g->in, &o->marker, g->meta_len);
+	g->frame = g->in + g->meta_len;
+	g->frame_len = frame_build_template(g->frame, FRAME_MAX, &o->tmpl);
 	if (g->ncpu <= 0 || !g->frame_len) {
 		free(g);
 		return -EINVAL;
@@ -175,7 +198,10 @@ int gen_open(struct generator **gp, const struct gen_opts *o, bool quiet_fail)
 		goto fail;
 	}
 	g->prog_fd = bpf_program__fd(g->skel->progs.echomap_gen);
-	err = map_walks(g);
+	g->run_fd = g->prog_fd;
+	err = o->entry ? enter_through(g, o->entry) : 0;
+	if (!err)
+		err = map_walks(g);
 	if (!err && o->ts)
 		err = fill_intervals(g, o->ts);
 	if (!err && o->ifindex)

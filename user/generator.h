@@ -11,6 +11,7 @@
 
 #include "echomap_gen.h"
 #include "frame.h"
+#include "loader.h"
 #include "permute.h"
 #include "targets.h"
 
@@ -27,6 +28,12 @@ struct gen_opts {
 	__u64 key[2];
 	const struct target_set *ts; /* walk mode; NULL: list mode */
 	__u32 probes;		     /* walk mode: rounds per index */
+	/*
+	 * The attached matcher to run the generator through, with its gen_marker: runs then cost
+	 * no change of the kernel's XDP dispatcher (see bpf/echomap.bpf.c). NULL: run it directly.
+	 */
+	const struct matcher *entry;
+	__u64 marker;
 };
 
 /*

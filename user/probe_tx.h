@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "frame.h"
+#include "loader.h"
 
 #define PROBE_BATCH 64
 
@@ -23,6 +24,9 @@ struct probe_tx_opts {
 	int ifindex;
 	struct frame_tmpl tmpl;
 	__u64 key[2];
+	/* xdp-live: the matcher the generator is run through, and its marker (see gen_opts) */
+	const struct matcher *entry;
+	__u64 gen_marker;
 };
 
 /* Returns 0 or -errno after one pr_warn line. */

@@ -61,6 +61,7 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	struct matcher_opts mopts = { .mode = cfg->xdp_mode, .on_event = on_event, .ctx = ctx };
 	struct probe_tx_opts topt = { .engine = cfg->engine };
 	struct matcher_watch watch;
+	__u64 marker[2];
 	int err;
 
 	memset(s, 0, sizeof(*s));
@@ -101,6 +102,16 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 		}
 		mopts.watch = &watch;
 	}
+	/* Only xdp-live runs the generator through the matcher: the others leave the door shut. */
+	if (topt.engine == ENGINE_XDP_LIVE || topt.engine == ENGINE_AUTO) {
+		err = em_cookie_key(marker);
+		if (err) {
+			pr_warn("cannot get random bytes: %s\n", strerror(-err));
+			goto system;
+		}
+		s->gen_marker = marker[0] | 1;
+	}
+	mopts.gen_marker = s->gen_marker;
 	mopts.ifindex = s->nh.ifindex;
 	mopts.saddr = s->nh.saddr;
 	mopts.n_targets = s->ts.count;
@@ -117,6 +128,8 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	topt.tmpl.payload_len = cfg->size;
 	topt.key[0] = mopts.key[0];
 	topt.key[1] = mopts.key[1];
+	topt.entry = &s->m;
+	topt.gen_marker = s->gen_marker;
 	s->txo = topt;
 	/* A sweep runs the generator over its whole walk, not per staged probe: sweep.c opens it. */
 	if (cfg->cmd == CMD_SWEEP && (topt.engine == ENGINE_XDP_LIVE || topt.engine == ENGINE_AUTO))
@@ -137,7 +150,9 @@ system:
 int session_reload(struct session *s)
 {
 	struct target_opts topts = target_opts_of(s->cfg);
-	struct matcher_opts mopts = { .mode = s->cfg->xdp_mode, .saddr = s->nh.saddr };
+	struct matcher_opts mopts = { .mode = s->cfg->xdp_mode,
+				      .saddr = s->nh.saddr,
+				      .gen_marker = s->gen_marker };
 	struct matcher_watch watch;
 	struct series_set ss;
 	struct target_set ts;

@@ -21,6 +21,7 @@ struct session {
 	struct probe_tx_opts txo; /* what the transmit engine is opened with */
 	struct probe_tx *tx;	  /* NULL for a sweep on xdp-live or auto: see sweep.c */
 	struct series_set ss; /* watch mode */
+	__u64 gen_marker;     /* xdp-live, see bpf/echomap.bpf.c; 0 for the other engines */
 };
 
 extern volatile sig_atomic_t stop_requested;

@@ -79,6 +79,8 @@ int sweep_live_open(struct sweep_live **lp, const struct session *s, bool quiet_
 		.tmpl = s->txo.tmpl,
 		.ts = &s->ts,
 		.probes = cfg->probes,
+		.entry = &s->m,
+		.marker = s->gen_marker,
 	};
 	int cpus[MAX_THREADS];
 	unsigned int ncpu = usable_cpus(cpus, MAX_THREADS), want, rxq, txq;

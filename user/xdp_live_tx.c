@@ -76,6 +76,8 @@ int xdp_live_engine_open(struct tx_engine **ep, const struct probe_tx_opts *o, b
 	l->opts.ifindex = o->ifindex;
 	l->opts.tmpl = o->tmpl;
 	memcpy(l->opts.key, o->key, sizeof(l->opts.key));
+	l->opts.entry = o->entry;
+	l->opts.marker = o->gen_marker;
 	err = gen_open(&l->gen, &l->opts, quiet_fail);
 	if (err) {
 		free(l);

@@ -24,49 +24,52 @@ reply_re() {
 
 @test "a 5 ms imposed delay shows as 5 ms +- 0.5 ms in every reply" {
 	require_fixtures delay_responder
-	local base
+	local base lo hi
 
 	# Truth per reply is the hold the responder applied (it logs it, from the kernel's receive
 	# stamp to its send) plus the path's idle round trip: the kernel's own ping to the
 	# responder's kernel before the delaying responder silences it (a few µs here, most of a
 	# millisecond in an emulated VM). That ping also leaves the responder's ARP entry warm.
 	base=$(ip netns exec "$NS_S" ping -c 5 -i 0.2 -q "$GW" | sed -n 's|.* = [0-9.]*/\([0-9.]*\)/.*|\1|p')
-	respond_delay 198.18.0.0/16 5 0 0 --ttl 62
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		respond_delay 198.18.0.0/16 5 0 0 --ttl 62
 
-	em_capture ping -I "$IFACE" --allow-reserved -c 5 -p 200 198.18.0.1
-	expect_status 0
-	responder_stop
-	[ "$(wc -l <"$OUT")" -eq 5 ] || { em_dump; false; }
-	[ "$(wc -l <"$DELAY_LOG")" -eq 5 ] || { cat "$DELAY_LOG" >&2; false; }
-	if grep -Ev "$(reply_re 198.18.0.1 198.18.0.1 62)" "$OUT"; then
-		echo "malformed reply lines above" >&2
-		false
-	fi
-	# Five distinct sequence numbers.
-	[ "$(sed 's/.*seq=\([0-9]*\).*/\1/' "$OUT" | sort -u | wc -l)" -eq 5 ]
-	# Reply i against hold i: the responder answers one request at a time, in order.
-	sed 's/.*time=\([0-9.]*\) ms.*/\1/' "$OUT" | paste -d' ' - <(awk '{ print $2 }' "$DELAY_LOG") |
-		awk -v base="$base" '{
-			truth = $2 / 1000 + base
-			if ($2 < 4900) {
-				print "hold " $2 " us: the delay was not imposed" >"/dev/stderr"
-				bad = 1
+		em_capture ping -I "$IFACE" --allow-reserved -c 5 -p 200 198.18.0.1
+		expect_status 0
+		responder_stop
+		[ "$(wc -l <"$OUT")" -eq 5 ] || { em_dump; false; }
+		[ "$(wc -l <"$DELAY_LOG")" -eq 5 ] || { cat "$DELAY_LOG" >&2; false; }
+		if grep -Ev "$(reply_re 198.18.0.1 198.18.0.1 62)" "$OUT"; then
+			echo "malformed reply lines above" >&2
+			false
+		fi
+		# Five distinct sequence numbers.
+		[ "$(sed 's/.*seq=\([0-9]*\).*/\1/' "$OUT" | sort -u | wc -l)" -eq 5 ]
+		# Reply i against hold i: the responder answers one request at a time, in order.
+		sed 's/.*time=\([0-9.]*\) ms.*/\1/' "$OUT" | paste -d' ' - <(awk '{ print $2 }' "$DELAY_LOG") |
+			awk -v base="$base" '{
+				truth = $2 / 1000 + base
+				if ($2 < 4900) {
+					print "hold " $2 " us: the delay was not imposed" >"/dev/stderr"
+					bad = 1
+				}
+				if ($1 < truth - 0.5 || $1 > truth + 0.5) {
+					print "rtt " $1 " ms, truth " truth " ms" >"/dev/stderr"
+					bad = 1
+				}
+				if (!n++ || truth < lo) lo = truth
+				if (truth > hi) hi = truth
 			}
-			if ($1 < truth - 0.5 || $1 > truth + 0.5) {
-				print "rtt " $1 " ms, truth " truth " ms" >"/dev/stderr"
-				bad = 1
-			}
-			if (!n++ || truth < lo) lo = truth
-			if (truth > hi) hi = truth
-		}
-		END { printf "%.3f %.3f\n", lo, hi; exit bad }' >"$NET_TMP/band"
-	# Summary on stderr, min/avg/max within the same band.
-	grep -Eq '^198\.18\.0\.1 \(198\.18\.0\.1\): xmt/rcv/%loss = 5/5/0%, min/avg/max/mdev = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms$' \
-		"$ERR" || { em_dump; false; }
-	read -r lo hi <"$NET_TMP/band"
-	sed -n 's/.*min\/avg\/max\/mdev = \([0-9.]*\)\/\([0-9.]*\)\/\([0-9.]*\)\/.*/\1 \2 \3/p' "$ERR" |
-		awk -v lo="$lo" -v hi="$hi" '$1 < lo - 0.5 || $3 > hi + 0.5 || $2 < $1 || $2 > $3 {
-			print "summary: " $0; exit 1 }' >&2
+			END { printf "%.3f %.3f\n", lo, hi; exit bad }' >"$NET_TMP/band"
+		# Summary on stderr, min/avg/max within the same band.
+		grep -Eq '^198\.18\.0\.1 \(198\.18\.0\.1\): xmt/rcv/%loss = 5/5/0%, min/avg/max/mdev = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms$' \
+			"$ERR" || { em_dump; false; }
+		read -r lo hi <"$NET_TMP/band"
+		sed -n 's/.*min\/avg\/max\/mdev = \([0-9.]*\)\/\([0-9.]*\)\/\([0-9.]*\)\/.*/\1 \2 \3/p' "$ERR" |
+			awk -v lo="$lo" -v hi="$hi" '$1 < lo - 0.5 || $3 > hi + 0.5 || $2 < $1 || $2 > $3 {
+				print "summary: " $0; exit 1 }' >&2
+	done
 	assert_clean
 }
 
@@ -74,13 +77,16 @@ reply_re() {
 	require_fixtures xdp_responder
 	respond_xdp 198.18.0.0/24 --ttl 61 --silent-mod 7
 
-	em_capture ping -I "$IFACE" --allow-reserved -c 3 -p 100 -t 500 198.18.0.1 198.18.0.2
-	expect_status 0
-	[ "$(grep -Ec "$(reply_re 198.18.0.1 198.18.0.1 61)" "$OUT")" -eq 3 ] || { em_dump; false; }
-	[ "$(grep -Ec "$(reply_re 198.18.0.2 198.18.0.2 61)" "$OUT")" -eq 3 ] || { em_dump; false; }
-	[ "$(wc -l <"$OUT")" -eq 6 ]
-	grep -q '^198\.18\.0\.1 (198\.18\.0\.1): xmt/rcv/%loss = 3/3/0%, min/avg/max/mdev = ' "$ERR"
-	grep -q '^198\.18\.0\.2 (198\.18\.0\.2): xmt/rcv/%loss = 3/3/0%, min/avg/max/mdev = ' "$ERR"
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		em_capture ping -I "$IFACE" --allow-reserved -c 3 -p 100 -t 500 198.18.0.1 198.18.0.2
+		expect_status 0
+		[ "$(grep -Ec "$(reply_re 198.18.0.1 198.18.0.1 61)" "$OUT")" -eq 3 ] || { em_dump; false; }
+		[ "$(grep -Ec "$(reply_re 198.18.0.2 198.18.0.2 61)" "$OUT")" -eq 3 ] || { em_dump; false; }
+		[ "$(wc -l <"$OUT")" -eq 6 ]
+		grep -q '^198\.18\.0\.1 (198\.18\.0\.1): xmt/rcv/%loss = 3/3/0%, min/avg/max/mdev = ' "$ERR"
+		grep -q '^198\.18\.0\.2 (198\.18\.0\.2): xmt/rcv/%loss = 3/3/0%, min/avg/max/mdev = ' "$ERR"
+	done
 	assert_clean
 }
 
@@ -88,15 +94,18 @@ reply_re() {
 	require_fixtures xdp_responder
 	respond_xdp 198.18.0.0/24 --ttl 61 --silent-mod 7
 
-	em_capture ping -I "$IFACE" --allow-reserved -c 3 -p 100 -t 500 198.18.0.1 198.18.0.7
-	expect_status 1
-	[ "$(grep -Ec "$(reply_re 198.18.0.1 198.18.0.1 61)" "$OUT")" -eq 3 ] || { em_dump; false; }
-	if grep '198\.18\.0\.7' "$OUT"; then
-		echo "replies reported for a silent host" >&2
-		false
-	fi
-	grep -q '^198\.18\.0\.1 (198\.18\.0\.1): xmt/rcv/%loss = 3/3/0%' "$ERR"
-	grep -q '^198\.18\.0\.7 (198\.18\.0\.7): xmt/rcv/%loss = 3/0/100%' "$ERR"
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		em_capture ping -I "$IFACE" --allow-reserved -c 3 -p 100 -t 500 198.18.0.1 198.18.0.7
+		expect_status 1
+		[ "$(grep -Ec "$(reply_re 198.18.0.1 198.18.0.1 61)" "$OUT")" -eq 3 ] || { em_dump; false; }
+		if grep '198\.18\.0\.7' "$OUT"; then
+			echo "replies reported for a silent host" >&2
+			false
+		fi
+		grep -q '^198\.18\.0\.1 (198\.18\.0\.1): xmt/rcv/%loss = 3/3/0%' "$ERR"
+		grep -q '^198\.18\.0\.7 (198\.18\.0\.7): xmt/rcv/%loss = 3/0/100%' "$ERR"
+	done
 	assert_clean
 }
 
@@ -105,13 +114,16 @@ reply_re() {
 	respond_xdp 198.18.0.0/24 --ttl 61 --silent-mod 7
 	hosts_add 198.18.0.3 up.echomap.test
 
-	em_capture ping -I "$IFACE" --allow-reserved -c 2 -p 100 -t 500 up.echomap.test \
-		nonexistent.invalid
-	expect_status 2
-	[ "$(grep -Ec "$(reply_re up.echomap.test 198.18.0.3 61)" "$OUT")" -eq 2 ] ||
-		{ em_dump; false; }
-	grep -q 'nonexistent\.invalid' "$ERR"
-	grep -q '^up\.echomap\.test (198\.18\.0\.3): xmt/rcv/%loss = 2/2/0%' "$ERR"
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		em_capture ping -I "$IFACE" --allow-reserved -c 2 -p 100 -t 500 up.echomap.test \
+			nonexistent.invalid
+		expect_status 2
+		[ "$(grep -Ec "$(reply_re up.echomap.test 198.18.0.3 61)" "$OUT")" -eq 2 ] ||
+			{ em_dump; false; }
+		grep -q 'nonexistent\.invalid' "$ERR"
+		grep -q '^up\.echomap\.test (198\.18\.0\.3): xmt/rcv/%loss = 2/2/0%' "$ERR"
+	done
 	assert_clean
 }
 
@@ -121,13 +133,16 @@ reply_re() {
 	respond_xdp 198.18.0.0/24 --ttl 61 --silent-mod 7
 	dns_start dnsup.echomap.test=198.18.0.5
 
-	em_capture ping -I "$IFACE" --allow-reserved -c 2 -p 100 -t 500 dnsup.echomap.test
-	expect_status 0
-	[ "$(grep -Ec "$(reply_re dnsup.echomap.test 198.18.0.5 61)" "$OUT")" -eq 2 ] ||
-		{ em_dump; false; }
-	# A name the server does not know: NXDOMAIN, exit 2.
-	em_capture ping -I "$IFACE" --allow-reserved -c 1 -t 500 dnsup.echomap.test \
-		nothere.echomap.test
-	expect_status 2
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		em_capture ping -I "$IFACE" --allow-reserved -c 2 -p 100 -t 500 dnsup.echomap.test
+		expect_status 0
+		[ "$(grep -Ec "$(reply_re dnsup.echomap.test 198.18.0.5 61)" "$OUT")" -eq 2 ] ||
+			{ em_dump; false; }
+		# A name the server does not know: NXDOMAIN, exit 2.
+		em_capture ping -I "$IFACE" --allow-reserved -c 1 -t 500 dnsup.echomap.test \
+			nothere.echomap.test
+		expect_status 2
+	done
 	assert_clean
 }
