@@ -407,3 +407,36 @@ teardown() {
 	done
 	assert_clean
 }
+
+@test "xdp-live where the driver cannot send XDP frames: a clear refusal; auto falls back" {
+	[[ " $(e2e_engines) " == *" xdp-live "* ]] || skip "xdp-live needs Linux >= 5.18"
+	respond_kernel 198.18.0.0/24
+	# Without GRO or an XDP program on the peer, a veth takes no XDP frames (no ndo_xdp_xmit).
+	ip netns exec "$NS_R" "$FIXTURES/set_gro" "$RIFACE" off
+
+	em_capture sweep --engine xdp-live -I "$IFACE" --allow-reserved -q 198.18.0.1
+	expect_status 4
+	grep -q 'xdp-live engine cannot send on em0: its driver does not transmit XDP frames' \
+		"$ERR" || { em_dump; false; }
+
+	em_capture sweep --engine auto -v -I "$IFACE" --allow-reserved -q 198.18.0.0/29
+	expect_status 0
+	grep -q 'xdp-live unavailable on em0, using afxdp' "$ERR" || { em_dump; false; }
+	grep -q 'transmit engine: afxdp on em0' "$ERR" || { em_dump; false; }
+	[ "$(wc -l <"$OUT")" -eq 8 ] || { em_dump; false; }
+	assert_clean
+}
+
+@test "auto picks xdp-live where it can run, and -v says so" {
+	[[ " $(e2e_engines) " == *" xdp-live "* ]] || skip "xdp-live needs Linux >= 5.18"
+	require_fixtures xdp_responder
+	respond_xdp 198.18.0.0/24 --ttl 61 --silent-mod 7
+
+	em_capture sweep --engine auto -v -I "$IFACE" --allow-reserved -q 198.18.0.0/24
+	expect_status 0
+	grep -q 'transmit engine: xdp-live on em0' "$ERR" || { em_dump; false; }
+	awk '{ print $1 }' "$OUT" | sort >"$NET_TMP/got"
+	xdp_truth 198.18.0.0/24 7 | sort >"$NET_TMP/want"
+	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	assert_clean
+}
