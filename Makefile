@@ -111,6 +111,7 @@ demo: deps all
 
 bench: deps all
 	$(Q)bench/run.sh
+	$(Q)bench/engines.sh
 	$(Q)bench/watch.sh
 	$(Q)bench/names.sh
 
