@@ -92,13 +92,19 @@ int sweep_live_open(struct sweep_live **lp, const struct session *s, bool quiet_
 	err = netif_queues(s->nh.ifname, &rxq, &txq);
 	if (err)
 		pr_debug("queues of %s unknown (%s): taking one\n", s->nh.ifname, strerror(-err));
-	/* One thread per transmit queue by default: two on one queue collide in its ring. */
+	/*
+	 * One thread per transmit queue by default. Never more: veth picks the peer's queue by the
+	 * sending CPU, and two threads filling one queue lost a third of their frames in its ring.
+	 */
 	want = cfg->threads ?: txq;
-	if (want > ncpu) {
+	if (want > txq || want > ncpu) {
+		unsigned int most = txq < ncpu ? txq : ncpu;
+
 		if (cfg->threads)
-			pr_warn("--threads %u: only %u CPUs to run on, using %u\n", cfg->threads,
-				ncpu, ncpu);
-		want = ncpu;
+			pr_warn("--threads %u: %s has %u transmit queue(s) and we may run on %u CPU(s): "
+				"using %u\n",
+				cfg->threads, s->nh.ifname, txq, ncpu, most);
+		want = most;
 	}
 	l = calloc(1, sizeof(*l));
 	if (!l)
