@@ -72,7 +72,11 @@ int probe_tx_open(struct probe_tx **txp, const struct probe_tx_opts *o)
 	tx->key[1] = o->key[1];
 	tx->engine->tmpl = &tx->tmpl;
 	tx->engine->key = tx->key;
-	pr_info("transmit engine: %s on %s\n", tx->engine->name, o->ifname);
+	if (o->queue)
+		pr_info("transmit engine: %s on %s, queue %u\n", tx->engine->name, o->ifname,
+			o->queue);
+	else
+		pr_info("transmit engine: %s on %s\n", tx->engine->name, o->ifname);
 	*txp = tx;
 	return 0;
 }

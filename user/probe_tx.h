@@ -22,6 +22,7 @@ struct probe_tx_opts {
 	enum engine_kind engine;
 	const char *ifname;
 	int ifindex;
+	__u32 queue; /* afxdp: the queue the socket sends on */
 	struct frame_tmpl tmpl;
 	__u64 key[2];
 	/* xdp-live: the matcher the generator is run through, and its marker (see gen_opts) */

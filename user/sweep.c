@@ -13,6 +13,7 @@
 #include "rate.h"
 #include "session.h"
 #include "sweep_live.h"
+#include "sweep_threads.h"
 
 #define TOKEN_NAP 100000ULL /* ns */
 
@@ -71,25 +72,34 @@ fail:
 	return EXIT_SYSTEM;
 }
 
-struct live_progress {
+struct parallel_progress {
 	struct session *s;
 	struct progress *pg;
 	__u64 total;
 };
 
-static void live_progress(void *ctx, __u64 sent)
+static void parallel_progress(void *ctx, __u64 sent)
 {
-	struct live_progress *lp = ctx;
+	struct parallel_progress *lp = ctx;
 
 	show_progress(lp->s, lp->pg, sent, lp->total);
 }
 
-/* The generator walks the shard in the kernel; the shard's indices are marked here. */
-static int send_live(struct session *s, struct sweep_live *live, struct progress *pg,
-		     __u8 *probed, __u64 start)
+/* The transmit threads of several queues, or the generator's (either or none). */
+struct parallel {
+	struct sweep_live *live;
+	struct sweep_threads *threads;
+};
+
+/*
+ * The shard's walk in pieces, one per thread, each sending its own (the generator's threads in
+ * the kernel); the shard's indices are marked here, all at once.
+ */
+static int send_parallel(struct session *s, const struct parallel *par, struct progress *pg,
+			 __u8 *probed, __u64 start)
 {
 	const struct config *cfg = s->cfg;
-	struct live_progress lp = { .s = s, .pg = pg };
+	struct parallel_progress lp = { .s = s, .pg = pg };
 	struct permutation pm, walk;
 	__u64 idx;
 	int err;
@@ -103,16 +113,21 @@ static int send_live(struct session *s, struct sweep_live *live, struct progress
 	while (probed && perm_next(&walk, &idx))
 		probed[idx / 8] |= 1 << (idx % 8);
 	lp.total = perm_shard_size_hint(&pm) * cfg->probes;
-	err = sweep_live_send(live, &pm, start, live_progress, &lp);
+	if (par->live)
+		err = sweep_live_send(par->live, &pm, start, parallel_progress, &lp);
+	else
+		err = sweep_threads_send(par->threads, &pm, start, parallel_progress, &lp);
 	if (!err)
 		return 0;
 	pr_warn("sending failed: %s\n", strerror(-err));
 	return EXIT_SYSTEM;
 }
 
-static __u64 sent_count(const struct session *s, const struct sweep_live *live)
+static __u64 sent_count(const struct session *s, const struct parallel *par)
 {
-	return live ? sweep_live_sent(live) : probe_tx_sent(s->tx);
+	if (par->live)
+		return sweep_live_sent(par->live);
+	return par->threads ? sweep_threads_sent(par->threads) : probe_tx_sent(s->tx);
 }
 
 static void wait_replies(struct session *s, struct progress *pg, __u64 sent)
@@ -176,27 +191,31 @@ static int report(struct session *s, struct out_sink *out, const __u8 *probed, _
 
 /*
  * xdp-live (or auto) sweeps run the generator over the walk; auto falls back to afxdp where
- * it cannot run. 0 or an exit code.
+ * it cannot run. afxdp sends from one socket per transmit queue. 0 or an exit code.
  */
-static int open_live(struct session *s, struct sweep_live **live)
+static int open_parallel(struct session *s, struct parallel *par)
 {
 	int err;
 
-	if (s->tx)
+	if (!s->tx) {
+		err = sweep_live_open(&par->live, s, s->txo.engine == ENGINE_AUTO);
+		if (!err)
+			return 0;
+		if (s->txo.engine == ENGINE_XDP_LIVE)
+			return EXIT_SYSTEM;
+		pr_info("xdp-live unavailable on %s, using afxdp\n", s->nh.ifname);
+		s->txo.engine = ENGINE_AFXDP;
+		if (probe_tx_open(&s->tx, &s->txo))
+			return EXIT_SYSTEM;
+	}
+	if (s->txo.engine != ENGINE_AFXDP)
 		return 0;
-	err = sweep_live_open(live, s, s->txo.engine == ENGINE_AUTO);
-	if (!err)
-		return 0;
-	if (s->txo.engine == ENGINE_XDP_LIVE)
-		return EXIT_SYSTEM;
-	pr_info("xdp-live unavailable on %s, using afxdp\n", s->nh.ifname);
-	s->txo.engine = ENGINE_AFXDP;
-	return probe_tx_open(&s->tx, &s->txo) ? EXIT_SYSTEM : 0;
+	return sweep_threads_open(&par->threads, s) ? EXIT_SYSTEM : 0;
 }
 
 int sweep_run(const struct config *cfg)
 {
-	struct sweep_live *live = NULL;
+	struct parallel par = { 0 };
 	struct session s;
 	struct out_sink out = { 0 };
 	struct progress pg;
@@ -207,7 +226,7 @@ int sweep_run(const struct config *cfg)
 	rc = session_open(&s, cfg, NULL, NULL);
 	if (rc)
 		return rc;
-	rc = open_live(&s, &live);
+	rc = open_parallel(&s, &par);
 	if (rc)
 		goto out;
 	/* An unwritable output is found before probing, not after. */
@@ -227,13 +246,16 @@ int sweep_run(const struct config *cfg)
 	}
 	start = now_ns();
 	progress_init(&pg, cfg->quiet, start);
-	rc = live ? send_live(&s, live, &pg, probed, start) : send_all(&s, &pg, probed, start);
+	if (par.live || par.threads)
+		rc = send_parallel(&s, &par, &pg, probed, start);
+	else
+		rc = send_all(&s, &pg, probed, start);
 	if (rc) {
 		out_abort(&out);
 		goto out;
 	}
 	send_ns = now_ns() - start;
-	sent = sent_count(&s, live);
+	sent = sent_count(&s, &par);
 	wait_replies(&s, &pg, sent);
 	progress_done(&pg);
 	pr_info("sent %llu probes in %.3f s (%.0f probes/s)\n", (unsigned long long)sent,
@@ -241,7 +263,8 @@ int sweep_run(const struct config *cfg)
 	rc = report(&s, &out, probed, sent, send_ns);
 out:
 	free(probed);
-	sweep_live_close(live);
+	sweep_live_close(par.live);
+	sweep_threads_close(par.threads);
 	session_close(&s);
 	return rc;
 }

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +18,6 @@
 #include "rate.h"
 #include "sweep_live.h"
 
-#define MAX_THREADS 64
 /*
  * Frames per batch: each batch ends with a flush to the driver, so larger ones cost less per
  * frame, but veth's peer ring holds 256, and a batch larger than the 64 frames one NAPI poll
@@ -53,22 +51,8 @@ struct sweep_live {
 	unsigned int n;
 	__u32 probes;
 	__u64 rate;
-	struct live_thread t[MAX_THREADS];
+	struct live_thread t[TX_THREADS_MAX];
 };
-
-/* The CPUs we may run on, in order, at most max of them. */
-static unsigned int usable_cpus(int *cpus, unsigned int max)
-{
-	cpu_set_t set;
-	unsigned int n = 0;
-
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return 0;
-	for (int c = 0; c < CPU_SETSIZE && n < max; c++)
-		if (CPU_ISSET(c, &set))
-			cpus[n++] = c;
-	return n;
-}
 
 int sweep_live_open(struct sweep_live **lp, const struct session *s, bool quiet_fail)
 {
@@ -82,30 +66,13 @@ int sweep_live_open(struct sweep_live **lp, const struct session *s, bool quiet_
 		.entry = &s->m,
 		.marker = s->gen_marker,
 	};
-	int cpus[MAX_THREADS];
-	unsigned int ncpu = usable_cpus(cpus, MAX_THREADS), want, rxq, txq;
+	struct tx_plan plan;
 	struct sweep_live *l;
 	int err;
 
-	if (!ncpu)
-		return -errno ?: -EINVAL;
-	err = netif_queues(s->nh.ifname, &rxq, &txq);
+	err = tx_plan(s->nh.ifname, cfg->threads, &plan);
 	if (err)
-		pr_debug("queues of %s unknown (%s): taking one\n", s->nh.ifname, strerror(-err));
-	/*
-	 * One thread per transmit queue by default. Never more: veth picks the peer's queue by the
-	 * sending CPU, and two threads filling one queue lost a third of their frames in its ring.
-	 */
-	want = cfg->threads ?: txq;
-	if (want > txq || want > ncpu) {
-		unsigned int most = txq < ncpu ? txq : ncpu;
-
-		if (cfg->threads)
-			pr_warn("--threads %u: %s has %u transmit queue(s) and we may run on %u CPU(s): "
-				"using %u\n",
-				cfg->threads, s->nh.ifname, txq, ncpu, most);
-		want = most;
-	}
+		return err;
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
@@ -115,16 +82,16 @@ int sweep_live_open(struct sweep_live **lp, const struct session *s, bool quiet_
 		free(l);
 		return err;
 	}
-	l->n = want;
+	l->n = plan.threads;
 	l->probes = cfg->probes;
 	l->rate = cfg->rate;
-	for (unsigned int i = 0; i < want; i++) {
+	for (unsigned int i = 0; i < l->n; i++) {
 		l->t[i].l = l;
-		l->t[i].cpu = cpus[i];
-		l->t[i].queue = i % rxq;
+		l->t[i].cpu = plan.cpu[i];
+		l->t[i].queue = i % plan.rx_queues;
 	}
 	pr_info("transmit engine: xdp-live on %s, %u thread(s) on %u tx queue(s)\n", s->nh.ifname,
-		want, txq);
+		l->n, plan.tx_queues);
 	*lp = l;
 	return 0;
 }

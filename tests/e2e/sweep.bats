@@ -440,3 +440,31 @@ teardown() {
 	same_lines "$NET_TMP/want" "$NET_TMP/got"
 	assert_clean
 }
+
+@test "two transmit queues: one thread and socket or generator per queue, results exact" {
+	require_fixtures xdp_responder
+	# This test's own network, with two queues at each end.
+	netns_cleanup
+	netns_setup --queues 2
+	respond_xdp 198.18.0.0/16 --ttl 61 --silent-mod 7
+
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		em_capture sweep -v -I "$IFACE" --allow-reserved -q --rate 100000 198.18.0.0/16
+		expect_status 0
+		case $ENGINE in
+		afxdp) grep -q 'transmit engine: afxdp on em0, queue 1' "$ERR" || { em_dump; false; } ;;
+		xdp-live) grep -q '2 thread(s) on 2 tx queue(s)' "$ERR" || { em_dump; false; } ;;
+		esac
+		awk '{ print $1, $NF }' "$OUT" | sort >"$NET_TMP/got"
+		xdp_truth 198.18.0.0/16 7 | awk '{ print $1, "ttl=61" }' | sort >"$NET_TMP/want"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
+	done
+	# Asked for more threads than queues: cut down, with a warning.
+	em_capture sweep --engine xdp-live --threads 8 -I "$IFACE" --allow-reserved -q 198.18.0.0/24
+	if [[ " $(e2e_engines) " == *" xdp-live "* ]]; then
+		expect_status 0
+		grep -q -- '--threads 8: em0 has 2 transmit queue(s)' "$ERR" || { em_dump; false; }
+	fi
+	assert_clean
+}
