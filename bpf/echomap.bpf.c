@@ -27,6 +27,23 @@
 
 const volatile struct em_config cfg = {};
 
+/*
+ * xdp-live: user space runs its probe generator (bpf/generator.bpf.c) through this program, on
+ * frames whose metadata is this random marker, and this program passes them on to the
+ * generator by tail call. BPF_PROG_RUN adds the program it runs to the kernel's XDP dispatcher
+ * for the run's duration, and each change of the dispatcher waits for an RCU grace period (tens
+ * of ms per run on a busy machine); this program is in the dispatcher already while attached,
+ * so a run through it costs none. 0: no generator.
+ */
+const volatile __u64 gen_marker = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} gen_prog SEC(".maps");
+
 /* Watch mode: the round in progress, rewritten by user space (through the mmap'd .bss). */
 struct em_watch_round watch_round;
 
@@ -266,11 +283,25 @@ static __always_inline enum verdict handle(struct xdp_md *ctx)
 	return V_MATCHED;
 }
 
+/* A run of the generator: metadata only our own BPF_PROG_RUN can give a frame. */
+static __always_inline bool generator_run(struct xdp_md *ctx)
+{
+	__u64 *meta = (void *)(long)ctx->data_meta;
+
+	if (!gen_marker || (void *)(meta + 1) > (void *)(long)ctx->data)
+		return false;
+	return *meta == gen_marker;
+}
+
 SEC("xdp")
 int echomap_xdp(struct xdp_md *ctx)
 {
 	enum verdict v;
 
+	if (generator_run(ctx)) {
+		bpf_tail_call(ctx, &gen_prog, 0);
+		return XDP_DROP; /* no generator in the slot: nothing to send */
+	}
 	count(EM_CNT_SEEN);
 	v = handle(ctx);
 	if (v == V_MATCHED) {

@@ -31,7 +31,9 @@ static const char usage_text[] =
 	"  -q, --quiet             no progress line\n"
 	"  -v, --verbose           say what is done and why (twice: debug)\n"
 	"      --xdp-mode MODE     auto, native or generic attachment of the reply matcher\n"
-	"      --engine ENGINE     afxdp (default) or raw (kernel raw socket)\n"
+	"      --engine ENGINE     afxdp (default), xdp-live (probes built in the kernel), raw\n"
+	"                          (kernel raw socket) or auto (xdp-live where it can run)\n"
+	"      --threads N         xdp-live sweep: transmit threads (default: one per queue)\n"
 	"      --seed N            permutation seed (same seed, same order; default random)\n"
 	"  -m, --all-addresses     probe every address of a name, not just the first\n"
 	"      --blocklist FILE    also exclude these ranges\n"
@@ -73,6 +75,7 @@ enum {
 	OPT_SIZE,
 	OPT_XDP_MODE,
 	OPT_ENGINE,
+	OPT_THREADS,
 	OPT_SEED,
 	OPT_BLOCKLIST,
 	OPT_ALLOWLIST,
@@ -100,6 +103,7 @@ static const struct option long_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "xdp-mode", required_argument, NULL, OPT_XDP_MODE },
 	{ "engine", required_argument, NULL, OPT_ENGINE },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "all-addresses", no_argument, NULL, 'm' },
 	{ "blocklist", required_argument, NULL, OPT_BLOCKLIST },
@@ -253,7 +257,7 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 	static const char *const fmts[] = { "text", "csv", "json" };
 	static const char *const map_fmts[] = { "png", "svg" };
 	static const char *const modes[] = { "auto", "native", "generic" };
-	static const char *const engines[] = { "afxdp", "raw" };
+	static const char *const engines[] = { "afxdp", "raw", "xdp-live", "auto" };
 	unsigned int u = 0;
 	int v, err;
 
@@ -292,9 +296,11 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 		cfg->xdp_mode = v;
 		return v < 0 ? v : 0;
 	case OPT_ENGINE:
-		v = parse_enum("--engine", arg, engines, 2);
+		v = parse_enum("--engine", arg, engines, 4);
 		cfg->engine = v;
 		return v < 0 ? v : 0;
+	case OPT_THREADS:
+		return parse_uint("--threads", arg, 1, 64, &cfg->threads);
 	case OPT_SEED:
 		return parse_u64("--seed", arg, 0, UINT64_MAX, &cfg->seed);
 	case 'm':

@@ -19,7 +19,7 @@ enum em_exit {
 enum em_cmd { CMD_SWEEP, CMD_PING, CMD_WATCH, CMD_MAP };
 enum out_fmt { FMT_TEXT, FMT_CSV, FMT_JSON };
 enum xdp_mode { XDPM_AUTO, XDPM_NATIVE, XDPM_GENERIC };
-enum engine_kind { ENGINE_AFXDP, ENGINE_RAW };
+enum engine_kind { ENGINE_AFXDP, ENGINE_RAW, ENGINE_XDP_LIVE, ENGINE_AUTO };
 enum map_fmt { MAP_PNG, MAP_SVG };
 
 #define PAYLOAD_MAX 1472 /* ICMP data bytes that fit a 1500-byte MTU */
@@ -35,6 +35,7 @@ struct config {
 	bool quiet;
 	enum xdp_mode xdp_mode;
 	enum engine_kind engine;
+	unsigned int threads; /* transmit threads (xdp-live), 0 = one per queue */
 	__u64 seed;
 	/* targets */
 	char **targets;

@@ -38,6 +38,7 @@ struct matcher_opts {
 	ring_buffer_sample_fn on_event; /* NULL: no per-reply events */
 	void *ctx;
 	const struct matcher_watch *watch; /* NULL: sweep or ping */
+	__u64 gen_marker; /* xdp-live: metadata of generator runs (see bpf/echomap.bpf.c), or 0 */
 };
 
 /* 0 or -errno after one pr_warn line; on failure nothing stays loaded or attached. */

@@ -131,6 +131,17 @@ bool perm_next(struct permutation *pm, __u64 *index)
 	return false;
 }
 
+void perm_split(const struct permutation *pm, __u32 parts, __u32 part, struct permutation *out)
+{
+	__u64 begin = (__uint128_t)pm->left * part / parts;
+	__u64 end = (__uint128_t)pm->left * (part + 1) / parts;
+
+	*out = *pm;
+	out->cur = mulmod(pm->cur, powmod(pm->g, begin, pm->p), pm->p);
+	out->first = out->cur;
+	out->left = end - begin;
+}
+
 __u64 perm_shard_size_hint(const struct permutation *pm)
 {
 	/* Exact for one shard; for several, off by the few skipped elements (p - 1 - n). */

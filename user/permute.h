@@ -26,6 +26,11 @@ struct permutation {
 int perm_init(struct permutation *pm, __u64 n, __u64 seed, __u32 shards, __u32 shard);
 /* The next index of this shard; false when the shard is exhausted. */
 bool perm_next(struct permutation *pm, __u64 *index);
+/*
+ * Part `part` of `parts` contiguous pieces of what is left of pm's walk, for parallel senders:
+ * the pieces are disjoint and together yield exactly what pm would.
+ */
+void perm_split(const struct permutation *pm, __u32 parts, __u32 part, struct permutation *out);
 /* An upper bound of the indices this shard still yields, for progress and ETA. */
 __u64 perm_shard_size_hint(const struct permutation *pm);
 

@@ -41,15 +41,27 @@ int probe_tx_open(struct probe_tx **txp, const struct probe_tx_opts *o)
 
 	if (!tx)
 		return -ENOMEM;
-	if (o->engine == ENGINE_AFXDP) {
+	switch (o->engine) {
+	case ENGINE_XDP_LIVE:
+		err = xdp_live_engine_open(&tx->engine, o, false);
+		break;
+	case ENGINE_AUTO:
+		err = xdp_live_engine_open(&tx->engine, o, true);
+		if (!err)
+			break;
+		pr_info("xdp-live unavailable on %s, using afxdp\n", o->ifname);
+		/* fall through */
+	case ENGINE_AFXDP:
 		err = afxdp_engine_open(&tx->engine, o);
 		if (err) {
 			pr_info("AF_XDP unavailable on %s (%d), falling back to a raw socket\n",
 				o->ifname, err);
 			err = raw_engine_open(&tx->engine, o);
 		}
-	} else {
+		break;
+	default:
 		err = raw_engine_open(&tx->engine, o);
+		break;
 	}
 	if (err) {
 		free(tx);
@@ -60,7 +72,11 @@ int probe_tx_open(struct probe_tx **txp, const struct probe_tx_opts *o)
 	tx->key[1] = o->key[1];
 	tx->engine->tmpl = &tx->tmpl;
 	tx->engine->key = tx->key;
-	pr_info("transmit engine: %s on %s\n", tx->engine->name, o->ifname);
+	if (o->queue)
+		pr_info("transmit engine: %s on %s, queue %u\n", tx->engine->name, o->ifname,
+			o->queue);
+	else
+		pr_info("transmit engine: %s on %s\n", tx->engine->name, o->ifname);
 	*txp = tx;
 	return 0;
 }

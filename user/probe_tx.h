@@ -7,10 +7,12 @@
 #ifndef ECHOMAP_PROBE_TX_H
 #define ECHOMAP_PROBE_TX_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 
 #include "config.h"
 #include "frame.h"
+#include "loader.h"
 
 #define PROBE_BATCH 64
 
@@ -20,8 +22,12 @@ struct probe_tx_opts {
 	enum engine_kind engine;
 	const char *ifname;
 	int ifindex;
+	__u32 queue; /* afxdp: the queue the socket sends on */
 	struct frame_tmpl tmpl;
 	__u64 key[2];
+	/* xdp-live: the matcher the generator is run through, and its marker (see gen_opts) */
+	const struct matcher *entry;
+	__u64 gen_marker;
 };
 
 /* Returns 0 or -errno after one pr_warn line. */
@@ -53,6 +59,8 @@ struct tx_engine {
 
 int afxdp_engine_open(struct tx_engine **e, const struct probe_tx_opts *o);
 int raw_engine_open(struct tx_engine **e, const struct probe_tx_opts *o);
+/* quiet_fail: what is missing is said at pr_info level, for a caller that falls back. */
+int xdp_live_engine_open(struct tx_engine **e, const struct probe_tx_opts *o, bool quiet_fail);
 
 /* Fills the payload of a probe, cookie included. */
 void probe_payload(const struct tx_engine *e, const struct staged_probe *p, __u64 tx_ns,

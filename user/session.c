@@ -93,6 +93,7 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	struct matcher_opts mopts = { .mode = cfg->xdp_mode, .on_event = on_event, .ctx = ctx };
 	struct probe_tx_opts topt = { .engine = cfg->engine };
 	struct matcher_watch watch;
+	__u64 marker[2];
 	int err;
 
 	memset(s, 0, sizeof(*s));
@@ -116,7 +117,7 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	err = netif_next_hop(htonl(targets_addr(&s->ts, 0)), cfg->ifname, NEIGH_TIMEOUT_MS, &s->nh);
 	if (err)
 		goto system;
-	if (s->nh.on_link && cfg->engine == ENGINE_AFXDP) {
+	if (s->nh.on_link && cfg->engine != ENGINE_RAW) {
 		/* Each on-link target needs its own neighbour entry: let the kernel resolve them. */
 		pr_info("targets are on-link on %s: sending through the kernel (raw engine)\n",
 			s->nh.ifname);
@@ -136,6 +137,16 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 		}
 		mopts.watch = &watch;
 	}
+	/* Only xdp-live runs the generator through the matcher: the others leave the door shut. */
+	if (topt.engine == ENGINE_XDP_LIVE || topt.engine == ENGINE_AUTO) {
+		err = em_cookie_key(marker);
+		if (err) {
+			pr_warn("cannot get random bytes: %s\n", strerror(-err));
+			goto system;
+		}
+		s->gen_marker = marker[0] | 1;
+	}
+	mopts.gen_marker = s->gen_marker;
 	mopts.ifindex = s->nh.ifindex;
 	mopts.saddr = s->nh.saddr;
 	mopts.n_targets = s->ts.count;
@@ -152,6 +163,12 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	topt.tmpl.payload_len = cfg->size;
 	topt.key[0] = mopts.key[0];
 	topt.key[1] = mopts.key[1];
+	topt.entry = &s->m;
+	topt.gen_marker = s->gen_marker;
+	s->txo = topt;
+	/* A sweep runs the generator over its whole walk, not per staged probe: sweep.c opens it. */
+	if (cfg->cmd == CMD_SWEEP && (topt.engine == ENGINE_XDP_LIVE || topt.engine == ENGINE_AUTO))
+		return 0;
 	err = probe_tx_open(&s->tx, &topt);
 	if (err)
 		goto system;
@@ -168,7 +185,9 @@ system:
 /* Swaps a matcher for ts (taken over) in. 0, or a negative errno with the old set in place. */
 static int swap(struct session *s, struct target_set *ts)
 {
-	struct matcher_opts mopts = { .mode = s->cfg->xdp_mode, .saddr = s->nh.saddr };
+	struct matcher_opts mopts = { .mode = s->cfg->xdp_mode,
+				      .saddr = s->nh.saddr,
+				      .gen_marker = s->gen_marker };
 	struct matcher_watch watch;
 	struct series_set ss;
 	struct matcher m;

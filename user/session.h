@@ -19,9 +19,11 @@ struct session {
 	int unresolved; /* names that did not resolve */
 	struct next_hop nh;
 	struct matcher m;
-	struct probe_tx *tx;
-	struct series_set ss;	 /* watch mode */
-	struct name_table names; /* watch mode: what ts is built of */
+	struct probe_tx_opts txo; /* what the transmit engine is opened with */
+	struct probe_tx *tx;	  /* NULL for a sweep on xdp-live or auto: see sweep.c */
+	struct series_set ss;	  /* watch mode */
+	struct name_table names;  /* watch mode: what ts is built of */
+	__u64 gen_marker;	  /* xdp-live, see bpf/echomap.bpf.c; 0 for the other engines */
 };
 
 extern volatile sig_atomic_t stop_requested;

@@ -10,42 +10,12 @@
 #include "output.h"
 #include "permute.h"
 #include "progress.h"
+#include "rate.h"
 #include "session.h"
+#include "sweep_live.h"
+#include "sweep_threads.h"
 
-#define NSEC 1000000000ULL
 #define TOKEN_NAP 100000ULL /* ns */
-#define NAP_SLACK 50000ULL  /* ns */
-
-/*
- * Token bucket: how many probes may leave by now, at most a batch; sleeps while fewer than
- * the tokens of one TOKEN_NAP are due. Waking once per nap instead of once per probe keeps a
- * core from spinning and sends fuller batches; the bucket counts from the start, so the rate
- * stays exact over the run.
- */
-static __u64 rate_allowance(const struct config *cfg, __u64 start, __u64 sent)
-{
-	__u64 least = cfg->rate * TOKEN_NAP / NSEC;
-
-	if (!cfg->rate)
-		return PROBE_BATCH;
-	least = least < 1 ? 1 : least > PROBE_BATCH ? PROBE_BATCH : least;
-	while (!stop_requested) {
-		__u64 now = now_ns();
-		__u64 due = (unsigned __int128)(now - start) * cfg->rate / NSEC + 1;
-		__u64 next = start + (unsigned __int128)(sent + least - 1) * NSEC / cfg->rate;
-
-		if (due >= sent + least)
-			return due - sent < PROBE_BATCH ? due - sent : PROBE_BATCH;
-		/* nanosleep overshoots by tens of µs: wake that much early, spin the rest. */
-		if (next > now + NAP_SLACK) {
-			__u64 d = next - now - NAP_SLACK;
-			struct timespec ts = { .tv_sec = d / NSEC, .tv_nsec = d % NSEC };
-
-			nanosleep(&ts, NULL);
-		}
-	}
-	return 0;
-}
 
 /* The reply count costs a map read per counter: only when the line is redrawn. */
 static void show_progress(const struct session *s, struct progress *pg, __u64 sent, __u64 total)
@@ -81,7 +51,8 @@ static int send_all(struct session *s, struct progress *pg, __u8 *probed, __u64 
 				/* Flush what is staged before waiting, so no probe waits for its batch. */
 				if (cfg->rate && (err = probe_tx_flush(s->tx)))
 					goto fail;
-				allowed = rate_allowance(cfg, start, sent);
+				allowed = rate_allowance(cfg->rate, start, sent, TOKEN_NAP,
+							 PROBE_BATCH);
 				if (!allowed)
 					break;
 				show_progress(s, pg, sent, total);
@@ -101,21 +72,80 @@ fail:
 	return EXIT_SYSTEM;
 }
 
-static void wait_replies(struct session *s, struct progress *pg, __u64 total)
+struct parallel_progress {
+	struct session *s;
+	struct progress *pg;
+	__u64 total;
+};
+
+static void parallel_progress(void *ctx, __u64 sent)
 {
-	__u64 end = now_ns() + (__u64)s->cfg->wait_ms * 1000000ULL, sent = probe_tx_sent(s->tx);
+	struct parallel_progress *lp = ctx;
+
+	show_progress(lp->s, lp->pg, sent, lp->total);
+}
+
+/* The transmit threads of several queues, or the generator's (either or none). */
+struct parallel {
+	struct sweep_live *live;
+	struct sweep_threads *threads;
+};
+
+/*
+ * The shard's walk in pieces, one per thread, each sending its own (the generator's threads in
+ * the kernel); the shard's indices are marked here, all at once.
+ */
+static int send_parallel(struct session *s, const struct parallel *par, struct progress *pg,
+			 __u8 *probed, __u64 start)
+{
+	const struct config *cfg = s->cfg;
+	struct parallel_progress lp = { .s = s, .pg = pg };
+	struct permutation pm, walk;
+	__u64 idx;
+	int err;
+
+	err = perm_init(&pm, s->ts.count, cfg->seed, cfg->shards, cfg->shard);
+	if (err) {
+		pr_warn("cannot set up the permutation: %s\n", strerror(-err));
+		return EXIT_SYSTEM;
+	}
+	walk = pm;
+	while (probed && perm_next(&walk, &idx))
+		probed[idx / 8] |= 1 << (idx % 8);
+	lp.total = perm_shard_size_hint(&pm) * cfg->probes;
+	if (par->live)
+		err = sweep_live_send(par->live, &pm, start, parallel_progress, &lp);
+	else
+		err = sweep_threads_send(par->threads, &pm, start, parallel_progress, &lp);
+	if (!err)
+		return 0;
+	pr_warn("sending failed: %s\n", strerror(-err));
+	return EXIT_SYSTEM;
+}
+
+static __u64 sent_count(const struct session *s, const struct parallel *par)
+{
+	if (par->live)
+		return sweep_live_sent(par->live);
+	return par->threads ? sweep_threads_sent(par->threads) : probe_tx_sent(s->tx);
+}
+
+static void wait_replies(struct session *s, struct progress *pg, __u64 sent)
+{
+	__u64 end = now_ns() + (__u64)s->cfg->wait_ms * 1000000ULL;
 	struct timespec tick = { 0, 10000000 };
 
 	while (!stop_requested && now_ns() < end) {
 		nanosleep(&tick, NULL);
-		show_progress(s, pg, sent, total);
+		show_progress(s, pg, sent, sent);
 	}
 }
 
-static int report(struct session *s, struct out_sink *out, const __u8 *probed, __u64 elapsed_ns)
+static int report(struct session *s, struct out_sink *out, const __u8 *probed, __u64 sent,
+		  __u64 elapsed_ns)
 {
 	const struct config *cfg = s->cfg;
-	__u64 alive = 0, c[EM_CNT_MAX] = { 0 }, sent = probe_tx_sent(s->tx);
+	__u64 alive = 0, c[EM_CNT_MAX] = { 0 };
 	int err;
 
 	for (__u64 i = 0; i < s->ts.count; i++) {
@@ -159,18 +189,46 @@ static int report(struct session *s, struct out_sink *out, const __u8 *probed, _
 	return s->unresolved ? EXIT_UNRESOLVED : EXIT_ALL_UP;
 }
 
+/*
+ * xdp-live (or auto) sweeps run the generator over the walk; auto falls back to afxdp where
+ * it cannot run. afxdp sends from one socket per transmit queue. 0 or an exit code.
+ */
+static int open_parallel(struct session *s, struct parallel *par)
+{
+	int err;
+
+	if (!s->tx) {
+		err = sweep_live_open(&par->live, s, s->txo.engine == ENGINE_AUTO);
+		if (!err)
+			return 0;
+		if (s->txo.engine == ENGINE_XDP_LIVE)
+			return EXIT_SYSTEM;
+		pr_info("xdp-live unavailable on %s, using afxdp\n", s->nh.ifname);
+		s->txo.engine = ENGINE_AFXDP;
+		if (probe_tx_open(&s->tx, &s->txo))
+			return EXIT_SYSTEM;
+	}
+	if (s->txo.engine != ENGINE_AFXDP)
+		return 0;
+	return sweep_threads_open(&par->threads, s) ? EXIT_SYSTEM : 0;
+}
+
 int sweep_run(const struct config *cfg)
 {
+	struct parallel par = { 0 };
 	struct session s;
 	struct out_sink out = { 0 };
 	struct progress pg;
 	__u8 *probed = NULL;
-	__u64 start, send_ns;
+	__u64 start, send_ns, sent;
 	int rc;
 
 	rc = session_open(&s, cfg, NULL, NULL);
 	if (rc)
 		return rc;
+	rc = open_parallel(&s, &par);
+	if (rc)
+		goto out;
 	/* An unwritable output is found before probing, not after. */
 	if (out_open(&out, cfg->output, cfg->fmt)) {
 		rc = EXIT_SYSTEM;
@@ -188,20 +246,25 @@ int sweep_run(const struct config *cfg)
 	}
 	start = now_ns();
 	progress_init(&pg, cfg->quiet, start);
-	rc = send_all(&s, &pg, probed, start);
+	if (par.live || par.threads)
+		rc = send_parallel(&s, &par, &pg, probed, start);
+	else
+		rc = send_all(&s, &pg, probed, start);
 	if (rc) {
 		out_abort(&out);
 		goto out;
 	}
 	send_ns = now_ns() - start;
-	wait_replies(&s, &pg, probe_tx_sent(s.tx));
+	sent = sent_count(&s, &par);
+	wait_replies(&s, &pg, sent);
 	progress_done(&pg);
-	pr_info("sent %llu probes in %.3f s (%.0f probes/s)\n",
-		(unsigned long long)probe_tx_sent(s.tx), send_ns / 1e9,
-		send_ns ? probe_tx_sent(s.tx) * 1e9 / send_ns : 0.0);
-	rc = report(&s, &out, probed, send_ns);
+	pr_info("sent %llu probes in %.3f s (%.0f probes/s)\n", (unsigned long long)sent,
+		send_ns / 1e9, send_ns ? sent * 1e9 / send_ns : 0.0);
+	rc = report(&s, &out, probed, sent, send_ns);
 out:
 	free(probed);
+	sweep_live_close(par.live);
+	sweep_threads_close(par.threads);
 	session_close(&s);
 	return rc;
 }

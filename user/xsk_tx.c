@@ -131,7 +131,7 @@ int afxdp_engine_open(struct tx_engine **ep, const struct probe_tx_opts *o)
 	if (err)
 		goto err_unmap;
 	/* Our XDP matcher owns the interface's hook: the socket only transmits. */
-	err = xsk_socket__create(&a->xsk, o->ifname, 0, a->umem, NULL, &a->tx, &scfg);
+	err = xsk_socket__create(&a->xsk, o->ifname, o->queue, a->umem, NULL, &a->tx, &scfg);
 	if (err)
 		goto err_umem;
 	a->fd = xsk_socket__fd(a->xsk);

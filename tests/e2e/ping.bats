@@ -32,58 +32,61 @@ reply_re() {
 	# RTT minus its logged hold. That residual is a few µs on a real kernel and milliseconds,
 	# varying packet to packet, under emulation (a TCG VM), so the band is the residuals'
 	# spread plus 0.5 ms rather than a fixed figure. A reply can never be shorter than its hold.
-	respond_delay 198.18.0.0/16 5 0 0 --ttl 62
-	kping=$NET_TMP/kping
-	ip netns exec "$NS_S" ping -n -c 20 -i 0.05 -W 2 198.18.0.2 >"$kping" 2>&1 &
-	pid=$!
-	em_capture ping -I "$IFACE" --allow-reserved -c 5 -p 200 198.18.0.1
-	wait "$pid" || { cat "$kping" >&2; false; }
-	expect_status 0
-	responder_stop
-	[ "$(wc -l <"$OUT")" -eq 5 ] || { em_dump; false; }
-	[ "$(grep -c '^198\.18\.0\.1 ' "$DELAY_LOG")" -eq 5 ] || { cat "$DELAY_LOG" >&2; false; }
-	[ "$(grep -c '^198\.18\.0\.2 ' "$DELAY_LOG")" -eq 20 ] || { cat "$DELAY_LOG" >&2; false; }
-	if grep -Ev "$(reply_re 198.18.0.1 198.18.0.1 62)" "$OUT"; then
-		echo "malformed reply lines above" >&2
-		false
-	fi
-	# Five distinct sequence numbers.
-	[ "$(sed 's/.*seq=\([0-9]*\).*/\1/' "$OUT" | sort -u | wc -l)" -eq 5 ]
-	# The path's residuals (ms): the kernel's ping i against the responder's hold i, in order.
-	sed -n 's/.*icmp_seq=.* time=\([0-9.]*\) ms$/\1/p' "$kping" |
-		paste -d' ' - <(awk '$1 == "198.18.0.2" { print $2 }' "$DELAY_LOG") |
-		awk 'NF == 2 { print $1 - $2 / 1000 }' | sort -n >"$NET_TMP/residual"
-	[ "$(wc -l <"$NET_TMP/residual")" -eq 20 ] || { cat "$kping" >&2; false; }
-	read -r rlo rhi < <(sed -n '1p;$p' "$NET_TMP/residual" | paste -sd' ')
-	echo "path residual ${rlo}..${rhi} ms" >&2
-	# Reply i against hold i: the responder answers one request at a time, in order.
-	sed 's/.*time=\([0-9.]*\) ms.*/\1/' "$OUT" |
-		paste -d' ' - <(awk '$1 == "198.18.0.1" { print $2 }' "$DELAY_LOG") |
-		awk -v rlo="$rlo" -v rhi="$rhi" '{
-			hold = $2 / 1000
-			lo = hold + rlo - 0.5
-			if (lo < hold)
-				lo = hold
-			hi = hold + rhi + 0.5
-			if ($2 < 4900) {
-				print "hold " $2 " us: the delay was not imposed" >"/dev/stderr"
-				bad = 1
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		respond_delay 198.18.0.0/16 5 0 0 --ttl 62
+		kping=$NET_TMP/kping
+		ip netns exec "$NS_S" ping -n -c 20 -i 0.05 -W 2 198.18.0.2 >"$kping" 2>&1 &
+		pid=$!
+		em_capture ping -I "$IFACE" --allow-reserved -c 5 -p 200 198.18.0.1
+		wait "$pid" || { cat "$kping" >&2; false; }
+		expect_status 0
+		responder_stop
+		[ "$(wc -l <"$OUT")" -eq 5 ] || { em_dump; false; }
+		[ "$(grep -c '^198\.18\.0\.1 ' "$DELAY_LOG")" -eq 5 ] || { cat "$DELAY_LOG" >&2; false; }
+		[ "$(grep -c '^198\.18\.0\.2 ' "$DELAY_LOG")" -eq 20 ] || { cat "$DELAY_LOG" >&2; false; }
+		if grep -Ev "$(reply_re 198.18.0.1 198.18.0.1 62)" "$OUT"; then
+			echo "malformed reply lines above" >&2
+			false
+		fi
+		# Five distinct sequence numbers.
+		[ "$(sed 's/.*seq=\([0-9]*\).*/\1/' "$OUT" | sort -u | wc -l)" -eq 5 ]
+		# The path's residuals (ms): the kernel's ping i against the responder's hold i, in order.
+		sed -n 's/.*icmp_seq=.* time=\([0-9.]*\) ms$/\1/p' "$kping" |
+			paste -d' ' - <(awk '$1 == "198.18.0.2" { print $2 }' "$DELAY_LOG") |
+			awk 'NF == 2 { print $1 - $2 / 1000 }' | sort -n >"$NET_TMP/residual"
+		[ "$(wc -l <"$NET_TMP/residual")" -eq 20 ] || { cat "$kping" >&2; false; }
+		read -r rlo rhi < <(sed -n '1p;$p' "$NET_TMP/residual" | paste -sd' ')
+		echo "path residual ${rlo}..${rhi} ms" >&2
+		# Reply i against hold i: the responder answers one request at a time, in order.
+		sed 's/.*time=\([0-9.]*\) ms.*/\1/' "$OUT" |
+			paste -d' ' - <(awk '$1 == "198.18.0.1" { print $2 }' "$DELAY_LOG") |
+			awk -v rlo="$rlo" -v rhi="$rhi" '{
+				hold = $2 / 1000
+				lo = hold + rlo - 0.5
+				if (lo < hold)
+					lo = hold
+				hi = hold + rhi + 0.5
+				if ($2 < 4900) {
+					print "hold " $2 " us: the delay was not imposed" >"/dev/stderr"
+					bad = 1
+				}
+				if ($1 < lo || $1 > hi) {
+					printf "rtt %s ms, outside hold + path %.3f..%.3f ms\n", $1, lo, hi >"/dev/stderr"
+					bad = 1
+				}
+				if (!n++ || lo < min) min = lo
+				if (hi > max) max = hi
 			}
-			if ($1 < lo || $1 > hi) {
-				printf "rtt %s ms, outside hold + path %.3f..%.3f ms\n", $1, lo, hi >"/dev/stderr"
-				bad = 1
-			}
-			if (!n++ || lo < min) min = lo
-			if (hi > max) max = hi
-		}
-		END { printf "%.3f %.3f\n", min, max; exit bad }' >"$NET_TMP/band"
-	# Summary on stderr, min/avg/max within the same band.
-	grep -Eq '^198\.18\.0\.1 \(198\.18\.0\.1\): xmt/rcv/%loss = 5/5/0%, min/avg/max/mdev = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms$' \
-		"$ERR" || { em_dump; false; }
-	read -r lo hi <"$NET_TMP/band"
-	sed -n 's/.*min\/avg\/max\/mdev = \([0-9.]*\)\/\([0-9.]*\)\/\([0-9.]*\)\/.*/\1 \2 \3/p' "$ERR" |
-		awk -v lo="$lo" -v hi="$hi" '$1 < lo || $3 > hi || $2 < $1 || $2 > $3 {
-			print "summary: " $0; exit 1 }' >&2
+			END { printf "%.3f %.3f\n", min, max; exit bad }' >"$NET_TMP/band"
+		# Summary on stderr, min/avg/max within the same band.
+		grep -Eq '^198\.18\.0\.1 \(198\.18\.0\.1\): xmt/rcv/%loss = 5/5/0%, min/avg/max/mdev = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms$' \
+			"$ERR" || { em_dump; false; }
+		read -r lo hi <"$NET_TMP/band"
+		sed -n 's/.*min\/avg\/max\/mdev = \([0-9.]*\)\/\([0-9.]*\)\/\([0-9.]*\)\/.*/\1 \2 \3/p' "$ERR" |
+			awk -v lo="$lo" -v hi="$hi" '$1 < lo || $3 > hi || $2 < $1 || $2 > $3 {
+				print "summary: " $0; exit 1 }' >&2
+	done
 	assert_clean
 }
 
@@ -91,13 +94,16 @@ reply_re() {
 	require_fixtures xdp_responder
 	respond_xdp 198.18.0.0/24 --ttl 61 --silent-mod 7
 
-	em_capture ping -I "$IFACE" --allow-reserved -c 3 -p 100 -t 500 198.18.0.1 198.18.0.2
-	expect_status 0
-	[ "$(grep -Ec "$(reply_re 198.18.0.1 198.18.0.1 61)" "$OUT")" -eq 3 ] || { em_dump; false; }
-	[ "$(grep -Ec "$(reply_re 198.18.0.2 198.18.0.2 61)" "$OUT")" -eq 3 ] || { em_dump; false; }
-	[ "$(wc -l <"$OUT")" -eq 6 ]
-	grep -q '^198\.18\.0\.1 (198\.18\.0\.1): xmt/rcv/%loss = 3/3/0%, min/avg/max/mdev = ' "$ERR"
-	grep -q '^198\.18\.0\.2 (198\.18\.0\.2): xmt/rcv/%loss = 3/3/0%, min/avg/max/mdev = ' "$ERR"
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		em_capture ping -I "$IFACE" --allow-reserved -c 3 -p 100 -t 500 198.18.0.1 198.18.0.2
+		expect_status 0
+		[ "$(grep -Ec "$(reply_re 198.18.0.1 198.18.0.1 61)" "$OUT")" -eq 3 ] || { em_dump; false; }
+		[ "$(grep -Ec "$(reply_re 198.18.0.2 198.18.0.2 61)" "$OUT")" -eq 3 ] || { em_dump; false; }
+		[ "$(wc -l <"$OUT")" -eq 6 ]
+		grep -q '^198\.18\.0\.1 (198\.18\.0\.1): xmt/rcv/%loss = 3/3/0%, min/avg/max/mdev = ' "$ERR"
+		grep -q '^198\.18\.0\.2 (198\.18\.0\.2): xmt/rcv/%loss = 3/3/0%, min/avg/max/mdev = ' "$ERR"
+	done
 	assert_clean
 }
 
@@ -105,15 +111,18 @@ reply_re() {
 	require_fixtures xdp_responder
 	respond_xdp 198.18.0.0/24 --ttl 61 --silent-mod 7
 
-	em_capture ping -I "$IFACE" --allow-reserved -c 3 -p 100 -t 500 198.18.0.1 198.18.0.7
-	expect_status 1
-	[ "$(grep -Ec "$(reply_re 198.18.0.1 198.18.0.1 61)" "$OUT")" -eq 3 ] || { em_dump; false; }
-	if grep '198\.18\.0\.7' "$OUT"; then
-		echo "replies reported for a silent host" >&2
-		false
-	fi
-	grep -q '^198\.18\.0\.1 (198\.18\.0\.1): xmt/rcv/%loss = 3/3/0%' "$ERR"
-	grep -q '^198\.18\.0\.7 (198\.18\.0\.7): xmt/rcv/%loss = 3/0/100%' "$ERR"
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		em_capture ping -I "$IFACE" --allow-reserved -c 3 -p 100 -t 500 198.18.0.1 198.18.0.7
+		expect_status 1
+		[ "$(grep -Ec "$(reply_re 198.18.0.1 198.18.0.1 61)" "$OUT")" -eq 3 ] || { em_dump; false; }
+		if grep '198\.18\.0\.7' "$OUT"; then
+			echo "replies reported for a silent host" >&2
+			false
+		fi
+		grep -q '^198\.18\.0\.1 (198\.18\.0\.1): xmt/rcv/%loss = 3/3/0%' "$ERR"
+		grep -q '^198\.18\.0\.7 (198\.18\.0\.7): xmt/rcv/%loss = 3/0/100%' "$ERR"
+	done
 	assert_clean
 }
 
@@ -122,13 +131,16 @@ reply_re() {
 	respond_xdp 198.18.0.0/24 --ttl 61 --silent-mod 7
 	hosts_add 198.18.0.3 up.echomap.test
 
-	em_capture ping -I "$IFACE" --allow-reserved -c 2 -p 100 -t 500 up.echomap.test \
-		nonexistent.invalid
-	expect_status 2
-	[ "$(grep -Ec "$(reply_re up.echomap.test 198.18.0.3 61)" "$OUT")" -eq 2 ] ||
-		{ em_dump; false; }
-	grep -q 'nonexistent\.invalid' "$ERR"
-	grep -q '^up\.echomap\.test (198\.18\.0\.3): xmt/rcv/%loss = 2/2/0%' "$ERR"
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		em_capture ping -I "$IFACE" --allow-reserved -c 2 -p 100 -t 500 up.echomap.test \
+			nonexistent.invalid
+		expect_status 2
+		[ "$(grep -Ec "$(reply_re up.echomap.test 198.18.0.3 61)" "$OUT")" -eq 2 ] ||
+			{ em_dump; false; }
+		grep -q 'nonexistent\.invalid' "$ERR"
+		grep -q '^up\.echomap\.test (198\.18\.0\.3): xmt/rcv/%loss = 2/2/0%' "$ERR"
+	done
 	assert_clean
 }
 
@@ -138,13 +150,16 @@ reply_re() {
 	respond_xdp 198.18.0.0/24 --ttl 61 --silent-mod 7
 	dns_start dnsup.echomap.test=198.18.0.5
 
-	em_capture ping -I "$IFACE" --allow-reserved -c 2 -p 100 -t 500 dnsup.echomap.test
-	expect_status 0
-	[ "$(grep -Ec "$(reply_re dnsup.echomap.test 198.18.0.5 61)" "$OUT")" -eq 2 ] ||
-		{ em_dump; false; }
-	# A name the server does not know: NXDOMAIN, exit 2.
-	em_capture ping -I "$IFACE" --allow-reserved -c 1 -t 500 dnsup.echomap.test \
-		nothere.echomap.test
-	expect_status 2
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		em_capture ping -I "$IFACE" --allow-reserved -c 2 -p 100 -t 500 dnsup.echomap.test
+		expect_status 0
+		[ "$(grep -Ec "$(reply_re dnsup.echomap.test 198.18.0.5 61)" "$OUT")" -eq 2 ] ||
+			{ em_dump; false; }
+		# A name the server does not know: NXDOMAIN, exit 2.
+		em_capture ping -I "$IFACE" --allow-reserved -c 1 -t 500 dnsup.echomap.test \
+			nothere.echomap.test
+		expect_status 2
+	done
 	assert_clean
 }

@@ -19,21 +19,24 @@ teardown() {
 	require_fixtures xdp_responder
 	respond_xdp 198.18.0.0/16 --ttl 61 --silent-mod 7
 
-	em_capture sweep -I "$IFACE" --allow-reserved -q --rate 100000 198.18.0.0/16
-	expect_status 0
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		em_capture sweep -I "$IFACE" --allow-reserved -q --rate 100000 198.18.0.0/16
+		expect_status 0
 
-	# Every line: "198.18.0.1 rtt=0.081ms ttl=61".
-	if grep -Evn '^198\.18\.[0-9]{1,3}\.[0-9]{1,3} rtt=[0-9]+\.[0-9]{3}ms ttl=[0-9]+$' "$OUT" |
-		head -5 | grep .; then
-		echo "malformed lines above" >&2
-		false
-	fi
-	awk '{ print $1, $NF }' "$OUT" | sort >"$NET_TMP/got"
-	xdp_truth 198.18.0.0/16 7 | awk '{ print $1, "ttl=61" }' | sort >"$NET_TMP/want"
-	same_lines "$NET_TMP/want" "$NET_TMP/got"
-	# The summary on stderr counts targets and live hosts.
-	grep -q 65536 "$ERR" || { em_dump; false; }
-	grep -q "$(wc -l <"$NET_TMP/want")" "$ERR" || { em_dump; false; }
+		# Every line: "198.18.0.1 rtt=0.081ms ttl=61".
+		if grep -Evn '^198\.18\.[0-9]{1,3}\.[0-9]{1,3} rtt=[0-9]+\.[0-9]{3}ms ttl=[0-9]+$' "$OUT" |
+			head -5 | grep .; then
+			echo "malformed lines above" >&2
+			false
+		fi
+		awk '{ print $1, $NF }' "$OUT" | sort >"$NET_TMP/got"
+		xdp_truth 198.18.0.0/16 7 | awk '{ print $1, "ttl=61" }' | sort >"$NET_TMP/want"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
+		# The summary on stderr counts targets and live hosts.
+		grep -q 65536 "$ERR" || { em_dump; false; }
+		grep -q "$(wc -l <"$NET_TMP/want")" "$ERR" || { em_dump; false; }
+	done
 	assert_clean
 }
 
@@ -41,13 +44,16 @@ teardown() {
 	require_fixtures xdp_responder
 	respond_xdp 198.18.0.0/16 --ttl 61 --silent-mod 7
 
-	# Not a speed test: whatever the rate turns out to be, nothing may be lost on our side.
-	# (The veth pair applies back-pressure when the responder falls behind.)
-	em_capture sweep -I "$IFACE" --allow-reserved -q --rate 0 198.18.0.0/16
-	expect_status 0
-	awk '{ print $1 }' "$OUT" | sort >"$NET_TMP/got"
-	xdp_truth 198.18.0.0/16 7 | sort >"$NET_TMP/want"
-	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		# Not a speed test: whatever the rate turns out to be, nothing may be lost on our side.
+		# (The veth pair applies back-pressure when the responder falls behind.)
+		em_capture sweep -I "$IFACE" --allow-reserved -q --rate 0 198.18.0.0/16
+		expect_status 0
+		awk '{ print $1 }' "$OUT" | sort >"$NET_TMP/got"
+		xdp_truth 198.18.0.0/16 7 | sort >"$NET_TMP/want"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
+	done
 	assert_clean
 }
 
@@ -56,34 +62,37 @@ teardown() {
 	require_cmd jq
 	respond_xdp 198.18.64.0/18 --ttl 61 --silent-mod 5
 
-	em_capture sweep -I "$IFACE" --allow-reserved -q --rate 100000 --all -F json \
-		198.18.64.0/18
-	expect_status 0
-	[ "$(wc -l <"$OUT")" -eq 16384 ] || { em_dump; false; }
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		em_capture sweep -I "$IFACE" --allow-reserved -q --rate 100000 --all -F json \
+			198.18.64.0/18
+		expect_status 0
+		[ "$(wc -l <"$OUT")" -eq 16384 ] || { em_dump; false; }
 
-	# One object per line, with zmap's field names and the replying address.
-	jq -e -s 'all(.[]; has("saddr") and has("name") and has("rtt_us") and has("ttl") and
-		has("classification") and has("success") and has("repeat") and has("scope") and
-		has("icmp_type") and has("icmp_code") and has("from"))' "$OUT" >/dev/null
+		# One object per line, with zmap's field names and the replying address.
+		jq -e -s 'all(.[]; has("saddr") and has("name") and has("rtt_us") and has("ttl") and
+			has("classification") and has("success") and has("repeat") and has("scope") and
+			has("icmp_type") and has("icmp_code") and has("from"))' "$OUT" >/dev/null
 
-	jq -r 'select(.classification == "timeout") | .saddr' "$OUT" | sort >"$NET_TMP/got"
-	xdp_truth 198.18.64.0/18 5 silent | sort >"$NET_TMP/want"
-	same_lines "$NET_TMP/want" "$NET_TMP/got"
+		jq -r 'select(.classification == "timeout") | .saddr' "$OUT" | sort >"$NET_TMP/got"
+		xdp_truth 198.18.64.0/18 5 silent | sort >"$NET_TMP/want"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
 
-	jq -r 'select(.classification == "echoreply") | "\(.saddr) \(.ttl) \(.from)"' "$OUT" |
-		sort >"$NET_TMP/got"
-	xdp_truth 198.18.64.0/18 5 | awk '{ print $1, 61, $1 }' | sort >"$NET_TMP/want"
-	same_lines "$NET_TMP/want" "$NET_TMP/got"
+		jq -r 'select(.classification == "echoreply") | "\(.saddr) \(.ttl) \(.from)"' "$OUT" |
+			sort >"$NET_TMP/got"
+		xdp_truth 198.18.64.0/18 5 | awk '{ print $1, 61, $1 }' | sort >"$NET_TMP/want"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
 
-	# Nothing else, and consistent fields.
-	[ "$(jq -r '.classification' "$OUT" | sort -u | tr '\n' ' ')" = "echoreply timeout " ]
-	jq -e -s 'all(.[] | select(.classification == "echoreply");
-		(.success == true or .success == 1) and .icmp_type == 0 and .icmp_code == 0 and
-		(.rtt_us | type) == "number" and .rtt_us > 0)' "$OUT" >/dev/null
-	jq -e -s 'all(.[] | select(.classification == "timeout");
-		(.success == false or .success == 0))' "$OUT" >/dev/null
-	# 198.18.0.0/15 (benchmarking) is special-purpose: scope "reserved".
-	[ "$(jq -r '.scope' "$OUT" | sort -u)" = reserved ]
+		# Nothing else, and consistent fields.
+		[ "$(jq -r '.classification' "$OUT" | sort -u | tr '\n' ' ')" = "echoreply timeout " ]
+		jq -e -s 'all(.[] | select(.classification == "echoreply");
+			(.success == true or .success == 1) and .icmp_type == 0 and .icmp_code == 0 and
+			(.rtt_us | type) == "number" and .rtt_us > 0)' "$OUT" >/dev/null
+		jq -e -s 'all(.[] | select(.classification == "timeout");
+			(.success == false or .success == 0))' "$OUT" >/dev/null
+		# 198.18.0.0/15 (benchmarking) is special-purpose: scope "reserved".
+		[ "$(jq -r '.scope' "$OUT" | sort -u)" = reserved ]
+	done
 	assert_clean
 }
 
@@ -91,19 +100,22 @@ teardown() {
 	require_fixtures xdp_responder
 	respond_xdp 198.18.0.0/24 --ttl 60 --silent-mod 4
 
-	em_capture sweep -I "$IFACE" --allow-reserved -q --all -F csv 198.18.0.0/24
-	expect_status 0
-	[ "$(head -1 "$OUT")" = \
-		"saddr,name,rtt_us,ttl,classification,success,repeat,scope,icmp_type,icmp_code,from" ]
-	[ "$(tail -n +2 "$OUT" | wc -l)" -eq 256 ]
-	# Every row has 11 fields.
-	[ "$(tail -n +2 "$OUT" | awk -F, 'NF != 11' | wc -l)" -eq 0 ]
-	tail -n +2 "$OUT" | awk -F, '$5 == "echoreply" { print $1, $4 }' | sort >"$NET_TMP/got"
-	xdp_truth 198.18.0.0/24 4 | awk '{ print $1, 60 }' | sort >"$NET_TMP/want"
-	same_lines "$NET_TMP/want" "$NET_TMP/got"
-	tail -n +2 "$OUT" | awk -F, '$5 == "timeout" { print $1 }' | sort >"$NET_TMP/got"
-	xdp_truth 198.18.0.0/24 4 silent | sort >"$NET_TMP/want"
-	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		em_capture sweep -I "$IFACE" --allow-reserved -q --all -F csv 198.18.0.0/24
+		expect_status 0
+		[ "$(head -1 "$OUT")" = \
+			"saddr,name,rtt_us,ttl,classification,success,repeat,scope,icmp_type,icmp_code,from" ]
+		[ "$(tail -n +2 "$OUT" | wc -l)" -eq 256 ]
+		# Every row has 11 fields.
+		[ "$(tail -n +2 "$OUT" | awk -F, 'NF != 11' | wc -l)" -eq 0 ]
+		tail -n +2 "$OUT" | awk -F, '$5 == "echoreply" { print $1, $4 }' | sort >"$NET_TMP/got"
+		xdp_truth 198.18.0.0/24 4 | awk '{ print $1, 60 }' | sort >"$NET_TMP/want"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
+		tail -n +2 "$OUT" | awk -F, '$5 == "timeout" { print $1 }' | sort >"$NET_TMP/got"
+		xdp_truth 198.18.0.0/24 4 silent | sort >"$NET_TMP/want"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
+	done
 	assert_clean
 }
 
@@ -112,82 +124,130 @@ teardown() {
 	respond_xdp 198.18.0.0/16 --ttl 61 --silent-mod 7
 	local k n
 
-	: >"$NET_TMP/all"
-	for k in 0 1 2; do
-		em_capture sweep -I "$IFACE" --allow-reserved -q --all -F csv --seed 42 \
-			--shards 3 --shard "$k" 198.18.16.0/20
-		expect_status 0
-		tail -n +2 "$OUT" >"$NET_TMP/shard$k"
-		n=$(wc -l <"$NET_TMP/shard$k")
-		# Slices of a permutation: about a third each.
-		[ "$n" -ge 1229 ] && [ "$n" -le 1502 ] || {
-			echo "shard $k has $n of 4096 targets" >&2
-			false
-		}
-		cat "$NET_TMP/shard$k" >>"$NET_TMP/all"
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		: >"$NET_TMP/all"
+		for k in 0 1 2; do
+			em_capture sweep -I "$IFACE" --allow-reserved -q --all -F csv --seed 42 \
+				--shards 3 --shard "$k" 198.18.16.0/20
+			expect_status 0
+			tail -n +2 "$OUT" >"$NET_TMP/shard$k"
+			n=$(wc -l <"$NET_TMP/shard$k")
+			# Slices of a permutation: about a third each.
+			[ "$n" -ge 1229 ] && [ "$n" -le 1502 ] || {
+				echo "shard $k has $n of 4096 targets" >&2
+				false
+			}
+			cat "$NET_TMP/shard$k" >>"$NET_TMP/all"
+		done
+		# Disjoint: no address twice; union: every address once.
+		cut -d, -f1 "$NET_TMP/all" | sort >"$NET_TMP/got"
+		range_list 198.18.16.0 198.18.31.255 | sort >"$NET_TMP/want"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
+		# And the answers are right in every slice.
+		awk -F, '$5 == "echoreply" { print $1 }' "$NET_TMP/all" | sort >"$NET_TMP/got"
+		xdp_truth 198.18.0.0/16 7 | grep -E '^198\.18\.(1[6-9]|2[0-9]|3[01])\.' | sort \
+			>"$NET_TMP/want"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
 	done
-	# Disjoint: no address twice; union: every address once.
-	cut -d, -f1 "$NET_TMP/all" | sort >"$NET_TMP/got"
-	range_list 198.18.16.0 198.18.31.255 | sort >"$NET_TMP/want"
-	same_lines "$NET_TMP/want" "$NET_TMP/got"
-	# And the answers are right in every slice.
-	awk -F, '$5 == "echoreply" { print $1 }' "$NET_TMP/all" | sort >"$NET_TMP/got"
-	xdp_truth 198.18.0.0/16 7 | grep -E '^198\.18\.(1[6-9]|2[0-9]|3[01])\.' | sort \
-		>"$NET_TMP/want"
-	same_lines "$NET_TMP/want" "$NET_TMP/got"
 	assert_clean
 }
 
 @test "--rate 2000: 4000 targets take about 2 s, each probed once" {
 	require_fixtures delay_responder
-	respond_delay 198.18.0.0/16 0 0 0 --timestamps
 	local t0 t1 rx span
 
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		respond_delay 198.18.0.0/16 0 0 0 --timestamps
+
+		t0=$(date +%s%N)
+		em_capture sweep -I "$IFACE" --allow-reserved -q --rate 2000 -w 200 \
+			198.18.0.1-198.18.15.160
+		t1=$(date +%s%N)
+		expect_status 0
+		responder_stop
+
+		# Counted on the responder's side: 4000 +- 2 %.
+		rx=$(sed -n 's/.*received \([0-9]*\).*/\1/p' "$NET_TMP/delay_responder.err")
+		[ "$rx" -ge 3920 ] && [ "$rx" -le 4080 ] || {
+			echo "responder received $rx echo requests, expected 4000" >&2
+			false
+		}
+		[ "$(wc -l <"$OUT")" -eq "$rx" ] || { em_dump; false; }
+		# Rate limiting, not speed: 4000 probes at 2000/s cannot arrive in less than ~1.9 s.
+		span=$(awk 'NR == 1 { a = $3 } { b = $3 } END { print b - a }' "$DELAY_LOG")
+		[ "$span" -ge 1900000 ] || {
+			echo "requests arrived within $span us, expected about 2 s" >&2
+			false
+		}
+		[ $(((t1 - t0) / 1000000)) -ge 1900 ] || {
+			echo "run took $(((t1 - t0) / 1000000)) ms" >&2
+			false
+		}
+	done
+	assert_clean
+}
+
+@test "xdp-live paces in chunks: --rate 100000 over a /15 within 2 %, every host found" {
+	require_fixtures xdp_responder
+	[[ " $(e2e_engines) " == *" xdp-live "* ]] || skip "xdp-live needs Linux >= 5.18"
+	respond_xdp 198.18.0.0/15 --ttl 61 --silent-mod 10
+	local t0 t1 sent secs rx
+
 	t0=$(date +%s%N)
-	em_capture sweep -I "$IFACE" --allow-reserved -q --rate 2000 -w 200 \
-		198.18.0.1-198.18.15.160
+	em_capture sweep --engine xdp-live -v -I "$IFACE" --allow-reserved -q --rate 100000 -w 200 \
+		198.18.0.0/15
 	t1=$(date +%s%N)
 	expect_status 0
 	responder_stop
-
-	# Counted on the responder's side: 4000 +- 2 %.
-	rx=$(sed -n 's/.*received \([0-9]*\).*/\1/p' "$NET_TMP/delay_responder.err")
-	[ "$rx" -ge 3920 ] && [ "$rx" -le 4080 ] || {
-		echo "responder received $rx echo requests, expected 4000" >&2
+	# Every probe reached the responder, answered or deliberately silent.
+	rx=$(sed -n 's/.*answered \([0-9]*\) silent \([0-9]*\).*/\1 + \2/p' \
+		"$NET_TMP/xdp_responder.err")
+	[ "$((rx))" -eq 131072 ] || {
+		echo "responder saw $((rx)) echo requests, expected 131072" >&2
 		false
 	}
-	[ "$(wc -l <"$OUT")" -eq "$rx" ] || { em_dump; false; }
-	# Rate limiting, not speed: 4000 probes at 2000/s cannot arrive in less than ~1.9 s.
-	span=$(awk 'NR == 1 { a = $3 } { b = $3 } END { print b - a }' "$DELAY_LOG")
-	[ "$span" -ge 1900000 ] || {
-		echo "requests arrived within $span us, expected about 2 s" >&2
+	# The send loop's own span: 131072 probes at 100000/s take 1.31 s, +- 2 %.
+	read -r sent secs < <(sed -n 's/.*sent \([0-9]*\) probes in \([0-9.]*\) s.*/\1 \2/p' "$ERR")
+	[ "$sent" -eq 131072 ] || { em_dump; false; }
+	awk -v s="$secs" 'BEGIN { exit !(s >= 1.31072 / 1.02 && s <= 1.31072 * 1.02) }' || {
+		echo "sent in $secs s, expected 1.311 s +- 2 %" >&2
 		false
 	}
-	[ $(((t1 - t0) / 1000000)) -ge 1900 ] || {
+	# And not faster than the rate from the outside either.
+	[ $(((t1 - t0) / 1000000)) -ge 1284 ] || {
 		echo "run took $(((t1 - t0) / 1000000)) ms" >&2
 		false
 	}
+	awk '{ print $1 }' "$OUT" | sort >"$NET_TMP/got"
+	xdp_truth 198.18.0.0/15 10 | sort >"$NET_TMP/want"
+	same_lines "$NET_TMP/want" "$NET_TMP/got"
 	assert_clean
 }
 
 @test "20 % imposed loss is reported within binomial bounds, and only real replies" {
 	require_fixtures delay_responder
-	respond_delay 198.18.0.0/16 0 0 20
 	local alive
 
-	em_capture sweep -I "$IFACE" --allow-reserved -q -w 500 198.18.0.1-198.18.3.232
-	expect_status 0
-	responder_stop
-	alive=$(wc -l <"$OUT")
-	# 1000 targets, p = 0.8: 720..880 is more than 6 standard deviations wide.
-	[ "$alive" -ge 720 ] && [ "$alive" -le 880 ] || {
-		echo "alive: $alive of 1000" >&2
-		false
-	}
-	# Exactly the hosts the responder answered.
-	awk '{ print $1 }' "$OUT" | sort >"$NET_TMP/got"
-	awk '{ print $1 }' "$DELAY_LOG" | sort >"$NET_TMP/want"
-	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		respond_delay 198.18.0.0/16 0 0 20
+
+		em_capture sweep -I "$IFACE" --allow-reserved -q -w 500 198.18.0.1-198.18.3.232
+		expect_status 0
+		responder_stop
+		alive=$(wc -l <"$OUT")
+		# 1000 targets, p = 0.8: 720..880 is more than 6 standard deviations wide.
+		[ "$alive" -ge 720 ] && [ "$alive" -le 880 ] || {
+			echo "alive: $alive of 1000" >&2
+			false
+		}
+		# Exactly the hosts the responder answered.
+		awk '{ print $1 }' "$OUT" | sort >"$NET_TMP/got"
+		awk '{ print $1 }' "$DELAY_LOG" | sort >"$NET_TMP/want"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
+	done
 	assert_clean
 }
 
@@ -195,14 +255,17 @@ teardown() {
 	require_cmd jq
 	unreach_router 198.19.255.0/24
 
-	em_capture sweep -I "$IFACE" --allow-reserved -q --all -F json -w 500 198.19.255.0/28
-	expect_status 0
-	[ "$(wc -l <"$OUT")" -eq 16 ] || { em_dump; false; }
-	jq -r '"\(.saddr) \(.classification) \(.from) \(.icmp_type) \(.icmp_code)"' "$OUT" |
-		sort >"$NET_TMP/got"
-	range_list 198.19.255.0 198.19.255.15 | awk -v r="$ROUTER" '{ print $1, "unreach", r, 3, 1 }' |
-		sort >"$NET_TMP/want"
-	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		em_capture sweep -I "$IFACE" --allow-reserved -q --all -F json -w 500 198.19.255.0/28
+		expect_status 0
+		[ "$(wc -l <"$OUT")" -eq 16 ] || { em_dump; false; }
+		jq -r '"\(.saddr) \(.classification) \(.from) \(.icmp_type) \(.icmp_code)"' "$OUT" |
+			sort >"$NET_TMP/got"
+		range_list 198.19.255.0 198.19.255.15 | awk -v r="$ROUTER" '{ print $1, "unreach", r, 3, 1 }' |
+			sort >"$NET_TMP/want"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
+	done
 	assert_clean
 }
 
@@ -210,14 +273,17 @@ teardown() {
 	require_cmd jq
 	timxceed_router 198.19.254.0/24
 
-	em_capture sweep -I "$IFACE" --allow-reserved -q --all -F json --ttl 1 -w 500 \
-		198.19.254.0/29
-	expect_status 0
-	jq -r '"\(.saddr) \(.classification) \(.from) \(.icmp_type) \(.icmp_code)"' "$OUT" |
-		sort >"$NET_TMP/got"
-	range_list 198.19.254.0 198.19.254.7 | awk -v r="$ROUTER" '{ print $1, "timxceed", r, 11, 0 }' |
-		sort >"$NET_TMP/want"
-	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		em_capture sweep -I "$IFACE" --allow-reserved -q --all -F json --ttl 1 -w 500 \
+			198.19.254.0/29
+		expect_status 0
+		jq -r '"\(.saddr) \(.classification) \(.from) \(.icmp_type) \(.icmp_code)"' "$OUT" |
+			sort >"$NET_TMP/got"
+		range_list 198.19.254.0 198.19.254.7 | awk -v r="$ROUTER" '{ print $1, "timxceed", r, 11, 0 }' |
+			sort >"$NET_TMP/want"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
+	done
 	assert_clean
 }
 
@@ -227,27 +293,31 @@ teardown() {
 	respond_xdp 198.18.0.0/24 --ttl 61 --silent-mod 7
 	local dir=$NET_TMP/results
 
-	mkdir "$dir"
-	# Failing runs (bad interface, bad target) leave nothing behind, not even a temporary.
-	em_capture sweep -I nosuchif0 --allow-reserved -q -F json -o "$dir/out.json" 198.18.0.0/24
-	expect_status 4
-	[ -z "$(ls -A "$dir")" ] || { ls -la "$dir" >&2; false; }
-	em_capture sweep -I "$IFACE" --allow-reserved -q -F json -o "$dir/out.json" 198.18.0.0/33
-	expect_status 3
-	[ -z "$(ls -A "$dir")" ] || { ls -la "$dir" >&2; false; }
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		rm -rf "$dir"
+		mkdir "$dir"
+		# Failing runs (bad interface, bad target) leave nothing behind, not even a temporary.
+		em_capture sweep -I nosuchif0 --allow-reserved -q -F json -o "$dir/out.json" 198.18.0.0/24
+		expect_status 4
+		[ -z "$(ls -A "$dir")" ] || { ls -la "$dir" >&2; false; }
+		em_capture sweep -I "$IFACE" --allow-reserved -q -F json -o "$dir/out.json" 198.18.0.0/33
+		expect_status 3
+		[ -z "$(ls -A "$dir")" ] || { ls -la "$dir" >&2; false; }
 
-	# A successful one leaves exactly the file, complete, and nothing on stdout.
-	em_capture sweep -I "$IFACE" --allow-reserved -q --all -F json -o "$dir/out.json" \
-		198.18.0.0/24
-	expect_status 0
-	[ "$(ls -A "$dir")" = out.json ] || { ls -la "$dir" >&2; false; }
-	[ ! -s "$OUT" ]
-	[ "$(wc -l <"$dir/out.json")" -eq 256 ]
-	jq -e . "$dir/out.json" >/dev/null
-	jq -r 'select(.classification == "echoreply") | .saddr' "$dir/out.json" | sort \
-		>"$NET_TMP/got"
-	xdp_truth 198.18.0.0/24 7 | sort >"$NET_TMP/want"
-	same_lines "$NET_TMP/want" "$NET_TMP/got"
+		# A successful one leaves exactly the file, complete, and nothing on stdout.
+		em_capture sweep -I "$IFACE" --allow-reserved -q --all -F json -o "$dir/out.json" \
+			198.18.0.0/24
+		expect_status 0
+		[ "$(ls -A "$dir")" = out.json ] || { ls -la "$dir" >&2; false; }
+		[ ! -s "$OUT" ]
+		[ "$(wc -l <"$dir/out.json")" -eq 256 ]
+		jq -e . "$dir/out.json" >/dev/null
+		jq -r 'select(.classification == "echoreply") | .saddr' "$dir/out.json" | sort \
+			>"$NET_TMP/got"
+		xdp_truth 198.18.0.0/24 7 | sort >"$NET_TMP/want"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
+	done
 	assert_clean
 }
 
@@ -281,16 +351,20 @@ teardown() {
 	respond_xdp 198.18.0.0/16 --ttl 61
 	local dir=$NET_TMP/results pid
 
-	mkdir "$dir"
-	ip netns exec "$NS_S" "$ECHOMAP" sweep -I "$IFACE" --allow-reserved -q --rate 1000 \
-		-o "$dir/out.txt" 198.18.0.0/16 >"$NET_TMP/out" 2>"$NET_TMP/err" 3>&- &
-	pid=$!
-	track_pid "$pid"
-	wait_for 5 xdp_attached
-	sleep 0.5
-	kill -KILL "$pid"
-	wait "$pid" || true
-	[ ! -e "$dir/out.txt" ]
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		rm -rf "$dir"
+		mkdir "$dir"
+		ip netns exec "$NS_S" "$ECHOMAP" sweep --engine "$ENGINE" -I "$IFACE" --allow-reserved \
+			-q --rate 1000 -o "$dir/out.txt" 198.18.0.0/16 >"$NET_TMP/out" 2>"$NET_TMP/err" 3>&- &
+		pid=$!
+		track_pid "$pid"
+		wait_for 5 xdp_attached
+		sleep 0.5
+		kill -KILL "$pid"
+		wait "$pid" || true
+		[ ! -e "$dir/out.txt" ]
+	done
 	assert_clean
 }
 
@@ -299,31 +373,34 @@ teardown() {
 	respond_xdp 198.18.0.0/16 --ttl 61
 	local pid
 
-	ip netns exec "$NS_S" "$ECHOMAP" sweep -I "$IFACE" --allow-reserved -q --rate 1000 \
-		198.18.0.0/16 >"$NET_TMP/out" 2>"$NET_TMP/err" 3>&- &
-	pid=$!
-	track_pid "$pid"
-	# It must really be attached and probing before we kill it.
-	wait_for 5 xdp_attached || {
-		echo "echomap never attached an XDP program" >&2
-		cat "$NET_TMP/err" >&2
-		false
-	}
-	sleep 1
-	kill -0 "$pid"
-	[ "$(cat "/proc/$pid/comm")" = echomap ]
-	kill -KILL "$pid"
-	wait "$pid" || true
-	# bpf_link: the kernel detaches when the last reference goes away with the process.
-	wait_for 2 _no_xdp || {
-		ip -n "$NS_S" -d link show dev "$IFACE" >&2
-		false
-	}
-	# Nothing pinned (bpffs, if mounted at all).
-	[ -z "$(find /sys/fs/bpf -iname '*echomap*' 2>/dev/null)" ]
-	[ -z "$(ip netns exec "$NS_S" find /sys/fs/bpf -iname '*echomap*' 2>/dev/null)" ]
-	# The replies it provoked kept arriving and were left to the kernel: the host still works.
-	ip netns exec "$NS_S" ping -c 1 -W 2 198.18.0.1 >/dev/null
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		ip netns exec "$NS_S" "$ECHOMAP" sweep --engine "$ENGINE" -I "$IFACE" --allow-reserved \
+			-q --rate 1000 198.18.0.0/16 >"$NET_TMP/out" 2>"$NET_TMP/err" 3>&- &
+		pid=$!
+		track_pid "$pid"
+		# It must really be attached and probing before we kill it.
+		wait_for 5 xdp_attached || {
+			echo "echomap never attached an XDP program" >&2
+			cat "$NET_TMP/err" >&2
+			false
+		}
+		sleep 1
+		kill -0 "$pid"
+		[ "$(cat "/proc/$pid/comm")" = echomap ]
+		kill -KILL "$pid"
+		wait "$pid" || true
+		# bpf_link: the kernel detaches when the last reference goes away with the process.
+		wait_for 2 _no_xdp || {
+			ip -n "$NS_S" -d link show dev "$IFACE" >&2
+			false
+		}
+		# Nothing pinned (bpffs, if mounted at all).
+		[ -z "$(find /sys/fs/bpf -iname '*echomap*' 2>/dev/null)" ]
+		[ -z "$(ip netns exec "$NS_S" find /sys/fs/bpf -iname '*echomap*' 2>/dev/null)" ]
+		# The replies it provoked kept arriving and were left to the kernel: the host still works.
+		ip netns exec "$NS_S" ping -c 1 -W 2 198.18.0.1 >/dev/null
+	done
 	assert_clean
 }
 
@@ -332,22 +409,87 @@ teardown() {
 	respond_xdp 198.18.0.0/16 --ttl 61 --silent-mod 7
 	local pid rc=0
 
-	ip netns exec "$NS_S" "$ECHOMAP" sweep -I "$IFACE" --allow-reserved -q --rate 20000 \
-		198.18.0.0/16 >"$NET_TMP/out" 2>"$NET_TMP/err" 3>&- &
-	pid=$!
-	track_pid "$pid"
-	wait_for 5 xdp_attached
-	run ip netns exec "$NS_S" ping -c 5 -i 0.2 -W 2 198.18.0.1
-	echo "$output"
-	[ "$status" -eq 0 ]
-	[[ "$output" == *" 5 received"* ]]
-	# The sweep was still running while ping got its replies.
-	kill -0 "$pid"
-	wait "$pid" || rc=$?
-	[ "$rc" -eq 0 ] || { cat "$NET_TMP/err" >&2; false; }
-	# ... and was not disturbed by ping's replies either.
-	awk '{ print $1 }' "$NET_TMP/out" | sort >"$NET_TMP/got"
-	xdp_truth 198.18.0.0/16 7 | sort >"$NET_TMP/want"
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		rc=0
+		ip netns exec "$NS_S" "$ECHOMAP" sweep --engine "$ENGINE" -I "$IFACE" --allow-reserved \
+			-q --rate 20000 198.18.0.0/16 >"$NET_TMP/out" 2>"$NET_TMP/err" 3>&- &
+		pid=$!
+		track_pid "$pid"
+		wait_for 5 xdp_attached
+		run ip netns exec "$NS_S" ping -c 5 -i 0.2 -W 2 198.18.0.1
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[[ "$output" == *" 5 received"* ]]
+		# The sweep was still running while ping got its replies.
+		kill -0 "$pid"
+		wait "$pid" || rc=$?
+		[ "$rc" -eq 0 ] || { cat "$NET_TMP/err" >&2; false; }
+		# ... and was not disturbed by ping's replies either.
+		awk '{ print $1 }' "$NET_TMP/out" | sort >"$NET_TMP/got"
+		xdp_truth 198.18.0.0/16 7 | sort >"$NET_TMP/want"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
+	done
+	assert_clean
+}
+
+@test "xdp-live where the driver cannot send XDP frames: a clear refusal; auto falls back" {
+	[[ " $(e2e_engines) " == *" xdp-live "* ]] || skip "xdp-live needs Linux >= 5.18"
+	respond_kernel 198.18.0.0/24
+	# Without GRO or an XDP program on the peer, a veth takes no XDP frames (no ndo_xdp_xmit).
+	ip netns exec "$NS_R" "$FIXTURES/set_gro" "$RIFACE" off
+
+	em_capture sweep --engine xdp-live -I "$IFACE" --allow-reserved -q 198.18.0.1
+	expect_status 4
+	grep -q 'xdp-live engine cannot send on em0: its driver does not transmit XDP frames' \
+		"$ERR" || { em_dump; false; }
+
+	em_capture sweep --engine auto -v -I "$IFACE" --allow-reserved -q 198.18.0.0/29
+	expect_status 0
+	grep -q 'xdp-live unavailable on em0, using afxdp' "$ERR" || { em_dump; false; }
+	grep -q 'transmit engine: afxdp on em0' "$ERR" || { em_dump; false; }
+	[ "$(wc -l <"$OUT")" -eq 8 ] || { em_dump; false; }
+	assert_clean
+}
+
+@test "auto picks xdp-live where it can run, and -v says so" {
+	[[ " $(e2e_engines) " == *" xdp-live "* ]] || skip "xdp-live needs Linux >= 5.18"
+	require_fixtures xdp_responder
+	respond_xdp 198.18.0.0/24 --ttl 61 --silent-mod 7
+
+	em_capture sweep --engine auto -v -I "$IFACE" --allow-reserved -q 198.18.0.0/24
+	expect_status 0
+	grep -q 'transmit engine: xdp-live on em0' "$ERR" || { em_dump; false; }
+	awk '{ print $1 }' "$OUT" | sort >"$NET_TMP/got"
+	xdp_truth 198.18.0.0/24 7 | sort >"$NET_TMP/want"
 	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	assert_clean
+}
+
+@test "two transmit queues: one thread and socket or generator per queue, results exact" {
+	require_fixtures xdp_responder
+	# This test's own network, with two queues at each end.
+	netns_cleanup
+	netns_setup --queues 2
+	respond_xdp 198.18.0.0/16 --ttl 61 --silent-mod 7
+
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		em_capture sweep -v -I "$IFACE" --allow-reserved -q --rate 100000 198.18.0.0/16
+		expect_status 0
+		case $ENGINE in
+		afxdp) grep -q 'transmit engine: afxdp on em0, queue 1' "$ERR" || { em_dump; false; } ;;
+		xdp-live) grep -q '2 thread(s) on 2 tx queue(s)' "$ERR" || { em_dump; false; } ;;
+		esac
+		awk '{ print $1, $NF }' "$OUT" | sort >"$NET_TMP/got"
+		xdp_truth 198.18.0.0/16 7 | awk '{ print $1, "ttl=61" }' | sort >"$NET_TMP/want"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
+	done
+	# Asked for more threads than queues: cut down, with a warning.
+	em_capture sweep --engine xdp-live --threads 8 -I "$IFACE" --allow-reserved -q 198.18.0.0/24
+	if [[ " $(e2e_engines) " == *" xdp-live "* ]]; then
+		expect_status 0
+		grep -q -- '--threads 8: em0 has 2 transmit queue(s)' "$ERR" || { em_dump; false; }
+	fi
 	assert_clean
 }

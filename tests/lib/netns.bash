@@ -62,9 +62,10 @@
 # For the bats end-to-end tests (bottom of this file):
 #   e2e_setup / e2e_teardown          per-test network; teardown fails the test if an echomap
 #                                     process or an XDP program is left in the sender namespace
-#   em ARGS...                        echomap ARGS... in NS_S
+#   em ARGS...                        echomap ARGS... in NS_S (with --engine $ENGINE if set)
 #   em_capture ARGS...                same, stdout to $OUT, stderr to $ERR, exit status in
 #                                     $EM_STATUS (never fails itself)
+#   e2e_engines                       the transmit engines to run each test with
 #   wait_for SECONDS CMD...           poll until CMD succeeds
 #   same_lines WANT GOT               compare two sorted files, report missing/invented lines
 #
@@ -448,14 +449,33 @@ netns_cleanup() {
 
 export LC_ALL=C
 
-em() { ip netns exec "$NS_S" "$ECHOMAP" "$@"; }
+# em and em_capture add --engine $ENGINE after the command when ENGINE is set (see e2e_engines).
+em() { ip netns exec "$NS_S" "$ECHOMAP" "$1" ${ENGINE:+--engine "$ENGINE"} "${@:2}"; }
 
 em_capture() {
 	OUT=$NET_TMP/out
 	ERR=$NET_TMP/err
 	EM_STATUS=0
-	ip netns exec "$NS_S" "$ECHOMAP" "$@" >"$OUT" 2>"$ERR" || EM_STATUS=$?
+	ip netns exec "$NS_S" "$ECHOMAP" "$1" ${ENGINE:+--engine "$ENGINE"} "${@:2}" >"$OUT" \
+		2>"$ERR" || EM_STATUS=$?
 	return 0
+}
+
+# e2e_engines: the transmit engines this kernel runs, for tests that loop over them
+# (`for ENGINE in $(e2e_engines)`): afxdp and raw always, xdp-live from Linux 5.18 (XDP live
+# frames). $ENGINES, if set, is the list instead.
+e2e_engines() {
+	local major minor
+	if [ -n "${ENGINES:-}" ]; then
+		echo "$ENGINES"
+		return 0
+	fi
+	IFS=. read -r major minor _ <<<"$(uname -r)"
+	if [ "$major" -gt 5 ] || { [ "$major" -eq 5 ] && [ "${minor%%[!0-9]*}" -ge 18 ]; }; then
+		echo afxdp raw xdp-live
+	else
+		echo afxdp raw
+	fi
 }
 
 # wait_for SECONDS CMD...: true as soon as CMD succeeds, false after SECONDS.

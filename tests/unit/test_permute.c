@@ -151,6 +151,37 @@ static void test_shards(void **state)
 	}
 }
 
+/* Split pieces of a shard, walked one after the other, are that shard's walk. */
+static void test_split(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(sizes); i++) {
+		__u64 n = sizes[i], *whole = malloc(n * sizeof(*whole)), idx;
+
+		assert_non_null(whole);
+		for (__u32 shards = 1; shards <= 3; shards++) {
+			for (__u32 shard = 0; shard < shards; shard++) {
+				__u64 got = walk(n, 11, shards, shard, whole);
+
+				for (__u32 parts = 1; parts <= 4; parts++) {
+					struct permutation pm, piece;
+					__u64 k = 0;
+
+					assert_int_equal(perm_init(&pm, n, 11, shards, shard), 0);
+					for (__u32 part = 0; part < parts; part++) {
+						perm_split(&pm, parts, part, &piece);
+						while (perm_next(&piece, &idx)) {
+							assert_true(k < got);
+							assert_int_equal(idx, whole[k++]);
+						}
+					}
+					assert_int_equal(k, got);
+				}
+			}
+		}
+		free(whole);
+	}
+}
+
 static void test_seeds(void **state)
 {
 	enum { N = 1000 };
@@ -271,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_every_index_once),
 		cmocka_unit_test(test_primes),
 		cmocka_unit_test(test_shards),
+		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_seeds),
 		cmocka_unit_test(test_generator),
 		cmocka_unit_test(test_large),

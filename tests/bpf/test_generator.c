@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The probe generator (bpf/generator.bpf.c) run with BPF_PROG_TEST_RUN, without live frames, so
+ * each frame it builds comes back to be checked: addresses in user/permute.c's order through the
+ * target intervals, each index its rounds in a row, valid IPv4 and ICMP checksums, the payload
+ * and a cookie the matcher accepts (the reply built from the frame is recorded). Loading BPF
+ * needs root; without it every test is skipped.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "cookie.h"
+#include "echomap_abi.h"
+#include "echomap.skel.h"
+#include "frame.h"
+#include "generator.h"
+#include "permute.h"
+#include "targets.h"
+#include "bpf_test.h"
+
+#define US	 htonl(0xc0000201) /* 192.0.2.1 */
+#define SEED	 77
+#define PROBES	 3
+#define CPU	 0
+#define OUT_MAX	 2048
+#define LIST_LEN 5
+
+static char *const target_args[] = { "198.18.0.1-198.18.0.10", "198.18.1.0/30", "198.18.5.5",
+				     "198.19.200.0/29" };
+
+struct fixture {
+	struct target_set ts;
+	struct generator *gen;
+	struct frame_tmpl tmpl;
+	__u64 key[2];
+	struct echomap_bpf *matcher;
+};
+
+static char no_bpf[160];
+
+static int open_gen(void **state, bool list, __u16 payload_len)
+{
+	struct target_opts topts = { .allow_reserved = true, .quiet = true };
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	struct gen_opts go = { .ifname = "none", .probes = PROBES };
+	cpu_set_t set;
+	int unresolved = 0, err;
+
+	if (!fx)
+		return -1;
+	*state = fx;
+	/* Runs happen on this CPU, and the walk lives in its slot. */
+	CPU_ZERO(&set);
+	CPU_SET(CPU, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return -1;
+	if (targets_build(&fx->ts, target_args, 4, &topts, &unresolved))
+		return -1;
+	if (em_cookie_key(fx->key))
+		return -1;
+	fx->tmpl = (struct frame_tmpl){ .src_mac = { 2, 0, 0, 0, 0, 1 },
+					.dst_mac = { 2, 0, 0, 0, 0, 2 },
+					.saddr = US,
+					.ttl = 64,
+					.payload_len = payload_len };
+	if (no_bpf[0])
+		return 0;
+	go.tmpl = fx->tmpl;
+	go.ts = list ? NULL : &fx->ts;
+	memcpy(go.key, fx->key, sizeof(go.key));
+	err = gen_open(&fx->gen, &go, false);
+	if (err == -EPERM || err == -EACCES) {
+		snprintf(no_bpf, sizeof(no_bpf), "loading BPF needs root: %s", strerror(-err));
+		return 0;
+	}
+	return err ? -1 : 0;
+}
+
+static int setup_walk(void **state)
+{
+	return open_gen(state, false, EM_PAYLOAD_LEN);
+}
+
+static int setup_walk_padded(void **state)
+{
+	return open_gen(state, false, 100);
+}
+
+static int setup_list(void **state)
+{
+	return open_gen(state, true, EM_PAYLOAD_LEN);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+
+	if (!fx)
+		return 0;
+	gen_close(fx->gen);
+	echomap_bpf__destroy(fx->matcher);
+	targets_free(&fx->ts);
+	free(fx);
+	return 0;
+}
+
+static struct fixture *need_bpf(void **state)
+{
+	struct fixture *fx = *state;
+
+	if (!fx->gen) {
+		print_message("# skipped: %s\n", no_bpf);
+		skip();
+	}
+	return fx;
+}
+
+/* One run of the generator: its verdict, and the frame it left. */
+static __u32 run_once(const struct fixture *fx, __u8 *out, __u32 *len)
+{
+	__u32 tlen;
+	const void *tmpl = gen_template(fx->gen, &tlen);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = tmpl, .data_size_in = tlen,
+		    .data_out = out, .data_size_out = OUT_MAX, .repeat = 1);
+
+	assert_int_equal(bpf_prog_test_run_opts(gen_prog_fd(fx->gen), &opts), 0);
+	*len = opts.data_size_out;
+	return opts.retval;
+}
+
+static __u16 be16(const __u8 *p)
+{
+	return (__u16)p[0] << 8 | p[1];
+}
+
+/* The frame is the probe (daddr, index, round) the matcher expects, sent between t0 and t1. */
+static void check_probe(const struct fixture *fx, const __u8 *f, __u32 len, __u32 daddr,
+			__u32 index, __u32 round, __u64 t0, __u64 t1)
+{
+	const __u8 *ip = f + FRAME_ETH_LEN, *icmp = ip + FRAME_IP_LEN;
+	struct em_payload pl;
+	__u64 mac;
+
+	assert_int_equal(len, FRAME_HDR_LEN + fx->tmpl.payload_len);
+	assert_memory_equal(f, fx->tmpl.dst_mac, 6);
+	assert_memory_equal(f + 6, fx->tmpl.src_mac, 6);
+	assert_int_equal(be16(f + 12), 0x0800);
+	assert_int_equal(ip[0], 0x45);
+	assert_int_equal(be16(ip + 2), FRAME_IP_LEN + FRAME_ICMP_LEN + fx->tmpl.payload_len);
+	assert_int_equal(be16(ip + 6), 0); /* no DF, not a fragment */
+	assert_int_equal(ip[8], fx->tmpl.ttl);
+	assert_int_equal(ip[9], 1);
+	assert_memory_equal(ip + 12, &fx->tmpl.saddr, 4);
+	assert_memory_equal(ip + 16, &daddr, 4);
+	/* A valid checksum sums (with itself) to zero. */
+	assert_int_equal(inet_csum(ip, FRAME_IP_LEN), 0);
+	assert_int_equal(inet_csum(icmp, FRAME_ICMP_LEN + fx->tmpl.payload_len), 0);
+	assert_int_equal(icmp[0], 8);
+	assert_int_equal(icmp[1], 0);
+	memcpy(&pl, icmp + FRAME_ICMP_LEN, sizeof(pl));
+	assert_int_equal(pl.index, index);
+	assert_int_equal(pl.round, round);
+	assert_true(pl.tx_ns >= t0 && pl.tx_ns <= t1);
+	mac = em_cookie(fx->key, daddr, pl.tx_ns, index, round);
+	assert_true(pl.mac == mac);
+	assert_int_equal(be16(icmp + 4), mac & 0xffff);
+	assert_int_equal(be16(icmp + 6), (mac >> 16) & 0xffff);
+	for (__u32 i = FRAME_HDR_LEN + EM_PAYLOAD_LEN; i < len; i++)
+		assert_int_equal(f[i], 0);
+}
+
+/*
+ * Every index of the walk, in perm_next()'s order, each PROBES times in a row, then nothing
+ * (XDP_DROP) once the walk is done; the walk's counter says how many were built.
+ */
+static void walk_matches_permutation(struct fixture *fx, __u64 seed, __u32 shards, __u32 shard)
+{
+	struct permutation pm, ref;
+	__u8 out[OUT_MAX];
+	__u64 idx, n = 0;
+	__u32 len;
+
+	assert_int_equal(perm_init(&pm, fx->ts.count, seed, shards, shard), 0);
+	ref = pm;
+	gen_set_walk(fx->gen, CPU, &pm, PROBES);
+	while (perm_next(&ref, &idx)) {
+		__u32 daddr = htonl(targets_addr(&fx->ts, idx));
+
+		for (__u32 r = 0; r < PROBES; r++) {
+			__u64 t0 = mono_ns(), t1;
+
+			assert_int_equal(run_once(fx, out, &len), XDP_TX);
+			t1 = mono_ns();
+			check_probe(fx, out, len, daddr, idx, r, t0, t1);
+			n++;
+		}
+	}
+	assert_int_equal(run_once(fx, out, &len), XDP_DROP);
+	assert_int_equal(gen_walk(fx->gen, CPU)->sent, n);
+}
+
+static void test_walk_order(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+
+	/* 10 + 4 + 1 + 8 targets in four intervals: every interval and both ends of each. */
+	assert_int_equal(fx->ts.count, 23);
+	walk_matches_permutation(fx, SEED, 1, 0);
+}
+
+static void test_walk_shards(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+
+	for (__u32 k = 0; k < 3; k++)
+		walk_matches_permutation(fx, SEED, 3, k);
+}
+
+static void test_walk_padded(void **state)
+{
+	walk_matches_permutation(need_bpf(state), SEED, 1, 0);
+}
+
+/*
+ * A template page that came back as a reply (live frames recycle pages as they are): the next
+ * probe built on it is a clean probe again.
+ */
+static void test_rewrites_whole_header(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	struct permutation pm, ref;
+	__u8 out[OUT_MAX], in[OUT_MAX];
+	__u64 idx, t0, t1;
+	__u32 len, tlen;
+
+	assert_int_equal(perm_init(&pm, fx->ts.count, SEED, 1, 0), 0);
+	ref = pm;
+	assert_true(perm_next(&ref, &idx));
+	gen_set_walk(fx->gen, CPU, &pm, 1);
+	memcpy(in, gen_template(fx->gen, &tlen), tlen);
+	/* Everything the responder changes, and more. */
+	memset(in, 0xa5, FRAME_HDR_LEN);
+	{
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = tlen,
+			    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+
+		t0 = mono_ns();
+		assert_int_equal(bpf_prog_test_run_opts(gen_prog_fd(fx->gen), &opts), 0);
+		t1 = mono_ns();
+		assert_int_equal(opts.retval, XDP_TX);
+		len = opts.data_size_out;
+	}
+	check_probe(fx, out, len, htonl(targets_addr(&fx->ts, idx)), idx, 0, t0, t1);
+}
+
+/* p above 2^32 takes the split multiplication: the walk still follows perm_next(). */
+static void test_walk_large_prime(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	struct permutation pm, ref;
+	__u8 out[OUT_MAX];
+	__u64 idx;
+	__u32 len;
+
+	assert_int_equal(perm_init(&pm, 1ULL << 32, SEED, 1, 0), 0);
+	assert_true(pm.p > 1ULL << 32);
+	ref = pm;
+	gen_set_walk(fx->gen, CPU, &pm, 1);
+	/* The generator maps index through the 23 targets' intervals: compare the payload only. */
+	for (int i = 0; i < 2000; i++) {
+		assert_true(perm_next(&ref, &idx));
+		assert_int_equal(run_once(fx, out, &len), XDP_TX);
+		assert_int_equal(((struct em_payload *)(out + FRAME_HDR_LEN))->index,
+				 (__u32)idx);
+	}
+}
+
+/* List mode: the staged probes in order, then drops. */
+static void test_list(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	struct em_gen_probe list[LIST_LEN];
+	__u8 out[OUT_MAX];
+	__u32 len;
+
+	for (__u32 i = 0; i < LIST_LEN; i++)
+		list[i] = (struct em_gen_probe){ .daddr = htonl(0xc6120000 + 7 * i),
+						 .index = 40 + i,
+						 .round = 1000 + i };
+	gen_set_list(fx->gen, list, LIST_LEN);
+	for (__u32 i = 0; i < LIST_LEN; i++) {
+		__u64 t0 = mono_ns(), t1;
+
+		assert_int_equal(run_once(fx, out, &len), XDP_TX);
+		t1 = mono_ns();
+		check_probe(fx, out, len, list[i].daddr, list[i].index, list[i].round, t0, t1);
+	}
+	assert_int_equal(run_once(fx, out, &len), XDP_DROP);
+}
+
+/* The target's echo reply to a generated probe, as the XDP responder fixture makes it. */
+static void make_reply(__u8 *f, __u32 len)
+{
+	__u8 *ip = f + FRAME_ETH_LEN, *icmp = ip + FRAME_IP_LEN, tmp[6];
+	__u16 sum = 0;
+
+	memcpy(tmp, f, 6);
+	memcpy(f, f + 6, 6);
+	memcpy(f + 6, tmp, 6);
+	memcpy(tmp, ip + 12, 4);
+	memcpy(ip + 12, ip + 16, 4);
+	memcpy(ip + 16, tmp, 4);
+	ip[8] = 61;
+	memcpy(ip + 10, &sum, 2);
+	sum = inet_csum(ip, FRAME_IP_LEN);
+	memcpy(ip + 10, &sum, 2);
+	icmp[0] = 0;
+	sum = 0;
+	memcpy(icmp + 2, &sum, 2);
+	sum = inet_csum(icmp, len - FRAME_ETH_LEN - FRAME_IP_LEN);
+	memcpy(icmp + 2, &sum, 2);
+}
+
+/* The matcher, with the generator's key, records the reply to every generated probe. */
+static void test_matcher_accepts(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	size_t page = sysconf(_SC_PAGESIZE), res_len;
+	const struct em_result *res;
+	struct permutation pm;
+	__u8 out[OUT_MAX];
+	__u32 len;
+
+	fx->matcher = echomap_bpf__open();
+	assert_non_null(fx->matcher);
+	fx->matcher->rodata->cfg.key[0] = fx->key[0];
+	fx->matcher->rodata->cfg.key[1] = fx->key[1];
+	fx->matcher->rodata->cfg.saddr = US;
+	fx->matcher->rodata->cfg.n_targets = fx->ts.count;
+	bpf_map__set_max_entries(fx->matcher->maps.results, fx->ts.count);
+	assert_int_equal(echomap_bpf__load(fx->matcher), 0);
+	res_len = (fx->ts.count * sizeof(*res) + page - 1) & ~(page - 1);
+	res = mmap(NULL, res_len, PROT_READ, MAP_SHARED,
+		   bpf_map__fd(fx->matcher->maps.results), 0);
+	assert_true(res != MAP_FAILED);
+
+	assert_int_equal(perm_init(&pm, fx->ts.count, SEED, 1, 0), 0);
+	gen_set_walk(fx->gen, CPU, &pm, 1);
+	while (run_once(fx, out, &len) == XDP_TX) {
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = out, .data_size_in = len,
+			    .repeat = 1);
+
+		make_reply(out, len);
+		assert_int_equal(
+			bpf_prog_test_run_opts(bpf_program__fd(fx->matcher->progs.echomap_xdp),
+					       &opts),
+			0);
+		assert_int_equal(opts.retval, XDP_DROP);
+	}
+	for (__u64 i = 0; i < fx->ts.count; i++) {
+		assert_int_equal(res[i].status, EM_ST_ECHOREPLY);
+		assert_int_equal(res[i].replies, 1);
+		assert_int_equal(res[i].ttl, 61);
+		assert_int_equal(res[i].from, htonl(targets_addr(&fx->ts, i)));
+	}
+	munmap((void *)res, res_len);
+}
+
+static void test_program_size(void **state)
+{
+	assert_true(prog_size_ok(gen_prog_fd(need_bpf(state)->gen), "echomap_gen", 2000, 60000));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_program_size, setup_walk, teardown),
+		cmocka_unit_test_setup_teardown(test_walk_order, setup_walk, teardown),
+		cmocka_unit_test_setup_teardown(test_walk_shards, setup_walk, teardown),
+		cmocka_unit_test_setup_teardown(test_walk_padded, setup_walk_padded, teardown),
+		cmocka_unit_test_setup_teardown(test_rewrites_whole_header, setup_walk, teardown),
+		cmocka_unit_test_setup_teardown(test_walk_large_prime, setup_walk, teardown),
+		cmocka_unit_test_setup_teardown(test_list, setup_list, teardown),
+		cmocka_unit_test_setup_teardown(test_matcher_accepts, setup_walk, teardown),
+	};
+
+	libbpf_set_print(print_libbpf);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Each thread walks its piece (perm_split) and stages its probes into its own probe_tx, paced by
+ * its share of the rate, exactly as the single-threaded sweep does.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "queues.h"
+#include "rate.h"
+#include "sweep_threads.h"
+
+#define TOKEN_NAP 100000ULL /* ns, as in sweep.c */
+#define POLL_NS	  10000000L
+
+struct tx_thread {
+	const struct session *s;
+	struct probe_tx *tx;
+	bool own_tx; /* opened here (thread 0 borrows the session's) */
+	pthread_t thread;
+	int cpu;
+	struct permutation pm;
+	__u64 rate, start;
+	__u64 sent; /* atomic: read by the progress line */
+	int err;
+	bool started;
+	bool done; /* atomic */
+};
+
+struct sweep_threads {
+	unsigned int n;
+	struct tx_thread t[TX_THREADS_MAX];
+};
+
+int sweep_threads_open(struct sweep_threads **stp, struct session *s)
+{
+	struct probe_tx_opts o = s->txo;
+	struct sweep_threads *st;
+	struct tx_plan plan;
+	int err;
+
+	*stp = NULL;
+	err = tx_plan(s->nh.ifname, s->cfg->threads, &plan);
+	if (err || plan.threads < 2)
+		return err;
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->n = plan.threads;
+	for (unsigned int i = 0; i < st->n; i++) {
+		struct tx_thread *t = &st->t[i];
+
+		t->s = s;
+		t->cpu = plan.cpu[i];
+		if (!i) {
+			t->tx = s->tx;
+			continue;
+		}
+		o.queue = i;
+		err = probe_tx_open(&t->tx, &o);
+		if (err) {
+			sweep_threads_close(st);
+			return err;
+		}
+		t->own_tx = true;
+	}
+	pr_info("%u transmit threads, one per queue of %s\n", st->n, s->nh.ifname);
+	*stp = st;
+	return 0;
+}
+
+static int send_piece(struct tx_thread *t)
+{
+	const struct session *s = t->s;
+	__u32 probes = s->cfg->probes;
+	__u64 idx, sent = 0, allowed = 0;
+	int err;
+
+	while (!stop_requested && perm_next(&t->pm, &idx)) {
+		__u32 daddr = htonl(targets_addr(&s->ts, idx));
+
+		for (__u32 round = 0; round < probes; round++) {
+			if (!allowed) {
+				if (t->rate && (err = probe_tx_flush(t->tx)))
+					return err;
+				__atomic_store_n(&t->sent, sent, __ATOMIC_RELAXED);
+				allowed = rate_allowance(t->rate, t->start, sent, TOKEN_NAP,
+							 PROBE_BATCH);
+				if (!allowed)
+					return 0;
+			}
+			err = probe_tx_stage(t->tx, daddr, idx, round);
+			if (err)
+				return err;
+			sent++;
+			allowed--;
+		}
+	}
+	err = probe_tx_flush(t->tx);
+	__atomic_store_n(&t->sent, sent, __ATOMIC_RELAXED);
+	return err;
+}
+
+static void *tx_main(void *arg)
+{
+	struct tx_thread *t = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(t->cpu, &set);
+	t->err = -pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	if (!t->err)
+		t->err = send_piece(t);
+	__atomic_store_n(&t->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+__u64 sweep_threads_sent(const struct sweep_threads *st)
+{
+	__u64 sent = 0;
+
+	for (unsigned int i = 0; i < st->n; i++)
+		sent += __atomic_load_n(&st->t[i].sent, __ATOMIC_RELAXED);
+	return sent;
+}
+
+static bool all_done(const struct sweep_threads *st)
+{
+	for (unsigned int i = 0; i < st->n; i++)
+		if (st->t[i].started && !__atomic_load_n(&st->t[i].done, __ATOMIC_ACQUIRE))
+			return false;
+	return true;
+}
+
+int sweep_threads_send(struct sweep_threads *st, const struct permutation *pm, __u64 start,
+		       void (*progress)(void *ctx, __u64 sent), void *ctx)
+{
+	struct timespec tick = { 0, POLL_NS };
+	__u64 rate = st->t[0].s->cfg->rate;
+	int err = 0;
+
+	for (unsigned int i = 0; i < st->n; i++) {
+		struct tx_thread *t = &st->t[i];
+
+		perm_split(pm, st->n, i, &t->pm);
+		/* Shares of the rate that add up to it exactly. */
+		t->rate = rate * (i + 1) / st->n - rate * i / st->n;
+		t->start = start;
+		err = -pthread_create(&t->thread, NULL, tx_main, t);
+		if (err)
+			break;
+		t->started = true;
+	}
+	while (!all_done(st)) {
+		nanosleep(&tick, NULL);
+		progress(ctx, sweep_threads_sent(st));
+	}
+	for (unsigned int i = 0; i < st->n; i++) {
+		if (!st->t[i].started)
+			continue;
+		pthread_join(st->t[i].thread, NULL);
+		st->t[i].started = false;
+		if (!err && st->t[i].err)
+			err = st->t[i].err;
+	}
+	return err;
+}
+
+void sweep_threads_close(struct sweep_threads *st)
+{
+	if (!st)
+		return;
+	for (unsigned int i = 0; i < st->n; i++)
+		if (st->t[i].own_tx)
+			probe_tx_close(st->t[i].tx);
+	free(st);
+}
