@@ -75,14 +75,15 @@ static int check_support(struct generator *g, const struct gen_opts *o, bool qui
 
 	if (kernel_too_old(release, sizeof(release))) {
 		log_msg(lvl, "xdp-live engine needs Linux >= 5.18 (XDP live frames); this is %s\n",
-		    release);
+			release);
 		return -EOPNOTSUPP;
 	}
 	err = gen_run(g, 1, 1, 0);
 	if (err) {
-		log_msg(lvl, "xdp-live engine cannot run on %s: BPF_PROG_RUN in live-frames mode "
-			 "refused: %s (the driver needs XDP support)\n",
-		    o->ifname, strerror(-err));
+		log_msg(lvl,
+			"xdp-live engine cannot run on %s: BPF_PROG_RUN in live-frames mode "
+			"refused: %s (the driver needs XDP support)\n",
+			o->ifname, strerror(-err));
 		return err;
 	}
 	err = xdp_features(o->ifindex, &feat);
@@ -92,10 +93,10 @@ static int check_support(struct generator *g, const struct gen_opts *o, bool qui
 		return 0;
 	}
 	if (!(feat & XDP_FEAT_NDO_XMIT)) {
-		log_msg(lvl, "xdp-live engine cannot send on %s: its driver does not transmit XDP "
-			 "frames (no ndo_xdp_xmit; a veth needs an XDP program or GRO on its "
-			 "peer)\n",
-		    o->ifname);
+		log_msg(lvl,
+			"xdp-live engine cannot send on %s: its driver does not transmit XDP "
+			"frames (no ndo_xdp_xmit; a veth needs an XDP program or GRO on its peer)\n",
+			o->ifname);
 		return -EOPNOTSUPP;
 	}
 	return 0;
