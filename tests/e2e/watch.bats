@@ -20,11 +20,11 @@ teardown() {
 	e2e_teardown
 }
 
-# watch_start ARGS...: echomap watch ARGS in NS_S in the background, stderr in $NET_TMP/watch.err;
-# returns once /metrics answers. exec keeps $WATCH_PID the pid of echomap itself.
+# watch_start ARGS...: echomap watch ARGS (and --engine $ENGINE if set) in NS_S in the background,
+# stderr in $NET_TMP/watch.err; returns once /metrics answers. exec keeps $WATCH_PID the pid of echomap itself.
 watch_start() {
-	ip netns exec "$NS_S" "$ECHOMAP" watch -I "$IFACE" --allow-reserved --every 1 \
-		--listen "$LISTEN" "$@" >"$NET_TMP/watch.out" 2>"$NET_TMP/watch.err" 3>&- &
+	ip netns exec "$NS_S" "$ECHOMAP" watch ${ENGINE:+--engine "$ENGINE"} -I "$IFACE" \
+		--allow-reserved --every 1 --listen "$LISTEN" "$@" >"$NET_TMP/watch.out" 2>"$NET_TMP/watch.err" 3>&- &
 	WATCH_PID=$!
 	track_pid "$WATCH_PID"
 	if ! wait_for 10 metrics_ok; then
@@ -282,6 +282,32 @@ within() {
 		"$NET_TMP/watch.err"
 	watch_stop TERM
 	assert_clean
+}
+
+replies_at_least() { [ "$(sample echomap_replies_total "target=\"$1\"")" -ge "$2" ] 2>/dev/null; }
+
+@test "every engine: replies counted per target, also after a reload changes the key" {
+	require_fixtures xdp_responder
+	respond_xdp 198.18.0.0/24 --ttl 61 --silent-mod 7
+	local n
+
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		printf '198.18.0.1\n198.18.0.7\n' >"$NET_TMP/targets"
+		watch_start "@$NET_TMP/targets"
+		wait_for 10 replies_at_least 198.18.0.1 2
+		[ "$(sample echomap_up 'target="198.18.0.7"')" = 0 ]
+		[ "$(sample echomap_replies_total 'target="198.18.0.7"')" = 0 ]
+		# The reload draws a new cookie key: the probes sent from then on must carry it.
+		printf '198.18.0.1\n198.18.0.2\n' >"$NET_TMP/targets"
+		kill -HUP "$WATCH_PID"
+		wait_for 10 replies_at_least 198.18.0.2 2
+		n=$(sample echomap_replies_total 'target="198.18.0.1"')
+		wait_for 5 replies_at_least 198.18.0.1 $((n + 1))
+		lacks_series 198.18.0.7
+		watch_stop TERM
+		assert_clean
+	done
 }
 
 @test "start-up errors: port in use and an unwritable snapshot dir exit 4, bad options 3" {
