@@ -246,12 +246,14 @@ static void test_rewrites_whole_header(void **state)
 	__u8 out[OUT_MAX], in[OUT_MAX];
 	__u64 idx, t0, t1;
 	__u32 len, tlen;
+	const void *tmpl;
 
 	assert_int_equal(perm_init(&pm, fx->ts.count, SEED, 1, 0), 0);
 	ref = pm;
 	assert_true(perm_next(&ref, &idx));
 	gen_set_walk(fx->gen, CPU, &pm, 1);
-	memcpy(in, gen_template(fx->gen, &tlen), tlen);
+	tmpl = gen_template(fx->gen, &tlen);
+	memcpy(in, tmpl, tlen);
 	/* Everything the responder changes, and more. */
 	memset(in, 0xa5, FRAME_HDR_LEN);
 	{
