@@ -121,20 +121,15 @@ static int ping_loop(struct session *s, struct ping_state *ps)
 		bool more = !cfg->count || round < cfg->count;
 
 		if (more && now >= next) {
-			/*
-			 * One probe per batch: a batch carries one send stamp, and in copy mode the
-			 * kernel puts its frames on the wire one after the other (about 3 us each on
-			 * a 2-CPU VM), so the 64th of a batch would read ~190 us long. Ping sends a
-			 * few probes per period; the syscall each is cheap beside that error.
-			 */
 			for (__u64 i = 0; i < ps->n_hosts; i++) {
 				err = probe_tx_stage(s->tx, htonl(targets_addr(&s->ts, i)), i, round);
-				if (!err)
-					err = probe_tx_flush(s->tx);
 				if (err)
 					goto fail;
 				ps->hosts[i].xmt++;
 			}
+			err = probe_tx_flush(s->tx);
+			if (err)
+				goto fail;
 			last = now;
 			next += period;
 			round++;

@@ -13,7 +13,7 @@ struct probe_tx {
 	struct frame_tmpl tmpl;
 	__u64 key[2];
 	struct staged_probe staged[PROBE_BATCH];
-	unsigned int n_staged;
+	unsigned int n_staged, batch;
 	__u64 sent;
 };
 
@@ -70,6 +70,7 @@ int probe_tx_open(struct probe_tx **txp, const struct probe_tx_opts *o)
 	tx->tmpl = o->tmpl;
 	tx->key[0] = o->key[0];
 	tx->key[1] = o->key[1];
+	tx->batch = o->stamp_each && !tx->engine->stamps_each ? 1 : PROBE_BATCH;
 	tx->engine->tmpl = &tx->tmpl;
 	tx->engine->key = tx->key;
 	if (o->queue)
@@ -102,7 +103,7 @@ int probe_tx_stage(struct probe_tx *tx, __u32 daddr, __u32 index, __u32 round)
 	p->daddr = daddr;
 	p->index = index;
 	p->round = round;
-	return tx->n_staged == PROBE_BATCH ? probe_tx_flush(tx) : 0;
+	return tx->n_staged == tx->batch ? probe_tx_flush(tx) : 0;
 }
 
 __u64 probe_tx_sent(const struct probe_tx *tx)

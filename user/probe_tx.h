@@ -28,6 +28,13 @@ struct probe_tx_opts {
 	/* xdp-live: the matcher the generator is run through, and its marker (see gen_opts) */
 	const struct matcher *entry;
 	__u64 gen_marker;
+	/*
+	 * One send stamp per probe (ping, watch). A batch shares one stamp taken before the
+	 * kick, and the kernel puts its frames on the wire one after the other (in AF_XDP copy
+	 * mode about 3 us each on a small VM), so the 64th would read ~0.2 ms long. A sweep keeps
+	 * whole batches for rate; xdp-live stamps each frame in the kernel anyway.
+	 */
+	bool stamp_each;
 };
 
 /* Returns 0 or -errno after one pr_warn line. */
@@ -55,6 +62,7 @@ struct tx_engine {
 	const struct frame_tmpl *tmpl;
 	const __u64 *key;
 	__u16 ip_id;
+	bool stamps_each; /* each frame gets its own tx_ns as it is built: batches cost nothing */
 };
 
 int afxdp_engine_open(struct tx_engine **e, const struct probe_tx_opts *o);

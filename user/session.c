@@ -165,6 +165,7 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	topt.key[1] = mopts.key[1];
 	topt.entry = &s->m;
 	topt.gen_marker = s->gen_marker;
+	topt.stamp_each = cfg->cmd != CMD_SWEEP;
 	s->txo = topt;
 	/* A sweep runs the generator over its whole walk, not per staged probe: sweep.c opens it. */
 	if (cfg->cmd == CMD_SWEEP && (topt.engine == ENGINE_XDP_LIVE || topt.engine == ENGINE_AUTO))

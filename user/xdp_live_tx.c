@@ -84,6 +84,7 @@ int xdp_live_engine_open(struct tx_engine **ep, const struct probe_tx_opts *o, b
 		return err;
 	}
 	l->base.name = "xdp-live";
+	l->base.stamps_each = true;
 	l->base.send = live_send;
 	l->base.close = live_close;
 	*ep = &l->base;
