@@ -24,38 +24,40 @@ reply_re() {
 
 @test "a 5 ms imposed delay shows as hold + path in every reply, as the kernel's ping sees it" {
 	require_fixtures delay_responder
-	local kping pid rlo rhi lo hi
+	local kping pid rlo rhi
 
 	# Truth per reply is the hold the responder applied (it logs it per target, from the
 	# kernel's receive stamp to its send) plus the path's round trip without the hold. The path
 	# is measured in the same second by the kernel's own ping to a second delayed target: its
 	# RTT minus its logged hold. That residual is a few µs on a real kernel and milliseconds,
 	# varying packet to packet, under emulation (a TCG VM), so the band is the residuals'
-	# spread plus 0.5 ms rather than a fixed figure. A reply can never be shorter than its hold.
+	# spread plus 0.5 ms rather than a fixed figure. No reply may be shorter than its hold;
+	# one of ten may fall above the band, since a VM's vCPU can stall any single packet for
+	# longer than 40 samples of the kernel's ping happened to see. A bias moves them all.
 	for ENGINE in $(e2e_engines); do
 		echo "# engine $ENGINE"
 		respond_delay 198.18.0.0/16 5 0 0 --ttl 62
 		kping=$NET_TMP/kping
-		ip netns exec "$NS_S" ping -n -c 20 -i 0.05 -W 2 198.18.0.2 >"$kping" 2>&1 &
+		ip netns exec "$NS_S" ping -n -c 40 -i 0.025 -W 2 198.18.0.2 >"$kping" 2>&1 &
 		pid=$!
-		em_capture ping -I "$IFACE" --allow-reserved -c 5 -p 200 198.18.0.1
+		em_capture ping -I "$IFACE" --allow-reserved -c 10 -p 100 198.18.0.1
 		wait "$pid" || { cat "$kping" >&2; false; }
 		expect_status 0
 		responder_stop
-		[ "$(wc -l <"$OUT")" -eq 5 ] || { em_dump; false; }
-		[ "$(grep -c '^198\.18\.0\.1 ' "$DELAY_LOG")" -eq 5 ] || { cat "$DELAY_LOG" >&2; false; }
-		[ "$(grep -c '^198\.18\.0\.2 ' "$DELAY_LOG")" -eq 20 ] || { cat "$DELAY_LOG" >&2; false; }
+		[ "$(wc -l <"$OUT")" -eq 10 ] || { em_dump; false; }
+		[ "$(grep -c '^198\.18\.0\.1 ' "$DELAY_LOG")" -eq 10 ] || { cat "$DELAY_LOG" >&2; false; }
+		[ "$(grep -c '^198\.18\.0\.2 ' "$DELAY_LOG")" -eq 40 ] || { cat "$DELAY_LOG" >&2; false; }
 		if grep -Ev "$(reply_re 198.18.0.1 198.18.0.1 62)" "$OUT"; then
 			echo "malformed reply lines above" >&2
 			false
 		fi
-		# Five distinct sequence numbers.
-		[ "$(sed 's/.*seq=\([0-9]*\).*/\1/' "$OUT" | sort -u | wc -l)" -eq 5 ]
-		# The path's residuals (ms): the kernel's ping i against the responder's hold i, in order.
+		# Ten distinct sequence numbers.
+		[ "$(sed 's/.*seq=\([0-9]*\).*/\1/' "$OUT" | sort -u | wc -l)" -eq 10 ]
+		# The path's residuals (ms): the kernel's ping i against the responder's hold i.
 		sed -n 's/.*icmp_seq=.* time=\([0-9.]*\) ms$/\1/p' "$kping" |
 			paste -d' ' - <(awk '$1 == "198.18.0.2" { print $2 }' "$DELAY_LOG") |
 			awk 'NF == 2 { print $1 - $2 / 1000 }' | sort -n >"$NET_TMP/residual"
-		[ "$(wc -l <"$NET_TMP/residual")" -eq 20 ] || { cat "$kping" >&2; false; }
+		[ "$(wc -l <"$NET_TMP/residual")" -eq 40 ] || { cat "$kping" >&2; false; }
 		read -r rlo rhi < <(sed -n '1p;$p' "$NET_TMP/residual" | paste -sd' ')
 		echo "path residual ${rlo}..${rhi} ms" >&2
 		# Reply i against hold i: the responder answers one request at a time, in order.
@@ -71,21 +73,33 @@ reply_re() {
 					print "hold " $2 " us: the delay was not imposed" >"/dev/stderr"
 					bad = 1
 				}
-				if ($1 < lo || $1 > hi) {
-					printf "rtt %s ms, outside hold + path %.3f..%.3f ms\n", $1, lo, hi >"/dev/stderr"
+				if ($1 < hold - 0.001) {
+					printf "rtt %s ms, shorter than its hold %.3f ms\n", $1, hold >"/dev/stderr"
 					bad = 1
 				}
-				if (!n++ || lo < min) min = lo
-				if (hi > max) max = hi
+				if ($1 < lo || $1 > hi) {
+					printf "rtt %s ms, outside hold + path %.3f..%.3f ms\n", $1, lo, hi >"/dev/stderr"
+					out++
+				}
 			}
-			END { printf "%.3f %.3f\n", min, max; exit bad }' >"$NET_TMP/band"
-		# Summary on stderr, min/avg/max within the same band.
-		grep -Eq '^198\.18\.0\.1 \(198\.18\.0\.1\): xmt/rcv/%loss = 5/5/0%, min/avg/max/mdev = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms$' \
+			END { exit bad || out > 1 }'
+		# The summary on stderr agrees with the reply lines.
+		grep -Eq '^198\.18\.0\.1 \(198\.18\.0\.1\): xmt/rcv/%loss = 10/10/0%, min/avg/max/mdev = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms$' \
 			"$ERR" || { em_dump; false; }
-		read -r lo hi <"$NET_TMP/band"
 		sed -n 's/.*min\/avg\/max\/mdev = \([0-9.]*\)\/\([0-9.]*\)\/\([0-9.]*\)\/.*/\1 \2 \3/p' "$ERR" |
-			awk -v lo="$lo" -v hi="$hi" '$1 < lo || $3 > hi || $2 < $1 || $2 > $3 {
-				print "summary: " $0; exit 1 }' >&2
+			cat - <(sed 's/.*time=\([0-9.]*\) ms.*/\1/' "$OUT") |
+			awk 'NR == 1 { smin = $1; savg = $2; smax = $3; next }
+				{ sum += $1; if (NR == 2 || $1 < min) min = $1; if ($1 > max) max = $1 }
+				END {
+					avg = sum / (NR - 1)
+					d = 0.0015
+					if (smin < min - d || smin > min + d || smax < max - d ||
+					    smax > max + d || savg < avg - d || savg > avg + d) {
+						printf "summary %s/%s/%s, replies %.3f/%.3f/%.3f\n", smin,
+							savg, smax, min, avg, max
+						exit 1
+					}
+				}' >&2
 	done
 	assert_clean
 }
