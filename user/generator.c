@@ -88,9 +88,17 @@ static int check_support(struct generator *g, const struct gen_opts *o, bool qui
 	}
 	err = xdp_features(o->ifindex, &feat);
 	if (err) {
-		/* Before Linux 6.3 drivers do not say: the first probes will tell. */
-		pr_debug("XDP features of %s unknown (%s)\n", o->ifname, strerror(-err));
-		return 0;
+		/*
+		 * Before Linux 6.3 drivers do not say, and frames a driver cannot take vanish
+		 * without an error: auto does not gamble on it; asked for by name, it runs
+		 * with a warning.
+		 */
+		log_msg(quiet_fail ? LOG_INFO : LOG_WARN,
+			"cannot tell whether the driver of %s transmits XDP frames (%s; Linux >= 6.3 "
+			"says): if it does not, no probe leaves (a veth needs an XDP program or GRO "
+			"on its peer)\n",
+			o->ifname, strerror(-err));
+		return quiet_fail ? -EOPNOTSUPP : 0;
 	}
 	if (!(feat & XDP_FEAT_NDO_XMIT)) {
 		log_msg(lvl,

@@ -440,9 +440,16 @@ teardown() {
 	ip netns exec "$NS_R" "$FIXTURES/set_gro" "$RIFACE" off
 
 	em_capture sweep --engine xdp-live -I "$IFACE" --allow-reserved -q 198.18.0.1
-	expect_status 4
-	grep -q 'xdp-live engine cannot send on em0: its driver does not transmit XDP frames' \
-		"$ERR" || { em_dump; false; }
+	if kernel_at_least 6 3; then
+		expect_status 4
+		grep -q 'xdp-live engine cannot send on em0: its driver does not transmit XDP frames' \
+			"$ERR" || { em_dump; false; }
+	else
+		# Drivers do not say before 6.3: echomap runs as asked, and says it cannot tell.
+		expect_status 0
+		grep -q 'cannot tell whether the driver of em0 transmits XDP frames' "$ERR" ||
+			{ em_dump; false; }
+	fi
 
 	em_capture sweep --engine auto -v -I "$IFACE" --allow-reserved -q 198.18.0.0/29
 	expect_status 0
@@ -454,6 +461,7 @@ teardown() {
 
 @test "auto picks xdp-live where it can run, and -v says so" {
 	[[ " $(e2e_engines) " == *" xdp-live "* ]] || skip "xdp-live needs Linux >= 5.18"
+	kernel_at_least 6 3 || skip "auto picks xdp-live only where the driver says it transmits XDP frames (Linux >= 6.3)"
 	require_fixtures xdp_responder
 	respond_xdp 198.18.0.0/24 --ttl 61 --silent-mod 7
 

@@ -464,14 +464,18 @@ em_capture() {
 # e2e_engines: the transmit engines this kernel runs, for tests that loop over them
 # (`for ENGINE in $(e2e_engines)`): afxdp and raw always, xdp-live from Linux 5.18 (XDP live
 # frames). $ENGINES, if set, is the list instead.
-e2e_engines() {
+# kernel_at_least MAJOR MINOR: the running kernel is MAJOR.MINOR or newer.
+kernel_at_least() {
 	local major minor
+	IFS=. read -r major minor _ <<<"$(uname -r)"
+	minor=${minor%%[!0-9]*}
+	[ "$major" -gt "$1" ] || { [ "$major" -eq "$1" ] && [ "$minor" -ge "$2" ]; }
+}
+
+e2e_engines() {
 	if [ -n "${ENGINES:-}" ]; then
 		echo "$ENGINES"
-		return 0
-	fi
-	IFS=. read -r major minor _ <<<"$(uname -r)"
-	if [ "$major" -gt 5 ] || { [ "$major" -eq 5 ] && [ "${minor%%[!0-9]*}" -ge 18 ]; }; then
+	elif kernel_at_least 5 18; then
 		echo afxdp raw xdp-live
 	else
 		echo afxdp raw
