@@ -406,14 +406,17 @@ teardown() {
 
 @test "the kernel's own ping keeps working on the interface during a sweep" {
 	require_fixtures xdp_responder
-	respond_xdp 198.18.0.0/16 --ttl 61 --silent-mod 7
+	# The sweep only has to outlast the ping's second (3.3 s at this rate): this is not a load
+	# test, and under emulation (TCG) a /16 at 20 kpps beside the ping lost 0.75 % of replies
+	# on the veth path.
+	respond_xdp 198.18.0.0/18 --ttl 61 --silent-mod 7
 	local pid rc=0
 
 	for ENGINE in $(e2e_engines); do
 		echo "# engine $ENGINE"
 		rc=0
 		ip netns exec "$NS_S" "$ECHOMAP" sweep --engine "$ENGINE" -I "$IFACE" --allow-reserved \
-			-q --rate 20000 198.18.0.0/16 >"$NET_TMP/out" 2>"$NET_TMP/err" 3>&- &
+			-q --rate 5000 198.18.0.0/18 >"$NET_TMP/out" 2>"$NET_TMP/err" 3>&- &
 		pid=$!
 		track_pid "$pid"
 		wait_for 5 xdp_attached
@@ -427,7 +430,7 @@ teardown() {
 		[ "$rc" -eq 0 ] || { cat "$NET_TMP/err" >&2; false; }
 		# ... and was not disturbed by ping's replies either.
 		awk '{ print $1 }' "$NET_TMP/out" | sort >"$NET_TMP/got"
-		xdp_truth 198.18.0.0/16 7 | sort >"$NET_TMP/want"
+		xdp_truth 198.18.0.0/18 7 | sort >"$NET_TMP/want"
 		same_lines "$NET_TMP/want" "$NET_TMP/got"
 	done
 	assert_clean
