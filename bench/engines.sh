@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/lib/netns.bash
+source bench/lib.bash
 
 RESULTS=bench/results
 PREFIX=198.18.0.0/15
@@ -20,13 +21,7 @@ TARGETS=131072
 PROBES=${PROBES:-8}
 TOTAL=$((TARGETS * PROBES))
 mkdir -p "$RESULTS"
-missing=
-for p in zmap bc jq; do
-	command -v "$p" >/dev/null || missing+=" $p"
-done
-if [ -n "$missing" ]; then
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
-fi
+bench_need zmap bc jq
 
 W=$(mktemp -d)
 STATS_BEFORE=$(sysctl -n kernel.bpf_stats_enabled)
@@ -49,15 +44,6 @@ timed() {
 	b1=$(busy_ticks)
 	echo "$(tail -n 1 "$out.raw") $(echo "($b1 - $b0) / $hz" | bc -l)" >"$out"
 	return "$rc"
-}
-
-# found FILE: "found missed invented" against the truth.
-found() {
-	local n missed invented
-	n=$(sort -u "$1" | wc -l)
-	missed=$(sort -u "$1" | comm -13 - "$W/truth" | wc -l)
-	invented=$(sort -u "$1" | comm -23 - "$W/truth" | wc -l)
-	echo "$n $missed $invented"
 }
 
 rows=()

@@ -13,19 +13,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/lib/netns.bash
+source bench/lib.bash
 
 N=${N:-10000}
 RUNS=3
-missing=()
-for p in dnsmasq fping bc; do
-	# dnsmasq-base: the program alone, without a system service.
-	command -v "$p" >/dev/null || missing+=("${p/dnsmasq/dnsmasq-base}")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	apt-get update -qq &&
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-[ -x "$ECHOMAP" ] || { echo "bench: $ECHOMAP not built (make all)" >&2; exit 1; }
+# dnsmasq-base: the program alone, without a system service.
+bench_need dnsmasq:dnsmasq-base fping bc
 
 W=$(mktemp -d)
 trap 'netns_cleanup; rm -rf "$W"' EXIT

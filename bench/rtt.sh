@@ -21,6 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/lib/netns.bash
+source bench/lib.bash
 
 N=${N:-1000}
 COUNT=${COUNT:-3}
@@ -32,15 +33,7 @@ DELAYS_MS=${DELAYS_MS:-"1 10"}
 RESULTS=bench/results
 HOSTS_FIRST=198.19.0.1
 
-missing=()
-for p in zmap fping jq bc; do
-	command -v "$p" >/dev/null || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	apt-get update -qq &&
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-[ -x "$ECHOMAP" ] || { echo "bench: $ECHOMAP not built (make all)" >&2; exit 1; }
+bench_need zmap fping jq bc
 mkdir -p "$RESULTS"
 
 W=$(mktemp -d)

@@ -6,17 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/lib/netns.bash
+source bench/lib.bash
 
 RESULTS=bench/results
 PREFIX=198.18.0.0/15
 SILENT_MOD=10
 mkdir -p "$RESULTS"
-for p in zmap fping bc; do
-	command -v "$p" >/dev/null || missing+=" $p"
-done
-if [ -n "${missing:-}" ]; then
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
-fi
+bench_need zmap fping bc jq
 
 W=$(mktemp -d)
 trap 'netns_cleanup; rm -rf "$W"' EXIT
@@ -39,15 +35,6 @@ timed() {
 	# time(1) puts "Command exited with non-zero status" first when the command fails.
 	tail -n 1 "$out.raw" >"$out"
 	return "$rc"
-}
-
-# found FILE: "found missed invented" against the truth.
-found() {
-	local n missed invented
-	n=$(sort -u "$1" | wc -l)
-	missed=$(sort -u "$1" | comm -13 - "$W/truth" | wc -l)
-	invented=$(sort -u "$1" | comm -23 - "$W/truth" | wc -l)
-	echo "$n $missed $invented"
 }
 
 rows=()

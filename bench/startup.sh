@@ -22,21 +22,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source tests/lib/netns.bash
+source bench/lib.bash
 
 RUNS=${RUNS:-5}
 PREFIX=198.18.0.0/15
 TARGETS=131072
 RESULTS=bench/results
 
-missing=()
-for p in zmap tcpdump jq bc bpftool; do
-	command -v "$p" >/dev/null || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	apt-get update -qq &&
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-[ -x "$ECHOMAP" ] || { echo "bench: $ECHOMAP not built (make all)" >&2; exit 1; }
+bench_need zmap tcpdump jq bc bpftool
 mkdir -p "$RESULTS"
 
 W=$(mktemp -d)

@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tests/lib/netns.bash
+. bench/lib.bash
 
 N=${N:-10000}
 EVERY=${EVERY:-10}
@@ -17,7 +18,7 @@ ROUNDS=${ROUNDS:-3}
 LISTEN=127.0.0.1:9100
 RESULTS=bench/results
 
-command -v fping >/dev/null || { apt-get update -qq && apt-get install -y -qq fping >/dev/null; }
+bench_need fping
 mkdir -p "$RESULTS"
 trap netns_cleanup EXIT INT TERM
 netns_setup
