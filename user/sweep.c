@@ -10,12 +10,9 @@
 #include "output.h"
 #include "permute.h"
 #include "progress.h"
-#include "rate.h"
 #include "session.h"
 #include "sweep_live.h"
 #include "sweep_threads.h"
-
-#define TOKEN_NAP 100000ULL /* ns */
 
 /* The reply count costs a map read per counter: only when the line is redrawn. */
 static void show_progress(const struct session *s, struct progress *pg, __u64 sent, __u64 total)
@@ -28,59 +25,15 @@ static void show_progress(const struct session *s, struct progress *pg, __u64 se
 			matcher_stats(&s->m, c) ? 0 : c[EM_CNT_MATCHED] - c[EM_CNT_DUPLICATE]);
 }
 
-static int send_all(struct session *s, struct progress *pg, __u8 *probed, __u64 start)
-{
-	const struct config *cfg = s->cfg;
-	struct permutation pm;
-	__u64 idx, total, sent = 0, allowed = 0;
-	int err;
-
-	err = perm_init(&pm, s->ts.count, cfg->seed, cfg->shards, cfg->shard);
-	if (err) {
-		pr_warn("cannot set up the permutation: %s\n", strerror(-err));
-		return EXIT_SYSTEM;
-	}
-	total = perm_shard_size_hint(&pm) * cfg->probes;
-	while (!stop_requested && perm_next(&pm, &idx)) {
-		__u32 daddr = htonl(targets_addr(&s->ts, idx));
-
-		if (probed)
-			probed[idx / 8] |= 1 << (idx % 8);
-		for (__u32 round = 0; round < cfg->probes; round++) {
-			if (!allowed) {
-				/* Flush what is staged before waiting, so no probe waits for its batch. */
-				if (cfg->rate && (err = probe_tx_flush(s->tx)))
-					goto fail;
-				allowed = rate_allowance(cfg->rate, start, sent, TOKEN_NAP,
-							 PROBE_BATCH);
-				if (!allowed)
-					break;
-				show_progress(s, pg, sent, total);
-			}
-			err = probe_tx_stage(s->tx, daddr, idx, round);
-			if (err)
-				goto fail;
-			sent++;
-			allowed--;
-		}
-	}
-	err = probe_tx_flush(s->tx);
-	if (!err)
-		return 0;
-fail:
-	pr_warn("sending failed: %s\n", strerror(-err));
-	return EXIT_SYSTEM;
-}
-
-struct parallel_progress {
+struct shard_progress {
 	struct session *s;
 	struct progress *pg;
 	__u64 total;
 };
 
-static void parallel_progress(void *ctx, __u64 sent)
+static void shard_progress(void *ctx, __u64 sent)
 {
-	struct parallel_progress *lp = ctx;
+	struct shard_progress *lp = ctx;
 
 	show_progress(lp->s, lp->pg, sent, lp->total);
 }
@@ -92,14 +45,14 @@ struct parallel {
 };
 
 /*
- * The shard's walk in pieces, one per thread, each sending its own (the generator's threads in
- * the kernel); the shard's indices are marked here, all at once.
+ * The shard's walk: through s->tx, or in pieces, one per thread, each sending its own (the
+ * generator's threads in the kernel); the shard's indices are marked here, all at once.
  */
-static int send_parallel(struct session *s, const struct parallel *par, struct progress *pg,
-			 __u8 *probed, __u64 start)
+static int send_shard(struct session *s, const struct parallel *par, struct progress *pg,
+		      __u8 *probed, __u64 start)
 {
 	const struct config *cfg = s->cfg;
-	struct parallel_progress lp = { .s = s, .pg = pg };
+	struct shard_progress lp = { .s = s, .pg = pg };
 	struct permutation pm, walk;
 	__u64 idx;
 	int err;
@@ -114,9 +67,12 @@ static int send_parallel(struct session *s, const struct parallel *par, struct p
 		probed[idx / 8] |= 1 << (idx % 8);
 	lp.total = perm_shard_size_hint(&pm) * cfg->probes;
 	if (par->live)
-		err = sweep_live_send(par->live, &pm, start, parallel_progress, &lp);
+		err = sweep_live_send(par->live, &pm, start, shard_progress, &lp);
+	else if (par->threads)
+		err = sweep_threads_send(par->threads, &pm, start, shard_progress, &lp);
 	else
-		err = sweep_threads_send(par->threads, &pm, start, parallel_progress, &lp);
+		err = sweep_walk(s->tx, &s->ts, &pm, cfg->probes, cfg->rate, start,
+				 shard_progress, &lp);
 	if (!err)
 		return 0;
 	pr_warn("sending failed: %s\n", strerror(-err));
@@ -246,10 +202,7 @@ int sweep_run(const struct config *cfg)
 	}
 	start = now_ns();
 	progress_init(&pg, cfg->quiet, start);
-	if (par.live || par.threads)
-		rc = send_parallel(&s, &par, &pg, probed, start);
-	else
-		rc = send_all(&s, &pg, probed, start);
+	rc = send_shard(&s, &par, &pg, probed, start);
 	if (rc) {
 		out_abort(&out);
 		goto out;

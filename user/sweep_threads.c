@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Each thread walks its piece (perm_split) and stages its probes into its own probe_tx, paced by
- * its share of the rate, exactly as the single-threaded sweep does.
+ * its share of the rate, with sweep_walk(), which the single-socket sweep runs too.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,7 +16,7 @@
 #include "rate.h"
 #include "sweep_threads.h"
 
-#define TOKEN_NAP 100000ULL /* ns, as in sweep.c */
+#define TOKEN_NAP 100000ULL /* ns: the token bucket's nap (rate.h) */
 #define POLL_NS	  10000000L
 
 struct tx_thread {
@@ -75,36 +75,43 @@ int sweep_threads_open(struct sweep_threads **stp, struct session *s)
 	return 0;
 }
 
-static int send_piece(struct tx_thread *t)
+int sweep_walk(struct probe_tx *tx, const struct target_set *ts, struct permutation *pm,
+	       __u32 probes, __u64 rate, __u64 start, void (*tick)(void *ctx, __u64 sent),
+	       void *ctx)
 {
-	const struct session *s = t->s;
-	__u32 probes = s->cfg->probes;
 	__u64 idx, sent = 0, allowed = 0;
 	int err;
 
-	while (!stop_requested && perm_next(&t->pm, &idx)) {
-		__u32 daddr = htonl(targets_addr(&s->ts, idx));
+	while (!stop_requested && perm_next(pm, &idx)) {
+		__u32 daddr = htonl(targets_addr(ts, idx));
 
 		for (__u32 round = 0; round < probes; round++) {
 			if (!allowed) {
-				if (t->rate && (err = probe_tx_flush(t->tx)))
+				/* Flush what is staged before waiting, so no probe waits for its batch. */
+				if (rate && (err = probe_tx_flush(tx)))
 					return err;
-				__atomic_store_n(&t->sent, sent, __ATOMIC_RELAXED);
-				allowed = rate_allowance(t->rate, t->start, sent, TOKEN_NAP,
-							 PROBE_BATCH);
+				tick(ctx, sent);
+				allowed = rate_allowance(rate, start, sent, TOKEN_NAP, PROBE_BATCH);
 				if (!allowed)
 					return 0;
 			}
-			err = probe_tx_stage(t->tx, daddr, idx, round);
+			err = probe_tx_stage(tx, daddr, idx, round);
 			if (err)
 				return err;
 			sent++;
 			allowed--;
 		}
 	}
-	err = probe_tx_flush(t->tx);
-	__atomic_store_n(&t->sent, sent, __ATOMIC_RELAXED);
+	err = probe_tx_flush(tx);
+	tick(ctx, sent);
 	return err;
+}
+
+static void store_sent(void *ctx, __u64 sent)
+{
+	struct tx_thread *t = ctx;
+
+	__atomic_store_n(&t->sent, sent, __ATOMIC_RELAXED);
 }
 
 static void *tx_main(void *arg)
@@ -116,7 +123,8 @@ static void *tx_main(void *arg)
 	CPU_SET(t->cpu, &set);
 	t->err = -pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	if (!t->err)
-		t->err = send_piece(t);
+		t->err = sweep_walk(t->tx, &t->s->ts, &t->pm, t->s->cfg->probes, t->rate,
+				    t->start, store_sent, t);
 	__atomic_store_n(&t->done, true, __ATOMIC_RELEASE);
 	return NULL;
 }

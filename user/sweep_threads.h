@@ -23,6 +23,14 @@ int sweep_threads_open(struct sweep_threads **st, struct session *s);
 int sweep_threads_send(struct sweep_threads *st, const struct permutation *pm, __u64 start,
 		       void (*progress)(void *ctx, __u64 sent), void *ctx);
 __u64 sweep_threads_sent(const struct sweep_threads *st);
+/*
+ * Stages the probes of the walk pm (probes per target) into tx at rate probes/s counted from
+ * start (0: unlimited), flushing before each wait; tick(ctx, sent) runs at every refill of the
+ * token bucket and once at the end. Stops early on a stop request. 0 or -errno.
+ */
+int sweep_walk(struct probe_tx *tx, const struct target_set *ts, struct permutation *pm,
+	       __u32 probes, __u64 rate, __u64 start, void (*tick)(void *ctx, __u64 sent),
+	       void *ctx);
 void sweep_threads_close(struct sweep_threads *st);
 
 #endif
