@@ -43,6 +43,8 @@ static const char usage_text[] =
 	"  -r, --rate PPS          probes per second (default 10000; 0 = unlimited)\n"
 	"  -n, --probes N          probes per target, 1..16 (default 1)\n"
 	"  -w, --wait MS           wait for replies after the last probe (default 1000)\n"
+	"      --resend N          when the interface dropped frames, probe the targets without\n"
+	"                          an answer again, up to N passes (default 3; 0: only report)\n"
 	"      --shards S --shard K  probe slice K (0-based) of S disjoint slices\n"
 	"      --all               also print targets that did not answer\n"
 	"ping:\n"
@@ -80,6 +82,7 @@ enum {
 	OPT_BLOCKLIST,
 	OPT_ALLOWLIST,
 	OPT_ALLOW_RESERVED,
+	OPT_RESEND,
 	OPT_SHARDS,
 	OPT_SHARD,
 	OPT_ALL,
@@ -112,6 +115,7 @@ static const struct option long_opts[] = {
 	{ "rate", required_argument, NULL, 'r' },
 	{ "probes", required_argument, NULL, 'n' },
 	{ "wait", required_argument, NULL, 'w' },
+	{ "resend", required_argument, NULL, OPT_RESEND },
 	{ "shards", required_argument, NULL, OPT_SHARDS },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "all", no_argument, NULL, OPT_ALL },
@@ -242,6 +246,7 @@ static void set_defaults(struct config *cfg)
 	cfg->rate = 10000;
 	cfg->probes = 1;
 	cfg->wait_ms = 1000;
+	cfg->resend = 3;
 	cfg->shards = 1;
 	cfg->count = 5;
 	cfg->period_ms = 1000;
@@ -321,6 +326,8 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 		return parse_uint("--probes", arg, 1, 16, &cfg->probes);
 	case 'w':
 		return parse_uint("--wait", arg, 0, 3600000, &cfg->wait_ms);
+	case OPT_RESEND:
+		return parse_uint("--resend", arg, 0, 16, &cfg->resend);
 	case OPT_SHARDS:
 		return parse_uint("--shards", arg, 1, 65535, &cfg->shards);
 	case OPT_SHARD:

@@ -48,6 +48,7 @@ struct config {
 	__u64 rate; /* probes per second, 0 = unlimited */
 	unsigned int probes;
 	unsigned int wait_ms;
+	unsigned int resend; /* passes over the unanswered after local drops */
 	unsigned int shards, shard;
 	bool all;
 	/* ping */

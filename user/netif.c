@@ -84,6 +84,7 @@ struct link_info {
 	__u8 mac[6];
 	bool has_mac;
 	unsigned int rx_queues, tx_queues;
+	__u64 drops;
 };
 
 static int link_attr(const struct nlattr *a, void *data)
@@ -107,6 +108,14 @@ static int link_attr(const struct nlattr *a, void *data)
 		break;
 	case IFLA_NUM_TX_QUEUES:
 		l->tx_queues = mnl_attr_get_u32(a);
+		break;
+	case IFLA_STATS64:
+		if (mnl_attr_get_payload_len(a) >= sizeof(struct rtnl_link_stats64)) {
+			struct rtnl_link_stats64 st;
+
+			memcpy(&st, mnl_attr_get_payload(a), sizeof(st));
+			l->drops = st.tx_dropped + st.rx_missed_errors;
+		}
 		break;
 	}
 	return MNL_CB_OK;
@@ -430,4 +439,19 @@ int netif_ifindex(const char *ifname)
 	err = link_by_name(&nl, ifname, &l);
 	nl_close(&nl);
 	return err ?: l.ifindex;
+}
+
+int netif_drops(int ifindex, __u64 *drops)
+{
+	struct link_info l;
+	struct nl nl;
+	int err;
+
+	err = nl_open(&nl);
+	if (err)
+		return err;
+	err = link_get(&nl, ifindex, NULL, &l);
+	nl_close(&nl);
+	*drops = l.drops;
+	return err;
 }

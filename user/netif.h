@@ -33,6 +33,14 @@ int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_
 /* MAC of the on-link neighbour addr on ifindex, resolved like the next hop's. */
 int netif_neigh_mac(int ifindex, __u32 addr, int timeout_ms, __u8 mac[6]);
 
+/*
+ * Frames the interface ifindex has lost since it came up: probes its driver dropped (a full
+ * ring: veth on Linux 6.1 drops there rather than push back) and frames that arrived
+ * with no receive buffer left. rx_dropped is left out: some drivers (virtio_net) count an
+ * XDP_DROP there, and the matcher drops every reply. 0 or -errno.
+ */
+int netif_drops(int ifindex, __u64 *drops);
+
 /* Index of the interface ifname; -ENODEV (with a pr_warn line) if there is none. */
 int netif_ifindex(const char *ifname);
 

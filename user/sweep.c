@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "log.h"
+#include "netif.h"
 #include "output.h"
 #include "permute.h"
 #include "progress.h"
@@ -54,6 +55,15 @@ static int send_shard(struct session *s, const struct parallel *par, struct prog
 	const struct config *cfg = s->cfg;
 	struct shard_progress lp = { .s = s, .pg = pg };
 	struct permutation pm, walk;
+	struct walk w = {
+		.next = walk_permutation,
+		.it = &pm,
+		.rounds = cfg->probes,
+		.rate = cfg->rate,
+		.start = start,
+		.tick = shard_progress,
+		.ctx = &lp,
+	};
 	__u64 idx;
 	int err;
 
@@ -71,12 +81,43 @@ static int send_shard(struct session *s, const struct parallel *par, struct prog
 	else if (par->threads)
 		err = sweep_threads_send(par->threads, &pm, start, shard_progress, &lp);
 	else
-		err = sweep_walk(s->tx, &s->ts, &pm, cfg->probes, cfg->rate, start,
-				 shard_progress, &lp);
+		err = sweep_walk(s->tx, &s->ts, &w);
 	if (!err)
 		return 0;
 	pr_warn("sending failed: %s\n", strerror(-err));
 	return EXIT_SYSTEM;
+}
+
+static bool in_shard(const __u8 *probed, __u64 i)
+{
+	return !probed || probed[i / 8] & (1 << (i % 8));
+}
+
+/* The shard's targets with no answer yet, in index order. */
+struct unanswered {
+	const struct session *s;
+	const __u8 *probed;
+	__u64 pos;
+};
+
+static bool next_unanswered(void *it, __u64 *idx)
+{
+	struct unanswered *u = it;
+
+	while (u->pos < u->s->ts.count) {
+		__u64 i = u->pos++;
+
+		if (in_shard(u->probed, i) && u->s->m.results[i].status == EM_ST_NONE) {
+			*idx = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void count_sent(void *ctx, __u64 sent)
+{
+	*(__u64 *)ctx = sent;
 }
 
 static __u64 sent_count(const struct session *s, const struct parallel *par)
@@ -98,7 +139,7 @@ static void wait_replies(struct session *s, struct progress *pg, __u64 sent)
 }
 
 static int report(struct session *s, struct out_sink *out, const __u8 *probed, __u64 sent,
-		  __u64 elapsed_ns)
+		  __u64 resent, __u64 elapsed_ns)
 {
 	const struct config *cfg = s->cfg;
 	__u64 alive = 0, c[EM_CNT_MAX] = { 0 };
@@ -108,7 +149,7 @@ static int report(struct session *s, struct out_sink *out, const __u8 *probed, _
 		const volatile struct em_result *slot = &s->m.results[i];
 		struct host_result r = { .addr = htonl(targets_addr(&s->ts, i)) };
 
-		if (probed && !(probed[i / 8] & (1 << (i % 8))))
+		if (!in_shard(probed, i))
 			continue;
 		r.status = slot->status;
 		if (r.status == EM_ST_NONE && !cfg->all)
@@ -136,13 +177,73 @@ static int report(struct session *s, struct out_sink *out, const __u8 *probed, _
 		return EXIT_SYSTEM;
 
 	matcher_stats(&s->m, c);
-	pr_warn("%llu targets, %llu alive (%.2f%%), %llu probes, %llu duplicates, %llu invalid, "
-		"%.3f s, %.0f probes/s\n",
+	pr_warn("%llu targets, %llu alive (%.2f%%), %llu probes (%llu resent), %llu duplicates, "
+		"%llu invalid, %.3f s, %.0f probes/s\n",
 		(unsigned long long)s->ts.count, (unsigned long long)alive,
-		s->ts.count ? 100.0 * alive / s->ts.count : 0.0, (unsigned long long)sent,
+		s->ts.count ? 100.0 * alive / s->ts.count : 0.0,
+		(unsigned long long)(sent + resent), (unsigned long long)resent,
 		(unsigned long long)c[EM_CNT_DUPLICATE], (unsigned long long)c[EM_CNT_INVALID],
 		elapsed_ns / 1e9, elapsed_ns ? sent * 1e9 / elapsed_ns : 0.0);
 	return s->unresolved ? EXIT_UNRESOLVED : EXIT_ALL_UP;
+}
+
+/*
+ * A probe our own interface dropped never reached the network, so its target's silence says
+ * nothing: while the interface's drop counters (netif_drops) keep rising, the targets without
+ * an answer are probed again, up to --resend passes, each in a round of its own. Drops that
+ * remain are said, with what they may have cost. 0 or an exit code; *resent counts the probes.
+ */
+static int repair(struct session *s, struct progress *pg, const __u8 *probed, __u64 drops,
+		  __u64 sent, __u64 *resent)
+{
+	const struct config *cfg = s->cfg;
+	__u64 now, n = 0, idx;
+	int err;
+
+	for (__u32 pass = 0; !stop_requested; pass++) {
+		struct unanswered u = { .s = s, .probed = probed };
+		__u64 walked = 0;
+		struct walk w = {
+			.next = next_unanswered,
+			.it = &u,
+			.rounds = 1,
+			.rate = cfg->rate,
+			.tick = count_sent,
+			.ctx = &walked,
+		};
+
+		if (netif_drops(s->nh.ifindex, &now) || now == drops)
+			return 0;
+		progress_done(pg);
+		if (pass == cfg->resend) {
+			pr_warn("%s dropped %llu frames%s: up to as many hosts may be missing "
+				"(a lower --rate avoids this)\n",
+				s->nh.ifname, (unsigned long long)(now - drops),
+				pass ? " in the last pass" : "");
+			return 0;
+		}
+		for (n = 0; next_unanswered(&u, &idx); n++)
+			;
+		pr_warn("%s dropped %llu frames: probing the %llu targets without an answer again "
+			"(pass %u of at most %u)\n",
+			s->nh.ifname, (unsigned long long)(now - drops), (unsigned long long)n,
+			pass + 1, cfg->resend);
+		drops = now;
+		/* xdp-live walked in the kernel: the unanswered go out through its list mode. */
+		if (!s->tx && probe_tx_open(&s->tx, &s->txo))
+			return EXIT_SYSTEM;
+		u.pos = 0;
+		w.round = cfg->probes + pass;
+		w.start = now_ns();
+		err = sweep_walk(s->tx, &s->ts, &w);
+		if (err) {
+			pr_warn("sending failed: %s\n", strerror(-err));
+			return EXIT_SYSTEM;
+		}
+		*resent += walked;
+		wait_replies(s, pg, sent + *resent);
+	}
+	return 0;
 }
 
 /*
@@ -176,7 +277,7 @@ int sweep_run(const struct config *cfg)
 	struct out_sink out = { 0 };
 	struct progress pg;
 	__u8 *probed = NULL;
-	__u64 start, send_ns, sent;
+	__u64 start, send_ns, sent, drops, resent = 0;
 	int rc;
 
 	rc = session_open(&s, cfg, NULL, NULL);
@@ -200,6 +301,12 @@ int sweep_run(const struct config *cfg)
 			goto out;
 		}
 	}
+	if (netif_drops(s.nh.ifindex, &drops)) {
+		pr_warn("cannot read the drop counters of %s\n", s.nh.ifname);
+		out_abort(&out);
+		rc = EXIT_SYSTEM;
+		goto out;
+	}
 	start = now_ns();
 	progress_init(&pg, cfg->quiet, start);
 	rc = send_shard(&s, &par, &pg, probed, start);
@@ -213,7 +320,13 @@ int sweep_run(const struct config *cfg)
 	progress_done(&pg);
 	pr_info("sent %llu probes in %.3f s (%.0f probes/s)\n", (unsigned long long)sent,
 		send_ns / 1e9, send_ns ? sent * 1e9 / send_ns : 0.0);
-	rc = report(&s, &out, probed, sent, send_ns);
+	rc = repair(&s, &pg, probed, drops, sent, &resent);
+	progress_done(&pg);
+	if (rc) {
+		out_abort(&out);
+		goto out;
+	}
+	rc = report(&s, &out, probed, sent, resent, send_ns);
 out:
 	free(probed);
 	sweep_live_close(par.live);

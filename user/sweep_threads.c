@@ -75,23 +75,27 @@ int sweep_threads_open(struct sweep_threads **stp, struct session *s)
 	return 0;
 }
 
-int sweep_walk(struct probe_tx *tx, const struct target_set *ts, struct permutation *pm,
-	       __u32 probes, __u64 rate, __u64 start, void (*tick)(void *ctx, __u64 sent),
-	       void *ctx)
+bool walk_permutation(void *it, __u64 *idx)
+{
+	return perm_next(it, idx);
+}
+
+int sweep_walk(struct probe_tx *tx, const struct target_set *ts, const struct walk *w)
 {
 	__u64 idx, sent = 0, allowed = 0;
 	int err;
 
-	while (!stop_requested && perm_next(pm, &idx)) {
+	while (!stop_requested && w->next(w->it, &idx)) {
 		__u32 daddr = htonl(targets_addr(ts, idx));
 
-		for (__u32 round = 0; round < probes; round++) {
+		for (__u32 round = w->round; round < w->round + w->rounds; round++) {
 			if (!allowed) {
 				/* Flush what is staged before waiting, so no probe waits for its batch. */
-				if (rate && (err = probe_tx_flush(tx)))
+				if (w->rate && (err = probe_tx_flush(tx)))
 					return err;
-				tick(ctx, sent);
-				allowed = rate_allowance(rate, start, sent, TOKEN_NAP, PROBE_BATCH);
+				w->tick(w->ctx, sent);
+				allowed = rate_allowance(w->rate, w->start, sent, TOKEN_NAP,
+							 PROBE_BATCH);
 				if (!allowed)
 					return 0;
 			}
@@ -103,7 +107,7 @@ int sweep_walk(struct probe_tx *tx, const struct target_set *ts, struct permutat
 		}
 	}
 	err = probe_tx_flush(tx);
-	tick(ctx, sent);
+	w->tick(w->ctx, sent);
 	return err;
 }
 
@@ -122,9 +126,13 @@ static void *tx_main(void *arg)
 	CPU_ZERO(&set);
 	CPU_SET(t->cpu, &set);
 	t->err = -pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-	if (!t->err)
-		t->err = sweep_walk(t->tx, &t->s->ts, &t->pm, t->s->cfg->probes, t->rate,
-				    t->start, store_sent, t);
+	if (!t->err) {
+		struct walk w = { .next = walk_permutation, .it = &t->pm,
+				  .rounds = t->s->cfg->probes, .rate = t->rate, .start = t->start,
+				  .tick = store_sent, .ctx = t };
+
+		t->err = sweep_walk(t->tx, &t->s->ts, &w);
+	}
 	__atomic_store_n(&t->done, true, __ATOMIC_RELEASE);
 	return NULL;
 }

@@ -6,6 +6,7 @@
 #ifndef ECHOMAP_SWEEP_THREADS_H
 #define ECHOMAP_SWEEP_THREADS_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 
 #include "permute.h"
@@ -23,14 +24,25 @@ int sweep_threads_open(struct sweep_threads **st, struct session *s);
 int sweep_threads_send(struct sweep_threads *st, const struct permutation *pm, __u64 start,
 		       void (*progress)(void *ctx, __u64 sent), void *ctx);
 __u64 sweep_threads_sent(const struct sweep_threads *st);
+/* What sweep_walk() sends: each index next(it) yields, rounds round .. round + rounds - 1. */
+struct walk {
+	bool (*next)(void *it, __u64 *idx);
+	void *it;
+	__u32 round, rounds;
+	__u64 rate, start; /* probes/s (0: unlimited), counted from start */
+	/* Runs at every refill of the token bucket and once at the end. */
+	void (*tick)(void *ctx, __u64 sent);
+	void *ctx;
+};
+
+/* Walks the permutation it (a struct permutation). */
+bool walk_permutation(void *it, __u64 *idx);
+
 /*
- * Stages the probes of the walk pm (probes per target) into tx at rate probes/s counted from
- * start (0: unlimited), flushing before each wait; tick(ctx, sent) runs at every refill of the
- * token bucket and once at the end. Stops early on a stop request. 0 or -errno.
+ * Stages the probes of walk w into tx, flushing before each wait for the token bucket. Stops
+ * early on a stop request. 0 or -errno.
  */
-int sweep_walk(struct probe_tx *tx, const struct target_set *ts, struct permutation *pm,
-	       __u32 probes, __u64 rate, __u64 start, void (*tick)(void *ctx, __u64 sent),
-	       void *ctx);
+int sweep_walk(struct probe_tx *tx, const struct target_set *ts, const struct walk *w);
 void sweep_threads_close(struct sweep_threads *st);
 
 #endif
