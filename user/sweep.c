@@ -216,8 +216,7 @@ static int repair(struct session *s, struct progress *pg, const __u8 *probed, __
 			return 0;
 		progress_done(pg);
 		if (pass == cfg->resend) {
-			pr_warn("%s dropped %llu frames%s: up to as many hosts may be missing "
-				"(a lower --rate avoids this)\n",
+			pr_warn("%s dropped %llu frames%s: up to as many hosts may be missing\n",
 				s->nh.ifname, (unsigned long long)(now - drops),
 				pass ? " in the last pass" : "");
 			return 0;
