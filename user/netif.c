@@ -427,31 +427,33 @@ int netif_neigh_mac(int ifindex, __u32 addr, int timeout_ms, __u8 mac[6])
 	return err;
 }
 
-int netif_ifindex(const char *ifname)
+/* One interface's attributes over a socket of its own: by index, or by name (said if unknown). */
+static int link_read(int ifindex, const char *name, struct link_info *l)
 {
-	struct link_info l;
 	struct nl nl;
 	int err;
 
 	err = nl_open(&nl);
 	if (err)
 		return err;
-	err = link_by_name(&nl, ifname, &l);
+	err = ifindex ? link_get(&nl, ifindex, NULL, l) : link_by_name(&nl, name, l);
 	nl_close(&nl);
-	return err ?: l.ifindex;
+	return err;
+}
+
+int netif_ifindex(const char *ifname)
+{
+	struct link_info l;
+
+	return link_read(0, ifname, &l) ?: l.ifindex;
 }
 
 int netif_drops(int ifindex, __u64 *drops)
 {
 	struct link_info l;
-	struct nl nl;
-	int err;
+	int err = link_read(ifindex, NULL, &l);
 
-	err = nl_open(&nl);
-	if (err)
-		return err;
-	err = link_get(&nl, ifindex, NULL, &l);
-	nl_close(&nl);
-	*drops = l.drops;
+	if (!err)
+		*drops = l.drops;
 	return err;
 }

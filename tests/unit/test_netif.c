@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Route, interface and neighbour lookups against two throwaway network namespaces:
+ * Route, interface, neighbour and drop-counter lookups against two throwaway namespaces:
  *
  *   A (this process)                           B
  *   emA0 192.0.2.1/29  <--- veth --->  emB0 192.0.2.2/29
@@ -15,6 +15,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -23,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -375,6 +378,31 @@ static void test_retry_failed(void **state)
 	assert_memory_equal(mac, MAC_B1, 6);
 }
 
+/*
+ * Frames handed straight to a driver (as AF_XDP copy mode does) on a link without carrier are
+ * dropped and counted: exactly these must show.
+ */
+static void test_drops(void **state)
+{
+	int ifindex = if_nametoindex("emD"), fd, one = 1;
+	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_ifindex = ifindex, .sll_halen = 6 };
+	__u8 frame[60] = { 0 };
+	__u64 before = 0, after = 0;
+
+	assert_int_equal(ip("-n @A link set emD up"), 0); /* emBD stays down: no carrier */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)), 0);
+	assert_int_equal(netif_drops(ifindex, &before), 0);
+	for (int i = 0; i < 5; i++)
+		sendto(fd, frame, sizeof(frame), 0, (struct sockaddr *)&to, sizeof(to));
+	assert_int_equal(netif_drops(ifindex, &after), 0);
+	assert_int_equal(after - before, 5);
+	close(fd);
+	assert_int_equal(ip("-n @A link set emD down"), 0);
+	assert_int_equal(netif_drops(1 << 30, &after), -ENODEV);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_neigh_mac),
 		cmocka_unit_test(test_no_arp_reply),
 		cmocka_unit_test(test_retry_failed),
+		cmocka_unit_test(test_drops),
 	};
 
 	const size_t n = sizeof(tests) / sizeof(tests[0]);
