@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <microhttpd.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -197,7 +198,7 @@ static const struct counter_family {
 static void render_metrics(struct text *t, const struct round_report *r)
 {
 	const struct series_set *ss = r->ss;
-
+	char ifname[2 * IF_NAMESIZE];
 	struct str none = str(""), up = str("echomap_up"), ttl = str("echomap_ttl");
 
 	render_histograms(t, r);
@@ -227,6 +228,12 @@ static void render_metrics(struct text *t, const struct round_report *r)
 	family(t, "echomap_invalid_replies_total", "counter",
 	       "Replies that failed the cookie check; they name no target, so have no labels.");
 	printf_(t, "echomap_invalid_replies_total %llu\n", (unsigned long long)r->invalid);
+	family(t, "echomap_interface_dropped_frames_total", "counter",
+	       "Frames the probing interface dropped since start (tx_dropped, rx_missed_errors): "
+	       "losses that are ours, not the network's.");
+	prom_escape(ifname, sizeof(ifname), r->ifname);
+	printf_(t, "echomap_interface_dropped_frames_total{interface=\"%s\"} %llu\n", ifname,
+		(unsigned long long)r->if_drops);
 	family(t, "echomap_round_duration_seconds", "gauge",
 	       "Time from the first probe of the last round to its close.");
 	printf_(t, "echomap_round_duration_seconds %.6f\n", r->duration_s);

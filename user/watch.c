@@ -31,6 +31,7 @@
 #include "commands.h"
 #include "log.h"
 #include "metrics.h"
+#include "netif.h"
 #include "permute.h"
 #include "refresher.h"
 #include "session.h"
@@ -64,6 +65,7 @@ struct watch {
 	__u32 round;
 	__u64 rounds;
 	__u64 invalid_before; /* invalid replies counted by matchers replaced on reload */
+	__u64 drops_base, drops; /* the interface's drop counters at start, at the last close */
 	struct reporter rep;
 	struct metrics *metrics;
 	struct refresher *refresher;
@@ -298,7 +300,7 @@ static struct round_report *report_new(const struct watch *w)
 static void close_round(struct watch *w, __u64 start, __u64 end)
 {
 	struct session *s = &w->s;
-	__u64 c[EM_CNT_MAX] = { 0 };
+	__u64 c[EM_CNT_MAX] = { 0 }, drops;
 	struct round_report *r;
 	__u32 up = 0;
 
@@ -316,6 +318,12 @@ static void close_round(struct watch *w, __u64 start, __u64 end)
 	matcher_stats(&s->m, c);
 	pr_info("round %u: %u of %u series up, %.3f s\n", w->round, up, s->ss.n,
 		(end - start) / 1e9);
+	/* A probe or reply lost on our own interface is a loss the network did not cause: say so. */
+	if (!netif_drops(s->nh.ifindex, &drops) && drops > w->drops) {
+		pr_warn("round %u: %s dropped %llu frames: some of its losses may be ours\n",
+			w->round, s->nh.ifname, (unsigned long long)(drops - w->drops));
+		w->drops = drops;
+	}
 	if (!r) {
 		pr_warn("out of memory: round %u not reported\n", w->round);
 		return;
@@ -329,6 +337,7 @@ static void close_round(struct watch *w, __u64 start, __u64 end)
 	r->ss = &s->ss;
 	r->eb = &w->eb;
 	r->invalid = w->invalid_before + c[EM_CNT_INVALID];
+	r->if_drops = w->drops - w->drops_base;
 	r->rounds = w->rounds;
 	r->up = up;
 	reporter_submit(&w->rep, r);
@@ -531,6 +540,12 @@ int watch_run(const struct config *cfg)
 	rc = session_open(&w.s, cfg, NULL, NULL);
 	if (rc)
 		goto out_threads;
+	if (netif_drops(w.s.nh.ifindex, &w.drops_base)) {
+		pr_warn("cannot read the drop counters of %s\n", w.s.nh.ifname);
+		rc = EXIT_SYSTEM;
+		goto out_session;
+	}
+	w.drops = w.drops_base;
 	w.st = states_new(&w.s.ss, w.eb.n + 1);
 	if (!w.st) {
 		pr_warn("out of memory\n");

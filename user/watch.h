@@ -44,6 +44,7 @@ struct round_report {
 	struct series_state *st; /* ss->n, a copy taken at the close */
 	struct em_result *res;	 /* ts->count slots of the round, or NULL without snapshots */
 	__u64 invalid;		 /* replies that failed the cookie, since start */
+	__u64 if_drops;		 /* frames the interface dropped (netif_drops), since start */
 	__u64 rounds;		 /* rounds closed, since start */
 	__u32 up;		 /* series with an echo reply in this round */
 };

@@ -43,6 +43,7 @@ sample() {
 }
 
 rounds_at_least() { [ "$(sample echomap_rounds_total)" -ge "$1" ] 2>/dev/null; }
+is_up() { [ "$(sample echomap_up "target=\"$1\"")" = 1 ]; }
 has_series() { metrics | grep -q "^echomap_up{target=\"$1\""; }
 lacks_series() { ! has_series "$1"; }
 
@@ -153,7 +154,8 @@ within() {
 
 	local f
 	for f in rtt_seconds probes_sent_total replies_total late_replies_total duplicates_total \
-		icmp_errors_total up ttl invalid_replies_total round_duration_seconds rounds_total targets; do
+		icmp_errors_total up ttl invalid_replies_total interface_dropped_frames_total \
+		round_duration_seconds rounds_total targets; do
 		grep -q "^# TYPE echomap_$f " "$NET_TMP/m" || { echo "no echomap_$f" >&2; false; }
 	done
 	grep -q '^echomap_ttl{target="198.18.0.1",name="",scope="reserved"} 61$' "$NET_TMP/m"
@@ -171,6 +173,34 @@ within() {
 	[ "$(in_s curl -sf "http://$LISTEN/-/healthy")" = OK ]
 	[ "$(in_s curl -s -o /dev/null -w '%{http_code}' "http://$LISTEN/nothere")" = 404 ]
 	watch_stop INT
+	assert_clean
+}
+
+@test "frames our own interface dropped are counted and said, apart from the network's losses" {
+	require_fixtures xdp_responder
+	respond_xdp 198.18.0.0/24 --ttl 61
+	# Frames longer than the peer's MTU are dropped on em0: every probe of 428 bytes.
+	ip -n "$NS_R" link set "$RIFACE" mtu 256
+	watch_start --size 400 198.18.0.1 198.18.0.2
+	wait_for 10 rounds_at_least 2
+	metrics >"$NET_TMP/m"
+	local sent drops
+	sent=$(awk '/^echomap_probes_sent_total\{/ { n += $NF } END { print n }' "$NET_TMP/m")
+	drops=$(awk '$1 == "echomap_interface_dropped_frames_total{interface=\"em0\"}" { print $2 }' \
+		"$NET_TMP/m")
+	echo "# sent $sent, dropped $drops"
+	[ "$sent" -ge 4 ] && [ "$drops" = "$sent" ]
+	grep -q 'warn: round 0: em0 dropped 2 frames: some of its losses may be ours$' \
+		"$NET_TMP/watch.err" || { cat "$NET_TMP/watch.err"; false; }
+	# Once the link takes them again, replies come back and the count stands still.
+	ip -n "$NS_R" link set "$RIFACE" mtu 1500
+	wait_for 10 is_up 198.18.0.1
+	local r
+	r=$(sample echomap_rounds_total)
+	drops=$(sample echomap_interface_dropped_frames_total 'interface="em0"')
+	wait_for 10 rounds_at_least $((r + 2))
+	[ "$(sample echomap_interface_dropped_frames_total 'interface="em0"')" = "$drops" ]
+	watch_stop
 	assert_clean
 }
 
