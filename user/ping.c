@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "log.h"
+#include "netif.h"
 #include "output.h"
 #include "session.h"
 
@@ -153,11 +154,14 @@ int ping_run(const struct config *cfg)
 {
 	struct ping_state ps = { .cfg = cfg };
 	struct session s;
+	__u64 drops, after;
+	bool counted;
 	int rc, down;
 
 	rc = session_open(&s, cfg, on_event, &ps);
 	if (rc)
 		return rc;
+	counted = !netif_drops(s.nh.ifindex, &drops);
 	ps.n_hosts = s.ts.count;
 	ps.hosts = calloc(ps.n_hosts, sizeof(*ps.hosts));
 	if (!ps.hosts) {
@@ -187,6 +191,10 @@ int ping_run(const struct config *cfg)
 		goto out;
 	}
 	down = summarize(&ps);
+	/* A probe or reply lost on our own interface is a loss the network did not cause. */
+	if (counted && !netif_drops(s.nh.ifindex, &after) && after > drops)
+		pr_warn("%s dropped %llu frames during the run: some of the losses may be ours\n",
+			s.nh.ifname, (unsigned long long)(after - drops));
 	rc = s.unresolved ? EXIT_UNRESOLVED : down ? EXIT_SOME_DOWN : EXIT_ALL_UP;
 out:
 	free(ps.hosts);
