@@ -197,12 +197,12 @@ static int repair(struct session *s, struct progress *pg, const __u8 *probed, __
 		  __u64 sent, __u64 *resent)
 {
 	const struct config *cfg = s->cfg;
-	__u64 now, n = 0, idx;
+	__u64 now, idx;
 	int err;
 
 	for (__u32 pass = 0; !stop_requested; pass++) {
 		struct unanswered u = { .s = s, .probed = probed };
-		__u64 walked = 0;
+		__u64 n = 0, walked = 0;
 		struct walk w = {
 			.next = next_unanswered,
 			.it = &u,
@@ -221,8 +221,8 @@ static int repair(struct session *s, struct progress *pg, const __u8 *probed, __
 				pass ? " in the last pass" : "");
 			return 0;
 		}
-		for (n = 0; next_unanswered(&u, &idx); n++)
-			;
+		while (next_unanswered(&u, &idx))
+			n++;
 		pr_warn("%s dropped %llu frames: probing the %llu targets without an answer again "
 			"(pass %u of at most %u)\n",
 			s->nh.ifname, (unsigned long long)(now - drops), (unsigned long long)n,
