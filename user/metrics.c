@@ -229,8 +229,8 @@ static void render_metrics(struct text *t, const struct round_report *r)
 	       "Replies that failed the cookie check; they name no target, so have no labels.");
 	printf_(t, "echomap_invalid_replies_total %llu\n", (unsigned long long)r->invalid);
 	family(t, "echomap_interface_dropped_frames_total", "counter",
-	       "Frames the probing interface dropped since start (tx_dropped, rx_missed_errors): "
-	       "losses that are ours, not the network's.");
+	       "Frames lost on our side of the probing interface since start (its tx_dropped "
+	       "and rx_missed_errors, a veth peer's tx_dropped): losses that are ours.");
 	prom_escape(ifname, sizeof(ifname), r->ifname);
 	printf_(t, "echomap_interface_dropped_frames_total{interface=\"%s\"} %llu\n", ifname,
 		(unsigned long long)r->if_drops);

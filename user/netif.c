@@ -84,8 +84,22 @@ struct link_info {
 	__u8 mac[6];
 	bool has_mac;
 	unsigned int rx_queues, tx_queues;
-	__u64 drops;
+	__u64 tx_dropped, rx_missed;
+	bool veth;
+	int link;	   /* IFLA_LINK: a veth's peer */
+	int link_netnsid; /* the peer's namespace, NO_NETNSID when it is ours */
 };
+
+#define NO_NETNSID (-1)
+
+static int linkinfo_attr(const struct nlattr *a, void *data)
+{
+	struct link_info *l = data;
+
+	if (mnl_attr_get_type(a) == IFLA_INFO_KIND)
+		l->veth = !strcmp(mnl_attr_get_str(a), "veth");
+	return MNL_CB_OK;
+}
 
 static int link_attr(const struct nlattr *a, void *data)
 {
@@ -114,9 +128,18 @@ static int link_attr(const struct nlattr *a, void *data)
 			struct rtnl_link_stats64 st;
 
 			memcpy(&st, mnl_attr_get_payload(a), sizeof(st));
-			l->drops = st.tx_dropped + st.rx_missed_errors;
+			l->tx_dropped = st.tx_dropped;
+			l->rx_missed = st.rx_missed_errors;
 		}
 		break;
+	case IFLA_LINK:
+		l->link = mnl_attr_get_u32(a);
+		break;
+	case IFLA_LINK_NETNSID:
+		l->link_netnsid = (int)mnl_attr_get_u32(a);
+		break;
+	case IFLA_LINKINFO:
+		return mnl_attr_parse_nested(a, linkinfo_attr, l);
 	}
 	return MNL_CB_OK;
 }
@@ -131,8 +154,12 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return mnl_attr_parse(nlh, sizeof(*ifm), link_attr, l);
 }
 
-/* By index, or by name (alternative names too) when ifindex is 0. */
-static int link_get(struct nl *nl, int ifindex, const char *name, struct link_info *l)
+/*
+ * By index, or by name (alternative names too) when ifindex is 0; in the namespace netnsid (as
+ * our namespace numbers it) unless that is NO_NETNSID.
+ */
+static int link_get_in(struct nl *nl, int ifindex, const char *name, int netnsid,
+		       struct link_info *l)
 {
 	char req[NL_REQ_SIZE] __attribute__((aligned(4)));
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
@@ -145,8 +172,16 @@ static int link_get(struct nl *nl, int ifindex, const char *name, struct link_in
 	ifm->ifi_index = ifindex;
 	if (!ifindex)
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (netnsid != NO_NETNSID)
+		mnl_attr_put_u32(nlh, IFLA_TARGET_NETNSID, netnsid);
 	memset(l, 0, sizeof(*l));
+	l->link_netnsid = NO_NETNSID;
 	return nl_talk(nl, nlh, link_cb, l);
+}
+
+static int link_get(struct nl *nl, int ifindex, const char *name, struct link_info *l)
+{
+	return link_get_in(nl, ifindex, name, NO_NETNSID, l);
 }
 
 static int link_by_name(struct nl *nl, const char *name, struct link_info *l)
@@ -427,33 +462,36 @@ int netif_neigh_mac(int ifindex, __u32 addr, int timeout_ms, __u8 mac[6])
 	return err;
 }
 
-/* One interface's attributes over a socket of its own: by index, or by name (said if unknown). */
-static int link_read(int ifindex, const char *name, struct link_info *l)
+int netif_ifindex(const char *ifname)
 {
+	struct link_info l;
 	struct nl nl;
 	int err;
 
 	err = nl_open(&nl);
 	if (err)
 		return err;
-	err = ifindex ? link_get(&nl, ifindex, NULL, l) : link_by_name(&nl, name, l);
+	err = link_by_name(&nl, ifname, &l);
 	nl_close(&nl);
-	return err;
-}
-
-int netif_ifindex(const char *ifname)
-{
-	struct link_info l;
-
-	return link_read(0, ifname, &l) ?: l.ifindex;
+	return err ?: l.ifindex;
 }
 
 int netif_drops(int ifindex, __u64 *drops)
 {
-	struct link_info l;
-	int err = link_read(ifindex, NULL, &l);
+	struct link_info l, peer;
+	struct nl nl;
+	int err;
 
-	if (!err)
-		*drops = l.drops;
+	err = nl_open(&nl);
+	if (err)
+		return err;
+	err = link_get(&nl, ifindex, NULL, &l);
+	if (!err) {
+		*drops = l.tx_dropped + l.rx_missed;
+		/* veth counts a frame our ring had no room for at the sending end: the peer's. */
+		if (l.veth && l.link && !link_get_in(&nl, l.link, NULL, l.link_netnsid, &peer))
+			*drops += peer.tx_dropped;
+	}
+	nl_close(&nl);
 	return err;
 }

@@ -34,9 +34,10 @@ int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_
 int netif_neigh_mac(int ifindex, __u32 addr, int timeout_ms, __u8 mac[6]);
 
 /*
- * Frames the interface ifindex has lost since it came up: probes its driver dropped (a full
- * ring: veth on Linux 6.1 drops there rather than push back) and frames that arrived
- * with no receive buffer left. rx_dropped is left out: some drivers (virtio_net) count an
+ * Frames lost on our side of the wire of interface ifindex, since it came up: probes its driver
+ * dropped (a full ring: veth on Linux 6.1 drops there rather than push back), frames that came
+ * with no receive buffer left, and for a veth the frames its peer could not hand to us (veth
+ * counts those at the sending end). rx_dropped is left out: some drivers (virtio_net) count an
  * XDP_DROP there, and the matcher drops every reply. 0 or -errno.
  */
 int netif_drops(int ifindex, __u64 *drops);

@@ -212,7 +212,7 @@ static int repair(struct session *s, struct progress *pg, const __u8 *probed, __
 			.ctx = &walked,
 		};
 
-		if (netif_drops(s->nh.ifindex, &now) || now == drops)
+		if (netif_drops(s->nh.ifindex, &now) || now <= drops)
 			return 0;
 		progress_done(pg);
 		if (pass == cfg->resend) {
