@@ -28,9 +28,25 @@ struct afxdp_engine {
 	void *area;
 	__u64 free_addr[NUM_FRAMES];
 	unsigned int n_free;
+	unsigned int n_built; /* frames 0..n_built-1 hold the template */
 	unsigned int frame_len;
 	int fd;
 };
+
+/*
+ * A frame's constant bytes are written when it is first used, not all at open: the first write
+ * to each UMEM page is a page fault, and a short run (ping, a small sweep) needs few of them.
+ */
+static __u64 take_frame(struct afxdp_engine *a)
+{
+	__u64 addr;
+
+	if (a->n_free)
+		return a->free_addr[--a->n_free];
+	addr = (__u64)a->n_built++ * FRAME_SIZE;
+	frame_build_template(xsk_umem__get_data(a->area, addr), FRAME_SIZE, a->base.tmpl);
+	return addr;
+}
 
 static void reclaim(struct afxdp_engine *a)
 {
@@ -65,7 +81,7 @@ static int afxdp_send(struct tx_engine *e, const struct staged_probe *p, unsigne
 	int err;
 
 	reclaim(a);
-	while (a->n_free < n || xsk_ring_prod__reserve(&a->tx, n, &idx) != n) {
+	while (a->n_free + NUM_FRAMES - a->n_built < n || xsk_ring_prod__reserve(&a->tx, n, &idx) != n) {
 		err = kick(a);
 		if (err)
 			return err;
@@ -73,7 +89,7 @@ static int afxdp_send(struct tx_engine *e, const struct staged_probe *p, unsigne
 	}
 	for (unsigned int i = 0; i < n; i++) {
 		struct xdp_desc *d = xsk_ring_prod__tx_desc(&a->tx, idx + i);
-		__u64 addr = a->free_addr[--a->n_free];
+		__u64 addr = take_frame(a);
 
 		probe_payload(e, &p[i], tx_ns, &pl);
 		frame_patch(xsk_umem__get_data(a->area, addr), e->tmpl, p[i].daddr, e->ip_id++,
@@ -90,10 +106,10 @@ static void afxdp_close(struct tx_engine *e)
 	struct afxdp_engine *a = (struct afxdp_engine *)e;
 
 	/* Let queued frames leave before the UMEM goes away. */
-	for (int i = 0; i < 100 && a->n_free < NUM_FRAMES; i++) {
+	for (int i = 0; i < 100 && a->n_free < a->n_built; i++) {
 		kick(a);
 		reclaim(a);
-		if (a->n_free < NUM_FRAMES)
+		if (a->n_free < a->n_built)
 			usleep(1000);
 	}
 	xsk_socket__delete(a->xsk);
@@ -135,12 +151,9 @@ int afxdp_engine_open(struct tx_engine **ep, const struct probe_tx_opts *o)
 	if (err)
 		goto err_umem;
 	a->fd = xsk_socket__fd(a->xsk);
-	for (unsigned int i = 0; i < NUM_FRAMES; i++) {
-		a->free_addr[i] = (__u64)i * FRAME_SIZE;
-		a->frame_len = frame_build_template(xsk_umem__get_data(a->area, a->free_addr[i]),
-						    FRAME_SIZE, &o->tmpl);
-	}
-	a->n_free = NUM_FRAMES;
+	a->frame_len = frame_build_template(a->area, FRAME_SIZE, &o->tmpl);
+	a->free_addr[a->n_free++] = 0;
+	a->n_built = 1;
 	a->base.name = "afxdp";
 	a->base.send = afxdp_send;
 	a->base.close = afxdp_close;
