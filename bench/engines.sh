@@ -108,16 +108,14 @@ profile() {
 	wait "$pid"
 	sysctl -qw kernel.bpf_stats_enabled="$STATS_BEFORE"
 	if command -v perf >/dev/null; then
-		ip netns exec "$NS_S" "$ECHOMAP" sweep -q -I "$IFACE" --engine xdp-live \
-			--allow-reserved -r 0 -n "$PROBES" -w 0 "$PREFIX" >/dev/null 2>&1 &
-		pid=$!
-		sleep 0.1
-		perf record -q -a -o "$W/perf.data" -- sleep 0.3 >/dev/null 2>&1 || true
-		wait "$pid"
+		# The whole run, start to exit: sending is most of it, and a fixed window could miss it.
+		perf record -q -a -o "$W/perf.data" -- ip netns exec "$NS_S" "$ECHOMAP" sweep -q \
+			-I "$IFACE" --engine xdp-live --allow-reserved -r 0 -n "$PROBES" -w 0 \
+			"$PREFIX" >/dev/null 2>&1 || true
 		{
 			echo "perf, whole machine while sending (share of samples, top symbols):"
 			perf report -i "$W/perf.data" --no-children --sort sym 2>/dev/null |
-				grep -E '^ +[0-9]' | head -20
+				grep -E '^ +[0-9]' | awk 'NR <= 20' # to the end: head would SIGPIPE perf
 		} >>"$out"
 	fi
 	cat "$out"
