@@ -378,53 +378,47 @@ static void test_retry_failed(void **state)
 	assert_memory_equal(mac, MAC_B1, 6);
 }
 
-/* A packet socket on the interface ifname of namespace ns, sending straight to its driver. */
-static int direct_socket(const char *ns, const char *ifname, struct sockaddr_ll *to)
+/*
+ * How much netif_drops() of emD grows while n frames go from interface ifname of namespace ns
+ * straight to its driver (as AF_XDP copy mode sends).
+ */
+static __u64 drops_while_sending(const char *ns, const char *ifname, int n)
 {
-	int fd, one = 1;
+	int emd = if_nametoindex("emD"), fd, one = 1;
+	struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_halen = 6 };
+	__u8 frame[60] = { 0 };
+	__u64 before = 0, after = 0;
 
 	assert_int_equal(enter_ns(ns), 0);
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
 	assert_int_equal(setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)), 0);
-	*to = (struct sockaddr_ll){ .sll_family = AF_PACKET, .sll_ifindex = if_nametoindex(ifname),
-				    .sll_halen = 6 };
+	to.sll_ifindex = if_nametoindex(ifname);
 	assert_int_equal(enter_ns(ns_a), 0);
-	return fd;
+	assert_int_equal(netif_drops(emd, &before), 0);
+	for (int i = 0; i < n; i++)
+		sendto(fd, frame, sizeof(frame), 0, (struct sockaddr *)&to, sizeof(to));
+	assert_int_equal(netif_drops(emd, &after), 0);
+	close(fd);
+	return after - before;
 }
 
 /*
- * Frames handed straight to a driver (as AF_XDP copy mode does) on a link without carrier are
- * dropped and counted: by emD itself when it sends, by its peer emBD (in B) when that one sends
- * towards emD. Both are ours, exactly these.
+ * Frames handed to a driver on a link without carrier are dropped and counted: by emD itself
+ * when it sends, by its peer emBD (in B) when that one sends towards emD. Both are ours, exactly
+ * these.
  */
 static void test_drops(void **state)
 {
-	int ifindex = if_nametoindex("emD"), fd;
-	struct sockaddr_ll to;
-	__u8 frame[60] = { 0 };
-	__u64 before = 0, after = 0;
+	__u64 drops;
 
 	assert_int_equal(ip("-n @A link set emD up"), 0); /* emBD is down: no carrier */
-	fd = direct_socket(ns_a, "emD", &to);
-	assert_int_equal(netif_drops(ifindex, &before), 0);
-	for (int i = 0; i < 5; i++)
-		sendto(fd, frame, sizeof(frame), 0, (struct sockaddr *)&to, sizeof(to));
-	assert_int_equal(netif_drops(ifindex, &after), 0);
-	assert_int_equal(after - before, 5);
-	close(fd);
-
+	assert_int_equal(drops_while_sending(ns_a, "emD", 5), 5);
 	assert_int_equal(ip("-n @A link set emD down"), 0);
 	assert_int_equal(ip("-n @B link set emBD up"), 0);
-	fd = direct_socket(ns_b, "emBD", &to);
-	before = after;
-	for (int i = 0; i < 7; i++)
-		sendto(fd, frame, sizeof(frame), 0, (struct sockaddr *)&to, sizeof(to));
-	assert_int_equal(netif_drops(ifindex, &after), 0);
-	assert_int_equal(after - before, 7);
-	close(fd);
+	assert_int_equal(drops_while_sending(ns_b, "emBD", 7), 7);
 	assert_int_equal(ip("-n @B link set emBD down"), 0);
-	assert_int_equal(netif_drops(1 << 30, &after), -ENODEV);
+	assert_int_equal(netif_drops(1 << 30, &drops), -ENODEV);
 }
 
 int main(void)
