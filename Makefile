@@ -28,7 +28,7 @@ FIXTURE_BPF  := $(wildcard tests/fixtures/*.bpf.c)
 BPF_OBJS     := $(patsubst %.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS) $(FIXTURE_BPF))
 SKELS        := $(patsubst %.bpf.c,$(OUTPUT)/%.skel.h,$(notdir $(BPF_SRCS) $(FIXTURE_BPF)))
 
-USER_SRCS    := $(wildcard user/*.c)
+USER_SRCS    := $(shell find user -name '*.c' | sort)
 USER_OBJS    := $(patsubst %.c,$(OUTPUT)/%.o,$(USER_SRCS))
 LIB_OBJS     := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
 
@@ -66,7 +66,7 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/user $(OUTPUT)/tests/unit $(OUTPUT)/tests/bpf $(OUTPUT)/tests/fixtures:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/tests/unit $(OUTPUT)/tests/bpf $(OUTPUT)/tests/fixtures:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
@@ -85,8 +85,9 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/tests/fixtures/%.bpf.o | $(OUTPUT)
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(SKELS) | $(OUTPUT)/user
+$(OUTPUT)/user/%.o: user/%.c $(SKELS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(OUTPUT)/echomap: $(USER_OBJS)
@@ -128,10 +129,10 @@ install: all
 	install -D -m 0755 $(OUTPUT)/echomap $(DESTDIR)/usr/local/bin/echomap
 
 format:
-	clang-format -i bpf/*.[ch] user/*.[ch] include/*.h tests/*/*.[ch]
+	clang-format -i $$(find bpf user include tests -name "*.[ch]")
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/*/*.d $(OUTPUT)/*/*/*.d $(OUTPUT)/tests/*/*.d)
+-include $(shell find $(OUTPUT) -name "*.d" 2>/dev/null)

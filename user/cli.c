@@ -11,8 +11,8 @@
 
 #include "config.h"
 #include "echomap_abi.h"
-#include "log.h"
-#include "map.h"
+#include "lib/log.h"
+#include "map/map.h"
 
 static const char usage_text[] =
 	"usage: echomap sweep [OPTIONS] TARGET...   one pass over a target set, as fast as allowed\n"

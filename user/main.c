@@ -3,7 +3,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "commands.h"
+#include "cmd/commands.h"
 #include "config.h"
 #include "session.h"
 

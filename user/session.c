@@ -5,8 +5,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "cookie.h"
-#include "log.h"
+#include "tx/cookie.h"
+#include "lib/log.h"
 #include "session.h"
 
 /* Bounded sweeps keep one 32-byte slot per target in kernel memory: 4 GiB at most. */

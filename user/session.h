@@ -6,12 +6,12 @@
 #include <signal.h>
 
 #include "config.h"
-#include "loader.h"
-#include "names.h"
-#include "netif.h"
-#include "probe_tx.h"
-#include "series.h"
-#include "targets.h"
+#include "kernel/matcher.h"
+#include "names/names.h"
+#include "kernel/netif.h"
+#include "tx/probe_tx.h"
+#include "report/series.h"
+#include "targets/targets.h"
 
 struct session {
 	const struct config *cfg;

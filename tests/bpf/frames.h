@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "cookie.h"
+#include "tx/cookie.h"
 #include "echomap_abi.h"
 
 #define FRAME_MAX 512

@@ -23,13 +23,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cookie.h"
+#include "tx/cookie.h"
 #include "echomap_abi.h"
 #include "echomap.skel.h"
-#include "frame.h"
-#include "generator.h"
-#include "permute.h"
-#include "targets.h"
+#include "tx/frame.h"
+#include "kernel/generator.h"
+#include "targets/permute.h"
+#include "targets/targets.h"
 #include "bpf_test.h"
 
 #define US	 htonl(0xc0000201) /* 192.0.2.1 */

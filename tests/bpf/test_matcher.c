@@ -23,7 +23,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cookie.h"
+#include "tx/cookie.h"
 #include "echomap_abi.h"
 #include "echomap.skel.h"
 #include "bpf_test.h"

@@ -21,7 +21,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "cookie.h"
+#include "tx/cookie.h"
 #include "echomap_abi.h"
 #include "echomap_hist.h"
 #include "echomap.skel.h"

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "frame.h"
+#include "tx/frame.h"
 
 #define ROUNDS	 2000
 #define BUF_SIZE 2048

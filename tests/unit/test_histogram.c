@@ -16,9 +16,9 @@
 #include <cmocka.h>
 
 #include "echomap_hist.h"
-#include "histogram.h"
-#include "series.h"
-#include "targets.h"
+#include "report/histogram.h"
+#include "report/series.h"
+#include "targets/targets.h"
 
 static __u64 rng_state = 0x9e3779b97f4a7c15ULL;
 

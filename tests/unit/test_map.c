@@ -24,10 +24,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "commands.h"
+#include "cmd/commands.h"
 #include "config.h"
-#include "hilbert.h"
-#include "map.h"
+#include "map/hilbert.h"
+#include "map/map.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

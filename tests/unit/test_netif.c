@@ -30,7 +30,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "netif.h"
+#include "kernel/netif.h"
 
 static const __u8 MAC_A0[6] = { 0x02, 0xe3, 0x00, 0x00, 0xa0, 0x01 };
 static const __u8 MAC_B0[6] = { 0x02, 0xe3, 0x00, 0x00, 0xb0, 0x01 };

@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "permute.h"
+#include "targets/permute.h"
 
 static const __u64 sizes[] = { 1, 2, 3, 10, 1000, 65536, 100003 };
 static const __u64 seeds[] = { 1, 42, 0xdeadbeefcafef00dULL };

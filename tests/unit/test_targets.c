@@ -15,9 +15,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "blocklist.h"
-#include "scope.h"
-#include "targets.h"
+#include "targets/ipset.h"
+#include "targets/scope.h"
+#include "targets/targets.h"
 
 #define ARGV(...) ((char *[]){ __VA_ARGS__ })
 #define ARGC(...) ((int)(sizeof(ARGV(__VA_ARGS__)) / sizeof(char *)))

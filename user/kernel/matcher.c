@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Skeleton lifecycle of the reply matcher, in the libbpf-bootstrap manner. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_link.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "echomap_abi.h"
+#include "echomap.skel.h"
+#include "kernel/matcher.h"
+#include "lib/log.h"
+
+#define EVENTS_BYTES (1U << 22)
+
+/* libbpf's own messages (verifier logs and the like) only with -v / -vv. */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if ((level == LIBBPF_WARN && log_level >= LOG_INFO) || log_level >= LOG_DEBUG)
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+static const char *bpf_hint(int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		return ": need root or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON";
+	return "";
+}
+
+static int attach(struct matcher *m, int ifindex, enum xdp_mode mode)
+{
+	LIBBPF_OPTS(bpf_link_create_opts, opts);
+	int prog_fd = bpf_program__fd(m->skel->progs.echomap_xdp);
+	char name[IF_NAMESIZE] = "?";
+
+	if_indextoname(ifindex, name);
+	if (mode != XDPM_GENERIC) {
+		opts.flags = XDP_FLAGS_DRV_MODE;
+		m->link_fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+		if (m->link_fd >= 0) {
+			m->native = true;
+			pr_info("reply matcher attached to %s in native mode\n", name);
+			return 0;
+		}
+		if (mode == XDPM_NATIVE) {
+			pr_warn("cannot attach XDP in native mode to %s: %s\n", name, strerror(errno));
+			return -errno;
+		}
+		pr_info("native XDP unavailable on %s (%s), falling back to generic\n", name,
+			strerror(errno));
+	}
+	opts.flags = XDP_FLAGS_SKB_MODE;
+	m->link_fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
+	if (m->link_fd < 0) {
+		int err = -errno;
+
+		pr_warn("cannot attach XDP to %s: %s%s\n", name, strerror(errno), bpf_hint(err));
+		return err;
+	}
+	pr_info("reply matcher attached to %s in generic mode\n", name);
+	return 0;
+}
+
+/* Maps the series array and files each aggregated series under its prefix. */
+static int watch_maps(struct matcher *m, const struct matcher_watch *w)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+	int fd = bpf_map__fd(m->skel->maps.groups), err;
+	void *mem;
+
+	m->series_len = ((size_t)w->n_series * sizeof(struct em_series) + page - 1) & ~(page - 1);
+	mem = mmap(NULL, m->series_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   bpf_map__fd(m->skel->maps.series), 0);
+	if (mem == MAP_FAILED) {
+		err = -errno;
+		pr_warn("cannot map the series array: %s\n", strerror(-err));
+		return err;
+	}
+	m->series = mem;
+	for (__u32 i = 0; w->aggregate && i < w->n_series; i++) {
+		__u32 key = htonl(w->prefixes[i]);
+
+		if (bpf_map_update_elem(fd, &key, &i, BPF_NOEXIST)) {
+			err = -errno;
+			pr_warn("cannot fill the prefix map: %s\n", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int matcher_open(struct matcher *m, const struct matcher_opts *o)
+{
+	size_t page = sysconf(_SC_PAGESIZE);
+	void *mem;
+	int prot, err;
+
+	memset(m, 0, sizeof(*m));
+	m->link_fd = -1;
+	libbpf_set_print(libbpf_print);
+
+	m->skel = echomap_bpf__open();
+	if (!m->skel) {
+		err = -errno;
+		pr_warn("cannot open the BPF object: %s\n", strerror(errno));
+		return err;
+	}
+	m->skel->rodata->cfg.key[0] = o->key[0];
+	m->skel->rodata->cfg.key[1] = o->key[1];
+	m->skel->rodata->cfg.saddr = o->saddr;
+	m->skel->rodata->cfg.n_targets = o->n_targets;
+	m->skel->rodata->cfg.flags = o->on_event ? EM_CFG_EVENTS : 0;
+	m->skel->rodata->gen_marker = o->gen_marker;
+	bpf_map__set_max_entries(m->skel->maps.results, o->n_targets);
+	if (o->watch) {
+		m->skel->rodata->cfg.flags |= EM_CFG_WATCH;
+		m->skel->rodata->cfg.timeout_ns = o->watch->timeout_ns;
+		bpf_map__set_max_entries(m->skel->maps.series, o->watch->n_series);
+		if (o->watch->aggregate) {
+			m->skel->rodata->cfg.flags |= EM_CFG_AGGREGATE;
+			m->skel->rodata->cfg.agg_mask = htonl(o->watch->agg_mask);
+			bpf_map__set_max_entries(m->skel->maps.groups, o->watch->n_series);
+		}
+	}
+	/* Without events the ring buffer is never written: keep it one page. */
+	bpf_map__set_max_entries(m->skel->maps.events, o->on_event ? EVENTS_BYTES : page);
+
+	err = echomap_bpf__load(m->skel);
+	if (err) {
+		pr_warn("cannot load the BPF program: %s%s\n", strerror(-err), bpf_hint(err));
+		goto fail;
+	}
+
+	/* Watch mode clears the slots after each round; the other commands only read them. */
+	prot = o->watch ? PROT_READ | PROT_WRITE : PROT_READ;
+	m->results_len = ((size_t)o->n_targets * sizeof(struct em_result) + page - 1) & ~(page - 1);
+	mem = mmap(NULL, m->results_len, prot, MAP_SHARED, bpf_map__fd(m->skel->maps.results), 0);
+	if (mem == MAP_FAILED) {
+		err = -errno;
+		pr_warn("cannot map the results array: %s\n", strerror(errno));
+		goto fail;
+	}
+	m->results = mem;
+
+	if (o->watch) {
+		err = watch_maps(m, o->watch);
+		if (err)
+			goto fail;
+	}
+
+	if (o->on_event) {
+		m->events = ring_buffer__new(bpf_map__fd(m->skel->maps.events), o->on_event, o->ctx,
+					     NULL);
+		if (!m->events) {
+			err = -errno;
+			pr_warn("cannot open the event ring buffer: %s\n", strerror(errno));
+			goto fail;
+		}
+	}
+
+	if (!o->ifindex)
+		return 0;
+	err = attach(m, o->ifindex, o->mode);
+	if (err)
+		goto fail;
+	return 0;
+
+fail:
+	matcher_close(m);
+	return err;
+}
+
+int matcher_take_over(struct matcher *m, struct matcher *old)
+{
+	if (bpf_link_update(old->link_fd, bpf_program__fd(m->skel->progs.echomap_xdp), NULL)) {
+		int err = -errno;
+
+		pr_warn("cannot replace the reply matcher: %s\n", strerror(-err));
+		return err;
+	}
+	m->link_fd = old->link_fd;
+	m->native = old->native;
+	old->link_fd = -1;
+	return 0;
+}
+
+void matcher_set_round(struct matcher *m, __u32 first, __u32 count)
+{
+	volatile struct em_watch_round *r = &m->skel->bss->watch_round;
+
+	/*
+	 * count is the same for every round of a run, so moving on to the next round is the one
+	 * 32-bit store to first, which the program sees whole.
+	 */
+	r->count = count;
+	r->first = first;
+}
+
+void matcher_close(struct matcher *m)
+{
+	/* Closing the link detaches the program; a killed process gets the same from the kernel. */
+	if (m->link_fd >= 0)
+		close(m->link_fd);
+	m->link_fd = -1;
+	ring_buffer__free(m->events);
+	m->events = NULL;
+	if (m->results)
+		munmap((void *)m->results, m->results_len);
+	m->results = NULL;
+	if (m->series)
+		munmap((void *)m->series, m->series_len);
+	m->series = NULL;
+	echomap_bpf__destroy(m->skel);
+	m->skel = NULL;
+}
+
+int matcher_stats(const struct matcher *m, __u64 *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 vals[ncpu > 0 ? ncpu : 1];
+
+	if (ncpu <= 0)
+		return ncpu;
+	for (__u32 k = 0; k < EM_CNT_MAX; k++) {
+		out[k] = 0;
+		if (bpf_map_lookup_elem(bpf_map__fd(m->skel->maps.stats), &k, vals))
+			return -errno;
+		for (int c = 0; c < ncpu; c++)
+			out[k] += vals[c];
+	}
+	return 0;
+}

@@ -1,0 +1,497 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The probes' next hop over rtnetlink: route, interface and neighbour lookups on one socket per
+ * call, one request and its single answer at a time.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/log.h"
+#include "kernel/netif.h"
+
+/* Room for a whole RTM_NEWLINK answer, statistics and all. */
+#define NL_BUF_SIZE   32768
+#define NL_REQ_SIZE   256
+#define NEIGH_POLL_MS 5
+
+struct nl {
+	struct mnl_socket *sock;
+	unsigned int portid, seq;
+	char buf[NL_BUF_SIZE];
+};
+
+static int nl_open(struct nl *nl)
+{
+	int err;
+
+	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl->sock)
+		goto fail;
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = errno;
+		mnl_socket_close(nl->sock);
+		errno = err;
+		goto fail;
+	}
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	nl->seq = time(NULL);
+	return 0;
+fail:
+	err = -errno;
+	pr_warn("cannot open an rtnetlink socket: %s\n", strerror(errno));
+	return err;
+}
+
+static void nl_close(struct nl *nl)
+{
+	mnl_socket_close(nl->sock);
+}
+
+static int neg_errno(void)
+{
+	return errno ? -errno : -EIO;
+}
+
+/*
+ * Our requests are never dumps, so each gets exactly one datagram back: the answer, or an
+ * error, or (when asked for with NLM_F_ACK) an acknowledgement.
+ */
+static int nl_talk(struct nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data)
+{
+	ssize_t n;
+
+	req->nlmsg_seq = ++nl->seq;
+	if (mnl_socket_sendto(nl->sock, req, req->nlmsg_len) < 0)
+		return neg_errno();
+	n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+	if (n < 0)
+		return neg_errno();
+	errno = 0;
+	if (mnl_cb_run(nl->buf, n, req->nlmsg_seq, nl->portid, cb, data) < 0)
+		return neg_errno();
+	return 0;
+}
+
+struct link_info {
+	int ifindex;
+	unsigned int flags;
+	char name[IF_NAMESIZE];
+	__u8 mac[6];
+	bool has_mac;
+	unsigned int rx_queues, tx_queues;
+	__u64 tx_dropped, rx_missed;
+	bool veth;
+	int link;	   /* IFLA_LINK: a veth's peer */
+	int link_netnsid; /* the peer's namespace, NO_NETNSID when it is ours */
+};
+
+#define NO_NETNSID (-1)
+
+static int linkinfo_attr(const struct nlattr *a, void *data)
+{
+	struct link_info *l = data;
+
+	if (mnl_attr_get_type(a) == IFLA_INFO_KIND)
+		l->veth = !strcmp(mnl_attr_get_str(a), "veth");
+	return MNL_CB_OK;
+}
+
+static int link_attr(const struct nlattr *a, void *data)
+{
+	struct link_info *l = data;
+	size_t n;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_ADDRESS:
+		l->has_mac = mnl_attr_get_payload_len(a) == 6;
+		if (l->has_mac)
+			memcpy(l->mac, mnl_attr_get_payload(a), 6);
+		break;
+	case IFLA_IFNAME:
+		n = strnlen(mnl_attr_get_str(a), IF_NAMESIZE - 1);
+		memcpy(l->name, mnl_attr_get_str(a), n);
+		l->name[n] = '\0';
+		break;
+	case IFLA_NUM_RX_QUEUES:
+		l->rx_queues = mnl_attr_get_u32(a);
+		break;
+	case IFLA_NUM_TX_QUEUES:
+		l->tx_queues = mnl_attr_get_u32(a);
+		break;
+	case IFLA_STATS64:
+		if (mnl_attr_get_payload_len(a) >= sizeof(struct rtnl_link_stats64)) {
+			struct rtnl_link_stats64 st;
+
+			memcpy(&st, mnl_attr_get_payload(a), sizeof(st));
+			l->tx_dropped = st.tx_dropped;
+			l->rx_missed = st.rx_missed_errors;
+		}
+		break;
+	case IFLA_LINK:
+		l->link = mnl_attr_get_u32(a);
+		break;
+	case IFLA_LINK_NETNSID:
+		l->link_netnsid = (int)mnl_attr_get_u32(a);
+		break;
+	case IFLA_LINKINFO:
+		return mnl_attr_parse_nested(a, linkinfo_attr, l);
+	}
+	return MNL_CB_OK;
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifinfomsg *ifm = mnl_nlmsg_get_payload(nlh);
+	struct link_info *l = data;
+
+	l->ifindex = ifm->ifi_index;
+	l->flags = ifm->ifi_flags;
+	return mnl_attr_parse(nlh, sizeof(*ifm), link_attr, l);
+}
+
+/*
+ * By index, or by name (alternative names too) when ifindex is 0; in the namespace netnsid (as
+ * our namespace numbers it) unless that is NO_NETNSID.
+ */
+static int link_get_in(struct nl *nl, int ifindex, const char *name, int netnsid,
+		       struct link_info *l)
+{
+	char req[NL_REQ_SIZE] __attribute__((aligned(4)));
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	struct ifinfomsg *ifm;
+
+	nlh->nlmsg_type = RTM_GETLINK;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	ifm->ifi_index = ifindex;
+	if (!ifindex)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (netnsid != NO_NETNSID)
+		mnl_attr_put_u32(nlh, IFLA_TARGET_NETNSID, netnsid);
+	memset(l, 0, sizeof(*l));
+	l->link_netnsid = NO_NETNSID;
+	return nl_talk(nl, nlh, link_cb, l);
+}
+
+static int link_get(struct nl *nl, int ifindex, const char *name, struct link_info *l)
+{
+	return link_get_in(nl, ifindex, name, NO_NETNSID, l);
+}
+
+static int link_by_name(struct nl *nl, const char *name, struct link_info *l)
+{
+	/* The kernel would refuse an over-long name as malformed rather than unknown. */
+	int err = strlen(name) < IF_NAMESIZE ? link_get(nl, 0, name, l) : -ENODEV;
+
+	if (err == -ENODEV)
+		pr_warn("unknown interface '%s'\n", name);
+	else if (err)
+		pr_warn("cannot read interface '%s': %s\n", name, strerror(-err));
+	return err;
+}
+
+struct route_info {
+	int oif;
+	__u32 gateway, prefsrc;
+	__u8 type;
+};
+
+static int route_attr(const struct nlattr *a, void *data)
+{
+	struct route_info *r = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case RTA_OIF:
+		r->oif = mnl_attr_get_u32(a);
+		break;
+	case RTA_GATEWAY:
+		r->gateway = mnl_attr_get_u32(a);
+		break;
+	case RTA_PREFSRC:
+		r->prefsrc = mnl_attr_get_u32(a);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int route_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct route_info *r = data;
+
+	r->type = rtm->rtm_type;
+	return mnl_attr_parse(nlh, sizeof(*rtm), route_attr, r);
+}
+
+/*
+ * `ip route get daddr [oif X]`: the kernel's own output route. With an oif that no route
+ * covers, the kernel answers with daddr on-link on that interface and a source from its
+ * primary address (ip_route_output_key_hash_rcu), exactly what we want for a forced
+ * interface, so that case needs no code of ours.
+ */
+static int route_get(struct nl *nl, __u32 daddr, int oif, struct route_info *r)
+{
+	char req[NL_REQ_SIZE] __attribute__((aligned(4)));
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	struct rtmsg *rtm;
+
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_INET;
+	rtm->rtm_dst_len = 32;
+	mnl_attr_put_u32(nlh, RTA_DST, daddr);
+	if (oif)
+		mnl_attr_put_u32(nlh, RTA_OIF, oif);
+	memset(r, 0, sizeof(*r));
+	return nl_talk(nl, nlh, route_cb, r);
+}
+
+struct neigh_info {
+	__u8 mac[6];
+	bool has_mac;
+	__u16 state;
+};
+
+static int neigh_attr(const struct nlattr *a, void *data)
+{
+	struct neigh_info *n = data;
+
+	if (mnl_attr_get_type(a) == NDA_LLADDR && mnl_attr_get_payload_len(a) == 6) {
+		memcpy(n->mac, mnl_attr_get_payload(a), 6);
+		n->has_mac = true;
+	}
+	return MNL_CB_OK;
+}
+
+static int neigh_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
+	struct neigh_info *n = data;
+
+	n->state = ndm->ndm_state;
+	return mnl_attr_parse(nlh, sizeof(*ndm), neigh_attr, n);
+}
+
+/* -ENOENT when the table has no entry for (ifindex, addr). */
+static int neigh_get(struct nl *nl, int ifindex, __u32 addr, struct neigh_info *n)
+{
+	char req[NL_REQ_SIZE] __attribute__((aligned(4)));
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	struct ndmsg *ndm;
+
+	nlh->nlmsg_type = RTM_GETNEIGH;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = AF_INET;
+	ndm->ndm_ifindex = ifindex;
+	mnl_attr_put_u32(nlh, NDA_DST, addr);
+	memset(n, 0, sizeof(*n));
+	return nl_talk(nl, nlh, neigh_cb, n);
+}
+
+/*
+ * Starts resolution: RTM_NEWNEIGH with NTF_USE (and NLM_F_CREATE) makes the kernel create the
+ * entry if needed and run neigh_event_send() on it, as if a packet were waiting, so it goes
+ * INCOMPLETE and solicits with the kernel's own retries and timers. Unlike a UDP datagram sent
+ * to provoke it, this puts nothing but ARP on the wire, cannot be diverted by policy routing
+ * or dropped by an output firewall, and acts on exactly the (interface, address) entry we poll.
+ */
+static int neigh_use(struct nl *nl, int ifindex, __u32 addr)
+{
+	char req[NL_REQ_SIZE] __attribute__((aligned(4)));
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	struct ndmsg *ndm;
+
+	nlh->nlmsg_type = RTM_NEWNEIGH;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE;
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = AF_INET;
+	ndm->ndm_ifindex = ifindex;
+	ndm->ndm_flags = NTF_USE;
+	mnl_attr_put_u32(nlh, NDA_DST, addr);
+	return nl_talk(nl, nlh, NULL, NULL);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static int neigh_resolve(struct nl *nl, int ifindex, const char *ifname, __u32 addr,
+			 int timeout_ms, __u8 mac[6])
+{
+	/*
+	 * States whose MAC the kernel itself would send to; NOARP is the interface's own MAC on
+	 * links that do not resolve.
+	 */
+	const __u16 usable = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT |
+			     NUD_NOARP;
+	long long deadline = now_ms() + timeout_ms;
+	struct neigh_info n;
+	char a[INET_ADDRSTRLEN];
+	int err;
+
+	inet_ntop(AF_INET, &addr, a, sizeof(a));
+	for (;;) {
+		long long left;
+
+		err = neigh_get(nl, ifindex, addr, &n);
+		if (!err && n.has_mac && (n.state & usable)) {
+			memcpy(mac, n.mac, 6);
+			return 0;
+		}
+		if (err && err != -ENOENT) {
+			pr_warn("cannot read the neighbour table for %s on %s: %s\n", a, ifname,
+				strerror(-err));
+			return err;
+		}
+		/* INCOMPLETE is being resolved already; a missing or FAILED entry needs a start. */
+		if (err || !(n.state & NUD_INCOMPLETE)) {
+			err = neigh_use(nl, ifindex, addr);
+			if (err) {
+				pr_warn("cannot resolve %s on %s: %s\n", a, ifname,
+					strerror(-err));
+				return err;
+			}
+		}
+		left = deadline - now_ms();
+		if (left <= 0)
+			break;
+		if (left > NEIGH_POLL_MS)
+			left = NEIGH_POLL_MS;
+		nanosleep(&(struct timespec){ .tv_nsec = left * 1000000 }, NULL);
+	}
+	pr_warn("no ARP reply from %s on %s\n", a, ifname);
+	return -EHOSTUNREACH;
+}
+
+int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_hop *nh)
+{
+	struct link_info l = { 0 };
+	struct route_info r;
+	char a[INET_ADDRSTRLEN];
+	struct nl nl;
+	int err;
+
+	memset(nh, 0, sizeof(*nh));
+	inet_ntop(AF_INET, &daddr, a, sizeof(a));
+	err = nl_open(&nl);
+	if (err)
+		return err;
+	if (ifname) {
+		err = link_by_name(&nl, ifname, &l);
+		if (err)
+			goto out;
+		/* Checked here because the kernel would only say there is no route. */
+		if (!(l.flags & IFF_UP)) {
+			pr_warn("interface %s is down\n", l.name);
+			err = -ENETDOWN;
+			goto out;
+		}
+	}
+	err = route_get(&nl, daddr, l.ifindex, &r);
+	if (!err && r.type == RTN_LOCAL) {
+		pr_warn("%s is a local address\n", a);
+		err = -EINVAL;
+		goto out;
+	}
+	/* Unreachable, prohibit and blackhole routes all mean the same to us. */
+	if (err || r.type != RTN_UNICAST || !r.oif) {
+		pr_warn("no route to %s\n", a);
+		err = -ENETUNREACH;
+		goto out;
+	}
+	err = link_get(&nl, r.oif, NULL, &l);
+	if (err) {
+		pr_warn("cannot read interface %d: %s\n", r.oif, strerror(-err));
+		goto out;
+	}
+	if (!l.has_mac) {
+		pr_warn("%s is not an Ethernet interface\n", l.name);
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	if (!r.prefsrc) {
+		pr_warn("no IPv4 address on %s\n", l.name);
+		err = -EADDRNOTAVAIL;
+		goto out;
+	}
+	nh->ifindex = l.ifindex;
+	memcpy(nh->ifname, l.name, sizeof(nh->ifname));
+	memcpy(nh->src_mac, l.mac, 6);
+	nh->saddr = r.prefsrc;
+	nh->gateway = r.gateway;
+	nh->on_link = !r.gateway;
+	nh->rx_queues = l.rx_queues;
+	nh->tx_queues = l.tx_queues;
+	/* On-link targets each need their own neighbour: the caller decides how to reach them. */
+	if (!nh->on_link)
+		err = neigh_resolve(&nl, nh->ifindex, nh->ifname, r.gateway, timeout_ms,
+				    nh->dst_mac);
+out:
+	nl_close(&nl);
+	return err;
+}
+
+int netif_neigh_mac(int ifindex, __u32 addr, int timeout_ms, __u8 mac[6])
+{
+	struct link_info l;
+	struct nl nl;
+	int err;
+
+	err = nl_open(&nl);
+	if (err)
+		return err;
+	/* The name is for the messages; a vanished interface is worth its own. */
+	err = link_get(&nl, ifindex, NULL, &l);
+	if (err)
+		pr_warn("cannot read interface %d: %s\n", ifindex, strerror(-err));
+	else
+		err = neigh_resolve(&nl, ifindex, l.name, addr, timeout_ms, mac);
+	nl_close(&nl);
+	return err;
+}
+
+int netif_ifindex(const char *ifname)
+{
+	struct link_info l;
+	struct nl nl;
+	int err;
+
+	err = nl_open(&nl);
+	if (err)
+		return err;
+	err = link_by_name(&nl, ifname, &l);
+	nl_close(&nl);
+	return err ?: l.ifindex;
+}
+
+int netif_drops(int ifindex, __u64 *drops)
+{
+	struct link_info l, peer;
+	struct nl nl;
+	int err;
+
+	err = nl_open(&nl);
+	if (err)
+		return err;
+	err = link_get(&nl, ifindex, NULL, &l);
+	if (!err) {
+		*drops = l.tx_dropped + l.rx_missed;
+		/* veth counts a frame our ring had no room for at the sending end: the peer's. */
+		if (l.veth && l.link && !link_get_in(&nl, l.link, NULL, l.link_netnsid, &peer))
+			*drops += peer.tx_dropped;
+	}
+	nl_close(&nl);
+	return err;
+}

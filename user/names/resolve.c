@@ -1,0 +1,641 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <ares.h>
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "names/resolve.h"
+
+#define NSSWITCH_CONF "/etc/nsswitch.conf"
+#define RESOLV_CONF   "/etc/resolv.conf"
+#define HOSTS_FILE    "/etc/hosts"
+
+/* glibc's resolver: RES_TIMEOUT, RES_DFLRETRY, RES_MAXRETRANS, RES_MAXRETRY. */
+#define RES_TIMEOUT_S	  5
+#define RES_ATTEMPTS	  2
+#define RES_MAX_TIMEOUT_S 30
+#define RES_MAX_ATTEMPTS  5
+
+/*
+ * Names in flight at once. A local resolver answers in well under a millisecond, and 32
+ * outstanding queries already keep it at full speed (dnsmasq: 20,000-45,000 names/s here); a
+ * remote one at 10 ms still gives 3,200 names/s. More do not go faster but overflow the
+ * server's socket buffer whenever it pauses: the default 208 KiB holds only ~50 queries when
+ * each arrives in a page of its own (veth with XDP), and 64 in flight lost some to dnsmasq.
+ */
+#define RESOLVE_INFLIGHT 32
+
+/*
+ * ares_library_init() and ares_library_cleanup() keep a reference count that is not thread-safe;
+ * watch resolves in a thread of its own while a reload may resolve in the main one.
+ */
+static pthread_mutex_t ares_lib_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A long resolution shows its progress after this long, then as often. */
+#define PROGRESS_NS 1000000000ULL
+
+/* glibc's hosts line when nsswitch.conf has none: "dns [!UNAVAIL=return] files". */
+static const struct nss_hosts nss_default = {
+	.step = {
+		{ .src = NSS_DNS, .stop = { [NSS_NOTFOUND] = true, [NSS_TRYAGAIN] = true } },
+		{ .src = NSS_FILES },
+	},
+	.n = 2,
+};
+
+static const char *const nss_status_names[NSS_N_STATUS] = {
+	[NSS_NOTFOUND] = "notfound",
+	[NSS_UNAVAIL] = "unavail",
+	[NSS_TRYAGAIN] = "tryagain",
+};
+
+/* Length of the word (letters, digits, '_', '-') at p; 0 if there is none. */
+static size_t word_len(const char *p)
+{
+	size_t n = 0;
+
+	while (isalnum((unsigned char)p[n]) || p[n] == '_' || p[n] == '-')
+		n++;
+	return n;
+}
+
+static bool word_is(const char *p, size_t n, const char *w)
+{
+	return n == strlen(w) && !strncasecmp(p, w, n);
+}
+
+/*
+ * The criteria of one [...] after its '[', applied to s (NULL when its source is skipped: the
+ * criteria go with it). *pp moves past the ']'.
+ */
+static int parse_criteria(const char **pp, struct nss_step *s)
+{
+	const char *p = *pp;
+
+	for (;;) {
+		bool negate = false, stop;
+		int status = -1;
+		size_t n;
+
+		p += strspn(p, " \t");
+		if (*p == ']')
+			break;
+		if (*p == '!') {
+			negate = true;
+			p++;
+		}
+		n = word_len(p);
+		/* SUCCESS always returns here: NSS_N_STATUS names it and matches no entry. */
+		if (word_is(p, n, "success"))
+			status = NSS_N_STATUS;
+		for (int i = 0; i < NSS_N_STATUS; i++)
+			if (word_is(p, n, nss_status_names[i]))
+				status = i;
+		if (status < 0)
+			return -EINVAL;
+		p += n;
+		p += strspn(p, " \t");
+		if (*p++ != '=')
+			return -EINVAL;
+		p += strspn(p, " \t");
+		n = word_len(p);
+		if (word_is(p, n, "return"))
+			stop = true;
+		/* merge joins group entries: for hosts it goes on like continue. */
+		else if (word_is(p, n, "continue") || word_is(p, n, "merge"))
+			stop = false;
+		else
+			return -EINVAL;
+		p += n;
+		for (int i = 0; s && i < NSS_N_STATUS; i++)
+			if ((i == status) != negate)
+				s->stop[i] = stop;
+	}
+	*pp = p + 1;
+	return 0;
+}
+
+int nss_hosts_parse(const char *line, struct nss_hosts *h)
+{
+	struct nss_step *last = NULL;
+	bool any_source = false;
+	char skipped[256] = "";
+	const char *p = line;
+	size_t n, len = 0;
+
+	h->n = 0;
+	for (;;) {
+		p += strspn(p, " \t\r\n");
+		if (!*p)
+			break;
+		if (*p == '[') {
+			p++;
+			if (!any_source || parse_criteria(&p, last))
+				return -EINVAL;
+			continue;
+		}
+		n = word_len(p);
+		if (!n)
+			return -EINVAL;
+		any_source = true;
+		last = NULL;
+		if ((n == 5 && !strncmp(p, "files", 5)) || (n == 3 && !strncmp(p, "dns", 3))) {
+			if (h->n == NSS_MAX_STEPS)
+				return -EINVAL;
+			last = &h->step[h->n++];
+			*last = (struct nss_step){ .src = *p == 'f' ? NSS_FILES : NSS_DNS };
+		} else if (len < sizeof(skipped)) {
+			len += snprintf(skipped + len, sizeof(skipped) - len, " %.*s", (int)n, p);
+		}
+		p += n;
+	}
+	if (len)
+		pr_info("hosts sources of nsswitch.conf not supported, skipped:%s\n", skipped);
+	return 0;
+}
+
+void nss_hosts_read(const char *path, struct nss_hosts *h)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL, *p;
+	bool found = false;
+	size_t cap = 0;
+
+	while (f && !found && getline(&line, &cap, f) >= 0) {
+		if ((p = strchr(line, '#')))
+			*p = '\0';
+		p = line + strspn(line, " \t");
+		if (strncmp(p, "hosts", 5))
+			continue;
+		p += 5 + strspn(p + 5, " \t");
+		if (*p != ':')
+			continue;
+		found = true;
+		if (nss_hosts_parse(p + 1, h)) {
+			pr_warn("ignoring the malformed hosts line of %s\n", path);
+			found = false;
+			break;
+		}
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	if (!found)
+		*h = nss_default;
+}
+
+static unsigned int capped(const char *v, int max)
+{
+	int i = atoi(v);
+
+	return i < 0 ? 0 : i < max ? i : max;
+}
+
+/* The timeout: and attempts: options in s (an options line, RES_OPTIONS), as glibc reads them. */
+static void res_options(const char *s, unsigned int *timeout_s, unsigned int *attempts)
+{
+	while (*(s += strspn(s, " \t\r\n"))) {
+		if (!strncmp(s, "timeout:", 8))
+			*timeout_s = capped(s + 8, RES_MAX_TIMEOUT_S);
+		else if (!strncmp(s, "attempts:", 9))
+			*attempts = capped(s + 9, RES_MAX_ATTEMPTS);
+		s += strcspn(s, " \t\r\n");
+	}
+}
+
+void resolv_conf_read(const char *path, const char *env, struct resolv_conf *rc)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+
+	*rc = (struct resolv_conf){ .timeout_s = RES_TIMEOUT_S, .attempts = RES_ATTEMPTS };
+	while (f && getline(&line, &cap, f) >= 0) {
+		if (!strncmp(line, "options", 7) && (line[7] == ' ' || line[7] == '\t'))
+			res_options(line + 7, &rc->timeout_s, &rc->attempts);
+		else if (!strncmp(line, "nameserver", 10) && (line[10] == ' ' || line[10] == '\t'))
+			rc->nameservers++;
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	if (env)
+		res_options(env, &rc->timeout_s, &rc->attempts);
+	/* glibc waits at least a second and tries at least once; so does c-ares then. */
+	rc->timeout_s = rc->timeout_s ?: 1;
+	rc->attempts = rc->attempts ?: 1;
+}
+
+static int cmp_hosts_entry(const void *x, const void *y)
+{
+	const struct hosts_entry *a = x, *b = y;
+	int c = strcasecmp(a->name, b->name);
+
+	return c ? c : a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+int hosts_load(const char *path, struct hosts_file *h)
+{
+	FILE *f = fopen(path, "re");
+	char *line, *next, *tok, *save;
+	size_t cap = 0, len = 0;
+	struct in_addr in;
+
+	memset(h, 0, sizeof(*h));
+	if (!f) {
+		h->unavail = true;
+		return 0;
+	}
+	/* The whole file at once (up to a NUL byte, which no hosts file holds): names point in. */
+	if (getdelim(&h->text, &len, '\0', f) < 0) {
+		h->unavail = ferror(f);
+		free(h->text);
+		h->text = NULL;
+	}
+	fclose(f);
+	for (line = h->text; line; line = next) {
+		if ((next = strchr(line, '\n')))
+			*next++ = '\0';
+		line[strcspn(line, "#")] = '\0';
+		/* Lines of other families (IPv6) and malformed ones are skipped, as glibc does. */
+		tok = strtok_r(line, " \t\r", &save);
+		if (!tok || inet_pton(AF_INET, tok, &in) != 1)
+			continue;
+		while ((tok = strtok_r(NULL, " \t\r", &save))) {
+			struct hosts_entry *e = h->e;
+
+			if (h->n == cap) {
+				cap = cap ? cap * 2 : 64;
+				e = realloc(h->e, cap * sizeof(*e));
+				if (!e) {
+					hosts_free(h);
+					return -ENOMEM;
+				}
+				h->e = e;
+			}
+			e[h->n] = (struct hosts_entry){ tok, ntohl(in.s_addr), h->n };
+			h->n++;
+		}
+	}
+	qsort(h->e, h->n, sizeof(*h->e), cmp_hosts_entry);
+	return 0;
+}
+
+void hosts_free(struct hosts_file *h)
+{
+	free(h->e);
+	free(h->text);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Adds a to r->addrs (which has room) unless it is there: names have few addresses. */
+static void add_addr(struct resolved *r, __u32 a)
+{
+	size_t i;
+
+	for (i = 0; i < r->n && r->addrs[i] != a; i++)
+		;
+	if (i == r->n)
+		r->addrs[r->n++] = a;
+}
+
+int hosts_lookup(const struct hosts_file *h, const char *name, bool all, struct resolved *r)
+{
+	size_t lo = 0, hi = h->n, end;
+
+	memset(r, 0, sizeof(*r));
+	if (h->unavail)
+		return ARES_EFILE;
+	/* The first entry of name: entries are sorted by name, then by their place in the file. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcasecmp(h->e[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < h->n && !strcasecmp(h->e[end].name, name); end++)
+		;
+	if (end == lo)
+		return ARES_ENOTFOUND;
+	r->addrs = malloc((all ? end - lo : 1) * sizeof(*r->addrs));
+	if (!r->addrs)
+		return ARES_ENOMEM;
+	for (size_t i = lo; i < end && (all || !r->n); i++)
+		add_addr(r, h->e[i].addr);
+	r->files = true;
+	return ARES_SUCCESS;
+}
+
+/* One resolution of a batch: /etc/hosts read once, one c-ares channel for DNS. */
+struct batch {
+	ares_channel dns;
+	struct hosts_file hosts;
+	struct nss_hosts nss;
+	char *const *names;
+	struct resolved *out;
+	bool all;
+	bool cancelled; /* the channel is being torn down: finish every name at once */
+	size_t next, done, inflight;
+	int err; /* -ENOMEM once anything ran out of memory */
+};
+
+/* A name on its way through the hosts sources. */
+struct job {
+	struct batch *b;
+	size_t idx;
+	size_t step;
+	int status; /* the failure that explains it best so far, ARES_SUCCESS before any */
+};
+
+/*
+ * glibc's classes of outcome: its dns module maps a server failure or a timeout to TRYAGAIN, no
+ * reachable server to UNAVAIL; its files module an unreadable file to UNAVAIL.
+ */
+enum nss_status nss_status_of(int status)
+{
+	switch (status) {
+	case ARES_ENOTFOUND:
+	case ARES_ENODATA:
+		return NSS_NOTFOUND;
+	case ARES_ECONNREFUSED:
+	case ARES_EFILE:
+		return NSS_UNAVAIL;
+	default:
+		return NSS_TRYAGAIN;
+	}
+}
+
+static void finish(struct job *j, int status)
+{
+	struct batch *b = j->b;
+
+	b->out[j->idx].status = status;
+	if (status != ARES_SUCCESS)
+		b->out[j->idx].reason = ares_strerror(status);
+	if (status == ARES_ENOMEM)
+		b->err = -ENOMEM;
+	b->done++;
+	b->inflight--;
+	free(j);
+}
+
+/* The IPv4 addresses of an answer into r: ARES_SUCCESS, ARES_ENODATA if none, ARES_ENOMEM. */
+static int take_addrs(struct resolved *r, const struct ares_addrinfo_node *nodes, bool all)
+{
+	const struct ares_addrinfo_node *nd;
+	size_t cap = 0;
+
+	for (nd = nodes; nd; nd = nd->ai_next)
+		cap += nd->ai_family == AF_INET;
+	if (!cap)
+		return ARES_ENODATA;
+	r->addrs = malloc((all ? cap : 1) * sizeof(*r->addrs));
+	if (!r->addrs)
+		return ARES_ENOMEM;
+	r->ttl = ~0U;
+	for (nd = nodes; nd && (all || !r->n); nd = nd->ai_next) {
+		if (nd->ai_family != AF_INET)
+			continue;
+		if (nd->ai_ttl >= 0 && (__u32)nd->ai_ttl < r->ttl)
+			r->ttl = nd->ai_ttl;
+		add_addr(r, ntohl(((const struct sockaddr_in *)nd->ai_addr)->sin_addr.s_addr));
+	}
+	return ARES_SUCCESS;
+}
+
+static void start_step(struct job *j);
+
+/* Where a source left the name: done, or on to the next source as the criteria say. */
+static void step_done(struct job *j, int status)
+{
+	struct batch *b = j->b;
+	enum nss_status ns = nss_status_of(status);
+
+	if (status == ARES_SUCCESS || status == ARES_ENOMEM || b->cancelled) {
+		finish(j, status);
+		return;
+	}
+	/* An outage explains a failure better than "not found" from the next source. */
+	if (j->status == ARES_SUCCESS || nss_status_of(j->status) == NSS_NOTFOUND)
+		j->status = status;
+	if (b->nss.step[j->step].stop[ns] || ++j->step == b->nss.n)
+		finish(j, j->status);
+	else
+		start_step(j);
+}
+
+static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
+{
+	struct job *j = arg;
+
+	(void)timeouts;
+	if (status == ARES_SUCCESS) {
+		status = take_addrs(&j->b->out[j->idx], ai->nodes, j->b->all);
+		ares_freeaddrinfo(ai);
+	}
+	step_done(j, status);
+}
+
+/* The answer may come before this returns (files, a cached failure): j may be gone then. */
+static void start_step(struct job *j)
+{
+	struct batch *b = j->b;
+	/*
+	 * No RFC 6724 sorting: it connects a socket per address to choose, and for IPv4 alone
+	 * the server's order (round-robin DNS) is what the owner of the name intends.
+	 */
+	struct ares_addrinfo_hints hints = { .ai_family = AF_INET, .ai_flags = ARES_AI_NOSORT };
+
+	if (b->nss.step[j->step].src == NSS_FILES)
+		step_done(j, hosts_lookup(&b->hosts, b->names[j->idx], b->all, &b->out[j->idx]));
+	else
+		ares_getaddrinfo(b->dns, b->names[j->idx], NULL, &hints, on_answer, j);
+}
+
+static void start_next(struct batch *b)
+{
+	struct job *j = malloc(sizeof(*j));
+
+	if (!j) {
+		b->err = -ENOMEM;
+		return;
+	}
+	*j = (struct job){ .b = b, .idx = b->next++, .status = ARES_SUCCESS };
+	b->inflight++;
+	start_step(j);
+}
+
+/*
+ * Waits for the DNS channel's sockets or its next timeout, at most max_ms, and lets c-ares
+ * process what happened. 0 or a negative errno; EINTR is not an error.
+ */
+static int wait_dns(ares_channel ch, int max_ms)
+{
+	struct timeval max = { .tv_sec = max_ms / 1000, .tv_usec = max_ms % 1000 * 1000 }, tv, *t;
+	ares_socket_t socks[ARES_GETSOCK_MAXNUM];
+	struct pollfd pfd[ARES_GETSOCK_MAXNUM];
+	int mask = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM), n = 0, ready;
+
+	for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
+		short ev = (ARES_GETSOCK_READABLE(mask, i) ? POLLIN : 0) |
+			   (ARES_GETSOCK_WRITABLE(mask, i) ? POLLOUT : 0);
+
+		if (ev)
+			pfd[n++] = (struct pollfd){ .fd = socks[i], .events = ev };
+	}
+	t = ares_timeout(ch, &max, &tv);
+	/* Rounded up: a timeout due in under a millisecond must not spin. */
+	ready = poll(pfd, n, t->tv_sec * 1000 + (t->tv_usec + 999) / 1000);
+	if (ready < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (!ready) {
+		ares_process_fd(ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
+		return 0;
+	}
+	for (int i = 0; i < n; i++)
+		if (pfd[i].revents)
+			ares_process_fd(ch, pfd[i].revents & ~POLLOUT ? pfd[i].fd : ARES_SOCKET_BAD,
+					pfd[i].revents & POLLOUT ? pfd[i].fd : ARES_SOCKET_BAD);
+	return 0;
+}
+
+static void library_cleanup(void)
+{
+	pthread_mutex_lock(&ares_lib_lock);
+	ares_library_cleanup();
+	pthread_mutex_unlock(&ares_lib_lock);
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * c-ares reads the servers, search list, ndots and rotate of resolv.conf itself. Not the
+ * timeout: and attempts: options (1.18 knows only its own retrans:/retry:): those are passed.
+ */
+static int open_dns(struct batch *b)
+{
+	struct ares_options opt = { 0 };
+	struct resolv_conf rc;
+	char lookups[] = "b";
+	int err, mask;
+
+	pthread_mutex_lock(&ares_lib_lock);
+	err = ares_library_init(ARES_LIB_INIT_ALL);
+	pthread_mutex_unlock(&ares_lib_lock);
+	if (err)
+		goto fail;
+	resolv_conf_read(RESOLV_CONF, getenv("RES_OPTIONS"), &rc);
+	/* DNS only: /etc/hosts and the order of the two are ours, from nsswitch.conf. */
+	opt.lookups = lookups;
+	opt.timeout = rc.timeout_s * 1000;
+	opt.tries = rc.attempts;
+	/*
+	 * c-ares answers a SERVFAIL, REFUSED or NOTIMP by asking the next server, and when none is
+	 * left says "Could not contact DNS servers". With a single server (none listed means
+	 * 127.0.0.1) there is no other to ask: let the answer through, so the message says what
+	 * the server said.
+	 */
+	opt.flags = rc.nameservers <= 1 ? ARES_FLAG_NOCHECKRESP : 0;
+	mask = ARES_OPT_LOOKUPS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_FLAGS;
+	err = ares_init_options(&b->dns, &opt, mask);
+	if (!err)
+		return 0;
+	library_cleanup();
+fail:
+	pr_warn("cannot set up the resolver: %s\n", ares_strerror(err));
+	return err == ARES_ENOMEM ? -ENOMEM : -EIO;
+}
+
+int resolve_names(char *const *names, size_t n, const struct resolve_opts *o,
+		  struct resolved *out)
+{
+	struct batch b = { .names = names, .out = out, .all = o->all };
+	bool progress = o->progress && isatty(STDERR_FILENO), shown = false;
+	__u64 start = mono_ns(), drawn = start, now;
+	size_t done, failed = 0;
+	int err = 0;
+
+	memset(out, 0, n * sizeof(*out));
+	if (!n)
+		return 0;
+	nss_hosts_read(NSSWITCH_CONF, &b.nss);
+	if (!b.nss.n) {
+		for (size_t i = 0; i < n; i++) {
+			out[i].status = ARES_ENOTFOUND;
+			out[i].reason = "no usable source in the hosts line of " NSSWITCH_CONF;
+		}
+		return 0;
+	}
+	err = hosts_load(HOSTS_FILE, &b.hosts) ?: open_dns(&b);
+	if (err) {
+		hosts_free(&b.hosts);
+		return err;
+	}
+
+	while (!err && !b.err && b.done < n && !(o->stop && *o->stop)) {
+		while (!b.err && b.next < n && b.inflight < RESOLVE_INFLIGHT)
+			start_next(&b);
+		if (b.done < n && !b.err)
+			err = wait_dns(b.dns, 250);
+		now = mono_ns();
+		if (progress && now - drawn >= PROGRESS_NS && b.done < n) {
+			fprintf(stderr, "\rresolving %zu/%zu names   ", b.done, n);
+			drawn = now;
+			shown = true;
+		}
+	}
+	/*
+	 * The loop ends early on an error or a stop request. The teardown calls back what is
+	 * still in flight (and frees its job): count what was done before it.
+	 */
+	done = b.done;
+	b.cancelled = true;
+	ares_destroy(b.dns);
+	library_cleanup();
+	hosts_free(&b.hosts);
+	if (shown)
+		fputs("\r\033[K", stderr);
+
+	if (err) {
+		pr_warn("cannot wait for DNS answers: %s\n", strerror(-err));
+	} else if (b.err) {
+		err = b.err;
+	} else if (done < n) {
+		pr_warn("interrupted while resolving names (%zu of %zu done)\n", done, n);
+		err = -EINTR;
+	}
+	if (err) {
+		resolved_free(out, n);
+		return err;
+	}
+	for (size_t i = 0; i < n; i++)
+		failed += !out[i].n;
+	now = mono_ns();
+	pr_info("resolved %zu names in %.3f s (%.0f names/s), %zu failed\n", n,
+		(now - start) / 1e9, n * 1e9 / (now - start ?: 1), failed);
+	return 0;
+}
+
+void resolved_free(struct resolved *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(r[i].addrs);
+	memset(r, 0, n * sizeof(*r));
+}

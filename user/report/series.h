@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The series of watch mode: what one histogram and one set of metrics describe. A series is a
+ * target, or with --aggregate /N every target of one /N prefix. Target indices follow
+ * addresses, so each series is a contiguous run of indices.
+ */
+#ifndef ECHOMAP_SERIES_H
+#define ECHOMAP_SERIES_H
+
+#include <linux/types.h>
+
+#include "targets/targets.h"
+
+/* Bounds the kernel memory (1.6 KiB per series) and the metric cardinality. */
+#define SERIES_MAX 65536
+
+struct series {
+	__u32 addr;	 /* host order: the target, or the prefix's network address */
+	__u64 first;	 /* its first target index */
+	__u64 n_targets; /* targets in it */
+	char id[24];	 /* "198.18.0.1" or "198.18.0.0/24" */
+	char *labels;	 /* target="...",name="...",scope="...", escaped for Prometheus */
+};
+
+struct series_set {
+	struct series *v;
+	__u32 n;
+	int agg_len;   /* prefix length, or -1: one series per target */
+	__u32 *addrs;  /* v[i].addr, as the loader takes them */
+};
+
+/*
+ * agg_len -1 or 0..32. 0; -E2BIG after one pr_warn line when there would be more than
+ * SERIES_MAX series; -ENOMEM.
+ */
+int series_build(struct series_set *ss, const struct target_set *ts, int agg_len);
+/* The series of a target index (< ts->count); O(log n). */
+__u32 series_of(const struct series_set *ss, __u64 index);
+void series_free(struct series_set *ss);
+
+/* Appends s to buf as a Prometheus label value (backslash, quote and newline escaped). */
+size_t prom_escape(char *buf, size_t len, const char *s);
+
+#endif

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Raw socket transmit engine: IP packets through the kernel's stack (IP_HDRINCL), batched
+ * with sendmmsg. Slower than AF_XDP, but the kernel resolves neighbours, so it also serves
+ * on-link targets and interfaces where AF_XDP cannot bind.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "tx/probe_tx.h"
+
+#define PKT_MAX (20 + 8 + PAYLOAD_MAX)
+
+struct raw_engine {
+	struct tx_engine base;
+	int fd;
+	unsigned int pkt_len;
+	__u8 pkt[PROBE_BATCH][PKT_MAX];
+	struct sockaddr_in dst[PROBE_BATCH];
+	struct iovec iov[PROBE_BATCH];
+	struct mmsghdr msg[PROBE_BATCH];
+};
+
+static int raw_send(struct tx_engine *e, const struct staged_probe *p, unsigned int n, __u64 tx_ns)
+{
+	struct raw_engine *r = (struct raw_engine *)e;
+	struct em_payload pl;
+	unsigned int done = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		probe_payload(e, &p[i], tx_ns, &pl);
+		frame_patch_ip(r->pkt[i], e->tmpl, p[i].daddr, e->ip_id++, &pl);
+		r->dst[i].sin_addr.s_addr = p[i].daddr;
+	}
+	while (done < n) {
+		int sent = sendmmsg(r->fd, r->msg + done, n - done, 0);
+
+		if (sent < 0) {
+			/* A full qdisc or an unresolved neighbour is congestion, not failure. */
+			if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR) {
+				usleep(50);
+				continue;
+			}
+			if (errno == EHOSTUNREACH || errno == ENETUNREACH) {
+				done++;
+				continue;
+			}
+			return -errno;
+		}
+		done += sent;
+	}
+	return 0;
+}
+
+static void raw_close(struct tx_engine *e)
+{
+	struct raw_engine *r = (struct raw_engine *)e;
+
+	close(r->fd);
+	free(r);
+}
+
+int raw_engine_open(struct tx_engine **ep, const struct probe_tx_opts *o)
+{
+	struct raw_engine *r = calloc(1, sizeof(*r));
+	int err;
+
+	if (!r)
+		return -ENOMEM;
+	r->fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (r->fd < 0) {
+		err = -errno;
+		pr_warn("cannot open a raw socket: %s\n", strerror(errno));
+		free(r);
+		return err;
+	}
+	if (setsockopt(r->fd, SOL_SOCKET, SO_BINDTODEVICE, o->ifname, strlen(o->ifname) + 1)) {
+		err = -errno;
+		pr_warn("cannot bind raw socket to %s: %s\n", o->ifname, strerror(errno));
+		raw_close(&r->base);
+		return err;
+	}
+	for (unsigned int i = 0; i < PROBE_BATCH; i++) {
+		r->pkt_len = frame_build_ip(r->pkt[i], PKT_MAX, &o->tmpl);
+		r->dst[i].sin_family = AF_INET;
+		r->iov[i].iov_base = r->pkt[i];
+		r->iov[i].iov_len = r->pkt_len;
+		r->msg[i].msg_hdr.msg_name = &r->dst[i];
+		r->msg[i].msg_hdr.msg_namelen = sizeof(r->dst[i]);
+		r->msg[i].msg_hdr.msg_iov = &r->iov[i];
+		r->msg[i].msg_hdr.msg_iovlen = 1;
+	}
+	r->base.name = "raw";
+	r->base.send = raw_send;
+	r->base.close = raw_close;
+	*ep = &r->base;
+	return 0;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Probe transmission, engine-independent: probes are staged (address, index, round) and
+ * stamped, signed and patched together when the batch is flushed, so tx_ns is taken right
+ * before the frames are handed to the engine.
+ */
+#ifndef ECHOMAP_PROBE_TX_H
+#define ECHOMAP_PROBE_TX_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "config.h"
+#include "tx/frame.h"
+#include "kernel/matcher.h"
+
+#define PROBE_BATCH 64
+
+struct probe_tx;
+
+struct probe_tx_opts {
+	enum engine_kind engine;
+	const char *ifname;
+	int ifindex;
+	__u32 queue; /* afxdp: the queue the socket sends on */
+	struct frame_tmpl tmpl;
+	__u64 key[2];
+	/* xdp-live: the matcher the generator is run through, and its marker (see gen_opts) */
+	const struct matcher *entry;
+	__u64 gen_marker;
+	/*
+	 * One send stamp per probe (ping, watch). A batch shares one stamp taken before the
+	 * kick, and the kernel puts its frames on the wire one after the other (in AF_XDP copy
+	 * mode about 3 us each on a small VM), so the 64th would read ~0.2 ms long. A sweep keeps
+	 * whole batches for rate; xdp-live stamps each frame in the kernel anyway.
+	 */
+	bool stamp_each;
+};
+
+/* Returns 0 or -errno after one pr_warn line. */
+int probe_tx_open(struct probe_tx **tx, const struct probe_tx_opts *o);
+/* daddr in network order. Flushes by itself when the batch is full. */
+int probe_tx_stage(struct probe_tx *tx, __u32 daddr, __u32 index, __u32 round);
+int probe_tx_flush(struct probe_tx *tx);
+__u64 probe_tx_sent(const struct probe_tx *tx);
+/* The cookie key of the probes staged from now on (watch mode swaps it on reload). */
+void probe_tx_set_key(struct probe_tx *tx, const __u64 key[2]);
+void probe_tx_close(struct probe_tx *tx);
+
+/* The engines: each sends n patched probes at once. */
+struct staged_probe {
+	__u32 daddr;
+	__u32 index;
+	__u32 round;
+};
+
+struct tx_engine {
+	const char *name;
+	/* Sends n staged probes (n <= PROBE_BATCH); 0 or -errno. */
+	int (*send)(struct tx_engine *e, const struct staged_probe *p, unsigned int n, __u64 tx_ns);
+	void (*close)(struct tx_engine *e);
+	const struct frame_tmpl *tmpl;
+	const __u64 *key;
+	__u16 ip_id;
+	bool stamps_each; /* each frame gets its own tx_ns as it is built: batches cost nothing */
+};
+
+int afxdp_engine_open(struct tx_engine **e, const struct probe_tx_opts *o);
+int raw_engine_open(struct tx_engine **e, const struct probe_tx_opts *o);
+/* quiet_fail: what is missing is said at pr_info level, for a caller that falls back. */
+int xdp_live_engine_open(struct tx_engine **e, const struct probe_tx_opts *o, bool quiet_fail);
+
+/* Fills the payload of a probe, cookie included. */
+void probe_payload(const struct tx_engine *e, const struct staged_probe *p, __u64 tx_ns,
+		   struct em_payload *pl);
+
+#endif
