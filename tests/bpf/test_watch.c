@@ -21,12 +21,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "tx/cookie.h"
+#include "bpf_test.h"
 #include "echomap_abi.h"
 #include "echomap_hist.h"
-#include "echomap.skel.h"
-#include "bpf_test.h"
 #include "frames.h"
+#include "tx/cookie.h"
+
+#include "echomap.skel.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -224,7 +225,7 @@ static struct shot fire(const struct fixture *fx, __u32 index, __u32 round, __u6
 
 	t0 = mono_ns();
 	pr.tx_ns = t0 - delta_ns;
-	if (type == ICMP_ECHOREPLY) {
+	if (type == EM_ICMP_ECHOREPLY) {
 		s.ttl = REPLY_TTL;
 		frame_echo(&f, &pr, type, &s);
 	} else {
@@ -274,7 +275,7 @@ static void test_in_time(void **state)
 	struct shot r;
 
 	set_round(fx, 40, 1);
-	r = fire(fx, 3, 40, 5000000, ICMP_ECHOREPLY);
+	r = fire(fx, 3, 40, 5000000, EM_ICMP_ECHOREPLY);
 	assert_int_equal(r.verdict, XDP_DROP);
 	assert_int_equal(s->replies, 1);
 	assert_int_equal(s->late + s->dups + s->errors, 0);
@@ -299,7 +300,7 @@ static void test_late_round(void **state)
 
 	set_round(fx, 40, 2);
 	for (size_t i = 0; i < ARRAY_SIZE(rounds); i++)
-		assert_int_equal(fire(fx, 5, rounds[i], 5000000, ICMP_ECHOREPLY).verdict, XDP_DROP);
+		assert_int_equal(fire(fx, 5, rounds[i], 5000000, EM_ICMP_ECHOREPLY).verdict, XDP_DROP);
 	assert_int_equal(s->late, ARRAY_SIZE(rounds));
 	assert_int_equal(s->replies + s->dups + s->errors + hist_total(s), 0);
 	assert_int_equal(s->sum_ns, 0);
@@ -314,11 +315,11 @@ static void test_late_timeout(void **state)
 	const volatile struct em_series *s = &fx->series[2];
 
 	set_round(fx, 7, 1);
-	assert_int_equal(fire(fx, 2, 7, TIMEOUT_NS + 1000000, ICMP_ECHOREPLY).verdict, XDP_DROP);
+	assert_int_equal(fire(fx, 2, 7, TIMEOUT_NS + 1000000, EM_ICMP_ECHOREPLY).verdict, XDP_DROP);
 	assert_int_equal(s->late, 1);
 	assert_int_equal(s->replies + hist_total(s), 0);
 	/* Just in time still counts. */
-	assert_int_equal(fire(fx, 2, 7, TIMEOUT_NS - 1000000, ICMP_ECHOREPLY).verdict, XDP_DROP);
+	assert_int_equal(fire(fx, 2, 7, TIMEOUT_NS - 1000000, EM_ICMP_ECHOREPLY).verdict, XDP_DROP);
 	assert_int_equal(s->replies, 1);
 	assert_int_equal(s->late, 1);
 }
@@ -332,13 +333,13 @@ static void test_probes_and_duplicates(void **state)
 
 	set_round(fx, 30, 3);
 	for (__u32 p = 0; p < 3; p++) {
-		struct shot r = fire(fx, 9, 30 + p, 2000000, ICMP_ECHOREPLY);
+		struct shot r = fire(fx, 9, 30 + p, 2000000, EM_ICMP_ECHOREPLY);
 
 		assert_int_equal(r.verdict, XDP_DROP);
 		lo += r.rtt_lo;
 		hi += r.rtt_hi;
 	}
-	assert_int_equal(fire(fx, 9, 31, 2000000, ICMP_ECHOREPLY).verdict, XDP_DROP);
+	assert_int_equal(fire(fx, 9, 31, 2000000, EM_ICMP_ECHOREPLY).verdict, XDP_DROP);
 	assert_int_equal(s->replies, 3);
 	assert_int_equal(s->dups, 1);
 	assert_int_equal(hist_total(s), 3);
@@ -355,7 +356,7 @@ static void test_icmp_error(void **state)
 	const volatile struct em_series *s = &fx->series[4];
 
 	set_round(fx, 0, 1);
-	assert_int_equal(fire(fx, 4, 0, 1000000, ICMP_DEST_UNREACH).verdict, XDP_DROP);
+	assert_int_equal(fire(fx, 4, 0, 1000000, EM_ICMP_DEST_UNREACH).verdict, XDP_DROP);
 	assert_int_equal(s->errors, 1);
 	assert_int_equal(s->replies + hist_total(s), 0);
 	assert_int_equal(s->ttl, 0);
@@ -374,7 +375,7 @@ static void test_buckets(void **state)
 
 	set_round(fx, 0, 1);
 	for (size_t i = 0; i < ARRAY_SIZE(deltas); i++) {
-		struct shot r = fire(fx, 0, 0, deltas[i], ICMP_ECHOREPLY);
+		struct shot r = fire(fx, 0, 0, deltas[i], EM_ICMP_ECHOREPLY);
 
 		assert_int_equal(r.verdict, XDP_DROP);
 		assert_bucket(s, r.rtt_lo, r.rtt_hi, 1);
@@ -392,8 +393,8 @@ static void test_aggregate(void **state)
 	struct shot a, b;
 
 	set_round(fx, 0, 1);
-	a = fire(fx, 3, 0, 3000000, ICMP_ECHOREPLY);
-	b = fire(fx, 11, 0, 4000000, ICMP_ECHOREPLY);
+	a = fire(fx, 3, 0, 3000000, EM_ICMP_ECHOREPLY);
+	b = fire(fx, 11, 0, 4000000, EM_ICMP_ECHOREPLY);
 	assert_int_equal(a.verdict, XDP_DROP);
 	assert_int_equal(b.verdict, XDP_DROP);
 	assert_int_equal(s->replies, 2);
@@ -414,7 +415,7 @@ static void test_aggregate_unmapped(void **state)
 	struct frame f;
 
 	set_round(fx, 0, 1);
-	frame_echo(&f, &pr, ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
+	frame_echo(&f, &pr, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
 	opts.data_in = f.buf;
 	opts.data_size_in = f.len;
 	assert_int_equal(bpf_prog_test_run_opts(fx->prog_fd, &opts), 0);

@@ -18,9 +18,9 @@
 #include <time.h>
 
 #include "cmd/commands.h"
+#include "lib/log.h"
 #include "map/font.h"
 #include "map/hilbert.h"
-#include "lib/log.h"
 #include "map/map.h"
 #include "report/output.h"
 

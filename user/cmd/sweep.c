@@ -6,19 +6,21 @@
 #include <time.h>
 
 #include "cmd/commands.h"
-#include "lib/log.h"
 #include "kernel/netif.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/signals.h"
 #include "report/output.h"
-#include "targets/permute.h"
 #include "report/progress.h"
 #include "session.h"
+#include "targets/permute.h"
 #include "tx/sweep_live.h"
 #include "tx/sweep_threads.h"
 
 /* The reply count costs a map read per counter: only when the line is redrawn. */
 static void show_progress(const struct session *s, struct progress *pg, __u64 sent, __u64 total)
 {
-	__u64 c[EM_CNT_MAX], now = now_ns();
+	__u64 c[EM_CNT_MAX], now = mono_ns();
 
 	if (!progress_due(pg, now))
 		return;
@@ -129,10 +131,10 @@ static __u64 sent_count(const struct session *s, const struct parallel *par)
 
 static void wait_replies(struct session *s, struct progress *pg, __u64 sent)
 {
-	__u64 end = now_ns() + (__u64)s->cfg->wait_ms * 1000000ULL;
+	__u64 end = mono_ns() + (__u64)s->cfg->wait_ms * NSEC_PER_MSEC;
 	struct timespec tick = { 0, 10000000 };
 
-	while (!stop_requested && now_ns() < end) {
+	while (!stop_requested && mono_ns() < end) {
 		nanosleep(&tick, NULL);
 		show_progress(s, pg, sent, sent);
 	}
@@ -233,7 +235,7 @@ static int repair(struct session *s, struct progress *pg, const __u8 *probed, __
 			return EXIT_SYSTEM;
 		u.pos = 0;
 		w.round = cfg->probes + pass;
-		w.start = now_ns();
+		w.start = mono_ns();
 		err = sweep_walk(s->tx, &s->ts, &w);
 		if (err) {
 			pr_warn("sending failed: %s\n", strerror(-err));
@@ -306,14 +308,14 @@ int sweep_run(const struct config *cfg)
 		rc = EXIT_SYSTEM;
 		goto out;
 	}
-	start = now_ns();
+	start = mono_ns();
 	progress_init(&pg, cfg->quiet, start);
 	rc = send_shard(&s, &par, &pg, probed, start);
 	if (rc) {
 		out_abort(&out);
 		goto out;
 	}
-	send_ns = now_ns() - start;
+	send_ns = mono_ns() - start;
 	sent = sent_count(&s, &par);
 	wait_replies(&s, &pg, sent);
 	progress_done(&pg);

@@ -11,11 +11,12 @@
 #include <bpf/libbpf.h>
 
 #include "echomap_abi.h"
-#include "echomap.skel.h"
 #include "kernel/generator.h"
-#include "generator.skel.h"
-#include "lib/log.h"
 #include "kernel/xdp_features.h"
+#include "lib/log.h"
+
+#include "echomap.skel.h"
+#include "generator.skel.h"
 
 #define FRAME_MAX 2048
 
@@ -196,7 +197,7 @@ int gen_open(struct generator **gp, const struct gen_opts *o, bool quiet_fail)
 	memcpy(c->head, g->frame, sizeof(c->head));
 	c->saddr = o->tmpl.saddr;
 	/* The template's header has id, checksum and daddr zero: its sum is the constant part. */
-	c->ip_sum = ~inet_csum(g->frame + FRAME_ETH_LEN, FRAME_IP_LEN) & 0xffff;
+	c->ip_sum = ~inet_csum(g->frame + EM_ETH_LEN, EM_IP_LEN) & 0xffff;
 	c->list_mode = !o->ts;
 	c->n_iv = o->ts ? o->ts->n_iv : 0;
 	bpf_map__set_max_entries(g->skel->maps.gen_iv, c->n_iv ?: 1);

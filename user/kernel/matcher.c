@@ -12,9 +12,10 @@
 #include <bpf/bpf.h>
 
 #include "echomap_abi.h"
-#include "echomap.skel.h"
 #include "kernel/matcher.h"
 #include "lib/log.h"
+
+#include "echomap.skel.h"
 
 #define EVENTS_BYTES (1U << 22)
 

@@ -11,8 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "lib/log.h"
 #include "kernel/netif.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 
 /* Room for a whole RTM_NEWLINK answer, statistics and all. */
 #define NL_BUF_SIZE   32768
@@ -319,14 +320,6 @@ static int neigh_use(struct nl *nl, int ifindex, __u32 addr)
 	return nl_talk(nl, nlh, NULL, NULL);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static int neigh_resolve(struct nl *nl, int ifindex, const char *ifname, __u32 addr,
 			 int timeout_ms, __u8 mac[6])
 {
@@ -336,7 +329,7 @@ static int neigh_resolve(struct nl *nl, int ifindex, const char *ifname, __u32 a
 	 */
 	const __u16 usable = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT |
 			     NUD_NOARP;
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = mono_ns() / NSEC_PER_MSEC + timeout_ms;
 	struct neigh_info n;
 	char a[INET_ADDRSTRLEN];
 	int err;
@@ -364,7 +357,7 @@ static int neigh_resolve(struct nl *nl, int ifindex, const char *ifname, __u32 a
 				return err;
 			}
 		}
-		left = deadline - now_ms();
+		left = deadline - (long long)(mono_ns() / NSEC_PER_MSEC);
 		if (left <= 0)
 			break;
 		if (left > NEIGH_POLL_MS)

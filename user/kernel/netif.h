@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Interface, route and neighbour lookups over rtnetlink (libmnl). Addresses in network order. */
-#ifndef ECHOMAP_NETIF_H
-#define ECHOMAP_NETIF_H
+#ifndef ECHOMAP_KERNEL_NETIF_H
+#define ECHOMAP_KERNEL_NETIF_H
 
 #include <net/if.h>
 #include <stdbool.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* echomap map: sweep results drawn along a Hilbert curve, coloured by round-trip time. */
-#ifndef ECHOMAP_MAP_H
-#define ECHOMAP_MAP_H
+#ifndef ECHOMAP_MAP_MAP_H
+#define ECHOMAP_MAP_MAP_H
 
 #include <linux/types.h>
 

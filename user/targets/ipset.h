@@ -3,8 +3,8 @@
  * Sets of IPv4 addresses as inclusive intervals (host order), and the default blocklist of
  * IANA special-purpose ranges (DESIGN §6).
  */
-#ifndef ECHOMAP_BLOCKLIST_H
-#define ECHOMAP_BLOCKLIST_H
+#ifndef ECHOMAP_TARGETS_IPSET_H
+#define ECHOMAP_TARGETS_IPSET_H
 
 #include <stdbool.h>
 #include <stddef.h>

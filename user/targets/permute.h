@@ -5,8 +5,8 @@
  * x - 1, and elements above n are skipped. Shards cut the walk of all p - 1 elements into
  * contiguous disjoint slices, so their union is [0, n) for the same seed on every machine.
  */
-#ifndef ECHOMAP_PERMUTE_H
-#define ECHOMAP_PERMUTE_H
+#ifndef ECHOMAP_TARGETS_PERMUTE_H
+#define ECHOMAP_TARGETS_PERMUTE_H
 
 #include <stdbool.h>
 #include <linux/types.h>

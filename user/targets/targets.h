@@ -3,16 +3,16 @@
  * Target sets: sorted disjoint intervals after the blocklists, index <-> address by binary
  * search on prefix sums, so a /8 costs no per-address memory. Addresses in host order.
  */
-#ifndef ECHOMAP_TARGETS_H
-#define ECHOMAP_TARGETS_H
+#ifndef ECHOMAP_TARGETS_TARGETS_H
+#define ECHOMAP_TARGETS_TARGETS_H
 
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
-#include "targets/ipset.h"
 #include "names/resolve.h"
+#include "targets/ipset.h"
 
 struct target_name {
 	__u32 addr;

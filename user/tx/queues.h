@@ -3,8 +3,8 @@
  * The queues an interface really uses (ethtool channels), and the transmit threads a sweep runs
  * on them: one per transmit queue, each pinned to its own CPU.
  */
-#ifndef ECHOMAP_QUEUES_H
-#define ECHOMAP_QUEUES_H
+#ifndef ECHOMAP_TX_QUEUES_H
+#define ECHOMAP_TX_QUEUES_H
 
 #define TX_THREADS_MAX 64
 

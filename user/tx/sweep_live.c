@@ -14,6 +14,7 @@
 
 #include "kernel/generator.h"
 #include "lib/log.h"
+#include "lib/signals.h"
 #include "tx/queues.h"
 #include "tx/rate.h"
 #include "tx/sweep_live.h"

@@ -4,14 +4,14 @@
  * thread per transmit queue, each pinned to its own CPU and sending its own slice of the walk,
  * paced in chunks of runs by the token bucket.
  */
-#ifndef ECHOMAP_SWEEP_LIVE_H
-#define ECHOMAP_SWEEP_LIVE_H
+#ifndef ECHOMAP_TX_SWEEP_LIVE_H
+#define ECHOMAP_TX_SWEEP_LIVE_H
 
 #include <stdbool.h>
 #include <linux/types.h>
 
-#include "targets/permute.h"
 #include "session.h"
+#include "targets/permute.h"
 
 struct sweep_live;
 

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "lib/log.h"
+#include "lib/signals.h"
 #include "tx/queues.h"
 #include "tx/rate.h"
 #include "tx/sweep_threads.h"

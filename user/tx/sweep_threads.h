@@ -3,14 +3,14 @@
  * A sweep on the afxdp engine over several transmit queues: one thread per queue, each with its
  * own AF_XDP socket on its queue, pinned to its own CPU, sending its own piece of the walk.
  */
-#ifndef ECHOMAP_SWEEP_THREADS_H
-#define ECHOMAP_SWEEP_THREADS_H
+#ifndef ECHOMAP_TX_SWEEP_THREADS_H
+#define ECHOMAP_TX_SWEEP_THREADS_H
 
 #include <stdbool.h>
 #include <linux/types.h>
 
-#include "targets/permute.h"
 #include "session.h"
+#include "targets/permute.h"
 
 struct sweep_threads;
 
