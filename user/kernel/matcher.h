@@ -17,7 +17,6 @@ struct matcher {
 	volatile struct em_series *series;  /* watch mode: mmap of the series array */
 	size_t series_len;
 	struct ring_buffer *events;
-	bool native;
 };
 
 /* Watch mode: what the program needs to sort replies into series and rounds. */
