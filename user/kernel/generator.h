@@ -23,7 +23,6 @@ struct generator;
 struct gen_opts {
 	const char *ifname;
 	int ifindex; /* 0: load only, nothing checked (tests run it with BPF_PROG_RUN) */
-	unsigned int rx_queues;
 	struct frame_tmpl tmpl;
 	__u64 key[2];
 	const struct target_set *ts; /* walk mode; NULL: list mode */

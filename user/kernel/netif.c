@@ -84,7 +84,6 @@ struct link_info {
 	char name[IF_NAMESIZE];
 	__u8 mac[6];
 	bool has_mac;
-	unsigned int rx_queues, tx_queues;
 	__u64 tx_dropped, rx_missed;
 	bool veth;
 	int link;	   /* IFLA_LINK: a veth's peer */
@@ -117,12 +116,6 @@ static int link_attr(const struct nlattr *a, void *data)
 		n = strnlen(mnl_attr_get_str(a), IF_NAMESIZE - 1);
 		memcpy(l->name, mnl_attr_get_str(a), n);
 		l->name[n] = '\0';
-		break;
-	case IFLA_NUM_RX_QUEUES:
-		l->rx_queues = mnl_attr_get_u32(a);
-		break;
-	case IFLA_NUM_TX_QUEUES:
-		l->tx_queues = mnl_attr_get_u32(a);
 		break;
 	case IFLA_STATS64:
 		if (mnl_attr_get_payload_len(a) >= sizeof(struct rtnl_link_stats64)) {
@@ -423,10 +416,7 @@ int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_
 	memcpy(nh->ifname, l.name, sizeof(nh->ifname));
 	memcpy(nh->src_mac, l.mac, 6);
 	nh->saddr = r.prefsrc;
-	nh->gateway = r.gateway;
 	nh->on_link = !r.gateway;
-	nh->rx_queues = l.rx_queues;
-	nh->tx_queues = l.tx_queues;
 	/* On-link targets each need their own neighbour: the caller decides how to reach them. */
 	if (!nh->on_link)
 		err = neigh_resolve(&nl, nh->ifindex, nh->ifname, r.gateway, timeout_ms,

@@ -13,9 +13,7 @@ struct next_hop {
 	__u8 src_mac[6]; /* the interface's MAC */
 	__u8 dst_mac[6]; /* the gateway's MAC; unset when on-link */
 	__u32 saddr;	 /* preferred source */
-	__u32 gateway;	 /* 0 when on-link */
-	bool on_link;
-	unsigned int rx_queues, tx_queues;
+	bool on_link;	 /* no gateway: the target is on the link */
 };
 
 /*

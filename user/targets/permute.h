@@ -13,7 +13,6 @@
 
 struct permutation {
 	__u64 n, p, g;
-	__u64 first; /* group element this shard starts at */
 	__u64 cur;   /* next group element */
 	__u64 left;  /* group elements left in this shard */
 };

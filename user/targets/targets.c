@@ -183,16 +183,6 @@ static int parse_token(const char *s, struct ip_interval *out, enum token_kind *
 	return -EINVAL;
 }
 
-int parse_range(const char *s, struct ip_interval *out)
-{
-	enum token_kind kind;
-	const char *why;
-
-	if (parse_token(s, out, &kind, &why) || kind == TOKEN_NAME)
-		return -EINVAL;
-	return 0;
-}
-
 /*
  * One target per line; '#' starts a comment; blank lines are ignored; "-" is stdin. what names
  * the file's role in messages.
@@ -604,7 +594,6 @@ int targets_assemble(struct target_set *ts, const struct target_spec *sp,
 	ts->iv = b.set.iv;
 	ts->n_iv = b.set.n;
 	b.set = (struct ip_set){ 0 };
-	ts->n_explicit_single = ipset_count(&b.singles);
 	pr_info("%llu targets (%zu intervals, %zu addresses from names)\n",
 		(unsigned long long)ts->count, ts->n_iv, ts->n_names);
 	builder_free(&b);

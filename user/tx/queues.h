@@ -12,7 +12,7 @@
  * Receive and transmit queues in use on ifname (a veth made without numrxqueues has room for
  * one per CPU but uses one). 0, or -errno when the driver does not say (both are then 1).
  */
-int netif_queues(const char *ifname, unsigned int *rx, unsigned int *tx);
+int queues_in_use(const char *ifname, unsigned int *rx, unsigned int *tx);
 
 struct tx_plan {
 	unsigned int threads;
