@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "targets/blocklist.h"
 #include "targets/ipset.h"
 #include "targets/scope.h"
 #include "targets/targets.h"
@@ -313,7 +314,7 @@ static void test_default_blocklist(void **state)
 	targets_free(&ts);
 
 	/* The default blocklist as a set has exactly the size of the DESIGN list. */
-	assert_int_equal(ipset_default_blocklist(&def), 0);
+	assert_int_equal(blocklist_default(&def), 0);
 	assert_int_equal(ipset_count(&def), design_blocklist_size());
 	ipset_free(&def);
 }

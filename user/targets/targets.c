@@ -9,6 +9,7 @@
 
 #include "lib/log.h"
 #include "names/resolve.h"
+#include "targets/blocklist.h"
 #include "targets/targets.h"
 
 enum token_kind { TOKEN_SINGLE, TOKEN_RANGE, TOKEN_NAME };
@@ -455,7 +456,7 @@ static int apply_lists(struct builder *b, const struct target_spec *sp)
 	given = ipset_count(&b->set);
 	if (!b->o->allow_reserved) {
 		/* The singles were refused already if reserved: only ranges lose addresses here. */
-		err = ipset_default_blocklist(&def) ?: ipset_subtract(&b->set, &def);
+		err = blocklist_default(&def) ?: ipset_subtract(&b->set, &def);
 		ipset_free(&def);
 	}
 	if (!err && b->o->blocklist_file)
