@@ -23,6 +23,7 @@
 struct nl {
 	struct mnl_socket *sock;
 	unsigned int portid, seq;
+	char req[NL_REQ_SIZE] __attribute__((aligned(4))); /* the request being built */
 	char buf[NL_BUF_SIZE];
 };
 
@@ -46,6 +47,19 @@ fail:
 	err = -errno;
 	pr_warn("cannot open an rtnetlink socket: %s\n", strerror(errno));
 	return err;
+}
+
+/*
+ * Starts the request nl holds: type, flags (NLM_F_REQUEST added) and a zeroed family header of
+ * hdr_len bytes, which is returned; attributes follow with mnl_attr_put_*(*nlh, ...).
+ */
+static void *nl_request(struct nl *nl, __u16 type, __u16 flags, size_t hdr_len,
+			struct nlmsghdr **nlh)
+{
+	*nlh = mnl_nlmsg_put_header(nl->req);
+	(*nlh)->nlmsg_type = type;
+	(*nlh)->nlmsg_flags = NLM_F_REQUEST | flags;
+	return mnl_nlmsg_put_extra_header(*nlh, hdr_len);
 }
 
 static void nl_close(struct nl *nl)
@@ -155,13 +169,9 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 static int link_get_in(struct nl *nl, int ifindex, const char *name, int netnsid,
 		       struct link_info *l)
 {
-	char req[NL_REQ_SIZE] __attribute__((aligned(4)));
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifm = nl_request(nl, RTM_GETLINK, 0, sizeof(*ifm), &nlh);
 
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 	ifm->ifi_family = AF_UNSPEC;
 	ifm->ifi_index = ifindex;
 	if (!ifindex)
@@ -231,13 +241,9 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
  */
 static int route_get(struct nl *nl, __u32 daddr, int oif, struct route_info *r)
 {
-	char req[NL_REQ_SIZE] __attribute__((aligned(4)));
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-	struct rtmsg *rtm;
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm = nl_request(nl, RTM_GETROUTE, 0, sizeof(*rtm), &nlh);
 
-	nlh->nlmsg_type = RTM_GETROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = AF_INET;
 	rtm->rtm_dst_len = 32;
 	mnl_attr_put_u32(nlh, RTA_DST, daddr);
@@ -276,13 +282,9 @@ static int neigh_cb(const struct nlmsghdr *nlh, void *data)
 /* -ENOENT when the table has no entry for (ifindex, addr). */
 static int neigh_get(struct nl *nl, int ifindex, __u32 addr, struct neigh_info *n)
 {
-	char req[NL_REQ_SIZE] __attribute__((aligned(4)));
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-	struct ndmsg *ndm;
+	struct nlmsghdr *nlh;
+	struct ndmsg *ndm = nl_request(nl, RTM_GETNEIGH, 0, sizeof(*ndm), &nlh);
 
-	nlh->nlmsg_type = RTM_GETNEIGH;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
 	ndm->ndm_family = AF_INET;
 	ndm->ndm_ifindex = ifindex;
 	mnl_attr_put_u32(nlh, NDA_DST, addr);
@@ -299,13 +301,9 @@ static int neigh_get(struct nl *nl, int ifindex, __u32 addr, struct neigh_info *
  */
 static int neigh_use(struct nl *nl, int ifindex, __u32 addr)
 {
-	char req[NL_REQ_SIZE] __attribute__((aligned(4)));
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-	struct ndmsg *ndm;
+	struct nlmsghdr *nlh;
+	struct ndmsg *ndm = nl_request(nl, RTM_NEWNEIGH, NLM_F_ACK | NLM_F_CREATE, sizeof(*ndm), &nlh);
 
-	nlh->nlmsg_type = RTM_NEWNEIGH;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE;
-	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
 	ndm->ndm_family = AF_INET;
 	ndm->ndm_ifindex = ifindex;
 	ndm->ndm_flags = NTF_USE;
