@@ -51,15 +51,13 @@ struct fixture {
 	struct echomap_bpf *matcher;
 };
 
-static char no_bpf[160];
-
 static int open_gen(void **state, bool list, __u16 payload_len)
 {
 	struct target_opts topts = { .allow_reserved = true, .quiet = true };
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	struct gen_opts go = { .ifname = "none", .probes = PROBES };
 	cpu_set_t set;
-	int unresolved = 0, err;
+	int unresolved = 0;
 
 	if (!fx)
 		return -1;
@@ -83,12 +81,7 @@ static int open_gen(void **state, bool list, __u16 payload_len)
 	go.tmpl = fx->tmpl;
 	go.ts = list ? NULL : &fx->ts;
 	memcpy(go.key, fx->key, sizeof(go.key));
-	err = gen_open(&fx->gen, &go, false);
-	if (err == -EPERM || err == -EACCES) {
-		snprintf(no_bpf, sizeof(no_bpf), "loading BPF needs root: %s", strerror(-err));
-		return 0;
-	}
-	return err ? -1 : 0;
+	return bpf_setup_verdict(gen_open(&fx->gen, &go, false), "the generator");
 }
 
 static int setup_walk(void **state)
@@ -123,10 +116,7 @@ static struct fixture *need_bpf(void **state)
 {
 	struct fixture *fx = *state;
 
-	if (!fx->gen) {
-		print_message("# skipped: %s\n", no_bpf);
-		skip();
-	}
+	need_loaded(fx->gen);
 	return fx;
 }
 

@@ -26,6 +26,7 @@
 #include "bpf_test.h"
 #include "echomap_abi.h"
 #include "frames.h"
+#include "lib/bpf_map.h"
 #include "tx/cookie.h"
 
 #include "echomap.skel.h"
@@ -77,8 +78,6 @@ static void fixture_close(struct fixture *fx)
 static int fixture_open(struct fixture *fx, __u32 n_targets, __u32 saddr, __u32 flags,
 			const __u64 key[2])
 {
-	size_t page = sysconf(_SC_PAGESIZE);
-	void *mem;
 	int err;
 
 	fx->n_targets = n_targets;
@@ -105,22 +104,18 @@ static int fixture_open(struct fixture *fx, __u32 n_targets, __u32 saddr, __u32 
 	if (err)
 		goto fail;
 	fx->prog_fd = bpf_program__fd(fx->skel->progs.echomap_xdp);
-	fx->res_len = ((size_t)fx->n_slots * sizeof(struct em_result) + page - 1) & ~(page - 1);
-	mem = mmap(NULL, fx->res_len, PROT_READ, MAP_SHARED,
-		   bpf_map__fd(fx->skel->maps.results), 0);
-	if (mem == MAP_FAILED) {
+	fx->res = bpf_map_mmap(bpf_map__fd(fx->skel->maps.results),
+			       (size_t)fx->n_slots * sizeof(struct em_result), PROT_READ,
+			       &fx->res_len, "the results array");
+	if (!fx->res) {
 		err = -errno;
 		goto fail;
 	}
-	fx->res = mem;
 	return 0;
 fail:
 	fixture_close(fx);
 	return err;
 }
-
-/* Why BPF tests skip, once the first of them found out: one failed load is enough noise. */
-static char no_bpf[160];
 
 /* Setup of every BPF test: a matcher for N_TARGETS targets, with or without events. */
 static int open_state(void **state, __u32 flags)
@@ -139,18 +134,7 @@ static int open_state(void **state, __u32 flags)
 		print_error("# getrandom: %s\n", strerror(-err));
 		return -1;
 	}
-	err = fixture_open(fx, N_TARGETS, US, flags, key);
-	if (err == -EPERM || err == -EACCES) {
-		snprintf(no_bpf, sizeof(no_bpf),
-			 "loading BPF needs CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON (run as root): %s",
-			 strerror(-err));
-		return 0;
-	}
-	if (err) {
-		print_error("# cannot load the matcher: %s\n", strerror(-err));
-		return -1;
-	}
-	return 0;
+	return bpf_setup_verdict(fixture_open(fx, N_TARGETS, US, flags, key), "the matcher");
 }
 
 static int setup(void **state)
@@ -177,10 +161,7 @@ static struct fixture *need_bpf(void **state)
 {
 	struct fixture *fx = *state;
 
-	if (!fx->skel) {
-		print_message("# skipped: %s\n", no_bpf);
-		skip();
-	}
+	need_loaded(fx->skel);
 	return fx;
 }
 
