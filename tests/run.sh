@@ -2,7 +2,7 @@
 # Runs every suite (cmocka unit and BPF tests, bats end-to-end tests) in TAP mode, streams their
 # output and ends with one line: "N passed, N failed, N skipped".
 #   tests/run.sh            all suites
-#   tests/run.sh --no-e2e   unit and BPF suites only
+#   tests/run.sh --no-e2e   unit, BPF and integration (cmocka, own namespaces) suites only
 set -u
 cd "$(dirname "$0")/.."
 
@@ -39,7 +39,7 @@ run_suite() {
 }
 
 export CMOCKA_MESSAGE_OUTPUT=TAP
-for t in .output/tests/unit/test_* .output/tests/bpf/test_*; do
+for t in .output/tests/unit/test_* .output/tests/bpf/test_* .output/tests/integration/test_*; do
 	case "$t" in *.d | *'*'*) continue ;; esac
 	[ -x "$t" ] && run_suite "${t#.output/tests/}" 600 "$t"
 done
