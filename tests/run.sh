@@ -44,6 +44,8 @@ for t in .output/tests/unit/test_* .output/tests/bpf/test_* .output/tests/integr
 	[ -x "$t" ] && run_suite "${t#.output/tests/}" 600 "$t"
 done
 
+run_suite static 60 bats --tap tests/static
+
 if [ "${1:-}" != --no-e2e ] && compgen -G 'tests/e2e/*.bats' >/dev/null; then
 	run_suite e2e 3000 bats --tap tests/e2e
 fi
