@@ -8,8 +8,8 @@
  * SEEN = MATCHED + PASSED. DUPLICATE and ICMP_ERROR are subsets of MATCHED; INVALID and MALFORMED
  * are subsets of PASSED. MALFORMED means an EtherType-IPv4 frame whose header is cut short or
  * inconsistent (version, ihl, tot_len shorter than the header or longer than the frame), or a
- * well-formed reply or error naming a target index out of range (in watch mode also one whose
- * prefix has no series). Frames too short for their Ethernet header or VLAN tag make no claim to
+ * reply or error with a valid cookie naming a target index out of range (in watch mode also one
+ * whose prefix has no series); a frame that fails the cookie is INVALID, whatever its index. Frames too short for their Ethernet header or VLAN tag make no claim to
  * be IPv4 and pass uncounted.
  *
  * Watch mode (EM_CFG_WATCH) adds per-series histograms, see struct em_series. A late reply is
@@ -69,8 +69,10 @@ static __always_inline void count(__u32 counter)
 }
 
 /*
- * Is p one of our probes (or its echo), sent to daddr? All 96 bits are checked: the mac in the
- * payload and its low 32 bits in id/seq. On V_MATCHED *slot is the target's result slot.
+ * Is p one of our probes (or its echo), sent to daddr? The 64-bit mac in the payload is what a
+ * forger must guess; id/seq carry 32 bits of that same mac, a check, not more strength. The
+ * cookie comes first, so whoever has no key can make only invalid frames, never malformed
+ * ones. On V_MATCHED *slot is the target's result slot.
  */
 static __always_inline enum verdict check_probe(const struct em_probe *p, __u32 daddr,
 						struct em_result **slot)
@@ -78,12 +80,12 @@ static __always_inline enum verdict check_probe(const struct em_probe *p, __u32 
 	__u32 index = p->pl.index;
 	__u64 mac;
 
-	if (index >= cfg.n_targets)
-		return V_MALFORMED;
 	mac = em_cookie(cfg.key[0], cfg.key[1], daddr, p->pl.tx_ns, p->pl.index, p->pl.round);
 	if (mac != p->pl.mac || p->icmp.id != bpf_htons(mac & 0xffff) ||
 	    p->icmp.seq != bpf_htons((mac >> 16) & 0xffff))
 		return V_INVALID;
+	if (index >= cfg.n_targets)
+		return V_MALFORMED;
 	*slot = bpf_map_lookup_elem(&results, &index);
 	/* Only possible if the loader sized results below n_targets. */
 	return *slot ? V_MATCHED : V_MALFORMED;
