@@ -53,6 +53,9 @@ struct em_probe {
 	struct em_payload pl;
 };
 
+/* Compare-and-swap attempts of mark_round() before it falls back to a plain OR. */
+#define EM_MARK_TRIES 32
+
 enum verdict {
 	V_PASS,
 	V_MALFORMED,
@@ -92,6 +95,28 @@ static __always_inline enum verdict check_probe(const struct em_probe *p, __u32 
 }
 
 /*
+ * Sets round's bit in *seen and, in the same atomic update, clears the bit of the round 16
+ * ahead: a sliding window of 16 rounds, so that bit can serve that round again (ping and watch
+ * run past 32 rounds). Two updates would let replies of rounds r and r + 16 on two CPUs clear
+ * each other's bit. Our own bit stays set, so *seen is never 0 again after the first reply.
+ * Returns the word before the update.
+ */
+static __always_inline __u32 mark_round(__u32 *seen, __u32 round)
+{
+	__u32 bit = 1U << (round & 31), stale = 1U << ((round + 16) & 31), old = *seen, prev;
+
+	/* Each failed exchange is another CPU's update of this slot in between. */
+	for (int i = 0; i < EM_MARK_TRIES; i++) {
+		prev = __sync_val_compare_and_swap(seen, old, (old | bit) & ~stale);
+		if (prev == old)
+			return old;
+		old = prev;
+	}
+	/* A flood of replies to one target: keep the election exact, let the window lag. */
+	return __sync_fetch_and_or(seen, bit);
+}
+
+/*
  * Record a validated reply: ip and icmp are the outer headers (the router's for an ICMP error),
  * pl our payload as echoed or quoted. Returns false for a duplicate of its (index, round).
  */
@@ -105,16 +130,12 @@ static __always_inline bool record(struct em_result *slot, const struct em_paylo
 	rtt = rtt_ns > 0xffffffffULL ? 0xffffffffU : rtt_ns;
 
 	/*
-	 * The atomic OR elects exactly one CPU as the first reply of this (index, round), and one
+	 * mark_round() elects exactly one CPU as the first reply of this (index, round), and one
 	 * as the first reply of the slot (old == 0), which alone writes the first-reply fields.
 	 * min/max are plain stores: two replies of different rounds racing on one slot may lose an
-	 * extreme, which costs less than a compare-and-swap loop on every reply.
+	 * extreme, which costs less than a compare-and-swap loop on every field.
 	 */
-	old = __sync_fetch_and_or(&slot->rounds_seen, bit);
-	/* A sliding window of 16 rounds: forget the round 16 ahead so that bit can serve it
-	 * again (ping and watch run past 32 rounds). Our own bit stays set, so old is never 0
-	 * again after the first reply. */
-	__sync_fetch_and_and(&slot->rounds_seen, ~(1U << ((round + 16) & 31)));
+	old = mark_round(&slot->rounds_seen, round);
 	if (old & bit) {
 		__sync_fetch_and_add(&slot->dups, 1);
 		count(EM_CNT_DUPLICATE);

@@ -7,6 +7,8 @@
  * test but the cookie vectors is skipped.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -950,6 +952,87 @@ static void test_duplicate(void **state)
 	assert_true(check_counters(fx, want, "reply seen twice"));
 }
 
+#define RACE_RUNS  20000 /* runs of one frame per BPF_PROG_TEST_RUN of a racer */
+#define RACE_CALLS 25
+
+/* One of two threads running one frame again and again, each on a CPU of its own. */
+struct racer {
+	const struct fixture *fx;
+	struct frame f;
+	int cpu; /* -1: wherever the scheduler puts it */
+	int err;
+};
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = r->f.buf, .data_size_in = r->f.len,
+		    .repeat = RACE_RUNS);
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(r->cpu, &set);
+	if (r->cpu >= 0 && pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+		r->err = errno;
+	for (int i = 0; i < RACE_CALLS && !r->err; i++)
+		if (bpf_prog_test_run_opts(r->fx->prog_fd, &opts) || opts.retval != XDP_DROP)
+			r->err = errno ?: EPROTO;
+	return NULL;
+}
+
+/* Two CPUs this thread may run on, or -1 each when there is only one. */
+static void two_cpus(int cpu[2])
+{
+	cpu_set_t set;
+	int n = 0;
+
+	cpu[0] = cpu[1] = -1;
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return;
+	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+		if (CPU_ISSET(c, &set))
+			cpu[n++] = c;
+	if (n < 2)
+		cpu[0] = cpu[1] = -1;
+}
+
+/*
+ * Replies of rounds r and r + 16 on two CPUs at once: each clears the other's bit of the window
+ * as it sets its own. Were that two atomic operations, both bits could end cleared, the slot
+ * would look unanswered, and a later reply would take over the first reply's fields.
+ */
+static void test_window_race(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	struct probe pr = probe_at(fx, 4, 0, mono_ns());
+	struct racer racers[2] = { { .fx = fx }, { .fx = fx } };
+	const struct em_result *s = &fx->res[4];
+	pthread_t t[2];
+	int cpu[2];
+	struct frame f;
+	struct run r;
+
+	fixture_reset(fx);
+	frame_echo(&f, &pr, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
+	assert_true(run_frame(fx, &f, &r));
+	assert_int_equal(r.verdict, XDP_DROP);
+	two_cpus(cpu);
+	for (int i = 0; i < 2; i++) {
+		struct probe rp = probe_at(fx, 4, 16 * i, mono_ns());
+
+		/* TTLs 1 and 2: a racer that took over the first reply's fields would show. */
+		frame_echo(&racers[i].f, &rp, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = 1 + i });
+		racers[i].cpu = cpu[i];
+		assert_int_equal(pthread_create(&t[i], NULL, race, &racers[i]), 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(racers[i].err, 0);
+	}
+	assert_int_equal(s->ttl, REPLY_TTL);
+	assert_true(s->rounds_seen == 1U || s->rounds_seen == 1U << 16);
+}
+
 /* Rounds of one target: first, min and max over them; round numbers wrap modulo 32. */
 static void test_rounds(void **state)
 {
@@ -1331,6 +1414,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_short_quotes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rounds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_window_race, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rtt_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup_events, teardown),
 		cmocka_unit_test_setup_teardown(test_no_events_by_default, setup, teardown),
