@@ -46,6 +46,11 @@ struct {
 
 /* Watch mode: the round in progress, rewritten by user space (through the mmap'd .bss). */
 struct em_watch_round watch_round;
+/*
+ * Watch mode: replies being counted in a round, by the round's parity. User space, having moved
+ * watch_round on, waits for the closed round's counter to drain before it takes the counts.
+ */
+__u32 watch_busy[2];
 
 /* An echo request or reply carrying our payload: as sent, echoed, or quoted by an error. */
 struct em_probe {
@@ -189,6 +194,26 @@ static __always_inline struct em_series *watch_series(__u32 daddr, __u32 index)
 }
 
 /*
+ * Watch mode: is a reply of payload round `round` in time? If so it is counted as busy in the
+ * round in progress (watch_leave() ends that), and the busy counter is returned; NULL if late.
+ * The counter goes up before watch_round is read again: either user space, closing the round,
+ * sees it and waits, or this sees the round closed and the reply is late after all.
+ */
+static __always_inline __u32 *watch_enter(__u32 round, __u64 rtt_ns)
+{
+	__u32 first = watch_round.first, count = watch_round.count, *busy;
+
+	if (round - first >= count || rtt_ns > cfg.timeout_ns)
+		return NULL;
+	busy = &watch_busy[(first / count) & 1];
+	__sync_fetch_and_add(busy, 1);
+	if (*(volatile __u32 *)&watch_round.first == first)
+		return busy;
+	__sync_fetch_and_add(busy, -1);
+	return NULL;
+}
+
+/*
  * Watch mode: a reply in time goes into its series. Only echo replies have an RTT worth a
  * histogram; ICMP errors are counted apart. Plain store for the TTL: the latest of two racing
  * replies is as good as the other.
@@ -221,6 +246,7 @@ static __always_inline enum verdict handle(struct xdp_md *ctx)
 	struct cursor c = { (void *)(long)ctx->data, (void *)(long)ctx->data_end };
 	struct em_result *slot = NULL;
 	struct em_series *series = NULL;
+	__u32 *busy = NULL;
 	struct iphdr *ip, *qip;
 	struct em_icmp *icmp;
 	struct em_probe *p;
@@ -292,8 +318,8 @@ static __always_inline enum verdict handle(struct xdp_md *ctx)
 		if (!series)
 			return V_MALFORMED;
 		/* A closed round's results are gone to user space: its stragglers are only late. */
-		if (p->pl.round - watch_round.first >= watch_round.count ||
-		    rtt_ns > cfg.timeout_ns) {
+		busy = watch_enter(p->pl.round, rtt_ns);
+		if (!busy) {
 			__sync_fetch_and_add(&series->late, 1);
 			return V_MATCHED;
 		}
@@ -301,6 +327,8 @@ static __always_inline enum verdict handle(struct xdp_md *ctx)
 	fresh = record(slot, &p->pl, ip, icmp, status, rtt_ns);
 	if (series)
 		watch_count(series, fresh, status, ip->ttl, rtt_ns);
+	if (busy)
+		__sync_fetch_and_add(busy, -1);
 	if (status != EM_ST_ECHOREPLY)
 		count(EM_CNT_ICMP_ERROR);
 	return V_MATCHED;

@@ -6,6 +6,8 @@
  * targets. Loading BPF needs root; without it every test is skipped.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -18,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -25,6 +28,7 @@
 #include "echomap_abi.h"
 #include "echomap_hist.h"
 #include "frames.h"
+#include "kernel/matcher.h"
 #include "lib/bpf_map.h"
 #include "tx/cookie.h"
 
@@ -404,6 +408,155 @@ static void test_aggregate_unmapped(void **state)
 	assert_int_equal(fx->res[1].replies, 0);
 }
 
+#define CLOSES	   1500
+#define COUNT	   64  /* payload rounds per round, answered in turn: fresh replies */
+#define REPEAT	   100 /* runs of one reply per BPF_PROG_TEST_RUN: duplicates after the first */
+
+/*
+ * A thread answering the probes of the round in progress, again and again: those of target 0
+ * in even rounds, of target 1 in odd ones, so that a reply counted in the wrong round shows
+ * in the series that had none.
+ */
+struct replier {
+	const struct fixture *fx;
+	__u32 round;	/* the round in progress, as the closer last said */
+	bool done;
+	int cpu;	/* -1: wherever the scheduler puts it */
+	__u64 runs;	/* replies run through the program */
+	int err;
+};
+
+static void *reply_loop(void *arg)
+{
+	struct replier *r = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(r->cpu, &set);
+	if (r->cpu >= 0 && pthread_setaffinity_np(pthread_self(), sizeof(set), &set)) {
+		r->err = errno;
+		return NULL;
+	}
+
+	for (__u32 k = 0; !__atomic_load_n(&r->done, __ATOMIC_ACQUIRE); k++) {
+		__u32 round = __atomic_load_n(&r->round, __ATOMIC_ACQUIRE);
+		struct probe pr = { .key = { r->fx->key[0], r->fx->key[1] }, .us = US,
+				    .target = TARGET, .index = round & 1,
+				    .round = round * COUNT + k % COUNT };
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = REPEAT);
+		struct frame f;
+
+		pr.tx_ns = mono_ns() - 1000000;
+		frame_echo(&f, &pr, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
+		opts.data_in = f.buf;
+		opts.data_size_in = f.len;
+		if (bpf_prog_test_run_opts(r->fx->prog_fd, &opts) || opts.retval != XDP_DROP) {
+			r->err = errno ?: EPROTO;
+			return NULL;
+		}
+		__atomic_add_fetch(&r->runs, REPEAT, __ATOMIC_RELEASE);
+	}
+	return NULL;
+}
+
+/* Two CPUs this thread may run on, or -1 each when there is only one. */
+static void two_cpus(int cpu[2])
+{
+	cpu_set_t set;
+	int n = 0;
+
+	cpu[0] = cpu[1] = -1;
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return;
+	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+		if (CPU_ISSET(c, &set))
+			cpu[n++] = c;
+	if (n < 2)
+		cpu[0] = cpu[1] = -1;
+}
+
+/*
+ * Takes a series' counts as watch does, one exchange per field, and checks them as counts of
+ * round `round` (a negative round: what is left at the end, unchecked). Returns the replies,
+ * duplicates and late replies taken, each one run of the program.
+ */
+static __u64 take_checked(const struct fixture *fx, __u32 i, long round)
+{
+	volatile struct em_series *k = &fx->series[i];
+	__u32 replies = __atomic_exchange_n(&k->replies, 0, __ATOMIC_RELAXED);
+	__u32 late = __atomic_exchange_n(&k->late, 0, __ATOMIC_RELAXED);
+	__u32 dups = __atomic_exchange_n(&k->dups, 0, __ATOMIC_RELAXED);
+	__u32 n = 0;
+
+	__atomic_exchange_n(&k->sum_ns, 0, __ATOMIC_RELAXED);
+	for (__u32 b = 0; b < EM_HIST_BUCKETS; b++)
+		n += __atomic_exchange_n(&k->buckets[b], 0, __ATOMIC_RELAXED);
+	if (round >= 0 && n != replies)
+		fail_msg("round %ld, series %u: %u replies, %u in the histogram", round, i, replies,
+			 n);
+	/* Late replies of the round before are expected; only its straggler would be more. */
+	if (round >= 0 && (round & 1) != i && replies + dups)
+		fail_msg("round %ld, series %u: %u replies, %u duplicates of another round", round,
+			 i, replies, dups);
+	return (__u64)replies + late + dups;
+}
+
+/*
+ * Rounds closed while a thread answers the round in progress: a reply the program judged in
+ * time before the close may still be inside it. Each reply must be counted once, whole (its
+ * bucket with its reply) and in its own round; the close waits for such stragglers.
+ */
+static void test_close_race(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	struct replier r = { .fx = fx };
+	struct matcher m = { .skel = fx->skel };
+	__u64 counted = 0, seen = 0;
+	cpu_set_t set, was;
+	pthread_t t;
+	int cpu[2];
+
+	/* The closer on one CPU, the replier on another. */
+	assert_int_equal(sched_getaffinity(0, sizeof(was), &was), 0);
+	two_cpus(cpu);
+	r.cpu = cpu[1];
+	if (cpu[0] >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET(cpu[0], &set);
+		assert_int_equal(sched_setaffinity(0, sizeof(set), &set), 0);
+	}
+	/*
+	 * Attached (to the loopback of a namespace of our own), the program is in the kernel's
+	 * XDP dispatcher already, and a run costs no RCU grace period to put it there.
+	 */
+	assert_int_equal(unshare(CLONE_NEWNET), 0);
+	assert_int_equal(bpf_xdp_attach(1, fx->prog_fd, XDP_FLAGS_SKB_MODE, NULL), 0);
+	matcher_set_round(&m, 0, COUNT);
+	assert_int_equal(pthread_create(&t, NULL, reply_loop, &r), 0);
+	for (long c = 0; c < CLOSES; c++) {
+		/* Some replies of the round first: the race is with the close, not its start. */
+		while (__atomic_load_n(&r.runs, __ATOMIC_ACQUIRE) < seen + REPEAT &&
+		       !__atomic_load_n(&r.err, __ATOMIC_RELAXED))
+			sched_yield();
+		seen = __atomic_load_n(&r.runs, __ATOMIC_ACQUIRE);
+		matcher_set_round(&m, (c + 1) * COUNT, COUNT);
+		for (__u32 i = 0; i < fx->n_series; i++)
+			counted += take_checked(fx, i, c);
+		memset((void *)fx->res, 0, N_TARGETS * sizeof(*fx->res));
+		/* As in watch, the next round's probes leave only once this one is closed. */
+		__atomic_store_n(&r.round, c + 1, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&r.done, true, __ATOMIC_RELEASE);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(sched_setaffinity(0, sizeof(was), &was), 0);
+	assert_int_equal(bpf_xdp_detach(1, XDP_FLAGS_SKB_MODE, NULL), 0);
+	assert_int_equal(r.err, 0);
+	for (__u32 i = 0; i < fx->n_series; i++)
+		counted += take_checked(fx, i, -1);
+	assert_int_equal(counted, r.runs);
+	print_message("# %llu replies over %d closes\n", (unsigned long long)r.runs, CLOSES);
+}
+
 /* The verifier must not explode on the histogram path. */
 static void test_program_size(void **state)
 {
@@ -420,6 +573,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_probes_and_duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_buckets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_close_race, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aggregate, setup_aggregate, teardown),
 		cmocka_unit_test_setup_teardown(test_aggregate_unmapped, setup_aggregate, teardown),
 	};

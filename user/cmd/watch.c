@@ -296,7 +296,8 @@ static struct round_report *report_new(const struct watch *w)
 
 /*
  * Closes round w->round: from here on its replies are late. Nothing in time can still be on its
- * way (see the top of this file), so the slots are read and cleared without racing the program.
+ * way (see the top of this file), and matcher_set_round() waits for a reply that the program
+ * judged in time just before, so the slots are read and cleared without racing the program.
  */
 static void close_round(struct watch *w, __u64 start, __u64 end)
 {

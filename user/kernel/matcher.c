@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_link.h>
+#include <sched.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -187,13 +188,21 @@ int matcher_take_over(struct matcher *m, struct matcher *old)
 void matcher_set_round(struct matcher *m, __u32 first, __u32 count)
 {
 	volatile struct em_watch_round *r = &m->skel->bss->watch_round;
+	__u32 *busy = &m->skel->bss->watch_busy[r->count ? (r->first / r->count) & 1 : 0];
 
 	/*
 	 * count is the same for every round of a run, so moving on to the next round is the one
 	 * 32-bit store to first, which the program sees whole.
 	 */
 	r->count = count;
-	r->first = first;
+	__atomic_store_n(&r->first, first, __ATOMIC_SEQ_CST);
+	/*
+	 * A reply judged in time against the round before may still be inside the program on
+	 * another CPU, its counts half added: wait for it (a program run takes microseconds), or
+	 * the caller's take would split it across two rounds. See watch_enter().
+	 */
+	while (__atomic_load_n(busy, __ATOMIC_SEQ_CST))
+		sched_yield();
 }
 
 void matcher_close(struct matcher *m)

@@ -48,7 +48,11 @@ int matcher_open(struct matcher *m, const struct matcher_opts *o);
  * closed. 0 or -errno after one pr_warn line.
  */
 int matcher_take_over(struct matcher *m, struct matcher *old);
-/* Watch mode: the round replies are counted in from now on (see struct em_watch_round). */
+/*
+ * Watch mode: the round replies are counted in from now on (see struct em_watch_round). Returns
+ * once no reply judged against the round before is still being counted: the caller can take
+ * that round's counts whole.
+ */
 void matcher_set_round(struct matcher *m, __u32 first, __u32 count);
 void matcher_close(struct matcher *m);
 /* Sums the per-CPU counters into out[EM_CNT_MAX]. */
