@@ -9,16 +9,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/version.h"
 #include "config.h"
 #include "echomap_abi.h"
 #include "lib/log.h"
 #include "map/map.h"
 
-static const char usage_text[] =
+/*
+ * Help text in sections: `echomap --help` prints them all, `echomap COMMAND --help` the ones of
+ * that command. The man pages are checked against each (tests/packaging/man.bats).
+ */
+static const char help_usage[] =
 	"usage: echomap sweep [OPTIONS] TARGET...   one pass over a target set, as fast as allowed\n"
 	"       echomap ping  [OPTIONS] HOST...     fping-like repeated probes of a few hosts\n"
 	"       echomap watch [OPTIONS] TARGET...   rounds until stopped, Prometheus, snapshots\n"
 	"       echomap map   [OPTIONS] RESULTS     draw results as a PNG latency map\n"
+	"       echomap --version\n";
+
+static const char *const help_cmd_usage[] = {
+	[CMD_SWEEP] = "usage: echomap sweep [OPTIONS] TARGET...   one pass over a target set, as fast "
+		      "as allowed\n",
+	[CMD_PING] = "usage: echomap ping [OPTIONS] HOST...   fping-like repeated probes of a few "
+		     "hosts\n",
+	[CMD_WATCH] = "usage: echomap watch [OPTIONS] TARGET...   rounds until stopped, Prometheus, "
+		      "snapshots\n",
+	[CMD_MAP] = "usage: echomap map [OPTIONS] RESULTS   draw results as a PNG latency map\n",
+};
+
+static const char help_common[] =
 	"\n"
 	"TARGET: 198.18.0.1, 198.18.0.0/16, 198.18.0.1-198.18.3.255, host.name, @file, - (stdin)\n"
 	"\n"
@@ -38,39 +56,73 @@ static const char usage_text[] =
 	"  -m, --all-addresses     probe every address of a name, not just the first\n"
 	"      --blocklist FILE    also exclude these ranges\n"
 	"      --allowlist FILE    only probe addresses inside these ranges\n"
-	"      --allow-reserved    lift the default blocklist of special-purpose ranges\n"
-	"sweep:\n"
-	"  -r, --rate PPS          probes per second (default 10000; 0 = unlimited)\n"
-	"  -n, --probes N          probes per target, 1..16 (default 1)\n"
-	"  -w, --wait MS           wait for replies after the last probe (default 1000)\n"
-	"      --resend N          when the interface dropped frames, probe the targets without\n"
-	"                          an answer again, up to N passes (default 3; 0: only report)\n"
-	"      --shards S --shard K  probe slice K (0-based) of S disjoint slices\n"
-	"      --all               also print targets that did not answer\n"
-	"ping:\n"
-	"  -c, --count N           probes per host (default 5; 0 = until interrupted)\n"
-	"  -p, --period MS         time between probes to a host (default 1000)\n"
-	"  -t, --timeout MS        time a reply may take (default 1000)\n"
-	"watch (also -r; -n probes per target and round; -t at most half of --every, default\n"
-	"       1000 or that half):\n"
-	"      --every SECONDS     a round every SECONDS, 1..86400 (default 10)\n"
-	"      --aggregate /N      one series per /N prefix instead of one per target\n"
-	"      --buckets LIST      exported histogram bounds in seconds (default 1-2-5 from\n"
-	"                          0.0001 to 10)\n"
-	"      --listen ADDR:PORT  serve /metrics (Prometheus), / and /-/healthy; ADDR may be\n"
-	"                          empty (all IPv4 addresses) or [IPv6]\n"
-	"      --snapshot-dir DIR  after each round, a JSON lines file of per-target results\n"
-	"      --keep N            snapshots kept in DIR, 0 = all (default 60)\n"
-	"    SIGHUP reloads target files and names; SIGTERM or SIGINT stop it (exit 0)\n"
-	"map (RESULTS: output of sweep -F json or -F csv, or - for stdin):\n"
-	"  -o, --output FILE       the image to write (required)\n"
-	"      --prefix CIDR       the part of the address space to draw (default 0.0.0.0/0)\n"
-	"      --size PIXELS       longer side of the map, 16..8192 (default 4096)\n"
-	"  -F, --format FMT        png (default) or svg (up to 65536 cells)\n"
-	"      --title TEXT        title above the map\n"
+	"      --allow-reserved    lift the default blocklist of special-purpose ranges\n";
+
+static const char *const help_cmd[] = {
+	[CMD_SWEEP] =
+		"sweep:\n"
+		"  -r, --rate PPS          probes per second (default 10000; 0 = unlimited)\n"
+		"  -n, --probes N          probes per target, 1..16 (default 1)\n"
+		"  -w, --wait MS           wait for replies after the last probe (default 1000)\n"
+		"      --resend N          when the interface dropped frames, probe the targets without\n"
+		"                          an answer again, up to N passes (default 3; 0: only report)\n"
+		"      --shards S --shard K  probe slice K (0-based) of S disjoint slices\n"
+		"      --all               also print targets that did not answer\n",
+	[CMD_PING] =
+		"ping:\n"
+		"  -c, --count N           probes per host (default 5; 0 = until interrupted)\n"
+		"  -p, --period MS         time between probes to a host (default 1000)\n"
+		"  -t, --timeout MS        time a reply may take (default 1000)\n",
+	[CMD_WATCH] =
+		"watch:\n"
+		"  -r, --rate PPS          probes per second (default 10000; 0 = unlimited)\n"
+		"  -n, --probes N          probes per target and round, 1..16 (default 1)\n"
+		"  -t, --timeout MS        time a reply may take, at most half of --every (default\n"
+		"                          1000 or that half)\n"
+		"      --every SECONDS     a round every SECONDS, 1..86400 (default 10)\n"
+		"      --aggregate /N      one series per /N prefix instead of one per target\n"
+		"      --buckets LIST      exported histogram bounds in seconds (default 1-2-5 from\n"
+		"                          0.0001 to 10)\n"
+		"      --listen ADDR:PORT  serve /metrics (Prometheus), / and /-/healthy; ADDR may be\n"
+		"                          empty (all IPv4 addresses) or [IPv6]\n"
+		"      --snapshot-dir DIR  after each round, a JSON lines file of per-target results\n"
+		"      --keep N            snapshots kept in DIR, 0 = all (default 60)\n"
+		"    SIGHUP reloads target files and names; SIGTERM or SIGINT stop it (exit 0)\n",
+	[CMD_MAP] =
+		"map (RESULTS: output of sweep -F json or -F csv, or - for stdin):\n"
+		"  -o, --output FILE       the image to write (required)\n"
+		"      --prefix CIDR       the part of the address space to draw (default 0.0.0.0/0)\n"
+		"      --size PIXELS       longer side of the map, 16..8192 (default 4096)\n"
+		"  -F, --format FMT        png (default) or svg (up to 65536 cells)\n"
+		"      --title TEXT        title above the map\n",
+};
+
+static const char help_end[] =
+	"\n"
+	"  -h, --help              this help\n"
+	"      --version           version, git commit, libbpf and libxdp versions\n"
 	"\n"
 	"exit: 0 all answered (sweep: completed), 1 some did not, 2 a name did not resolve,\n"
 	"      3 bad usage, 4 system error\n";
+
+/* The whole help, or one command's (cmd >= 0). */
+static void print_help(FILE *f, int cmd)
+{
+	if (cmd < 0) {
+		fputs(help_usage, f);
+		fputs(help_common, f);
+		for (int i = CMD_SWEEP; i <= CMD_MAP; i++)
+			fputs(help_cmd[i], f);
+	} else {
+		fputs(help_cmd_usage[cmd], f);
+		if (cmd != CMD_MAP)
+			fputs(help_common, f);
+		else
+			fputs("\n", f);
+		fputs(help_cmd[cmd], f);
+	}
+	fputs(help_end, f);
+}
 
 enum {
 	OPT_TTL = 0x100,
@@ -94,6 +146,7 @@ enum {
 	OPT_LISTEN,
 	OPT_SNAPSHOT_DIR,
 	OPT_KEEP,
+	OPT_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -131,6 +184,7 @@ static const struct option long_opts[] = {
 	{ "snapshot-dir", required_argument, NULL, OPT_SNAPSHOT_DIR },
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{},
 };
 
@@ -389,8 +443,12 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 
 	set_defaults(cfg);
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		fputs(usage_text, argc < 2 ? stderr : stdout);
+		print_help(argc < 2 ? stderr : stdout, -1);
 		return argc < 2 ? -EINVAL : 1;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		version_print(stdout);
+		return 1;
 	}
 	if (!strcmp(argv[1], "sweep")) {
 		cfg->cmd = CMD_SWEEP;
@@ -411,7 +469,11 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "I:F:o:qvmr:n:w:c:p:t:h", long_opts, NULL)) != -1) {
 		if (c == 'h') {
-			fputs(usage_text, stdout);
+			print_help(stdout, cfg->cmd);
+			return 1;
+		}
+		if (c == OPT_VERSION) {
+			version_print(stdout);
 			return 1;
 		}
 		err = parse_opt(c, optarg, cfg);
