@@ -30,3 +30,15 @@ setup() {
 	lib=$(readlink -f "$so" | sed -E 's/.*\.so\.([0-9]+\.[0-9]+).*/\1/')
 	"$ECHOMAP" --version | grep -q "^libbpf $lib "
 }
+
+@test "another commit recompiles only version.c, then relinks" {
+	local out
+	# make -n runs no recipe, so build_info.h counts as rewritten: what depends on it shows.
+	out=$(make -C "$ROOT" -n EM_COMMIT=0123456789ab .output/echomap)
+	[ "$(grep -oE -- ' -c [^ ]+\.c' <<<"$out")" = " -c user/cmd/version.c" ] || {
+		echo "$out" >&2
+		false
+	}
+	grep -q -- '-o \.output/echomap' <<<"$out"
+	grep -q 'EM_COMMIT "%s"' <<<"$out"
+}
