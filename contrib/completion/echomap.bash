@@ -5,17 +5,17 @@
 
 _echomap_opts()
 {
-	local common='-I --interface --ttl --size -F --format -o --output -q --quiet -v --verbose
-		--xdp-mode --engine --threads --seed -m --all-addresses --blocklist --allowlist
-		--allow-reserved'
-	local general='-h --help --version'
+	local common='-I --interface --ttl --size -q --quiet -v --verbose --xdp-mode --engine -m
+		--all-addresses --blocklist --allowlist --allow-reserved'
+	local general='-h --help --version' output='-F --format -o --output'
 
 	case $1 in
-	sweep) echo "$common -r --rate -n --probes -w --wait --resend --shards --shard --all $general" ;;
-	ping) echo "$common -c --count -p --period -t --timeout $general" ;;
-	watch) echo "$common -r --rate -n --probes -t --timeout --every --aggregate --buckets --listen
-		--snapshot-dir --keep $general" ;;
-	map) echo "-o --output --prefix --size -F --format --title $general" ;;
+	sweep) echo "$common $output --seed --threads -r --rate -n --probes -w --wait --resend --shards
+		--shard --all $general" ;;
+	ping) echo "$common $output -c --count -p --period -t --timeout $general" ;;
+	watch) echo "$common --seed -r --rate -n --probes -t --timeout --every --aggregate --buckets
+		--listen --snapshot-dir --keep $general" ;;
+	map) echo "-o --output --prefix --size -F --format --title -v --verbose $general" ;;
 	esac
 }
 

@@ -153,7 +153,7 @@ reply_re() {
 	require_fixtures xdp_responder
 	respond_xdp 198.18.0.0/24 --ttl 61
 	# Frames longer than the peer's MTU are dropped on em0: every probe of 428 bytes.
-	ip -n "$NS_R" link set "$RIFACE" mtu 256
+	own_drops on
 
 	for ENGINE in $(e2e_engines); do
 		echo "# engine $ENGINE"

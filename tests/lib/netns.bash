@@ -45,6 +45,10 @@
 #   timxceed_router PREFIX            probes to PREFIX with --ttl 1 draw ICMP time exceeded
 #                                     from $ROUTER
 #   responder_stop                    stop the fixture responders (flushes their logs)
+#   own_drops on|off                  on: em0 drops every frame over 256 bytes (probes with
+#                                     --size 400), counted in its tx_dropped as when its ring
+#                                     is full; off: it takes them again
+#   link_stat NS DEV COUNTER          one of DEV's statistics (/sys/class/net/DEV/statistics)
 #   hosts_add ADDR NAME...            name resolution in NS_S through /etc/netns/NS_S/hosts
 #   dns_start [--OPTION...] NAME=ADDR...
 #                                     dnsmasq on $GW in NS_R answers these names; other names
@@ -313,6 +317,13 @@ timxceed_router() {
 	ip netns exec "$NS_R" sysctl -qw net.ipv4.icmp_msgs_per_sec=100000 2>/dev/null
 	ip -n "$NS_R" route replace "$prefix" via "$LINK_S" dev "$RIFACE" || return 1
 }
+
+# own_drops on|off: a peer MTU of 256 makes em0 drop longer frames on our side of the wire.
+own_drops() {
+	ip -n "$NS_R" link set "$RIFACE" mtu "$([ "$1" = on ] && echo 256 || echo 1500)"
+}
+
+link_stat() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
 
 # unreach_router PREFIX: the responder forwards, and PREFIX is an unreachable route there, so
 # probes to it draw ICMP destination unreachable (code 1, host) from $ROUTER. The kernel

@@ -62,3 +62,29 @@ setup() {
 	"$ECHOMAP" --version | grep -q "^echomap $v (commit "
 	MANWIDTH=80 man -l "$MAN_DIR/echomap.8" 2>/dev/null | tail -1 | grep -q "echomap $v"
 }
+
+@test "an option echomap COMMAND --help does not list is refused by COMMAND (exit 3)" {
+	local cmd opt all mine
+	all=$(help_options | grep -- '^--')
+	for cmd in $COMMANDS; do
+		mine=$(help_options "$cmd")
+		for opt in $(comm -23 <(echo "$all") <(echo "$mine")); do
+			run "$ECHOMAP" "$cmd" "$opt" 1 198.18.0.1
+			[ "$status" -eq 3 ] && [[ $output == *"does not take $opt"* ]] || {
+				echo "echomap $cmd $opt: status $status: $output" >&2
+				false
+			}
+		done
+	done
+}
+
+@test "every option echomap COMMAND --help lists is taken by COMMAND" {
+	local cmd opt
+	for cmd in $COMMANDS; do
+		for opt in $(help_options "$cmd"); do
+			# A value for the options that want one; --help ends the parse before anything runs.
+			run "$ECHOMAP" "$cmd" "$opt" 1 --help
+			[[ $output != *"does not take"* ]] || { echo "echomap $cmd $opt: $output" >&2; false; }
+		done
+	done
+}
