@@ -143,8 +143,9 @@ static const char *opt_name(int c)
  * The man pages are checked against each (tests/packaging/man.bats).
  */
 struct help_opt {
-	int opt; /* 0: a note, printed with its section */
-	const char *text;
+	int opt;	   /* 0: a note, printed with its section */
+	const char *names; /* "-I, --interface IFACE" */
+	const char *desc;  /* its lines, '\n' between them */
 };
 
 struct help_section {
@@ -155,64 +156,74 @@ struct help_section {
 };
 
 static const struct help_opt help_common[] = {
-	{ 'I', "  -I, --interface IFACE   send and listen on IFACE (default: route to the first target)\n" },
-	{ OPT_TTL, "      --ttl N             IP TTL of probes, 1..255 (default 64)\n" },
-	{ OPT_SIZE, "      --size BYTES        ICMP data bytes, 24..1472 (default 24)\n" },
-	{ 'F', "  -F, --format FMT        text, csv or json (one object per line)\n" },
-	{ 'o', "  -o, --output FILE       write results to FILE (atomically, on success)\n" },
-	{ 'q', "  -q, --quiet             no progress line\n" },
-	{ 'v', "  -v, --verbose           say what is done and why (twice: debug)\n" },
-	{ OPT_XDP_MODE, "      --xdp-mode MODE     auto, native or generic attachment of the reply matcher\n" },
-	{ OPT_ENGINE, "      --engine ENGINE     afxdp (default), xdp-live (probes built in the kernel), raw\n"
-		      "                          (kernel raw socket) or auto (xdp-live where it can run)\n" },
-	{ OPT_THREADS, "      --threads N         xdp-live sweep: transmit threads (default: one per queue)\n" },
-	{ OPT_SEED, "      --seed N            permutation seed (same seed, same order; default random)\n" },
-	{ 'm', "  -m, --all-addresses     probe every address of a name, not just the first\n" },
-	{ OPT_BLOCKLIST, "      --blocklist FILE    also exclude these ranges\n" },
-	{ OPT_ALLOWLIST, "      --allowlist FILE    only probe addresses inside these ranges\n" },
-	{ OPT_ALLOW_RESERVED, "      --allow-reserved    lift the default blocklist of special-purpose ranges\n" },
-	{ 'h', "  -h, --help              this help (after a command: that command's options)\n" },
-	{ OPT_VERSION, "      --version           version, git commit, libbpf and libxdp versions\n" },
+	{ 'I', "-I, --interface IFACE",
+	  "send and listen on IFACE (default: route to the first target)" },
+	{ OPT_TTL, "--ttl N", "IP TTL of probes, 1..255 (default 64)" },
+	{ OPT_SIZE, "--size BYTES", "ICMP data bytes, 24..1472 (default 24)" },
+	{ 'F', "-F, --format FMT", "text, csv or json (one object per line)" },
+	{ 'o', "-o, --output FILE", "write results to FILE (atomically, on success)" },
+	{ 'q', "-q, --quiet", "no progress line" },
+	{ 'v', "-v, --verbose", "say what is done and why (twice: debug)" },
+	{ OPT_XDP_MODE, "--xdp-mode MODE",
+	  "auto, native or generic attachment of the reply matcher" },
+	{ OPT_ENGINE, "--engine ENGINE",
+	  "afxdp (default), xdp-live (probes built in the kernel), raw\n"
+	  "(kernel raw socket) or auto (xdp-live where it can run)" },
+	{ OPT_THREADS, "--threads N", "xdp-live sweep: transmit threads (default: one per queue)" },
+	{ OPT_SEED, "--seed N", "permutation seed (same seed, same order; default random)" },
+	{ 'm', "-m, --all-addresses", "probe every address of a name, not just the first" },
+	{ OPT_BLOCKLIST, "--blocklist FILE", "also exclude these ranges" },
+	{ OPT_ALLOWLIST, "--allowlist FILE", "only probe addresses inside these ranges" },
+	{ OPT_ALLOW_RESERVED, "--allow-reserved",
+	  "lift the default blocklist of special-purpose ranges" },
+	{ 'h', "-h, --help", "this help (after a command: that command's options)" },
+	{ OPT_VERSION, "--version", "version, git commit, libbpf and libxdp versions" },
 };
 
 static const struct help_opt help_sweep[] = {
-	{ 'r', "  -r, --rate PPS          probes per second (default 10000; 0 = unlimited)\n" },
-	{ 'n', "  -n, --probes N          probes per target, 1..16 (default 1)\n" },
-	{ 'w', "  -w, --wait MS           wait for replies after the last probe (default 1000)\n" },
-	{ OPT_RESEND, "      --resend N          when the interface dropped frames, probe the targets without\n"
-		      "                          an answer again, up to N passes (default 3; 0: only report)\n" },
-	{ OPT_SHARDS, "      --shards S --shard K  probe slice K (0-based) of S disjoint slices\n" },
-	{ OPT_ALL, "      --all               also print targets that did not answer\n" },
+	{ 'r', "-r, --rate PPS", "probes per second (default 10000; 0 = unlimited)" },
+	{ 'n', "-n, --probes N", "probes per target, 1..16 (default 1)" },
+	{ 'w', "-w, --wait MS", "wait for replies after the last probe (default 1000)" },
+	{ OPT_RESEND, "--resend N",
+	  "when the interface dropped frames, probe the targets without\n"
+	  "an answer again, up to N passes (default 3; 0: only report)" },
+	{ OPT_SHARDS, "--shards S --shard K", "probe slice K (0-based) of S disjoint slices" },
+	{ OPT_ALL, "--all", "also print targets that did not answer" },
 };
 
 static const struct help_opt help_ping[] = {
-	{ 'c', "  -c, --count N           probes per host (default 5; 0 = until interrupted)\n" },
-	{ 'p', "  -p, --period MS         time between probes to a host (default 1000)\n" },
-	{ 't', "  -t, --timeout MS        time a reply may take (default 1000)\n" },
+	{ 'c', "-c, --count N", "probes per host (default 5; 0 = until interrupted)" },
+	{ 'p', "-p, --period MS", "time between probes to a host (default 1000)" },
+	{ 't', "-t, --timeout MS", "time a reply may take (default 1000)" },
 };
 
 static const struct help_opt help_watch[] = {
-	{ 'r', "  -r, --rate PPS          at most PPS probes per second (default 10000; 0 = no cap)\n" },
-	{ 'n', "  -n, --probes N          probes per target and round, 1..16 (default 1)\n" },
-	{ 't', "  -t, --timeout MS        time a reply may take, at most half of --every (default\n"
-	       "                          1000 or that half)\n" },
-	{ OPT_EVERY, "      --every SECONDS     a round every SECONDS, 1..86400 (default 10)\n" },
-	{ OPT_AGGREGATE, "      --aggregate /N      one series per /N prefix instead of one per target\n" },
-	{ OPT_BUCKETS, "      --buckets LIST      exported histogram bounds in seconds (default 1-2-5 from\n"
-		       "                          0.0001 to 10)\n" },
-	{ OPT_LISTEN, "      --listen ADDR:PORT  serve /metrics (Prometheus), / and /-/healthy; ADDR may be\n"
-		      "                          empty (all IPv4 addresses) or [IPv6]\n" },
-	{ OPT_SNAPSHOT_DIR, "      --snapshot-dir DIR  after each round, a JSON lines file of per-target results\n" },
-	{ OPT_KEEP, "      --keep N            snapshots kept in DIR, 0 = all (default 60)\n" },
-	{ 0, "    SIGHUP reloads target files and names; SIGTERM or SIGINT stop it (exit 0)\n" },
+	{ 'r', "-r, --rate PPS", "at most PPS probes per second (default 10000; 0 = no cap)" },
+	{ 'n', "-n, --probes N", "probes per target and round, 1..16 (default 1)" },
+	{ 't', "-t, --timeout MS",
+	  "time a reply may take, at most half of --every (default\n"
+	  "1000 or that half)" },
+	{ OPT_EVERY, "--every SECONDS", "a round every SECONDS, 1..86400 (default 10)" },
+	{ OPT_AGGREGATE, "--aggregate /N", "one series per /N prefix instead of one per target" },
+	{ OPT_BUCKETS, "--buckets LIST",
+	  "exported histogram bounds in seconds (default 1-2-5 from\n"
+	  "0.0001 to 10)" },
+	{ OPT_LISTEN, "--listen ADDR:PORT",
+	  "serve /metrics (Prometheus), / and /-/healthy; ADDR may be\n"
+	  "empty (all IPv4 addresses) or [IPv6]" },
+	{ OPT_SNAPSHOT_DIR, "--snapshot-dir DIR",
+	  "after each round, a JSON lines file of per-target results" },
+	{ OPT_KEEP, "--keep N", "snapshots kept in DIR, 0 = all (default 60)" },
+	{ 0, NULL, "SIGHUP reloads target files and names; SIGTERM or SIGINT stop it (exit 0)" },
 };
 
 static const struct help_opt help_map[] = {
-	{ 'o', "  -o, --output FILE       the image to write (required)\n" },
-	{ OPT_PREFIX, "      --prefix CIDR       the part of the address space to draw (default 0.0.0.0/0)\n" },
-	{ OPT_SIZE, "      --size PIXELS       longer side of the map, 16..8192 (default 4096)\n" },
-	{ 'F', "  -F, --format FMT        png (default) or svg (up to 65536 cells)\n" },
-	{ OPT_TITLE, "      --title TEXT        title above the map\n" },
+	{ 'o', "-o, --output FILE", "the image to write (required)" },
+	{ OPT_PREFIX, "--prefix CIDR",
+	  "the part of the address space to draw (default 0.0.0.0/0)" },
+	{ OPT_SIZE, "--size PIXELS", "longer side of the map, 16..8192 (default 4096)" },
+	{ 'F', "-F, --format FMT", "png (default) or svg (up to 65536 cells)" },
+	{ OPT_TITLE, "--title TEXT", "title above the map" },
 };
 
 #define HELP_SECTION(title, cmd, opts) { title, cmd, opts, sizeof(opts) / sizeof(opts[0]) }
@@ -227,9 +238,12 @@ static const struct help_section help_sections[] = {
 };
 
 static const char *const help_usage[] = {
-	[CMD_SWEEP] = "echomap sweep [OPTIONS] TARGET...   one pass over a target set, as fast as allowed\n",
-	[CMD_PING] = "echomap ping  [OPTIONS] HOST...     fping-like repeated probes of a few hosts\n",
-	[CMD_WATCH] = "echomap watch [OPTIONS] TARGET...   rounds until stopped, Prometheus, snapshots\n",
+	[CMD_SWEEP] = "echomap sweep [OPTIONS] TARGET...   "
+		      "one pass over a target set, as fast as allowed\n",
+	[CMD_PING] = "echomap ping  [OPTIONS] HOST...     "
+		     "fping-like repeated probes of a few hosts\n",
+	[CMD_WATCH] = "echomap watch [OPTIONS] TARGET...   "
+		      "rounds until stopped, Prometheus, snapshots\n",
 	[CMD_MAP] = "echomap map   [OPTIONS] RESULTS     draw results as a PNG latency map\n",
 };
 
@@ -241,6 +255,26 @@ static bool own_section_has(int cmd, int opt)
 			if (help_sections[s].opts[i].opt == opt)
 				return true;
 	return false;
+}
+
+/* One option's lines: names from column 2 (6 without a short form), descriptions from 26. */
+static void print_opt(FILE *f, const struct help_opt *o)
+{
+	const char *d = o->desc, *nl;
+	int col;
+
+	if (!o->names) {
+		fprintf(f, "    %s\n", d);
+		return;
+	}
+	col = fprintf(f, "%s%s", o->names[1] == '-' ? "      " : "  ", o->names);
+	for (;; col = 0) {
+		nl = strchrnul(d, '\n');
+		fprintf(f, "%*s%.*s\n", col < 24 ? 26 - col : 2, "", (int)(nl - d), d);
+		if (!*nl)
+			break;
+		d = nl + 1;
+	}
 }
 
 /*
@@ -278,11 +312,11 @@ static void print_help(FILE *f, int cmd)
 			if (!titled)
 				fputs(sec->title, f);
 			titled = true;
-			fputs(sec->opts[i].text, f);
+			print_opt(f, &sec->opts[i]);
 		}
 	}
-	fputs("\nexit: 0 all answered (sweep: completed), 1 some did not, 2 a name did not resolve,\n"
-	      "      3 bad usage, 4 system error\n",
+	fputs("\nexit: 0 all answered (sweep: completed), 1 some did not, 2 a name did not "
+	      "resolve,\n      3 bad usage, 4 system error\n",
 	      f);
 }
 
