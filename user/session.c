@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kernel/xdp_guard.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/signals.h"
@@ -207,10 +208,16 @@ static int swap(struct session *s, struct target_set *ts)
 	}
 	mopts.n_targets = ts->count;
 	mopts.watch = &watch;
+	/*
+	 * A shared hook has no atomic swap of one component: the successor joins the dispatcher
+	 * beside the old matcher, each takes only replies to its own key, then the old one leaves.
+	 */
+	if (matcher_shared(&s->m))
+		mopts.ifindex = s->nh.ifindex;
 	err = matcher_open(&m, &mopts);
 	if (err)
 		goto free_ss;
-	err = matcher_take_over(&m, &s->m);
+	err = mopts.ifindex ? 0 : matcher_take_over(&m, &s->m);
 	if (err) {
 		matcher_close(&m);
 		goto free_ss;
@@ -270,6 +277,7 @@ void session_close(struct session *s)
 	s->tx = NULL;
 	if (s->m.skel)
 		matcher_close(&s->m);
+	xdp_guard_stop();
 	series_free(&s->ss);
 	targets_free(&s->ts);
 	names_free(&s->names);

@@ -149,7 +149,7 @@ static int enter_through(struct generator *g, const struct matcher *m)
 		pr_warn("cannot hand the generator to the matcher: %s\n", strerror(-err));
 		return err;
 	}
-	g->run_fd = bpf_program__fd(m->skel->progs.echomap_xdp);
+	g->run_fd = matcher_entry_fd(m);
 	return 0;
 }
 
