@@ -138,18 +138,90 @@ out:
 	return err;
 }
 
-/* Runs go through the matcher, which hands them on by tail call. */
-static int enter_through(struct generator *g, const struct matcher *m)
+/* Runs go through the matcher, which hands them on by tail call. quiet: the caller has more. */
+static int enter_through(struct generator *g, const struct matcher *m, bool quiet)
 {
 	__u32 key = 0;
 
 	if (bpf_map_update_elem(bpf_map__fd(m->skel->maps.gen_prog), &key, &g->prog_fd, BPF_ANY)) {
 		int err = -errno;
 
-		pr_warn("cannot hand the generator to the matcher: %s\n", strerror(-err));
+		log_msg(quiet ? LOG_INFO : LOG_WARN, "cannot hand the generator to the matcher: %s\n",
+			strerror(-err));
 		return err;
 	}
 	g->run_fd = matcher_entry_fd(m);
+	return 0;
+}
+
+/*
+ * Opens and loads the generator; as an extension program (of the dispatcher ext_target's first
+ * slot, never attached there) when ext_target >= 0: the type of the matcher that tail-calls it,
+ * when the matcher is a component of libxdp's dispatcher.
+ */
+static int load(struct generator *g, const struct gen_opts *o, int ext_target)
+{
+	struct em_gen_config *c;
+	int err;
+
+	g->skel = generator_bpf__open();
+	if (!g->skel) {
+		err = -errno;
+		pr_warn("cannot open the generator's BPF object: %s\n", strerror(-err));
+		return err;
+	}
+	c = &g->skel->rodata->cfg;
+	c->key[0] = o->key[0];
+	c->key[1] = o->key[1];
+	memcpy(c->head, g->frame, sizeof(c->head));
+	c->saddr = o->tmpl.saddr;
+	/* The template's header has id, checksum and daddr zero: its sum is the constant part. */
+	c->ip_sum = ~inet_csum(g->frame + EM_ETH_LEN, EM_IP_LEN) & 0xffff;
+	c->list_mode = !o->ts;
+	c->n_iv = o->ts ? o->ts->n_iv : 0;
+	bpf_map__set_max_entries(g->skel->maps.gen_iv, c->n_iv ?: 1);
+	bpf_map__set_max_entries(g->skel->maps.gen_walk, g->ncpu);
+	if (ext_target >= 0) {
+		bpf_program__set_type(g->skel->progs.echomap_gen, BPF_PROG_TYPE_EXT);
+		bpf_program__set_expected_attach_type(g->skel->progs.echomap_gen, 0);
+		err = bpf_program__set_attach_target(g->skel->progs.echomap_gen, ext_target, "prog0");
+		if (err) {
+			pr_warn("cannot aim the generator at the dispatcher: %s\n", strerror(-err));
+			return err;
+		}
+	}
+	err = generator_bpf__load(g->skel);
+	if (err) {
+		pr_warn("cannot load the generator: %s\n", strerror(-err));
+		return err;
+	}
+	g->prog_fd = bpf_program__fd(g->skel->progs.echomap_gen);
+	g->run_fd = g->prog_fd;
+	return 0;
+}
+
+/*
+ * Where the matcher shares the hook, the tail call needs the generator in the matcher's type:
+ * kernels before 6.12 want an extension program in the prog array, later ones the XDP program
+ * the extension stands for. Neither: the runs go to the generator directly, each paying for a
+ * change of the kernel's dispatcher.
+ */
+static int enter(struct generator *g, const struct gen_opts *o)
+{
+	bool shared = matcher_shared(o->entry);
+	int err;
+
+	err = load(g, o, shared ? matcher_entry_fd(o->entry) : -1);
+	if (err)
+		return err;
+	err = enter_through(g, o->entry, shared);
+	if (!err || !shared)
+		return err;
+	generator_bpf__destroy(g->skel);
+	err = load(g, o, -1);
+	if (err || !enter_through(g, o->entry, true))
+		return err;
+	pr_info("the generator cannot be entered through libxdp's dispatcher here: runs cost more\n");
 	return 0;
 }
 
@@ -164,7 +236,6 @@ static int map_walks(struct generator *g)
 int gen_open(struct generator **gp, const struct gen_opts *o, bool quiet_fail)
 {
 	struct generator *g = calloc(1, sizeof(*g));
-	struct em_gen_config *c;
 	int err;
 
 	if (!g)
@@ -179,34 +250,10 @@ int gen_open(struct generator **gp, const struct gen_opts *o, bool quiet_fail)
 		free(g);
 		return -EINVAL;
 	}
-	g->skel = generator_bpf__open();
-	if (!g->skel) {
-		err = -errno;
-		pr_warn("cannot open the generator's BPF object: %s\n", strerror(-err));
-		free(g);
-		return err;
-	}
-	c = &g->skel->rodata->cfg;
-	c->key[0] = o->key[0];
-	c->key[1] = o->key[1];
-	memcpy(c->head, g->frame, sizeof(c->head));
-	c->saddr = o->tmpl.saddr;
-	/* The template's header has id, checksum and daddr zero: its sum is the constant part. */
-	c->ip_sum = ~inet_csum(g->frame + EM_ETH_LEN, EM_IP_LEN) & 0xffff;
-	c->list_mode = !o->ts;
-	c->n_iv = o->ts ? o->ts->n_iv : 0;
-	bpf_map__set_max_entries(g->skel->maps.gen_iv, c->n_iv ?: 1);
-	bpf_map__set_max_entries(g->skel->maps.gen_walk, g->ncpu);
-	err = generator_bpf__load(g->skel);
-	if (err) {
-		pr_warn("cannot load the generator: %s\n", strerror(-err));
+	err = o->entry ? enter(g, o) : load(g, o, -1);
+	if (err)
 		goto fail;
-	}
-	g->prog_fd = bpf_program__fd(g->skel->progs.echomap_gen);
-	g->run_fd = g->prog_fd;
-	err = o->entry ? enter_through(g, o->entry) : 0;
-	if (!err)
-		err = map_walks(g);
+	err = map_walks(g);
 	if (!err && o->ts)
 		err = fill_intervals(g, o->ts);
 	if (!err && o->ifindex)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The matcher on the XDP hook: a component of libxdp's dispatcher, or a bpf_link of its own. */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_link.h>
 #include <linux/magic.h>
 #include <net/if.h>
@@ -34,15 +35,21 @@ static const char *bpf_hint(int err)
 	return "";
 }
 
-/* Where libxdp pins its dispatchers, as libxdp looks for it; NULL without a bpffs. */
-static const char *bpffs_dir(void)
+static const char *bpffs_path(void)
 {
-	const char *dir = secure_getenv("LIBXDP_BPFFS") ?: "/sys/fs/bpf";
+	return secure_getenv("LIBXDP_BPFFS") ?: "/sys/fs/bpf";
+}
+
+/*
+ * A bpffs where libxdp looks for one, and that we may pin in: not a read-only /sys (systemd's
+ * ProtectKernelTunables=), not root's 0700 directory without CAP_DAC_OVERRIDE (DynamicUser=).
+ */
+static bool bpffs_usable(void)
+{
 	struct statfs st;
 
-	if (statfs(dir, &st) || st.f_type != BPF_FS_MAGIC)
-		return NULL;
-	return dir;
+	return !statfs(bpffs_path(), &st) && st.f_type == BPF_FS_MAGIC &&
+	       !faccessat(AT_FDCWD, bpffs_path(), W_OK | X_OK, AT_EACCESS);
 }
 
 /* The program attached to ifindex's hook (0: none) and its name. */
@@ -69,7 +76,7 @@ int xdp_hook_shareable(int ifindex)
 {
 	char ifname[IF_NAMESIZE] = "?", name[BPF_OBJ_NAME_LEN];
 	__u32 id = holder(ifindex, name, sizeof(name));
-	bool bpffs = bpffs_dir();
+	bool bpffs = bpffs_usable();
 
 	if_indextoname(ifindex, ifname);
 	if (!id)
@@ -81,9 +88,8 @@ int xdp_hook_shareable(int ifindex)
 	}
 	if (!bpffs) {
 		pr_warn("cannot attach XDP to %s: its hook is held by libxdp's dispatcher "
-			"(program %u), and joining it needs bpffs at %s (mount -t bpf bpf %s)\n",
-			ifname, id, secure_getenv("LIBXDP_BPFFS") ?: "/sys/fs/bpf",
-			secure_getenv("LIBXDP_BPFFS") ?: "/sys/fs/bpf");
+			"(program %u), and joining it needs a bpffs we can write at %s\n", ifname, id,
+			bpffs_path());
 		return -EBUSY;
 	}
 	return 1;
