@@ -26,6 +26,7 @@ struct generator {
 	int prog_fd;
 	int run_fd; /* what a run runs: the matcher (entry) or the generator itself */
 	int ifindex;
+	__u64 marker; /* the matcher's gen_marker and our slot */
 	/* What every page of a run starts from: the marker as metadata, then the template. */
 	__u8 in[EM_GEN_META_LEN + FRAME_MAX];
 	__u8 *frame;
@@ -141,7 +142,7 @@ out:
 /* Runs go through the matcher, which hands them on by tail call. quiet: the caller has more. */
 static int enter_through(struct generator *g, const struct matcher *m, bool quiet)
 {
-	__u32 key = 0;
+	__u32 key = g->marker & (EM_GEN_SLOTS - 1);
 
 	if (bpf_map_update_elem(bpf_map__fd(m->skel->maps.gen_prog), &key, &g->prog_fd, BPF_ANY)) {
 		int err = -errno;
@@ -154,12 +155,8 @@ static int enter_through(struct generator *g, const struct matcher *m, bool quie
 	return 0;
 }
 
-/*
- * Opens and loads the generator; as an extension program (of the dispatcher ext_target's first
- * slot, never attached there) when ext_target >= 0: the type of the matcher that tail-calls it,
- * when the matcher is a component of libxdp's dispatcher.
- */
-static int load(struct generator *g, const struct gen_opts *o, int ext_target)
+/* Opens and loads the generator. */
+static int load(struct generator *g, const struct gen_opts *o)
 {
 	struct em_gen_config *c;
 	int err;
@@ -181,15 +178,6 @@ static int load(struct generator *g, const struct gen_opts *o, int ext_target)
 	c->n_iv = o->ts ? o->ts->n_iv : 0;
 	bpf_map__set_max_entries(g->skel->maps.gen_iv, c->n_iv ?: 1);
 	bpf_map__set_max_entries(g->skel->maps.gen_walk, g->ncpu);
-	if (ext_target >= 0) {
-		bpf_program__set_type(g->skel->progs.echomap_gen, BPF_PROG_TYPE_EXT);
-		bpf_program__set_expected_attach_type(g->skel->progs.echomap_gen, 0);
-		err = bpf_program__set_attach_target(g->skel->progs.echomap_gen, ext_target, "prog0");
-		if (err) {
-			pr_warn("cannot aim the generator at the dispatcher: %s\n", strerror(-err));
-			return err;
-		}
-	}
 	err = generator_bpf__load(g->skel);
 	if (err) {
 		pr_warn("cannot load the generator: %s\n", strerror(-err));
@@ -201,27 +189,23 @@ static int load(struct generator *g, const struct gen_opts *o, int ext_target)
 }
 
 /*
- * Where the matcher shares the hook, the tail call needs the generator in the matcher's type:
- * kernels before 6.12 want an extension program in the prog array, later ones the XDP program
- * the extension stands for. Neither: the runs go to the generator directly, each paying for a
- * change of the kernel's dispatcher.
+ * Where the matcher is a component of libxdp's dispatcher (an extension program), kernels
+ * refuse the tail call into the generator: Linux 6.1's stable updates take no extension program
+ * into a prog array and no program of another hook into an extension's. The runs then go to the
+ * generator directly, each paying for a change of the kernel's dispatcher.
  */
 static int enter(struct generator *g, const struct gen_opts *o)
 {
 	bool shared = matcher_shared(o->entry);
-	int err;
+	int err = load(g, o);
 
-	err = load(g, o, shared ? matcher_entry_fd(o->entry) : -1);
 	if (err)
 		return err;
 	err = enter_through(g, o->entry, shared);
 	if (!err || !shared)
 		return err;
-	generator_bpf__destroy(g->skel);
-	err = load(g, o, -1);
-	if (err || !enter_through(g, o->entry, true))
-		return err;
-	pr_info("the generator cannot be entered through libxdp's dispatcher here: runs cost more\n");
+	pr_info("the generator cannot be entered through libxdp's dispatcher: each run costs a "
+		"change of the kernel's XDP dispatcher\n");
 	return 0;
 }
 
@@ -243,14 +227,15 @@ int gen_open(struct generator **gp, const struct gen_opts *o, bool quiet_fail)
 	g->ifindex = o->ifindex;
 	g->ncpu = libbpf_num_possible_cpus();
 	g->meta_len = o->entry ? EM_GEN_META_LEN : 0;
-	memcpy(g->in, &o->marker, g->meta_len);
+	g->marker = o->marker | o->slot;
+	memcpy(g->in, &g->marker, g->meta_len);
 	g->frame = g->in + g->meta_len;
 	g->frame_len = frame_build_template(g->frame, FRAME_MAX, &o->tmpl);
 	if (g->ncpu <= 0 || !g->frame_len) {
 		free(g);
 		return -EINVAL;
 	}
-	err = o->entry ? enter(g, o) : load(g, o, -1);
+	err = o->entry ? enter(g, o) : load(g, o);
 	if (err)
 		goto fail;
 	err = map_walks(g);

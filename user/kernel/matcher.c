@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -172,14 +173,28 @@ fail:
 
 int matcher_take_over(struct matcher *m, struct matcher *old)
 {
-	if (bpf_link_update(old->hook.link_fd, bpf_program__fd(m->skel->progs.echomap_xdp), NULL)) {
+	int prog_fd = bpf_program__fd(m->skel->progs.echomap_xdp);
+
+	if (bpf_link_update(old->hook.link_fd, prog_fd, NULL)) {
 		int err = -errno;
 
 		pr_warn("cannot replace the reply matcher: %s\n", strerror(-err));
 		return err;
 	}
+	for (unsigned int i = 0; i < old->n_more; i++) {
+		if (bpf_link_update(old->more[i].link_fd, prog_fd, NULL)) {
+			int err = -errno;
+
+			pr_warn("cannot replace the reply matcher: %s\n", strerror(-err));
+			return err;
+		}
+	}
 	m->hook = old->hook;
 	old->hook.link_fd = -1;
+	m->more = old->more;
+	m->n_more = old->n_more;
+	old->more = NULL;
+	old->n_more = 0;
 	return 0;
 }
 
@@ -198,6 +213,11 @@ void matcher_set_round(struct matcher *m, __u32 first, __u32 count)
 void matcher_close(struct matcher *m)
 {
 	xdp_hook_leave(&m->hook);
+	for (unsigned int i = 0; i < m->n_more; i++)
+		xdp_hook_leave(&m->more[i]);
+	free(m->more);
+	m->more = NULL;
+	m->n_more = 0;
 	ring_buffer__free(m->events);
 	m->events = NULL;
 	if (m->results)
@@ -208,6 +228,32 @@ void matcher_close(struct matcher *m)
 	m->series = NULL;
 	echomap_bpf__destroy(m->skel);
 	m->skel = NULL;
+}
+
+int matcher_attach_also(struct matcher *m, int ifindex, enum xdp_mode mode)
+{
+	struct bpf_program *prog = m->skel->progs.echomap_xdp;
+	int shared = xdp_hook_shareable(ifindex), err;
+	struct xdp_hook *h;
+
+	if (shared < 0)
+		return shared;
+	if (shared != matcher_shared(m)) {
+		pr_warn("cannot attach the reply matcher to every interface of the routes: the "
+			"hook of one is shared through libxdp's dispatcher, another's cannot be\n");
+		return -EINVAL;
+	}
+	h = realloc(m->more, (m->n_more + 1) * sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	m->more = h;
+	h = &m->more[m->n_more];
+	memset(h, 0, sizeof(*h));
+	err = shared ? xdp_hook_join_loaded(h, prog, ifindex, mode) :
+		       xdp_hook_link(h, prog, ifindex, mode);
+	if (!err)
+		m->n_more++;
+	return err;
 }
 
 bool matcher_shared(const struct matcher *m)

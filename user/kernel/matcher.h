@@ -13,6 +13,8 @@
 struct matcher {
 	struct echomap_bpf *skel;
 	struct xdp_hook hook;
+	struct xdp_hook *more; /* the other interfaces the targets' routes leave by */
+	unsigned int n_more;
 	volatile struct em_result *results; /* mmap of the results array (writable in watch mode) */
 	size_t results_len;
 	volatile struct em_series *series;  /* watch mode: mmap of the series array */
@@ -43,6 +45,8 @@ struct matcher_opts {
 
 /* 0 or -errno after one pr_warn line; on failure nothing stays loaded or attached. */
 int matcher_open(struct matcher *m, const struct matcher_opts *o);
+/* Attaches the matcher to ifindex too, in the way of its first hook. 0 or -errno (logged). */
+int matcher_attach_also(struct matcher *m, int ifindex, enum xdp_mode mode);
 /* Joined libxdp's dispatcher (xdp_hook.h): replaced by opening a successor, not by take-over. */
 bool matcher_shared(const struct matcher *m);
 /* What a BPF_PROG_RUN that reaches the matcher (and the generator behind it) runs. */

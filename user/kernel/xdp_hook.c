@@ -131,24 +131,14 @@ static int alone(struct xdp_hook *h, struct bpf_program *prog, enum xdp_mode mod
 	return xdp_hook_link(h, prog, h->ifindex, mode);
 }
 
-int xdp_hook_join(struct xdp_hook *h, struct bpf_object *obj, struct bpf_program *prog,
-		  int ifindex, enum xdp_mode mode)
+/* Attaches h->xprog to ifindex's dispatcher; on failure h->xprog is closed. */
+static int join(struct xdp_hook *h, struct bpf_program *prog, int ifindex, enum xdp_mode mode)
 {
 	char name[IF_NAMESIZE] = "?";
 	enum xdp_attach_mode m;
 	int err;
 
 	if_indextoname(ifindex, name);
-	libxdp_set_print(libxdp_print);
-	h->ifindex = ifindex;
-	h->link_fd = -1;
-	h->xprog = xdp_program__from_bpf_obj(obj, bpf_program__section_name(prog));
-	err = libxdp_get_error(h->xprog);
-	if (err) {
-		h->xprog = NULL;
-		pr_warn("cannot prepare the matcher for libxdp: %s\n", strerror(-err));
-		return err;
-	}
 	xdp_program__set_run_prio(h->xprog, XDP_HOOK_RUN_PRIO);
 
 	/* A dispatcher runs in one mode for all its programs: join it in its own. */
@@ -195,6 +185,36 @@ fail:
 	xdp_program__close(h->xprog);
 	h->xprog = NULL;
 	return err;
+}
+
+static int wrap(struct xdp_hook *h, struct xdp_program *xprog, int ifindex)
+{
+	int err = libxdp_get_error(xprog);
+
+	libxdp_set_print(libxdp_print);
+	h->ifindex = ifindex;
+	h->link_fd = -1;
+	h->xprog = err ? NULL : xprog;
+	if (err)
+		pr_warn("cannot prepare the matcher for libxdp: %s\n", strerror(-err));
+	return err;
+}
+
+int xdp_hook_join(struct xdp_hook *h, struct bpf_object *obj, struct bpf_program *prog,
+		  int ifindex, enum xdp_mode mode)
+{
+	return wrap(h, xdp_program__from_bpf_obj(obj, bpf_program__section_name(prog)), ifindex) ?:
+	       join(h, prog, ifindex, mode);
+}
+
+int xdp_hook_join_loaded(struct xdp_hook *h, struct bpf_program *prog, int ifindex,
+			 enum xdp_mode mode)
+{
+	int fd = dup(bpf_program__fd(prog));
+
+	if (fd < 0)
+		return -errno;
+	return wrap(h, xdp_program__from_fd(fd), ifindex) ?: join(h, prog, ifindex, mode);
 }
 
 int xdp_hook_link(struct xdp_hook *h, struct bpf_program *prog, int ifindex, enum xdp_mode mode)

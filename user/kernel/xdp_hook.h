@@ -36,6 +36,9 @@ int xdp_hook_shareable(int ifindex);
  */
 int xdp_hook_join(struct xdp_hook *h, struct bpf_object *obj, struct bpf_program *prog,
 		  int ifindex, enum xdp_mode mode);
+/* Shared: prog, already loaded as a component (by xdp_hook_join elsewhere), joins ifindex's too. */
+int xdp_hook_join_loaded(struct xdp_hook *h, struct bpf_program *prog, int ifindex,
+			 enum xdp_mode mode);
 int xdp_hook_link(struct xdp_hook *h, struct bpf_program *prog, int ifindex, enum xdp_mode mode);
 /* What BPF_PROG_RUN runs to reach prog through the attached hook (see bpf/echomap.bpf.c). */
 int xdp_hook_entry_fd(const struct xdp_hook *h, struct bpf_program *prog);
