@@ -33,13 +33,15 @@ const volatile struct em_config cfg = {};
  * generator by tail call. BPF_PROG_RUN adds the program it runs to the kernel's XDP dispatcher
  * for the run's duration, and each change of the dispatcher waits for an RCU grace period (tens
  * of ms per run on a busy machine); this program is in the dispatcher already while attached,
- * so a run through it costs none. 0: no generator.
+ * so a run through it costs none. Its low bits are zero: the marker of a run is gen_marker
+ * plus the slot of gen_prog to enter, one generator per route (see user/tx/routes.h). 0: no
+ * generator.
  */
 const volatile __u64 gen_marker = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, EM_GEN_SLOTS);
 	__type(key, __u32);
 	__type(value, __u32);
 } gen_prog SEC(".maps");
@@ -334,23 +336,28 @@ static __always_inline enum verdict handle(struct xdp_md *ctx)
 	return V_MATCHED;
 }
 
-/* A run of the generator: metadata only our own BPF_PROG_RUN can give a frame. */
-static __always_inline bool generator_run(struct xdp_md *ctx)
+/*
+ * A run of the generator: metadata only our own BPF_PROG_RUN can give a frame. *slot: the
+ * generator it is for.
+ */
+static __always_inline bool generator_run(struct xdp_md *ctx, __u32 *slot)
 {
 	__u64 *meta = (void *)(long)ctx->data_meta;
 
 	if (!gen_marker || (void *)(meta + 1) > (void *)(long)ctx->data)
 		return false;
-	return *meta == gen_marker;
+	*slot = *meta & (EM_GEN_SLOTS - 1);
+	return (*meta & ~(__u64)(EM_GEN_SLOTS - 1)) == gen_marker;
 }
 
 SEC("xdp")
 int echomap_xdp(struct xdp_md *ctx)
 {
 	enum verdict v;
+	__u32 slot;
 
-	if (generator_run(ctx)) {
-		bpf_tail_call(ctx, &gen_prog, 0);
+	if (generator_run(ctx, &slot)) {
+		bpf_tail_call(ctx, &gen_prog, slot);
 		return XDP_DROP; /* no generator in the slot: nothing to send */
 	}
 	count(EM_CNT_SEEN);

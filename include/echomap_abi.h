@@ -28,6 +28,9 @@ struct em_payload {
 };
 _Static_assert(sizeof(struct em_payload) == 24, "em_payload must be 24 bytes");
 
+/* Generators the matcher can enter, one per route (a power of two: the marker's low bits). */
+#define EM_GEN_SLOTS 8
+
 #define EM_PAYLOAD_LEN	     24
 #define EM_COOKIE_MSG_LEN    20
 
