@@ -86,7 +86,7 @@ enum em_counter {
 	EM_CNT_DUPLICATE,  /* valid, but (index, round) already answered */
 	EM_CNT_ICMP_ERROR, /* valid ICMP errors quoting our probes */
 	EM_CNT_PASSED,	   /* everything handed to the stack */
-	EM_CNT_MALFORMED,  /* truncated / inconsistent / index out of range */
+	EM_CNT_MALFORMED,  /* truncated / inconsistent / valid cookie, index out of range */
 	EM_CNT_MAX,
 };
 

@@ -25,6 +25,7 @@
 #include "echomap_abi.h"
 #include "echomap_hist.h"
 #include "frames.h"
+#include "lib/bpf_map.h"
 #include "tx/cookie.h"
 
 #include "echomap.skel.h"
@@ -58,8 +59,6 @@ struct fixture {
 	int ncpu;
 };
 
-static char no_bpf[160];
-
 static void fixture_close(struct fixture *fx)
 {
 	if (fx->series)
@@ -72,17 +71,9 @@ static void fixture_close(struct fixture *fx)
 	fx->skel = NULL;
 }
 
-static void *map_mmap(struct bpf_map *map, size_t len)
-{
-	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
-
-	return mem == MAP_FAILED ? NULL : mem;
-}
-
 /* The matcher in watch mode as the loader sets it up: per target, or per /24 with aggregate. */
 static int fixture_open(struct fixture *fx, bool aggregate)
 {
-	size_t page = sysconf(_SC_PAGESIZE);
 	int err;
 
 	fx->ncpu = libbpf_num_possible_cpus();
@@ -118,10 +109,12 @@ static int fixture_open(struct fixture *fx, bool aggregate)
 		}
 	}
 	fx->prog_fd = bpf_program__fd(fx->skel->progs.echomap_xdp);
-	fx->series_len = (fx->n_series * sizeof(struct em_series) + page - 1) & ~(page - 1);
-	fx->res_len = (N_TARGETS * sizeof(struct em_result) + page - 1) & ~(page - 1);
-	fx->series = map_mmap(fx->skel->maps.series, fx->series_len);
-	fx->res = map_mmap(fx->skel->maps.results, fx->res_len);
+	fx->series = bpf_map_mmap(bpf_map__fd(fx->skel->maps.series),
+				  fx->n_series * sizeof(struct em_series), PROT_READ | PROT_WRITE,
+				  &fx->series_len, "the series array");
+	fx->res = bpf_map_mmap(bpf_map__fd(fx->skel->maps.results),
+			       N_TARGETS * sizeof(struct em_result), PROT_READ | PROT_WRITE,
+			       &fx->res_len, "the results array");
 	if (!fx->series || !fx->res) {
 		err = -errno;
 		goto fail;
@@ -135,25 +128,13 @@ fail:
 static int open_state(void **state, bool aggregate)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	int err;
 
 	if (!fx)
 		return -1;
 	*state = fx;
 	if (no_bpf[0])
 		return 0;
-	err = fixture_open(fx, aggregate);
-	if (err == -EPERM || err == -EACCES) {
-		snprintf(no_bpf, sizeof(no_bpf),
-			 "loading BPF needs CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON (run as root): %s",
-			 strerror(-err));
-		return 0;
-	}
-	if (err) {
-		print_error("# cannot load the matcher in watch mode: %s\n", strerror(-err));
-		return -1;
-	}
-	return 0;
+	return bpf_setup_verdict(fixture_open(fx, aggregate), "the matcher in watch mode");
 }
 
 static int setup(void **state)
@@ -180,10 +161,7 @@ static struct fixture *need_bpf(void **state)
 {
 	struct fixture *fx = *state;
 
-	if (!fx->skel) {
-		print_message("# skipped: %s\n", no_bpf);
-		skip();
-	}
+	need_loaded(fx->skel);
 	return fx;
 }
 

@@ -253,10 +253,18 @@ static int repair(struct session *s, struct progress *pg, const __u8 *probed, __
  */
 static int open_parallel(struct session *s, struct parallel *par)
 {
+	const struct sweep_plan plan = { .ifname = s->nh.ifname, .threads = s->cfg->threads,
+					 .ts = &s->ts, .probes = s->cfg->probes,
+					 .rate = s->cfg->rate };
 	int err;
 
 	if (!s->tx) {
-		err = sweep_live_open(&par->live, s, s->txo.engine == ENGINE_AUTO);
+		struct gen_opts go = { .ifname = s->nh.ifname, .ifindex = s->nh.ifindex,
+				       .tmpl = s->txo.tmpl, .ts = &s->ts, .probes = s->cfg->probes,
+				       .entry = &s->m, .marker = s->gen_marker };
+
+		memcpy(go.key, s->txo.key, sizeof(go.key));
+		err = sweep_live_open(&par->live, &plan, &go, s->txo.engine == ENGINE_AUTO);
 		if (!err)
 			return 0;
 		if (s->txo.engine == ENGINE_XDP_LIVE)
@@ -269,7 +277,7 @@ static int open_parallel(struct session *s, struct parallel *par)
 	/* Several routes: one sender, which stages each probe on its route's engine. */
 	if (s->txo.engine != ENGINE_AFXDP || s->rt.n_paths > 1)
 		return 0;
-	return sweep_threads_open(&par->threads, s) ? EXIT_SYSTEM : 0;
+	return sweep_threads_open(&par->threads, &plan, &s->txo, s->tx) ? EXIT_SYSTEM : 0;
 }
 
 int sweep_run(const struct config *cfg)

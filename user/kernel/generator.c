@@ -128,6 +128,7 @@ static int fill_intervals(struct generator *g, const struct target_set *ts)
 		keys[i] = i;
 		iv[i].first = ts->before[i];
 		iv[i].lo = ts->iv[i].lo;
+		iv[i].hi = ts->iv[i].hi;
 	}
 	if (bpf_map_update_batch(bpf_map__fd(g->skel->maps.gen_iv), keys, iv, &n, &bopts))
 		err = -errno;

@@ -6,7 +6,20 @@
 #ifndef ECHOMAP_TX_QUEUES_H
 #define ECHOMAP_TX_QUEUES_H
 
+#include <linux/types.h>
+
 #define TX_THREADS_MAX 64
+
+struct target_set;
+
+/* A sweep over several threads: what it sends, how fast, on which interface's queues. */
+struct sweep_plan {
+	const char *ifname;
+	unsigned int threads; /* --threads; 0: one per transmit queue */
+	const struct target_set *ts;
+	__u32 probes; /* rounds per target */
+	__u64 rate;   /* probes/s over all threads; 0: unlimited */
+};
 
 /*
  * Receive and transmit queues in use on ifname (a veth made without numrxqueues has room for

@@ -9,17 +9,20 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
-#include "session.h"
 #include "targets/permute.h"
+#include "targets/targets.h"
+#include "tx/probe_tx.h"
+#include "tx/queues.h"
 
 struct sweep_threads;
 
 /*
- * Plans the threads (--threads, queues, CPUs); *st stays NULL when one thread is all there is
- * to run, which then sends through s->tx. The first thread sends through s->tx, the others
- * open their own sockets. 0 or -errno after one line.
+ * Plans the threads (p->threads, queues, CPUs); *st stays NULL when one thread is all there is
+ * to run, which then sends through first. The first thread sends through first, the others
+ * open their own sockets with o on their queues. 0 or -errno after one line.
  */
-int sweep_threads_open(struct sweep_threads **st, struct session *s);
+int sweep_threads_open(struct sweep_threads **st, const struct sweep_plan *p,
+		       const struct probe_tx_opts *o, struct probe_tx *first);
 /* As sweep_live_send(): the walk pm, cut into one piece per thread. 0 or -errno. */
 int sweep_threads_send(struct sweep_threads *st, const struct permutation *pm, __u64 start,
 		       void (*progress)(void *ctx, __u64 sent), void *ctx);
