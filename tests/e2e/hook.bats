@@ -145,6 +145,26 @@ ping_exact() {
 	assert_clean
 }
 
+@test "a watch in the dispatcher reloads on SIGHUP: its successor joins, it leaves, one stays" {
+	require_fixtures xdp_responder
+	respond_xdp 198.18.0.0/24 --ttl 61
+
+	filter_load skb
+	printf '198.18.0.1\n' >"$NET_TMP/targets"
+	watch_start "@$NET_TMP/targets"
+	wait_for 10 rounds_at_least 1
+	printf '198.18.0.1\n198.18.0.2\n' >"$NET_TMP/targets"
+	kill -HUP "$WATCH_PID"
+	up() { [ "$(sample echomap_up 'target="198.18.0.2"')" = 1 ]; }
+	wait_for 15 up || { cat "$NET_TMP/watch.err" >&2; false; }
+	[ "$(status | grep -c echomap_xdp)" -eq 1 ] || { status >&2; false; }
+	has_prog xdpfilt
+	watch_stop
+	lacks_prog echomap_xdp
+	in_s xdp-filter unload "$IFACE"
+	assert_clean
+}
+
 @test "kill -9 of echomap in the dispatcher: its guard detaches it, xdp-filter stays" {
 	require_fixtures xdp_responder
 	respond_xdp 198.18.0.0/16 --ttl 61
