@@ -135,9 +135,13 @@ ping_exact() {
 	ping_exact 5 198.18.0.1 198.18.0.2
 	has_prog echomap_xdp
 	[ "$(sample echomap_up 'target="198.18.0.1"')" = 1 ]
-	# The watch counted none of the ping's replies: never more replies than it sent probes.
-	sent=$(sample echomap_probes_sent_total 'target="198.18.0.1"')
-	got=$(sample echomap_replies_total 'target="198.18.0.1"')
+	# The watch counted none of the ping's replies: never more replies than it sent probes
+	# (both read from one scrape: a round may end between two).
+	in_s curl -sf "http://$LISTEN/metrics" >"$NET_TMP/metrics"
+	sent=$(awk 'index($0, "echomap_probes_sent_total{target=\"198.18.0.1\"") == 1 {
+		print $NF }' "$NET_TMP/metrics")
+	got=$(awk 'index($0, "echomap_replies_total{target=\"198.18.0.1\"") == 1 {
+		print $NF }' "$NET_TMP/metrics")
 	echo "# watch: $sent probes, $got replies to 198.18.0.1"
 	[ "$got" -ge 1 ] && [ "$got" -le "$sent" ]
 	watch_stop
