@@ -63,6 +63,10 @@ teardown() {
 	local pid
 	if [ -n "${NS_T:-}" ] && [ -e "/run/netns/$NS_T" ]; then
 		for pid in $(ip netns pids "$NS_T"); do
+			kill -TERM "$pid" 2>/dev/null || true
+		done
+		wait_for 3 eval '[ -z "$(ip netns pids "$NS_T")" ]' || true
+		for pid in $(ip netns pids "$NS_T"); do
 			kill -KILL "$pid" 2>/dev/null || true
 		done
 		ip netns del "$NS_T"
@@ -75,7 +79,9 @@ teardown() {
 	xdp_truth 198.18.0.0/24 5 | awk '{ print $1, "ttl=60" }' | sort >"$NET_TMP/want"
 	for ENGINE in $(e2e_engines); do
 		echo "# engine $ENGINE"
-		em_capture sweep -I "$IFACE" --allow-reserved -q 198.18.0.0/24
+		# Two probes a host: a frame lost on one of the router's hops (a TCG VM on 6.1 drops
+		# a few) is a loss of the network, not of the NAT, and the second probe covers it.
+		em_capture sweep -I "$IFACE" --allow-reserved -q --rate 2000 -n 2 198.18.0.0/24
 		expect_status 0
 		awk '{ print $1, $3 }' "$OUT" | sort >"$NET_TMP/got"
 		same_lines "$NET_TMP/want" "$NET_TMP/got"
@@ -83,7 +89,7 @@ teardown() {
 		# each kept nf_conntrack_icmp_timeout (30 s).
 		n=$(in_r cat /proc/sys/net/netfilter/nf_conntrack_count)
 		echo "# router: $n conntrack entries after the sweep"
-		[ "$n" -ge 256 ]
+		[ "$n" -ge 512 ]
 	done
 	assert_clean
 }
