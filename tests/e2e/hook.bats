@@ -135,12 +135,36 @@ ping_exact() {
 	ping_exact 5 198.18.0.1 198.18.0.2
 	has_prog echomap_xdp
 	[ "$(sample echomap_up 'target="198.18.0.1"')" = 1 ]
-	# The watch counted none of the ping's replies: never more replies than it sent probes.
-	sent=$(sample echomap_probes_sent_total 'target="198.18.0.1"')
-	got=$(sample echomap_replies_total 'target="198.18.0.1"')
+	# The watch counted none of the ping's replies: never more replies than it sent probes
+	# (both read from one scrape: a round may end between two).
+	in_s curl -sf "http://$LISTEN/metrics" >"$NET_TMP/metrics"
+	sent=$(awk 'index($0, "echomap_probes_sent_total{target=\"198.18.0.1\"") == 1 {
+		print $NF }' "$NET_TMP/metrics")
+	got=$(awk 'index($0, "echomap_replies_total{target=\"198.18.0.1\"") == 1 {
+		print $NF }' "$NET_TMP/metrics")
 	echo "# watch: $sent probes, $got replies to 198.18.0.1"
 	[ "$got" -ge 1 ] && [ "$got" -le "$sent" ]
 	watch_stop
+	in_s xdp-filter unload "$IFACE"
+	assert_clean
+}
+
+@test "a watch in the dispatcher reloads on SIGHUP: its successor joins, it leaves, one stays" {
+	require_fixtures xdp_responder
+	respond_xdp 198.18.0.0/24 --ttl 61
+
+	filter_load skb
+	printf '198.18.0.1\n' >"$NET_TMP/targets"
+	watch_start "@$NET_TMP/targets"
+	wait_for 10 rounds_at_least 1
+	printf '198.18.0.1\n198.18.0.2\n' >"$NET_TMP/targets"
+	kill -HUP "$WATCH_PID"
+	up() { [ "$(sample echomap_up 'target="198.18.0.2"')" = 1 ]; }
+	wait_for 15 up || { cat "$NET_TMP/watch.err" >&2; false; }
+	[ "$(status | grep -c echomap_xdp)" -eq 1 ] || { status >&2; false; }
+	has_prog xdpfilt
+	watch_stop
+	lacks_prog echomap_xdp
 	in_s xdp-filter unload "$IFACE"
 	assert_clean
 }
