@@ -21,11 +21,24 @@ CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP -Iinclude -Iuser -I$(OUTPUT) \
 	     $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+# SAN=1: user space, tests and fixtures with ASan and UBSan; any finding aborts the program.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ifeq ($(SAN),1)
+CFLAGS    += $(SAN_FLAGS)
+endif
 BPF_CFLAGS := -target bpf -g -O2 -mcpu=v3 -Wall -Werror -MMD -MP -Iinclude -Ibpf -I$(ARCH_INC)
 
 BPF_SRCS     := $(wildcard bpf/*.bpf.c)
 FIXTURE_BPF  := $(wildcard tests/fixtures/*.bpf.c)
 BPF_OBJS     := $(patsubst %.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS) $(FIXTURE_BPF))
+# The flags every user-space object was built with: a change (SAN=1 on or off, CFLAGS) rewrites
+# the stamp, which every object depends on, so nothing links objects of two builds.
+FLAGS_STAMP  := $(OUTPUT)/flags
+BUILD_FLAGS  := $(strip $(CC) $(CFLAGS) $(LDLIBS))
+ifneq ($(BUILD_FLAGS),$(strip $(file <$(FLAGS_STAMP))))
+$(shell mkdir -p $(OUTPUT))
+$(file >$(FLAGS_STAMP),$(BUILD_FLAGS))
+endif
 SKELS        := $(patsubst %.bpf.c,$(OUTPUT)/%.skel.h,$(notdir $(BPF_SRCS) $(FIXTURE_BPF)))
 
 USER_SRCS    := $(shell find user -name '*.c' | sort)
@@ -85,7 +98,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/tests/fixtures/%.bpf.o | $(OUTPUT)
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(SKELS)
+$(OUTPUT)/user/%.o: user/%.c $(SKELS) $(FLAGS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -94,15 +107,15 @@ $(OUTPUT)/echomap: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/tests/unit
+$(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) $(FLAGS_STAMP) | $(OUTPUT)/tests/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
 
-$(OUTPUT)/tests/bpf/%: tests/bpf/%.c $(LIB_OBJS) $(SKELS) | $(OUTPUT)/tests/bpf
+$(OUTPUT)/tests/bpf/%: tests/bpf/%.c $(LIB_OBJS) $(SKELS) $(FLAGS_STAMP) | $(OUTPUT)/tests/bpf
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter -Itests/bpf $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
 
-$(OUTPUT)/tests/fixtures/%: tests/fixtures/%.c $(SKELS) | $(OUTPUT)/tests/fixtures
+$(OUTPUT)/tests/fixtures/%: tests/fixtures/%.c $(SKELS) $(FLAGS_STAMP) | $(OUTPUT)/tests/fixtures
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
 
