@@ -57,7 +57,7 @@ DEBIAN_PKGS := make clang llvm gcc pkg-config bpftool libbpf-dev libxdp-dev xdp-
 # Only make bench needs these: the rivals it measures against, the capture and the chart.
 BENCH_PKGS  := zmap fping tcpdump gnuplot-nox
 
-.PHONY: all clean test demo deps bench vmtest check-tools install format
+.PHONY: all clean test demo deps bench vmtest check-tools install format fuzz
 .DELETE_ON_ERROR:
 # Skeletons and BPF objects are intermediate files: keep them, so nothing rebuilds twice.
 .SECONDARY:
@@ -119,8 +119,39 @@ $(OUTPUT)/tests/fixtures/%: tests/fixtures/%.c $(SKELS) $(FLAGS_STAMP) | $(OUTPU
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
 
-test: deps all $(TEST_BINS)
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c): clang, with the user-space objects built again for
+# coverage under ASan and UBSan, from an archive so that each harness takes only what it needs.
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_OBJS    := $(patsubst %.c,$(OUTPUT)/fuzz/%.o,$(filter-out user/main.c,$(USER_SRCS)))
+FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser -I$(OUTPUT) \
+		$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -fno-omit-frame-pointer \
+		-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_TIME    ?= 30
+FUZZ_FRAMES  ?= 10000000
+
+$(OUTPUT)/fuzz/user/%.o: user/%.c $(SKELS)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/fuzz/libechomap.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(OUTPUT)/fuzz/libechomap.a
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Wno-unused-function $< \
+		$(OUTPUT)/fuzz/libechomap.a $(LDLIBS) -o $@
+
+test: deps all $(TEST_BINS) $(FUZZ_BINS)
 	$(Q)tests/run.sh
+
+# The matcher fuzzer at scale, then each harness for FUZZ_TIME seconds from its seed corpus
+# (tests/fuzz/corpus/NAME; what it finds goes to .output/fuzz/corpus/NAME, crashes beside it).
+fuzz: deps all $(TEST_BINS) $(FUZZ_BINS)
+	$(Q)FUZZ_FRAMES=$(FUZZ_FRAMES) CMOCKA_MESSAGE_OUTPUT=TAP $(OUTPUT)/tests/bpf/test_fuzz_matcher
+	$(Q)FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run.sh $(FUZZ_BINS)
 
 demo: deps all
 	$(Q)tests/demo.sh
@@ -136,7 +167,8 @@ bench: deps all
 	$(Q)bench/names.sh
 
 vmtest: deps all $(TEST_BINS)
-	$(Q)vmtest/run.sh $(if $(KERNEL),--kernel $(KERNEL)) $(if $(CMD),-- $(CMD))
+	$(Q)vmtest/run.sh $(if $(KERNEL),--kernel $(KERNEL)) $(if $(MODULES),--modules $(MODULES)) \
+		$(if $(CMD),-- $(CMD))
 
 install: all
 	install -D -m 0755 $(OUTPUT)/echomap $(DESTDIR)/usr/local/bin/echomap

@@ -68,6 +68,11 @@ for t in .output/tests/unit/test_* .output/tests/bpf/test_*; do
 	[ -x "$t" ] && run_suite "${t#.output/tests/}" 600 "$t"
 done
 
+# The libFuzzer harnesses (make fuzz) over their corpora, every crash found among them.
+for f in .output/fuzz/fuzz_*; do
+	[ -x "$f" ] && [ -f "$f" ] && run_suite "fuzz/${f##*/}" 600 tests/fuzz/replay.sh "$f"
+done
+
 if [ "${1:-}" != --no-e2e ] && compgen -G 'tests/e2e/*.bats' >/dev/null; then
 	run_suite e2e 3000 bats --tap tests/e2e
 fi

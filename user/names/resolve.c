@@ -286,7 +286,9 @@ int hosts_load(const char *path, struct hosts_file *h)
 			h->n++;
 		}
 	}
-	qsort(h->e, h->n, sizeof(*h->e), cmp_hosts_entry);
+	/* No IPv4 entry leaves h->e NULL, which qsort() must not be given even for 0 of them. */
+	if (h->n)
+		qsort(h->e, h->n, sizeof(*h->e), cmp_hosts_entry);
 	return 0;
 }
 
