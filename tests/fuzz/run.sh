@@ -16,7 +16,6 @@ for bin in "$@"; do
 	status=$?
 	grep -E '^#[0-9]+.*DONE|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss)|^==[0-9]+==|SUMMARY|artifact' \
 		".output/fuzz/$name.log"
-	grep -E '^#[0-9]+' ".output/fuzz/$name.log" | tail -n 1
 	[ "$status" -eq 0 ] || { echo "  $name failed (status $status): .output/fuzz/$name.log"; rc=1; }
 done
 exit "$rc"
