@@ -45,7 +45,7 @@ USER_SRCS    := $(shell find user -name '*.c' | sort)
 USER_OBJS    := $(patsubst %.c,$(OUTPUT)/%.o,$(USER_SRCS))
 LIB_OBJS     := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
 
-TEST_SRCS    := $(wildcard tests/unit/test_*.c tests/bpf/test_*.c)
+TEST_SRCS    := $(wildcard tests/unit/test_*.c tests/integration/test_*.c tests/bpf/test_*.c)
 TEST_BINS    := $(patsubst %.c,$(OUTPUT)/%,$(TEST_SRCS))
 FIXTURE_SRCS := $(filter-out %.bpf.c,$(wildcard tests/fixtures/*.c))
 FIXTURE_BINS := $(patsubst %.c,$(OUTPUT)/%,$(FIXTURE_SRCS))
@@ -79,7 +79,8 @@ deps:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/tests/unit $(OUTPUT)/tests/bpf $(OUTPUT)/tests/fixtures:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/tests/unit $(OUTPUT)/tests/integration $(OUTPUT)/tests/bpf \
+	$(OUTPUT)/tests/fixtures:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
@@ -108,6 +109,10 @@ $(OUTPUT)/echomap: $(USER_OBJS)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 $(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) $(FLAGS_STAMP) | $(OUTPUT)/tests/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
+
+$(OUTPUT)/tests/integration/%: tests/integration/%.c $(LIB_OBJS) $(FLAGS_STAMP) | $(OUTPUT)/tests/integration
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
 

@@ -19,8 +19,8 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 
-#include "cookie.h"
 #include "echomap_abi.h"
+#include "echomap_cookie.h"
 #include "echomap_hist.h"
 #include "maps.h"
 #include "parse.h"
@@ -80,7 +80,7 @@ static __always_inline enum verdict check_probe(const struct em_probe *p, __u32 
 
 	if (index >= cfg.n_targets)
 		return V_MALFORMED;
-	mac = em_cookie(cfg.key[0], cfg.key[1], daddr, &p->pl);
+	mac = em_cookie(cfg.key[0], cfg.key[1], daddr, p->pl.tx_ns, p->pl.index, p->pl.round);
 	if (mac != p->pl.mac || p->icmp.id != bpf_htons(mac & 0xffff) ||
 	    p->icmp.seq != bpf_htons((mac >> 16) & 0xffff))
 		return V_INVALID;
@@ -224,13 +224,13 @@ static __always_inline enum verdict handle(struct xdp_md *ctx)
 	if (len < sizeof(*icmp) || (void *)(icmp + 1) > c.end)
 		return V_PASS;
 
-	if (icmp->type == ICMP_ECHOREPLY) {
+	if (icmp->type == EM_ICMP_ECHOREPLY) {
 		status = EM_ST_ECHOREPLY;
 		daddr = ip->saddr;
 	} else {
-		if (icmp->type == ICMP_DEST_UNREACH)
+		if (icmp->type == EM_ICMP_DEST_UNREACH)
 			status = EM_ST_UNREACH;
-		else if (icmp->type == ICMP_TIME_EXCEEDED)
+		else if (icmp->type == EM_ICMP_TIME_EXCEEDED)
 			status = EM_ST_TIMXCEED;
 		else
 			return V_PASS;
@@ -252,7 +252,7 @@ static __always_inline enum verdict handle(struct xdp_md *ctx)
 	p = c.pos;
 	if (len < sizeof(*p) || (void *)(p + 1) > c.end)
 		return V_PASS;
-	if (status != EM_ST_ECHOREPLY && p->icmp.type != ICMP_ECHO)
+	if (status != EM_ST_ECHOREPLY && p->icmp.type != EM_ICMP_ECHO)
 		return V_PASS;
 	v = check_probe(p, daddr, &slot);
 	if (v != V_MATCHED)

@@ -19,23 +19,12 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-#include "cookie.h"
-#include "csum.h"
 #include "echomap_abi.h"
+#include "echomap_cookie.h"
+#include "echomap_csum.h"
+#include "echomap_frame.h"
 #include "echomap_gen.h"
 #include "permute.h"
-
-#define OFF_IP_ID  18
-#define OFF_IP_SUM 24
-#define OFF_SADDR  26
-#define OFF_DADDR  30
-#define OFF_ICMP   34
-#define OFF_TX_NS  42
-#define OFF_INDEX  50
-#define OFF_ROUND  54
-#define OFF_MAC	   58
-
-#define ICMP_ECHO 8
 
 const volatile struct em_gen_config cfg = {};
 
@@ -133,28 +122,28 @@ static __always_inline void build(void *f, const struct em_gen_probe *pr, __u16 
 	__u16 id = bpf_htons(ip_id), qid, qseq, sum;
 	__u64 icmp_sum;
 
-	pl.mac = em_cookie(cfg.key[0], cfg.key[1], pr->daddr, &pl);
+	pl.mac = em_cookie(cfg.key[0], cfg.key[1], pr->daddr, pl.tx_ns, pl.index, pl.round);
 	qid = bpf_htons(pl.mac & 0xffff);
 	qseq = bpf_htons((pl.mac >> 16) & 0xffff);
 
 	*(__u64 *)f = *(const volatile __u64 *)&cfg.head[0];
 	*(__u64 *)(f + 8) = *(const volatile __u64 *)&cfg.head[8];
 	*(__u64 *)(f + 16) = *(const volatile __u64 *)&cfg.head[16];
-	*(__u16 *)(f + OFF_IP_ID) = id;
-	*(__u32 *)(f + OFF_SADDR) = cfg.saddr;
-	*(__u32 *)(f + OFF_DADDR) = pr->daddr;
-	*(__u16 *)(f + OFF_IP_SUM) = csum_fold64((__u64)cfg.ip_sum + id + pr->daddr);
+	*(__u16 *)(f + EM_OFF_IP_ID) = id;
+	*(__u32 *)(f + EM_OFF_SADDR) = cfg.saddr;
+	*(__u32 *)(f + EM_OFF_DADDR) = pr->daddr;
+	*(__u16 *)(f + EM_OFF_IP_SUM) = csum_fold64((__u64)cfg.ip_sum + id + pr->daddr);
 
-	icmp_sum = bpf_htons(ICMP_ECHO << 8) + qid + qseq + (pl.tx_ns & 0xffffffff) +
+	icmp_sum = bpf_htons(EM_ICMP_ECHO << 8) + qid + qseq + (pl.tx_ns & 0xffffffff) +
 		   (pl.tx_ns >> 32) + pl.index + pl.round + (pl.mac & 0xffffffff) + (pl.mac >> 32);
 	sum = csum_fold64(icmp_sum);
 	/* type 8, code 0, checksum, id, seq as they lie in memory (little-endian word). */
-	*(__u64 *)(f + OFF_ICMP) =
-		ICMP_ECHO | (__u64)sum << 16 | (__u64)qid << 32 | (__u64)qseq << 48;
-	*(__u64 *)(f + OFF_TX_NS) = pl.tx_ns;
-	*(__u32 *)(f + OFF_INDEX) = pl.index;
-	*(__u32 *)(f + OFF_ROUND) = pl.round;
-	*(__u64 *)(f + OFF_MAC) = pl.mac;
+	*(__u64 *)(f + EM_OFF_ICMP) =
+		EM_ICMP_ECHO | (__u64)sum << 16 | (__u64)qid << 32 | (__u64)qseq << 48;
+	*(__u64 *)(f + EM_OFF_TX_NS) = pl.tx_ns;
+	*(__u32 *)(f + EM_OFF_INDEX) = pl.index;
+	*(__u32 *)(f + EM_OFF_ROUND) = pl.round;
+	*(__u64 *)(f + EM_OFF_MAC) = pl.mac;
 }
 
 SEC("xdp")

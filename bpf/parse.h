@@ -13,11 +13,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-/* <linux/icmp.h> pulls in libc socket headers that do not build for -target bpf. */
-#define ICMP_ECHOREPLY	   0
-#define ICMP_DEST_UNREACH  3
-#define ICMP_ECHO	   8
-#define ICMP_TIME_EXCEEDED 11
+#include "echomap_frame.h"
 
 /*
  * The first 8 bytes of every ICMP message. id and seq are those of an echo request or reply;

@@ -16,6 +16,8 @@
 
 #include <linux/types.h>
 
+#include "echomap_frame.h"
+
 #define EM_GEN_LIST_MAX 64 /* probes per list run: PROBE_BATCH of user/probe_tx.h */
 /*
  * Group elements above n a run may skip before it gives up (XDP_DROP, the walk moves on in the
@@ -27,7 +29,7 @@
 /* Metadata of a run entered through the matcher: its gen_marker (see bpf/echomap.bpf.c). */
 #define EM_GEN_META_LEN 8
 /* Bytes the program writes: Ethernet, IPv4, ICMP echo headers and struct em_payload. */
-#define EM_GEN_HDR_LEN (14 + 20 + 8 + 24)
+#define EM_GEN_HDR_LEN (EM_PROBE_HDR_LEN + EM_PAYLOAD_LEN)
 
 /* The frame's constant bytes and the run's key, set in .rodata before load. */
 struct em_gen_config {

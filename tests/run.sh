@@ -2,7 +2,7 @@
 # Runs every suite (cmocka unit and BPF tests, bats end-to-end tests) in TAP mode, streams their
 # output and ends with one line: "N passed, N failed, N skipped".
 #   tests/run.sh            all suites
-#   tests/run.sh --no-e2e   unit and BPF suites only
+#   tests/run.sh --no-e2e   unit, BPF and integration (cmocka, own namespaces) suites only
 # With CI=true a suite that skipped every test (no root, no BPF) fails: CI has them all.
 set -u
 cd "$(dirname "$0")/.."
@@ -63,7 +63,7 @@ san_reports() {
 }
 
 export CMOCKA_MESSAGE_OUTPUT=TAP
-for t in .output/tests/unit/test_* .output/tests/bpf/test_*; do
+for t in .output/tests/unit/test_* .output/tests/bpf/test_* .output/tests/integration/test_*; do
 	case "$t" in *.d | *'*'*) continue ;; esac
 	[ -x "$t" ] && run_suite "${t#.output/tests/}" 600 "$t"
 done
@@ -72,6 +72,8 @@ done
 for f in .output/fuzz/fuzz_*; do
 	[ -x "$f" ] && [ -f "$f" ] && run_suite "fuzz/${f##*/}" 600 tests/fuzz/replay.sh "$f"
 done
+
+run_suite static 60 bats --tap tests/static
 
 if [ "${1:-}" != --no-e2e ] && compgen -G 'tests/e2e/*.bats' >/dev/null; then
 	run_suite e2e 3000 bats --tap tests/e2e

@@ -134,6 +134,63 @@ static const struct option long_opts[] = {
 	{},
 };
 
+#define SWEEP  (1U << CMD_SWEEP)
+#define PING   (1U << CMD_PING)
+#define WATCH  (1U << CMD_WATCH)
+#define MAP    (1U << CMD_MAP)
+#define PROBER (SWEEP | PING | WATCH)
+
+/* The commands that take option c (getopt's value); an option is refused where it would be ignored. */
+static unsigned int opt_cmds(int c)
+{
+	switch (c) {
+	case 'v':
+	case 'h':
+		return PROBER | MAP;
+	case 'F':
+	case 'o':
+		return SWEEP | PING | MAP;
+	case OPT_SIZE:
+		return PROBER | MAP; /* the probes' size, or the image's */
+	case OPT_THREADS:
+	case 'w':
+	case OPT_RESEND:
+	case OPT_SHARDS:
+	case OPT_SHARD:
+	case OPT_ALL:
+		return SWEEP;
+	case OPT_SEED:
+	case 'r':
+	case 'n':
+		return SWEEP | WATCH;
+	case 'c':
+	case 'p':
+		return PING;
+	case 't':
+		return PING | WATCH;
+	case OPT_EVERY:
+	case OPT_AGGREGATE:
+	case OPT_BUCKETS:
+	case OPT_LISTEN:
+	case OPT_SNAPSHOT_DIR:
+	case OPT_KEEP:
+		return WATCH;
+	case OPT_PREFIX:
+	case OPT_TITLE:
+		return MAP;
+	default:
+		return PROBER;
+	}
+}
+
+static const char *opt_name(int c)
+{
+	for (const struct option *o = long_opts; o->name; o++)
+		if (o->val == c)
+			return o->name;
+	return "?";
+}
+
 /* Strict unsigned parse: digits only, within [min, max]. */
 static int parse_u64(const char *opt, const char *s, __u64 min, __u64 max, __u64 *out)
 {
@@ -413,6 +470,11 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		if (c == 'h') {
 			fputs(usage_text, stdout);
 			return 1;
+		}
+		if (c != '?' && !(opt_cmds(c) & (1U << cfg->cmd))) {
+			pr_warn("%s does not take --%s (try: echomap %s --help)\n", argv[0], opt_name(c),
+				argv[0]);
+			return -EINVAL;
 		}
 		err = parse_opt(c, optarg, cfg);
 		if (err)

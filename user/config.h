@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <linux/types.h>
 
+#include "map/map.h"
+
 /* fping's exit codes */
 enum em_exit {
 	EXIT_ALL_UP = 0,
@@ -20,7 +22,6 @@ enum em_cmd { CMD_SWEEP, CMD_PING, CMD_WATCH, CMD_MAP };
 enum out_fmt { FMT_TEXT, FMT_CSV, FMT_JSON };
 enum xdp_mode { XDPM_AUTO, XDPM_NATIVE, XDPM_GENERIC };
 enum engine_kind { ENGINE_AFXDP, ENGINE_RAW, ENGINE_XDP_LIVE, ENGINE_AUTO };
-enum map_fmt { MAP_PNG, MAP_SVG };
 
 #define PAYLOAD_MAX 1472 /* ICMP data bytes that fit a 1500-byte MTU */
 

@@ -5,25 +5,16 @@
 #include <string.h>
 #include <time.h>
 
-#include "tx/cookie.h"
+#include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/signals.h"
 #include "session.h"
+#include "tx/cookie.h"
 
 /* Bounded sweeps keep one 32-byte slot per target in kernel memory: 4 GiB at most. */
 #define MAX_TARGETS (1ULL << 27)
 
 #define NEIGH_TIMEOUT_MS 1000
-
-volatile sig_atomic_t stop_requested;
-volatile sig_atomic_t reload_requested;
-
-__u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 static struct target_opts target_opts_of(const struct config *cfg)
 {
@@ -63,7 +54,7 @@ static int watch_targets(const struct config *cfg, const struct target_opts *o,
 		target_spec_free(&sp);
 		return err;
 	}
-	err = names_init(nt, &sp, res, cfg->all_addresses, old, now_ns()) ?:
+	err = names_init(nt, &sp, res, cfg->all_addresses, old, mono_ns()) ?:
 	      targets_assemble(ts, &nt->spec, nt->res, o);
 	if (err)
 		names_free(nt);
@@ -78,7 +69,7 @@ static int watch_series(struct session *s, const struct target_set *ts, struct s
 
 	if (err)
 		return err == -E2BIG ? EXIT_USAGE : EXIT_SYSTEM;
-	w->timeout_ns = (__u64)s->cfg->timeout_ms * 1000000ULL;
+	w->timeout_ns = (__u64)s->cfg->timeout_ms * NSEC_PER_MSEC;
 	w->n_series = ss->n;
 	w->aggregate = ss->agg_len >= 0;
 	w->agg_mask = ss->agg_len > 0 ? ~0U << (32 - ss->agg_len) : 0;

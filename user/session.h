@@ -3,15 +3,13 @@
 #ifndef ECHOMAP_SESSION_H
 #define ECHOMAP_SESSION_H
 
-#include <signal.h>
-
 #include "config.h"
 #include "kernel/matcher.h"
-#include "names/names.h"
 #include "kernel/netif.h"
-#include "tx/probe_tx.h"
+#include "names/names.h"
 #include "report/series.h"
 #include "targets/targets.h"
+#include "tx/probe_tx.h"
 
 struct session {
 	const struct config *cfg;
@@ -25,9 +23,6 @@ struct session {
 	struct name_table names;  /* watch mode: what ts is built of */
 	__u64 gen_marker;	  /* xdp-live, see bpf/echomap.bpf.c; 0 for the other engines */
 };
-
-extern volatile sig_atomic_t stop_requested;
-extern volatile sig_atomic_t reload_requested; /* SIGHUP, in watch mode */
 
 /* Returns 0 or an enum em_exit code after one pr_warn line; nothing stays attached on failure. */
 int session_open(struct session *s, const struct config *cfg, ring_buffer_sample_fn on_event,
@@ -46,7 +41,5 @@ int session_reload(struct session *s);
  */
 int session_rebuild(struct session *s);
 void session_close(struct session *s);
-
-__u64 now_ns(void);
 
 #endif

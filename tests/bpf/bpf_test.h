@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* What the BPF test programs share: the clock, libbpf's messages as TAP comments, sizes. */
+/*
+ * What the BPF test programs share: skipping for want of privilege, libbpf's messages as TAP
+ * comments, program sizes. Include after <cmocka.h>.
+ */
 #ifndef ECHOMAP_BPF_TEST_H
 #define ECHOMAP_BPF_TEST_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,13 +15,36 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-/* The clock of bpf_ktime_get_ns(), so tx_ns can be set a known time in the past. */
-static inline __u64 mono_ns(void)
-{
-	struct timespec ts;
+/* mono_ns() is the clock of bpf_ktime_get_ns(), so tx_ns can be set a known time in the past. */
+#include "lib/clock.h"
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+/* Why BPF tests skip, once the first of them found out: one failed load is enough noise. */
+static char no_bpf[160];
+
+/*
+ * A setup's verdict on its fixture's load (err: 0 or -errno): 0 to go on, loaded or to skip for
+ * want of privilege (the reason kept in no_bpf); -1 to fail, after saying why.
+ */
+static inline int bpf_setup_verdict(int err, const char *what)
+{
+	if (err == -EPERM || err == -EACCES) {
+		snprintf(no_bpf, sizeof(no_bpf),
+			 "loading BPF needs CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON (run as root): %s",
+			 strerror(-err));
+		return 0;
+	}
+	if (err)
+		print_error("# cannot load %s: %s\n", what, strerror(-err));
+	return err ? -1 : 0;
+}
+
+/* Skips the running test, saying why, unless its fixture loaded. */
+static inline void need_loaded(const void *loaded)
+{
+	if (!loaded) {
+		print_message("# skipped: %s\n", no_bpf);
+		skip();
+	}
 }
 
 /* libbpf's messages (verifier logs among them) as TAP comments, never mistaken for results. */

@@ -14,17 +14,17 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "tx/cookie.h"
 #include "echomap_abi.h"
+#include "tx/cookie.h"
 
 #define FRAME_MAX 512
 
-#define ICMP_ECHOREPLY	   0
-#define ICMP_DEST_UNREACH  3
+#define EM_ICMP_ECHOREPLY	   0
+#define EM_ICMP_DEST_UNREACH  3
 #define ICMP_SOURCE_QUENCH 4
 #define ICMP_REDIRECT	   5
-#define ICMP_ECHO	   8
-#define ICMP_TIME_EXCEEDED 11
+#define EM_ICMP_ECHO	   8
+#define EM_ICMP_TIME_EXCEEDED 11
 #define ICMP_PARAMETERPROB 12
 
 /* Wire layouts; packed because a VLAN tag or IPv4 options put them at any offset. */
@@ -139,7 +139,7 @@ static inline __u32 frame_put_ip(struct frame *f, __u32 off, __u32 src, __u32 ds
 static inline __u32 frame_put_echo(struct frame *f, __u32 off, const struct probe *pr, __u8 type,
 				   __u16 extra)
 {
-	__u64 mac = em_cookie(pr->key, pr->target, pr->tx_ns, pr->index, pr->round);
+	__u64 mac = em_cookie(pr->key[0], pr->key[1], pr->target, pr->tx_ns, pr->index, pr->round);
 	struct w_icmp icmp = {
 		.type = type,
 		.id = htons(mac & 0xffff),
@@ -209,7 +209,7 @@ static inline void frame_error(struct frame *f, const struct probe *pr, __u32 ro
 	/* The probe as it left us, TTL spent; its checksums are those of the whole probe. */
 	f->probe = f->qip + frame_put_ip(f, f->qip, pr->us, pr->target, 1, s->qip_opts, probe_len);
 	f->pl = f->probe + sizeof(struct w_icmp);
-	frame_put_echo(f, f->probe, pr, ICMP_ECHO, s->extra);
+	frame_put_echo(f, f->probe, pr, EM_ICMP_ECHO, s->extra);
 	memcpy(f->buf + f->icmp, &icmp, sizeof(icmp));
 	/* Cut the quote; the trailer, zero, covers what was cut. */
 	f->len = f->qip + quote;

@@ -121,7 +121,7 @@ static void pool_fill(struct fixture *fx)
 			.index = index,
 			.round = chance(80) ? below(40) : (__u32)rnd(),
 		};
-		mac = em_cookie(fx->key, pr->target, pr->tx_ns, pr->index, pr->round);
+		mac = em_cookie(fx->key[0], fx->key[1], pr->target, pr->tx_ns, pr->index, pr->round);
 		for (h = mac_hash(mac); fx->hash[h]; h = (h + 1) & ((1 << HASH_BITS) - 1))
 			;
 		fx->hash[h] = i + 1;
@@ -147,7 +147,7 @@ static __u64 valid_slots(const struct fixture *fx, const __u8 *buf, __u32 len)
 			if (pl.index >= N_TARGETS || pl.index != pr->index || pl.tx_ns != pr->tx_ns ||
 			    pl.round != pr->round)
 				continue;
-			if (em_cookie(fx->key, target_of(pl.index), pl.tx_ns, pl.index, pl.round) ==
+			if (em_cookie(fx->key[0], fx->key[1], target_of(pl.index), pl.tx_ns, pl.index, pl.round) ==
 			    pl.mac)
 				mask |= 1ULL << pl.index;
 		}
@@ -159,8 +159,8 @@ static __u64 valid_slots(const struct fixture *fx, const __u8 *buf, __u32 len)
  * matcher must record it. */
 static bool build_genuine(const struct fixture *fx, struct frame *f)
 {
-	static const __u8 error_types[] = { ICMP_DEST_UNREACH, ICMP_TIME_EXCEEDED, ICMP_DEST_UNREACH,
-					    ICMP_TIME_EXCEEDED, ICMP_SOURCE_QUENCH, ICMP_REDIRECT,
+	static const __u8 error_types[] = { EM_ICMP_DEST_UNREACH, EM_ICMP_TIME_EXCEEDED, EM_ICMP_DEST_UNREACH,
+					    EM_ICMP_TIME_EXCEEDED, ICMP_SOURCE_QUENCH, ICMP_REDIRECT,
 					    ICMP_PARAMETERPROB };
 	static const __u16 tpids[] = { ETH_P_8021Q, ETH_P_8021AD };
 	struct probe pr = fx->pool[below(POOL)];
@@ -179,16 +179,16 @@ static bool build_genuine(const struct fixture *fx, struct frame *f)
 	if (chance(5))
 		pr.key[1] ^= 1ULL << below(64); /* someone else's cookie */
 	if (chance(50)) {
-		frame_echo(f, &pr, chance(95) ? ICMP_ECHOREPLY : below(256), &s);
+		frame_echo(f, &pr, chance(95) ? EM_ICMP_ECHOREPLY : below(256), &s);
 		type = f->buf[f->icmp];
-		return type == ICMP_ECHOREPLY && pr.key[1] == fx->key[1] && pr.index < N_TARGETS;
+		return type == EM_ICMP_ECHOREPLY && pr.key[1] == fx->key[1] && pr.index < N_TARGETS;
 	}
 	type = error_types[below(sizeof(error_types))];
 	/* RFC 792 routers quote 8 bytes, RFC 1812 ones as much as fits. */
 	if (chance(20))
 		s.quote = qhlen + below(probe_len + 1);
 	frame_error(f, &pr, ROUTER, type, below(16), &s);
-	return (type == ICMP_DEST_UNREACH || type == ICMP_TIME_EXCEEDED) &&
+	return (type == EM_ICMP_DEST_UNREACH || type == EM_ICMP_TIME_EXCEEDED) &&
 	       pr.key[1] == fx->key[1] && pr.index < N_TARGETS &&
 	       (!s.quote || s.quote >= qhlen + sizeof(struct w_icmp) + sizeof(struct em_payload));
 }
@@ -295,7 +295,7 @@ static void mutate(struct frame *f)
 /* Random bytes, often made to look like IPv4/ICMP to us so that they get past the first checks. */
 static void build_random(struct frame *f)
 {
-	static const __u8 types[] = { ICMP_ECHOREPLY, ICMP_DEST_UNREACH, ICMP_TIME_EXCEEDED };
+	static const __u8 types[] = { EM_ICMP_ECHOREPLY, EM_ICMP_DEST_UNREACH, EM_ICMP_TIME_EXCEEDED };
 	__u32 ip = ETH_HLEN;
 
 	memset(f, 0, sizeof(*f));

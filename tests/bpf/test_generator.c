@@ -23,14 +23,15 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "tx/cookie.h"
+#include "bpf_test.h"
 #include "echomap_abi.h"
-#include "echomap.skel.h"
-#include "tx/frame.h"
 #include "kernel/generator.h"
 #include "targets/permute.h"
 #include "targets/targets.h"
-#include "bpf_test.h"
+#include "tx/cookie.h"
+#include "tx/frame.h"
+
+#include "echomap.skel.h"
 
 #define US	 htonl(0xc0000201) /* 192.0.2.1 */
 #define SEED	 77
@@ -50,15 +51,13 @@ struct fixture {
 	struct echomap_bpf *matcher;
 };
 
-static char no_bpf[160];
-
 static int open_gen(void **state, bool list, __u16 payload_len)
 {
 	struct target_opts topts = { .allow_reserved = true, .quiet = true };
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	struct gen_opts go = { .ifname = "none", .probes = PROBES };
 	cpu_set_t set;
-	int unresolved = 0, err;
+	int unresolved = 0;
 
 	if (!fx)
 		return -1;
@@ -82,12 +81,7 @@ static int open_gen(void **state, bool list, __u16 payload_len)
 	go.tmpl = fx->tmpl;
 	go.ts = list ? NULL : &fx->ts;
 	memcpy(go.key, fx->key, sizeof(go.key));
-	err = gen_open(&fx->gen, &go, false);
-	if (err == -EPERM || err == -EACCES) {
-		snprintf(no_bpf, sizeof(no_bpf), "loading BPF needs root: %s", strerror(-err));
-		return 0;
-	}
-	return err ? -1 : 0;
+	return bpf_setup_verdict(gen_open(&fx->gen, &go, false), "the generator");
 }
 
 static int setup_walk(void **state)
@@ -122,10 +116,7 @@ static struct fixture *need_bpf(void **state)
 {
 	struct fixture *fx = *state;
 
-	if (!fx->gen) {
-		print_message("# skipped: %s\n", no_bpf);
-		skip();
-	}
+	need_loaded(fx->gen);
 	return fx;
 }
 
@@ -151,35 +142,35 @@ static __u16 be16(const __u8 *p)
 static void check_probe(const struct fixture *fx, const __u8 *f, __u32 len, __u32 daddr,
 			__u32 index, __u32 round, __u64 t0, __u64 t1)
 {
-	const __u8 *ip = f + FRAME_ETH_LEN, *icmp = ip + FRAME_IP_LEN;
+	const __u8 *ip = f + EM_ETH_LEN, *icmp = ip + EM_IP_LEN;
 	struct em_payload pl;
 	__u64 mac;
 
-	assert_int_equal(len, FRAME_HDR_LEN + fx->tmpl.payload_len);
+	assert_int_equal(len, EM_PROBE_HDR_LEN + fx->tmpl.payload_len);
 	assert_memory_equal(f, fx->tmpl.dst_mac, 6);
 	assert_memory_equal(f + 6, fx->tmpl.src_mac, 6);
 	assert_int_equal(be16(f + 12), 0x0800);
 	assert_int_equal(ip[0], 0x45);
-	assert_int_equal(be16(ip + 2), FRAME_IP_LEN + FRAME_ICMP_LEN + fx->tmpl.payload_len);
+	assert_int_equal(be16(ip + 2), EM_IP_LEN + EM_ICMP_LEN + fx->tmpl.payload_len);
 	assert_int_equal(be16(ip + 6), 0); /* no DF, not a fragment */
 	assert_int_equal(ip[8], fx->tmpl.ttl);
 	assert_int_equal(ip[9], 1);
 	assert_memory_equal(ip + 12, &fx->tmpl.saddr, 4);
 	assert_memory_equal(ip + 16, &daddr, 4);
 	/* A valid checksum sums (with itself) to zero. */
-	assert_int_equal(inet_csum(ip, FRAME_IP_LEN), 0);
-	assert_int_equal(inet_csum(icmp, FRAME_ICMP_LEN + fx->tmpl.payload_len), 0);
+	assert_int_equal(inet_csum(ip, EM_IP_LEN), 0);
+	assert_int_equal(inet_csum(icmp, EM_ICMP_LEN + fx->tmpl.payload_len), 0);
 	assert_int_equal(icmp[0], 8);
 	assert_int_equal(icmp[1], 0);
-	memcpy(&pl, icmp + FRAME_ICMP_LEN, sizeof(pl));
+	memcpy(&pl, icmp + EM_ICMP_LEN, sizeof(pl));
 	assert_int_equal(pl.index, index);
 	assert_int_equal(pl.round, round);
 	assert_true(pl.tx_ns >= t0 && pl.tx_ns <= t1);
-	mac = em_cookie(fx->key, daddr, pl.tx_ns, index, round);
+	mac = em_cookie(fx->key[0], fx->key[1], daddr, pl.tx_ns, index, round);
 	assert_true(pl.mac == mac);
 	assert_int_equal(be16(icmp + 4), mac & 0xffff);
 	assert_int_equal(be16(icmp + 6), (mac >> 16) & 0xffff);
-	for (__u32 i = FRAME_HDR_LEN + EM_PAYLOAD_LEN; i < len; i++)
+	for (__u32 i = EM_PROBE_HDR_LEN + EM_PAYLOAD_LEN; i < len; i++)
 		assert_int_equal(f[i], 0);
 }
 
@@ -255,7 +246,7 @@ static void test_rewrites_whole_header(void **state)
 	tmpl = gen_template(fx->gen, &tlen);
 	memcpy(in, tmpl, tlen);
 	/* Everything the responder changes, and more. */
-	memset(in, 0xa5, FRAME_HDR_LEN);
+	memset(in, 0xa5, EM_PROBE_HDR_LEN);
 	{
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = tlen,
 			    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
@@ -288,7 +279,7 @@ static void test_walk_large_prime(void **state)
 		assert_true(perm_next(&ref, &idx));
 		assert_int_equal(run_once(fx, out, &len), XDP_TX);
 		/* Copied out: the payload is not 8-byte aligned in the frame. */
-		memcpy(&pl, out + FRAME_HDR_LEN, sizeof(pl));
+		memcpy(&pl, out + EM_PROBE_HDR_LEN, sizeof(pl));
 		assert_int_equal(pl.index, (__u32)idx);
 	}
 }
@@ -319,7 +310,7 @@ static void test_list(void **state)
 /* The target's echo reply to a generated probe, as the XDP responder fixture makes it. */
 static void make_reply(__u8 *f, __u32 len)
 {
-	__u8 *ip = f + FRAME_ETH_LEN, *icmp = ip + FRAME_IP_LEN, tmp[6];
+	__u8 *ip = f + EM_ETH_LEN, *icmp = ip + EM_IP_LEN, tmp[6];
 	__u16 sum = 0;
 
 	memcpy(tmp, f, 6);
@@ -330,12 +321,12 @@ static void make_reply(__u8 *f, __u32 len)
 	memcpy(ip + 16, tmp, 4);
 	ip[8] = 61;
 	memcpy(ip + 10, &sum, 2);
-	sum = inet_csum(ip, FRAME_IP_LEN);
+	sum = inet_csum(ip, EM_IP_LEN);
 	memcpy(ip + 10, &sum, 2);
 	icmp[0] = 0;
 	sum = 0;
 	memcpy(icmp + 2, &sum, 2);
-	sum = inet_csum(icmp, len - FRAME_ETH_LEN - FRAME_IP_LEN);
+	sum = inet_csum(icmp, len - EM_ETH_LEN - EM_IP_LEN);
 	memcpy(icmp + 2, &sum, 2);
 }
 

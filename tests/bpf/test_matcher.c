@@ -23,11 +23,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "tx/cookie.h"
-#include "echomap_abi.h"
-#include "echomap.skel.h"
 #include "bpf_test.h"
+#include "echomap_abi.h"
 #include "frames.h"
+#include "lib/bpf_map.h"
+#include "tx/cookie.h"
+
+#include "echomap.skel.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -76,8 +78,6 @@ static void fixture_close(struct fixture *fx)
 static int fixture_open(struct fixture *fx, __u32 n_targets, __u32 saddr, __u32 flags,
 			const __u64 key[2])
 {
-	size_t page = sysconf(_SC_PAGESIZE);
-	void *mem;
 	int err;
 
 	fx->n_targets = n_targets;
@@ -104,22 +104,18 @@ static int fixture_open(struct fixture *fx, __u32 n_targets, __u32 saddr, __u32 
 	if (err)
 		goto fail;
 	fx->prog_fd = bpf_program__fd(fx->skel->progs.echomap_xdp);
-	fx->res_len = ((size_t)fx->n_slots * sizeof(struct em_result) + page - 1) & ~(page - 1);
-	mem = mmap(NULL, fx->res_len, PROT_READ, MAP_SHARED,
-		   bpf_map__fd(fx->skel->maps.results), 0);
-	if (mem == MAP_FAILED) {
+	fx->res = bpf_map_mmap(bpf_map__fd(fx->skel->maps.results),
+			       (size_t)fx->n_slots * sizeof(struct em_result), PROT_READ,
+			       &fx->res_len, "the results array");
+	if (!fx->res) {
 		err = -errno;
 		goto fail;
 	}
-	fx->res = mem;
 	return 0;
 fail:
 	fixture_close(fx);
 	return err;
 }
-
-/* Why BPF tests skip, once the first of them found out: one failed load is enough noise. */
-static char no_bpf[160];
 
 /* Setup of every BPF test: a matcher for N_TARGETS targets, with or without events. */
 static int open_state(void **state, __u32 flags)
@@ -138,18 +134,7 @@ static int open_state(void **state, __u32 flags)
 		print_error("# getrandom: %s\n", strerror(-err));
 		return -1;
 	}
-	err = fixture_open(fx, N_TARGETS, US, flags, key);
-	if (err == -EPERM || err == -EACCES) {
-		snprintf(no_bpf, sizeof(no_bpf),
-			 "loading BPF needs CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON (run as root): %s",
-			 strerror(-err));
-		return 0;
-	}
-	if (err) {
-		print_error("# cannot load the matcher: %s\n", strerror(-err));
-		return -1;
-	}
-	return 0;
+	return bpf_setup_verdict(fixture_open(fx, N_TARGETS, US, flags, key), "the matcher");
 }
 
 static int setup(void **state)
@@ -176,10 +161,7 @@ static struct fixture *need_bpf(void **state)
 {
 	struct fixture *fx = *state;
 
-	if (!fx->skel) {
-		print_message("# skipped: %s\n", no_bpf);
-		skip();
-	}
+	need_loaded(fx->skel);
 	return fx;
 }
 
@@ -429,7 +411,7 @@ struct frame_case {
 /* ICMP types built as errors quoting our probe; only the first two are ours to match. */
 static bool is_error(__u8 type)
 {
-	return type == ICMP_DEST_UNREACH || type == ICMP_TIME_EXCEEDED ||
+	return type == EM_ICMP_DEST_UNREACH || type == EM_ICMP_TIME_EXCEEDED ||
 	       type == ICMP_SOURCE_QUENCH || type == ICMP_REDIRECT || type == ICMP_PARAMETERPROB;
 }
 
@@ -460,9 +442,9 @@ static bool run_case(const struct fixture *fx, const struct frame_case *c)
 	w.code = c->code;
 	w.ttl = c->shape.ttl ?: is_error(c->type) ? ROUTER_TTL : REPLY_TTL;
 	w.from = is_error(c->type) ? ROUTER : TARGET;
-	if (c->type == ICMP_ECHOREPLY)
+	if (c->type == EM_ICMP_ECHOREPLY)
 		w.status = EM_ST_ECHOREPLY;
-	else if (c->type == ICMP_DEST_UNREACH)
+	else if (c->type == EM_ICMP_DEST_UNREACH)
 		w.status = EM_ST_UNREACH;
 	else
 		w.status = EM_ST_TIMXCEED;
@@ -603,7 +585,7 @@ static void quote_udp(struct frame *f)
 
 static void quote_echo_reply(struct frame *f)
 {
-	set_u8(f, f->probe, ICMP_ECHOREPLY);
+	set_u8(f, f->probe, EM_ICMP_ECHOREPLY);
 	frame_refresh(f);
 }
 
@@ -699,7 +681,7 @@ static void test_not_ours(void **state)
 		{ "IPv6 EtherType", 0, 0, {}, NULL, to_ipv6_ethertype, PASS },
 		{ "ARP EtherType", 0, 0, {}, NULL, to_arp_ethertype, PASS },
 		{ "two VLAN tags", 0, 0, { .vlan_tpid = ETH_P_8021AD }, NULL, add_inner_tag, PASS },
-		{ "echo request carrying our payload", ICMP_ECHO, 0, {}, NULL, NULL, PASS },
+		{ "echo request carrying our payload", EM_ICMP_ECHO, 0, {}, NULL, NULL, PASS },
 		{ "timestamp request", 13, 0, {}, NULL, NULL, PASS },
 		{ "timestamp reply", 14, 0, {}, NULL, NULL, PASS },
 		{ "router advertisement", 9, 0, {}, NULL, NULL, PASS },
@@ -767,7 +749,7 @@ static void test_every_ihl(void **state)
 		struct frame f;
 		char what[32];
 
-		frame_echo(&f, &pr, ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
+		frame_echo(&f, &pr, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
 		set_ihl(&f, ihl);
 		snprintf(what, sizeof(what), "ihl %u", ihl);
 		ok &= check_frame(fx, &f, &pr, PASS_MALFORMED, NULL, what);
@@ -823,8 +805,8 @@ static void test_flipped_bits(void **state)
 	struct frame reply, unreach;
 	bool ok;
 
-	frame_echo(&reply, &pr, ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
-	frame_error(&unreach, &pr, ROUTER, ICMP_DEST_UNREACH, 1,
+	frame_echo(&reply, &pr, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
+	frame_error(&unreach, &pr, ROUTER, EM_ICMP_DEST_UNREACH, 1,
 		    &(struct shape){ .ttl = ROUTER_TTL, .qip_opts = 1 });
 	const struct field reply_fields[] = {
 		{ "daddr (reply source)", reply.ip + offsetof(struct iphdr, saddr), 4, false },
@@ -938,7 +920,7 @@ static void test_duplicate(void **state)
 	struct frame f;
 
 	fixture_reset(fx);
-	frame_echo(&f, &pr, ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
+	frame_echo(&f, &pr, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
 	assert_true(run_frame(fx, &f, &first));
 	/* The copy a second path delivers later, or the same reply echoed twice. */
 	usleep(2000);
@@ -982,7 +964,7 @@ static void test_rounds(void **state)
 		__u64 lo, hi;
 
 		pr.tx_ns = mono_ns() - rounds[i].delta_ns;
-		frame_echo(&f, &pr, ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
+		frame_echo(&f, &pr, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
 		assert_true(run_frame(fx, &f, &r));
 		assert_int_equal(r.verdict, XDP_DROP);
 		if (rounds[i].dup)
@@ -1019,13 +1001,13 @@ static void test_rtt_limits(void **state)
 	if (mono_ns() < 5000000000ULL)
 		usleep((5000000000ULL - mono_ns()) / 1000);
 	old.tx_ns = mono_ns() - 5000000000ULL;
-	frame_echo(&f, &old, ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
+	frame_echo(&f, &old, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
 	assert_true(run_frame(fx, &f, &r));
 	assert_int_equal(r.verdict, XDP_DROP);
 	assert_int_equal(fx->res[0].rtt_first_ns, UINT32_MAX);
 
 	future.tx_ns = mono_ns() + 10000000000ULL;
-	frame_echo(&f, &future, ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
+	frame_echo(&f, &future, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
 	assert_true(run_frame(fx, &f, &r));
 	assert_int_equal(r.verdict, XDP_DROP);
 	assert_int_equal(fx->res[1].rtt_first_ns, 0);
@@ -1086,16 +1068,16 @@ static void test_events(void **state)
 	assert_non_null(rb);
 	for (int i = 0; i < 3; i++) {
 		pr[i] = probe_at(fx, i, 10 + i, mono_ns());
-		frame_echo(&f, &pr[i], ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
+		frame_echo(&f, &pr[i], EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
 		assert_true(run_frame(fx, &f, &r[i]));
 	}
 	assert_true(run_frame(fx, &f, &r[3])); /* pr[2] again */
 	pr[3] = probe_at(fx, 5, 1, mono_ns());
-	frame_error(&f, &pr[3], ROUTER, ICMP_TIME_EXCEEDED, 0, &(struct shape){ .ttl = 250 });
+	frame_error(&f, &pr[3], ROUTER, EM_ICMP_TIME_EXCEEDED, 0, &(struct shape){ .ttl = 250 });
 	assert_true(run_frame(fx, &f, &r[4]));
 	stranger = probe_at(fx, 6, 1, mono_ns());
 	stranger.key[1] ^= 1;
-	frame_echo(&f, &stranger, ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
+	frame_echo(&f, &stranger, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
 	assert_true(run_frame(fx, &f, &r[5]));
 	assert_int_equal(r[5].verdict, XDP_PASS);
 
@@ -1111,7 +1093,7 @@ static void test_events(void **state)
 	ok &= check_event(&got.ev[4], 5, 1, EM_ST_TIMXCEED, ROUTER, 250, false,
 			  r[4].t0 - pr[3].tx_ns, r[4].t1 - pr[3].tx_ns, 4);
 	assert_true(ok);
-	assert_int_equal(got.ev[4].icmp_type, ICMP_TIME_EXCEEDED);
+	assert_int_equal(got.ev[4].icmp_type, EM_ICMP_TIME_EXCEEDED);
 	assert_int_equal(got.ev[4].icmp_code, 0);
 }
 
@@ -1127,7 +1109,7 @@ static void test_no_events_by_default(void **state)
 
 	rb = ring_buffer__new(bpf_map__fd(fx->skel->maps.events), on_event, &got, NULL);
 	assert_non_null(rb);
-	frame_echo(&f, &pr, ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
+	frame_echo(&f, &pr, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
 	assert_true(run_frame(fx, &f, &r));
 	assert_int_equal(r.verdict, XDP_DROP);
 	assert_int_equal(ring_buffer__consume(rb), 0);
@@ -1185,7 +1167,7 @@ static void test_cookie_agreement(void **state)
 			struct frame f;
 			struct run run;
 
-			frame_echo(&f, &pr, ICMP_ECHOREPLY, &(struct shape){ .ttl = 64 });
+			frame_echo(&f, &pr, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = 64 });
 			if (!run_frame(&fx, &f, &run) || run.verdict != XDP_DROP) {
 				print_error("# seed %#llx: key %016llx%016llx daddr %#x tx_ns %llu "
 					    "index %u round %u: %s, want XDP_DROP\n",
@@ -1290,7 +1272,7 @@ static void test_cookie_vectors(void **state)
 
 	/* daddr 00 01 02 03, tx_ns 04..0b, index 0c..0f, round 10..13, all little-endian here. */
 	memcpy(key, k, sizeof(key));
-	assert_int_equal(em_cookie(key, 0x03020100, 0x0b0a090807060504ULL, 0x0f0e0d0c, 0x13121110),
+	assert_int_equal(em_cookie(key[0], key[1], 0x03020100, 0x0b0a090807060504ULL, 0x0f0e0d0c, 0x13121110),
 			 vectors_sip64[20]);
 
 	assert_int_equal(getrandom(&seed, sizeof(seed), 0), sizeof(seed));
@@ -1310,7 +1292,7 @@ static void test_cookie_vectors(void **state)
 		memcpy(&tx_ns, msg + 4, 8);
 		memcpy(&index, msg + 12, 4);
 		memcpy(&round, msg + 16, 4);
-		assert_int_equal(em_cookie(key, daddr, tx_ns, index, round),
+		assert_int_equal(em_cookie(key[0], key[1], daddr, tx_ns, index, round),
 				 ref_siphash(k, msg, sizeof(msg)));
 	}
 }

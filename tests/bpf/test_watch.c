@@ -21,12 +21,14 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "tx/cookie.h"
+#include "bpf_test.h"
 #include "echomap_abi.h"
 #include "echomap_hist.h"
-#include "echomap.skel.h"
-#include "bpf_test.h"
 #include "frames.h"
+#include "lib/bpf_map.h"
+#include "tx/cookie.h"
+
+#include "echomap.skel.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -57,8 +59,6 @@ struct fixture {
 	int ncpu;
 };
 
-static char no_bpf[160];
-
 static void fixture_close(struct fixture *fx)
 {
 	if (fx->series)
@@ -71,17 +71,9 @@ static void fixture_close(struct fixture *fx)
 	fx->skel = NULL;
 }
 
-static void *map_mmap(struct bpf_map *map, size_t len)
-{
-	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
-
-	return mem == MAP_FAILED ? NULL : mem;
-}
-
 /* The matcher in watch mode as the loader sets it up: per target, or per /24 with aggregate. */
 static int fixture_open(struct fixture *fx, bool aggregate)
 {
-	size_t page = sysconf(_SC_PAGESIZE);
 	int err;
 
 	fx->ncpu = libbpf_num_possible_cpus();
@@ -117,10 +109,12 @@ static int fixture_open(struct fixture *fx, bool aggregate)
 		}
 	}
 	fx->prog_fd = bpf_program__fd(fx->skel->progs.echomap_xdp);
-	fx->series_len = (fx->n_series * sizeof(struct em_series) + page - 1) & ~(page - 1);
-	fx->res_len = (N_TARGETS * sizeof(struct em_result) + page - 1) & ~(page - 1);
-	fx->series = map_mmap(fx->skel->maps.series, fx->series_len);
-	fx->res = map_mmap(fx->skel->maps.results, fx->res_len);
+	fx->series = bpf_map_mmap(bpf_map__fd(fx->skel->maps.series),
+				  fx->n_series * sizeof(struct em_series), PROT_READ | PROT_WRITE,
+				  &fx->series_len, "the series array");
+	fx->res = bpf_map_mmap(bpf_map__fd(fx->skel->maps.results),
+			       N_TARGETS * sizeof(struct em_result), PROT_READ | PROT_WRITE,
+			       &fx->res_len, "the results array");
 	if (!fx->series || !fx->res) {
 		err = -errno;
 		goto fail;
@@ -134,25 +128,13 @@ fail:
 static int open_state(void **state, bool aggregate)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	int err;
 
 	if (!fx)
 		return -1;
 	*state = fx;
 	if (no_bpf[0])
 		return 0;
-	err = fixture_open(fx, aggregate);
-	if (err == -EPERM || err == -EACCES) {
-		snprintf(no_bpf, sizeof(no_bpf),
-			 "loading BPF needs CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON (run as root): %s",
-			 strerror(-err));
-		return 0;
-	}
-	if (err) {
-		print_error("# cannot load the matcher in watch mode: %s\n", strerror(-err));
-		return -1;
-	}
-	return 0;
+	return bpf_setup_verdict(fixture_open(fx, aggregate), "the matcher in watch mode");
 }
 
 static int setup(void **state)
@@ -179,10 +161,7 @@ static struct fixture *need_bpf(void **state)
 {
 	struct fixture *fx = *state;
 
-	if (!fx->skel) {
-		print_message("# skipped: %s\n", no_bpf);
-		skip();
-	}
+	need_loaded(fx->skel);
 	return fx;
 }
 
@@ -224,7 +203,7 @@ static struct shot fire(const struct fixture *fx, __u32 index, __u32 round, __u6
 
 	t0 = mono_ns();
 	pr.tx_ns = t0 - delta_ns;
-	if (type == ICMP_ECHOREPLY) {
+	if (type == EM_ICMP_ECHOREPLY) {
 		s.ttl = REPLY_TTL;
 		frame_echo(&f, &pr, type, &s);
 	} else {
@@ -274,7 +253,7 @@ static void test_in_time(void **state)
 	struct shot r;
 
 	set_round(fx, 40, 1);
-	r = fire(fx, 3, 40, 5000000, ICMP_ECHOREPLY);
+	r = fire(fx, 3, 40, 5000000, EM_ICMP_ECHOREPLY);
 	assert_int_equal(r.verdict, XDP_DROP);
 	assert_int_equal(s->replies, 1);
 	assert_int_equal(s->late + s->dups + s->errors, 0);
@@ -299,7 +278,7 @@ static void test_late_round(void **state)
 
 	set_round(fx, 40, 2);
 	for (size_t i = 0; i < ARRAY_SIZE(rounds); i++)
-		assert_int_equal(fire(fx, 5, rounds[i], 5000000, ICMP_ECHOREPLY).verdict, XDP_DROP);
+		assert_int_equal(fire(fx, 5, rounds[i], 5000000, EM_ICMP_ECHOREPLY).verdict, XDP_DROP);
 	assert_int_equal(s->late, ARRAY_SIZE(rounds));
 	assert_int_equal(s->replies + s->dups + s->errors + hist_total(s), 0);
 	assert_int_equal(s->sum_ns, 0);
@@ -314,11 +293,11 @@ static void test_late_timeout(void **state)
 	const volatile struct em_series *s = &fx->series[2];
 
 	set_round(fx, 7, 1);
-	assert_int_equal(fire(fx, 2, 7, TIMEOUT_NS + 1000000, ICMP_ECHOREPLY).verdict, XDP_DROP);
+	assert_int_equal(fire(fx, 2, 7, TIMEOUT_NS + 1000000, EM_ICMP_ECHOREPLY).verdict, XDP_DROP);
 	assert_int_equal(s->late, 1);
 	assert_int_equal(s->replies + hist_total(s), 0);
 	/* Just in time still counts. */
-	assert_int_equal(fire(fx, 2, 7, TIMEOUT_NS - 1000000, ICMP_ECHOREPLY).verdict, XDP_DROP);
+	assert_int_equal(fire(fx, 2, 7, TIMEOUT_NS - 1000000, EM_ICMP_ECHOREPLY).verdict, XDP_DROP);
 	assert_int_equal(s->replies, 1);
 	assert_int_equal(s->late, 1);
 }
@@ -332,13 +311,13 @@ static void test_probes_and_duplicates(void **state)
 
 	set_round(fx, 30, 3);
 	for (__u32 p = 0; p < 3; p++) {
-		struct shot r = fire(fx, 9, 30 + p, 2000000, ICMP_ECHOREPLY);
+		struct shot r = fire(fx, 9, 30 + p, 2000000, EM_ICMP_ECHOREPLY);
 
 		assert_int_equal(r.verdict, XDP_DROP);
 		lo += r.rtt_lo;
 		hi += r.rtt_hi;
 	}
-	assert_int_equal(fire(fx, 9, 31, 2000000, ICMP_ECHOREPLY).verdict, XDP_DROP);
+	assert_int_equal(fire(fx, 9, 31, 2000000, EM_ICMP_ECHOREPLY).verdict, XDP_DROP);
 	assert_int_equal(s->replies, 3);
 	assert_int_equal(s->dups, 1);
 	assert_int_equal(hist_total(s), 3);
@@ -355,7 +334,7 @@ static void test_icmp_error(void **state)
 	const volatile struct em_series *s = &fx->series[4];
 
 	set_round(fx, 0, 1);
-	assert_int_equal(fire(fx, 4, 0, 1000000, ICMP_DEST_UNREACH).verdict, XDP_DROP);
+	assert_int_equal(fire(fx, 4, 0, 1000000, EM_ICMP_DEST_UNREACH).verdict, XDP_DROP);
 	assert_int_equal(s->errors, 1);
 	assert_int_equal(s->replies + hist_total(s), 0);
 	assert_int_equal(s->ttl, 0);
@@ -374,7 +353,7 @@ static void test_buckets(void **state)
 
 	set_round(fx, 0, 1);
 	for (size_t i = 0; i < ARRAY_SIZE(deltas); i++) {
-		struct shot r = fire(fx, 0, 0, deltas[i], ICMP_ECHOREPLY);
+		struct shot r = fire(fx, 0, 0, deltas[i], EM_ICMP_ECHOREPLY);
 
 		assert_int_equal(r.verdict, XDP_DROP);
 		assert_bucket(s, r.rtt_lo, r.rtt_hi, 1);
@@ -392,8 +371,8 @@ static void test_aggregate(void **state)
 	struct shot a, b;
 
 	set_round(fx, 0, 1);
-	a = fire(fx, 3, 0, 3000000, ICMP_ECHOREPLY);
-	b = fire(fx, 11, 0, 4000000, ICMP_ECHOREPLY);
+	a = fire(fx, 3, 0, 3000000, EM_ICMP_ECHOREPLY);
+	b = fire(fx, 11, 0, 4000000, EM_ICMP_ECHOREPLY);
 	assert_int_equal(a.verdict, XDP_DROP);
 	assert_int_equal(b.verdict, XDP_DROP);
 	assert_int_equal(s->replies, 2);
@@ -414,7 +393,7 @@ static void test_aggregate_unmapped(void **state)
 	struct frame f;
 
 	set_round(fx, 0, 1);
-	frame_echo(&f, &pr, ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
+	frame_echo(&f, &pr, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
 	opts.data_in = f.buf;
 	opts.data_size_in = f.len;
 	assert_int_equal(bpf_prog_test_run_opts(fx->prog_fd, &opts), 0);

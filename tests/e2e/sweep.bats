@@ -57,8 +57,6 @@ teardown() {
 	assert_clean
 }
 
-# link_stat NS DEV COUNTER: one of the interface's statistics (/sys/class/net/DEV/statistics).
-link_stat() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
 above() { [ "$(link_stat "$NS_S" "$IFACE" "$1")" -gt "$2" ]; }
 
 @test "probes our interface dropped are sent again: exact after em0 dropped for a while" {
@@ -71,14 +69,14 @@ above() { [ "$(link_stat "$NS_S" "$IFACE" "$1")" -gt "$2" ]; }
 		local drops pid status=0
 		# Frames longer than the peer's MTU are dropped on em0 (counted in tx_dropped, as
 		# when a ring is full) until the MTU goes back up, early in the 3.3 s pass.
-		ip -n "$NS_R" link set "$RIFACE" mtu 256
+		own_drops on
 		drops=$(link_stat "$NS_S" "$IFACE" tx_dropped)
 		em sweep -I "$IFACE" --allow-reserved -q --size 400 --rate 20000 198.18.0.0/16 \
 			>"$NET_TMP/out" 2>"$NET_TMP/err" &
 		pid=$!
 		track_pid "$pid"
 		wait_for 10 above tx_dropped $((drops + 1000))
-		ip -n "$NS_R" link set "$RIFACE" mtu 1500
+		own_drops off
 		wait "$pid" || status=$?
 		cat "$NET_TMP/err"
 		[ "$status" -eq 0 ]
@@ -95,7 +93,7 @@ above() { [ "$(link_stat "$NS_S" "$IFACE" "$1")" -gt "$2" ]; }
 	require_fixtures xdp_responder
 	respond_xdp 198.18.0.0/24 --ttl 61
 	# Frames longer than the peer's MTU are dropped on em0, every time.
-	ip -n "$NS_R" link set "$RIFACE" mtu 256
+	own_drops on
 
 	for ENGINE in $(e2e_engines); do
 		echo "# engine $ENGINE"
@@ -113,7 +111,7 @@ above() { [ "$(link_stat "$NS_S" "$IFACE" "$1")" -gt "$2" ]; }
 		grep -q ' 256 probes (0 resent),' "$ERR" || { em_dump; false; }
 	done
 	# Without drops nothing is sent again.
-	ip -n "$NS_R" link set "$RIFACE" mtu 1500
+	own_drops off
 	em_capture sweep -I "$IFACE" --allow-reserved -q 198.18.0.0/24
 	expect_status 0
 	[ "$(wc -l <"$OUT")" -eq 256 ] || { em_dump; false; }

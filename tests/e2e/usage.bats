@@ -76,6 +76,34 @@ refused() {
 	refused 3 no-such-command 198.18.0.0/24
 }
 
+@test "an option its command does not take is refused, not ignored: exit 3, naming both" {
+	local cases=(
+		"ping|--shards 2" "ping|--shard 1" "ping|--all" "ping|--resend 1" "ping|-w 5"
+		"ping|--threads 2" "ping|--seed 1" "ping|-r 5" "ping|-n 2" "ping|--every 5"
+		"ping|--listen :9100" "ping|--prefix 0.0.0.0/0" "ping|--title x"
+		"sweep|--listen :9100" "sweep|--every 5" "sweep|--aggregate /24" "sweep|--buckets 0.1"
+		"sweep|--snapshot-dir /tmp" "sweep|--keep 5" "sweep|-c 3" "sweep|-p 100" "sweep|-t 100"
+		"sweep|--prefix 0.0.0.0/0" "sweep|--title x"
+		"watch|-o out" "watch|-F csv" "watch|--threads 2" "watch|-w 5" "watch|--resend 1"
+		"watch|--shards 2" "watch|--all" "watch|-c 3" "watch|-p 100" "watch|--title x"
+		"map|-I em0" "map|--ttl 5" "map|-r 5" "map|-q" "map|--engine raw" "map|--xdp-mode native"
+		"map|-m" "map|--blocklist f" "map|--allowlist f" "map|--allow-reserved" "map|-c 3"
+		"map|--every 5" "map|-t 100"
+	)
+	local c cmd opt long
+	for c in "${cases[@]}"; do
+		cmd=${c%%|*} opt=${c#*|}
+		long=$(sed -e 's/^-I\b.*/--interface/; s/^-r\b.*/--rate/; s/^-n\b.*/--probes/' \
+			-e 's/^-w\b.*/--wait/; s/^-c\b.*/--count/; s/^-p\b.*/--period/' \
+			-e 's/^-t\b.*/--timeout/; s/^-o\b.*/--output/; s/^-F\b.*/--format/' \
+			-e 's/^-q$/--quiet/; s/^-m$/--all-addresses/; s/ .*//' <<<"$opt")
+		# shellcheck disable=SC2086
+		refused 3 "$cmd" $opt 198.18.0.1
+		grep -qx "echomap: $cmd does not take $long (try: echomap $cmd --help)" "$ERR" ||
+			{ echo "$cmd $opt: $(cat "$ERR")" >&2; false; }
+	done
+}
+
 @test "unknown interface -I nosuchif0: exit 4" {
 	refused 4 sweep -I nosuchif0 --allow-reserved 198.18.0.0/24
 	grep -q nosuchif0 "$ERR"

@@ -81,10 +81,10 @@ static void random_payload(struct em_payload *pl)
 static void check_ip(const __u8 *ip, size_t len, const struct frame_tmpl *t, __u32 daddr,
 		     __u16 ip_id, const struct em_payload *pl)
 {
-	const __u8 *icmp = ip + FRAME_IP_LEN, *data = icmp + FRAME_ICMP_LEN;
+	const __u8 *icmp = ip + EM_IP_LEN, *data = icmp + EM_ICMP_LEN;
 	__u32 mac32 = pl->mac & 0xffffffff;
 
-	assert_int_equal(len, FRAME_IP_LEN + FRAME_ICMP_LEN + t->payload_len);
+	assert_int_equal(len, EM_IP_LEN + EM_ICMP_LEN + t->payload_len);
 	assert_int_equal(ip[0], 0x45);
 	assert_int_equal(ip[1], 0);
 	assert_int_equal(be16(ip + 2), len);
@@ -94,7 +94,7 @@ static void check_ip(const __u8 *ip, size_t len, const struct frame_tmpl *t, __u
 	assert_int_equal(ip[9], 1);
 	assert_memory_equal(ip + 12, &t->saddr, 4);
 	assert_memory_equal(ip + 16, &daddr, 4);
-	assert_true(csum_ok(ip, FRAME_IP_LEN));
+	assert_true(csum_ok(ip, EM_IP_LEN));
 
 	assert_int_equal(icmp[0], 8);
 	assert_int_equal(icmp[1], 0);
@@ -104,17 +104,17 @@ static void check_ip(const __u8 *ip, size_t len, const struct frame_tmpl *t, __u
 	assert_memory_equal(data, pl, sizeof(*pl));
 	for (size_t i = EM_PAYLOAD_LEN; i < t->payload_len; i++)
 		assert_int_equal(data[i], 0);
-	assert_true(csum_ok(icmp, FRAME_ICMP_LEN + t->payload_len));
+	assert_true(csum_ok(icmp, EM_ICMP_LEN + t->payload_len));
 }
 
 static void check_frame(const __u8 *f, size_t len, const struct frame_tmpl *t, __u32 daddr,
 			__u16 ip_id, const struct em_payload *pl)
 {
-	assert_int_equal(len, FRAME_HDR_LEN + t->payload_len);
+	assert_int_equal(len, EM_PROBE_HDR_LEN + t->payload_len);
 	assert_memory_equal(f, t->dst_mac, 6);
 	assert_memory_equal(f + 6, t->src_mac, 6);
 	assert_int_equal(be16(f + 12), 0x0800);
-	check_ip(f + FRAME_ETH_LEN, len - FRAME_ETH_LEN, t, daddr, ip_id, pl);
+	check_ip(f + EM_ETH_LEN, len - EM_ETH_LEN, t, daddr, ip_id, pl);
 }
 
 static __u16 pick_size(unsigned int i)
@@ -123,7 +123,7 @@ static __u16 pick_size(unsigned int i)
 
 	if (i < sizeof(fixed) / sizeof(fixed[0]))
 		return fixed[i];
-	return EM_PAYLOAD_LEN + rnd() % (BUF_SIZE - FRAME_HDR_LEN - EM_PAYLOAD_LEN - 1);
+	return EM_PAYLOAD_LEN + rnd() % (BUF_SIZE - EM_PROBE_HDR_LEN - EM_PAYLOAD_LEN - 1);
 }
 
 static void test_rfc1071_vector(void **state)
@@ -167,7 +167,7 @@ static void test_patch_random(void **state)
 		random_payload(&pl);
 		memset(raw, 0xa5, sizeof(raw));
 		len = frame_build_template(buf, BUF_SIZE, &t);
-		assert_int_equal(len, FRAME_HDR_LEN + t.payload_len);
+		assert_int_equal(len, EM_PROBE_HDR_LEN + t.payload_len);
 		frame_patch(buf, &t, daddr, id, &pl);
 		check_frame(buf, len, &t, daddr, id, &pl);
 		/* Nothing written past the frame. */
@@ -191,7 +191,7 @@ static void test_patch_ip_random(void **state)
 		random_payload(&pl);
 		memset(raw, 0xa5, sizeof(raw));
 		len = frame_build_ip(buf, BUF_SIZE, &t);
-		assert_int_equal(len, FRAME_IP_LEN + FRAME_ICMP_LEN + t.payload_len);
+		assert_int_equal(len, EM_IP_LEN + EM_ICMP_LEN + t.payload_len);
 		frame_patch_ip(buf, &t, daddr, id, &pl);
 		check_ip(buf, len, &t, daddr, id, &pl);
 		assert_int_equal(buf[len], 0xa5);
@@ -214,7 +214,7 @@ static void test_patch_extremes(void **state)
 			len = frame_build_template(buf, sizeof(buf), &t);
 
 			frame_patch(buf, &t, vals[j], vals[j], &pl);
-			check_ip(buf + FRAME_ETH_LEN, len - FRAME_ETH_LEN, &t, vals[j], vals[j],
+			check_ip(buf + EM_ETH_LEN, len - EM_ETH_LEN, &t, vals[j], vals[j],
 				 &pl);
 		}
 	}
@@ -256,13 +256,13 @@ static void test_template_limits(void **state)
 {
 	static __u8 buf[70000];
 	struct frame_tmpl t = { .ttl = 64, .payload_len = 100 };
-	size_t need = FRAME_HDR_LEN + 100;
+	size_t need = EM_PROBE_HDR_LEN + 100;
 
 	assert_int_equal(frame_build_template(buf, need - 1, &t), 0);
 	assert_int_equal(frame_build_template(buf, need, &t), need);
 	assert_int_equal(frame_build_template(buf, 10, &t), 0);
-	assert_int_equal(frame_build_ip(buf, need - FRAME_ETH_LEN - 1, &t), 0);
-	assert_int_equal(frame_build_ip(buf, need - FRAME_ETH_LEN, &t), need - FRAME_ETH_LEN);
+	assert_int_equal(frame_build_ip(buf, need - EM_ETH_LEN - 1, &t), 0);
+	assert_int_equal(frame_build_ip(buf, need - EM_ETH_LEN, &t), need - EM_ETH_LEN);
 
 	t.payload_len = EM_PAYLOAD_LEN - 1;
 	assert_int_equal(frame_build_template(buf, sizeof(buf), &t), 0);
@@ -271,7 +271,7 @@ static void test_template_limits(void **state)
 	/* The IPv4 total length is 16 bits: 65535 - 20 - 8 bytes of payload at most. */
 	t.payload_len = 65507;
 	assert_int_equal(frame_build_ip(buf, sizeof(buf), &t), 65535);
-	assert_int_equal(frame_build_template(buf, sizeof(buf), &t), 65535 + FRAME_ETH_LEN);
+	assert_int_equal(frame_build_template(buf, sizeof(buf), &t), 65535 + EM_ETH_LEN);
 	t.payload_len = 65508;
 	assert_int_equal(frame_build_ip(buf, sizeof(buf), &t), 0);
 	assert_int_equal(frame_build_template(buf, sizeof(buf), &t), 0);

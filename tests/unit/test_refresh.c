@@ -18,10 +18,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "targets/ipset.h"
 #include "lib/log.h"
 #include "names/names.h"
 #include "names/refresh.h"
+#include "targets/ipset.h"
 
 #define NSEC 1000000000ULL
 #define T0   (1000 * NSEC) /* an arbitrary CLOCK_MONOTONIC time */

@@ -17,8 +17,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "targets/ipset.h"
 #include "names/resolve.h"
+#include "targets/ipset.h"
 
 /* "f" or "d" per step, then the statuses it returns on: "files dns[N]" for [NOTFOUND=return]. */
 static const char *describe(const struct nss_hosts *h)

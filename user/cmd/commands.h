@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Subcommands: each returns an enum em_exit code. */
-#ifndef ECHOMAP_COMMANDS_H
-#define ECHOMAP_COMMANDS_H
+#ifndef ECHOMAP_CMD_COMMANDS_H
+#define ECHOMAP_CMD_COMMANDS_H
 
 #include "config.h"
 

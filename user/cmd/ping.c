@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "cmd/commands.h"
-#include "lib/log.h"
 #include "kernel/netif.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/signals.h"
 #include "report/output.h"
 #include "session.h"
 
@@ -113,12 +115,12 @@ static int summarize(const struct ping_state *ps)
 static int ping_loop(struct session *s, struct ping_state *ps)
 {
 	const struct config *cfg = ps->cfg;
-	__u64 period = (__u64)cfg->period_ms * 1000000ULL, next = now_ns(), last = 0;
+	__u64 period = (__u64)cfg->period_ms * NSEC_PER_MSEC, next = mono_ns(), last = 0;
 	__u32 round = 0;
 	int err;
 
 	while (!stop_requested) {
-		__u64 now = now_ns(), until;
+		__u64 now = mono_ns(), until;
 		bool more = !cfg->count || round < cfg->count;
 
 		if (more && now >= next) {
@@ -136,7 +138,7 @@ static int ping_loop(struct session *s, struct ping_state *ps)
 			round++;
 			continue;
 		}
-		until = more ? next : last + (__u64)cfg->timeout_ms * 1000000ULL;
+		until = more ? next : last + (__u64)cfg->timeout_ms * NSEC_PER_MSEC;
 		if (!more && now >= until)
 			break;
 		err = ring_buffer__poll(s->m.events, (until - now) / 1000000 + 1);

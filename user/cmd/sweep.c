@@ -6,19 +6,21 @@
 #include <time.h>
 
 #include "cmd/commands.h"
-#include "lib/log.h"
 #include "kernel/netif.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/signals.h"
 #include "report/output.h"
-#include "targets/permute.h"
 #include "report/progress.h"
 #include "session.h"
+#include "targets/permute.h"
 #include "tx/sweep_live.h"
 #include "tx/sweep_threads.h"
 
 /* The reply count costs a map read per counter: only when the line is redrawn. */
 static void show_progress(const struct session *s, struct progress *pg, __u64 sent, __u64 total)
 {
-	__u64 c[EM_CNT_MAX], now = now_ns();
+	__u64 c[EM_CNT_MAX], now = mono_ns();
 
 	if (!progress_due(pg, now))
 		return;
@@ -129,10 +131,10 @@ static __u64 sent_count(const struct session *s, const struct parallel *par)
 
 static void wait_replies(struct session *s, struct progress *pg, __u64 sent)
 {
-	__u64 end = now_ns() + (__u64)s->cfg->wait_ms * 1000000ULL;
+	__u64 end = mono_ns() + (__u64)s->cfg->wait_ms * NSEC_PER_MSEC;
 	struct timespec tick = { 0, 10000000 };
 
-	while (!stop_requested && now_ns() < end) {
+	while (!stop_requested && mono_ns() < end) {
 		nanosleep(&tick, NULL);
 		show_progress(s, pg, sent, sent);
 	}
@@ -233,7 +235,7 @@ static int repair(struct session *s, struct progress *pg, const __u8 *probed, __
 			return EXIT_SYSTEM;
 		u.pos = 0;
 		w.round = cfg->probes + pass;
-		w.start = now_ns();
+		w.start = mono_ns();
 		err = sweep_walk(s->tx, &s->ts, &w);
 		if (err) {
 			pr_warn("sending failed: %s\n", strerror(-err));
@@ -251,10 +253,18 @@ static int repair(struct session *s, struct progress *pg, const __u8 *probed, __
  */
 static int open_parallel(struct session *s, struct parallel *par)
 {
+	const struct sweep_plan plan = { .ifname = s->nh.ifname, .threads = s->cfg->threads,
+					 .ts = &s->ts, .probes = s->cfg->probes,
+					 .rate = s->cfg->rate };
 	int err;
 
 	if (!s->tx) {
-		err = sweep_live_open(&par->live, s, s->txo.engine == ENGINE_AUTO);
+		struct gen_opts go = { .ifname = s->nh.ifname, .ifindex = s->nh.ifindex,
+				       .tmpl = s->txo.tmpl, .ts = &s->ts, .probes = s->cfg->probes,
+				       .entry = &s->m, .marker = s->gen_marker };
+
+		memcpy(go.key, s->txo.key, sizeof(go.key));
+		err = sweep_live_open(&par->live, &plan, &go, s->txo.engine == ENGINE_AUTO);
 		if (!err)
 			return 0;
 		if (s->txo.engine == ENGINE_XDP_LIVE)
@@ -266,7 +276,7 @@ static int open_parallel(struct session *s, struct parallel *par)
 	}
 	if (s->txo.engine != ENGINE_AFXDP)
 		return 0;
-	return sweep_threads_open(&par->threads, s) ? EXIT_SYSTEM : 0;
+	return sweep_threads_open(&par->threads, &plan, &s->txo, s->tx) ? EXIT_SYSTEM : 0;
 }
 
 int sweep_run(const struct config *cfg)
@@ -306,14 +316,14 @@ int sweep_run(const struct config *cfg)
 		rc = EXIT_SYSTEM;
 		goto out;
 	}
-	start = now_ns();
+	start = mono_ns();
 	progress_init(&pg, cfg->quiet, start);
 	rc = send_shard(&s, &par, &pg, probed, start);
 	if (rc) {
 		out_abort(&out);
 		goto out;
 	}
-	send_ns = now_ns() - start;
+	send_ns = mono_ns() - start;
 	sent = sent_count(&s, &par);
 	wait_replies(&s, &pg, sent);
 	progress_done(&pg);

@@ -29,16 +29,17 @@
 #include <time.h>
 
 #include "cmd/commands.h"
-#include "lib/log.h"
-#include "report/metrics.h"
 #include "kernel/netif.h"
-#include "targets/permute.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/signals.h"
 #include "names/refresher.h"
-#include "session.h"
-#include "report/snapshot.h"
+#include "report/metrics.h"
 #include "report/round.h"
+#include "report/snapshot.h"
+#include "session.h"
+#include "targets/permute.h"
 
-#define NSEC	     1000000000ULL
 #define TICK_NS	     20000000ULL  /* probes due this soon leave with the ones due now */
 #define NAP_NS	     100000000ULL /* longest sleep between looks at the signal flags */
 #define ALIVE_ROUNDS 3		  /* /-/healthy fails after this many rounds unclosed */
@@ -151,7 +152,7 @@ static void reporter_stop(struct reporter *rep)
 static int sleep_until(__u64 t)
 {
 	for (;;) {
-		__u64 now = now_ns(), until;
+		__u64 now = mono_ns(), until;
 		struct timespec ts;
 
 		if (stop_requested)
@@ -160,8 +161,8 @@ static int sleep_until(__u64 t)
 			return 0;
 		/* In naps: a signal that lands between the check and the sleep waits one nap. */
 		until = t - now > NAP_NS ? now + NAP_NS : t;
-		ts.tv_sec = until / NSEC;
-		ts.tv_nsec = until % NSEC;
+		ts.tv_sec = until / NSEC_PER_SEC;
+		ts.tv_nsec = until % NSEC_PER_SEC;
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 	}
 }
@@ -171,14 +172,14 @@ static __u64 send_window(const struct watch *w)
 {
 	const struct config *cfg = w->cfg;
 	__u64 total = w->s.ts.count * cfg->probes;
-	__u64 window = (cfg->every_s * 1000ULL - cfg->timeout_ms) * 1000000ULL;
-	__u64 needed = cfg->rate ? (unsigned __int128)total * NSEC / cfg->rate : 0;
+	__u64 window = (cfg->every_s * 1000ULL - cfg->timeout_ms) * NSEC_PER_MSEC;
+	__u64 needed = cfg->rate ? (unsigned __int128)total * NSEC_PER_SEC / cfg->rate : 0;
 
 	if (needed <= window)
 		return window;
 	pr_warn("%llu probes a round at --rate %llu take %.1f s: rounds last %.1f s, not %u s\n",
 		(unsigned long long)total, (unsigned long long)cfg->rate, needed / 1e9,
-		(needed + cfg->timeout_ms * 1000000ULL) / 1e9, cfg->every_s);
+		(needed + cfg->timeout_ms * NSEC_PER_MSEC) / 1e9, cfg->every_s);
 	return needed;
 }
 
@@ -207,7 +208,7 @@ static int send_round(struct watch *w, __u64 start, __u64 window)
 		}
 		if (!perm_next(&pm, &idx))
 			return -EIO;
-		if (due > now_ns() + TICK_NS) {
+		if (due > mono_ns() + TICK_NS) {
 			/* Nothing waits in the batch while we sleep: stamped late, reads slow. */
 			err = probe_tx_flush(s->tx);
 			if (err)
@@ -430,7 +431,7 @@ static int follow_names(struct watch *w, __u64 next_close)
 	struct name_batch *b = refresher_take(w->refresher);
 
 	if (b && b->gen == w->names_gen)
-		names_apply(&w->s.names, b, now_ns());
+		names_apply(&w->s.names, b, mono_ns());
 	name_batch_free(b);
 	/* Still dirty after a failed swap: tried again at every round. */
 	if (w->s.names.dirty) {
@@ -449,8 +450,8 @@ static int follow_names(struct watch *w, __u64 next_close)
 static int watch_loop(struct watch *w)
 {
 	const struct config *cfg = w->cfg;
-	__u64 every = cfg->every_s * NSEC, timeout = cfg->timeout_ms * 1000000ULL;
-	__u64 start = now_ns(), window = send_window(w), end, count;
+	__u64 every = cfg->every_s * NSEC_PER_SEC, timeout = cfg->timeout_ms * NSEC_PER_MSEC;
+	__u64 start = mono_ns(), window = send_window(w), end, count;
 	int err;
 
 	matcher_set_round(&w->s.m, 0, cfg->probes);
@@ -464,7 +465,7 @@ static int watch_loop(struct watch *w)
 			pr_warn("sending failed: %s\n", strerror(-err));
 			return EXIT_SYSTEM;
 		}
-		end = start + every > now_ns() + timeout ? start + every : now_ns() + timeout;
+		end = start + every > mono_ns() + timeout ? start + every : mono_ns() + timeout;
 		if (sleep_until(end))
 			return EXIT_ALL_UP;
 		close_round(w, start, end);
@@ -484,8 +485,8 @@ static int watch_loop(struct watch *w)
 		if (w->s.ts.count != count)
 			window = send_window(w);
 		/* Resolving or loading a matcher may have taken a while: no burst to catch up. */
-		if (start < now_ns())
-			start = now_ns();
+		if (start < mono_ns())
+			start = mono_ns();
 	}
 }
 
@@ -532,7 +533,7 @@ int watch_run(const struct config *cfg)
 		return EXIT_SYSTEM;
 	/* perm_init would draw a new order for every round from seed 0. */
 	if (!w.seed && getrandom(&w.seed, sizeof(w.seed), 0) != sizeof(w.seed))
-		w.seed = now_ns();
+		w.seed = mono_ns();
 	w.seed |= !w.seed;
 	rc = start_threads(&w);
 	if (rc)

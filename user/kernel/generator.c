@@ -11,11 +11,13 @@
 #include <bpf/libbpf.h>
 
 #include "echomap_abi.h"
-#include "echomap.skel.h"
 #include "kernel/generator.h"
-#include "generator.skel.h"
-#include "lib/log.h"
 #include "kernel/xdp_features.h"
+#include "lib/bpf_map.h"
+#include "lib/log.h"
+
+#include "echomap.skel.h"
+#include "generator.skel.h"
 
 #define FRAME_MAX 2048
 
@@ -142,8 +144,10 @@ static int enter_through(struct generator *g, const struct matcher *m)
 	__u32 key = 0;
 
 	if (bpf_map_update_elem(bpf_map__fd(m->skel->maps.gen_prog), &key, &g->prog_fd, BPF_ANY)) {
-		pr_warn("cannot hand the generator to the matcher: %s\n", strerror(errno));
-		return -errno;
+		int err = -errno;
+
+		pr_warn("cannot hand the generator to the matcher: %s\n", strerror(-err));
+		return err;
 	}
 	g->run_fd = bpf_program__fd(m->skel->progs.echomap_xdp);
 	return 0;
@@ -151,18 +155,10 @@ static int enter_through(struct generator *g, const struct matcher *m)
 
 static int map_walks(struct generator *g)
 {
-	size_t page = sysconf(_SC_PAGESIZE);
-	void *mem;
-
-	g->walks_len = ((size_t)g->ncpu * sizeof(struct em_gen_walk) + page - 1) & ~(page - 1);
-	mem = mmap(NULL, g->walks_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   bpf_map__fd(g->skel->maps.gen_walk), 0);
-	if (mem == MAP_FAILED) {
-		pr_warn("cannot map the generator's walks: %s\n", strerror(errno));
-		return -errno;
-	}
-	g->walks = mem;
-	return 0;
+	g->walks = bpf_map_mmap(bpf_map__fd(g->skel->maps.gen_walk),
+				(size_t)g->ncpu * sizeof(struct em_gen_walk), PROT_READ | PROT_WRITE,
+				&g->walks_len, "the generator's walks");
+	return g->walks ? 0 : -errno;
 }
 
 int gen_open(struct generator **gp, const struct gen_opts *o, bool quiet_fail)
@@ -196,7 +192,7 @@ int gen_open(struct generator **gp, const struct gen_opts *o, bool quiet_fail)
 	memcpy(c->head, g->frame, sizeof(c->head));
 	c->saddr = o->tmpl.saddr;
 	/* The template's header has id, checksum and daddr zero: its sum is the constant part. */
-	c->ip_sum = ~inet_csum(g->frame + FRAME_ETH_LEN, FRAME_IP_LEN) & 0xffff;
+	c->ip_sum = ~inet_csum(g->frame + EM_ETH_LEN, EM_IP_LEN) & 0xffff;
 	c->list_mode = !o->ts;
 	c->n_iv = o->ts ? o->ts->n_iv : 0;
 	bpf_map__set_max_entries(g->skel->maps.gen_iv, c->n_iv ?: 1);

@@ -3,17 +3,17 @@
  * The probe generator's lifecycle (bpf/generator.bpf.c, include/echomap_gen.h): check that the
  * kernel and the driver can run it, configure and load it, and run it in live-frames mode.
  */
-#ifndef ECHOMAP_GENERATOR_H
-#define ECHOMAP_GENERATOR_H
+#ifndef ECHOMAP_KERNEL_GENERATOR_H
+#define ECHOMAP_KERNEL_GENERATOR_H
 
 #include <stdbool.h>
 #include <linux/types.h>
 
 #include "echomap_gen.h"
-#include "tx/frame.h"
 #include "kernel/matcher.h"
 #include "targets/permute.h"
 #include "targets/targets.h"
+#include "tx/frame.h"
 
 /* Frames per batch of a run: the kernel's limit (TEST_XDP_MAX_BATCH) and veth's ring. */
 #define GEN_BATCH_MAX 256
@@ -23,7 +23,6 @@ struct generator;
 struct gen_opts {
 	const char *ifname;
 	int ifindex; /* 0: load only, nothing checked (tests run it with BPF_PROG_RUN) */
-	unsigned int rx_queues;
 	struct frame_tmpl tmpl;
 	__u64 key[2];
 	const struct target_set *ts; /* walk mode; NULL: list mode */

@@ -12,9 +12,11 @@
 #include <bpf/bpf.h>
 
 #include "echomap_abi.h"
-#include "echomap.skel.h"
 #include "kernel/matcher.h"
+#include "lib/bpf_map.h"
 #include "lib/log.h"
+
+#include "echomap.skel.h"
 
 #define EVENTS_BYTES (1U << 22)
 
@@ -44,13 +46,14 @@ static int attach(struct matcher *m, int ifindex, enum xdp_mode mode)
 		opts.flags = XDP_FLAGS_DRV_MODE;
 		m->link_fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
 		if (m->link_fd >= 0) {
-			m->native = true;
 			pr_info("reply matcher attached to %s in native mode\n", name);
 			return 0;
 		}
 		if (mode == XDPM_NATIVE) {
-			pr_warn("cannot attach XDP in native mode to %s: %s\n", name, strerror(errno));
-			return -errno;
+			int err = -errno;
+
+			pr_warn("cannot attach XDP in native mode to %s: %s\n", name, strerror(-err));
+			return err;
 		}
 		pr_info("native XDP unavailable on %s (%s), falling back to generic\n", name,
 			strerror(errno));
@@ -70,19 +73,13 @@ static int attach(struct matcher *m, int ifindex, enum xdp_mode mode)
 /* Maps the series array and files each aggregated series under its prefix. */
 static int watch_maps(struct matcher *m, const struct matcher_watch *w)
 {
-	size_t page = sysconf(_SC_PAGESIZE);
 	int fd = bpf_map__fd(m->skel->maps.groups), err;
-	void *mem;
 
-	m->series_len = ((size_t)w->n_series * sizeof(struct em_series) + page - 1) & ~(page - 1);
-	mem = mmap(NULL, m->series_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   bpf_map__fd(m->skel->maps.series), 0);
-	if (mem == MAP_FAILED) {
-		err = -errno;
-		pr_warn("cannot map the series array: %s\n", strerror(-err));
-		return err;
-	}
-	m->series = mem;
+	m->series = bpf_map_mmap(bpf_map__fd(m->skel->maps.series),
+				 (size_t)w->n_series * sizeof(struct em_series), PROT_READ | PROT_WRITE,
+				 &m->series_len, "the series array");
+	if (!m->series)
+		return -errno;
 	for (__u32 i = 0; w->aggregate && i < w->n_series; i++) {
 		__u32 key = htonl(w->prefixes[i]);
 
@@ -98,7 +95,6 @@ static int watch_maps(struct matcher *m, const struct matcher_watch *w)
 int matcher_open(struct matcher *m, const struct matcher_opts *o)
 {
 	size_t page = sysconf(_SC_PAGESIZE);
-	void *mem;
 	int prot, err;
 
 	memset(m, 0, sizeof(*m));
@@ -139,14 +135,13 @@ int matcher_open(struct matcher *m, const struct matcher_opts *o)
 
 	/* Watch mode clears the slots after each round; the other commands only read them. */
 	prot = o->watch ? PROT_READ | PROT_WRITE : PROT_READ;
-	m->results_len = ((size_t)o->n_targets * sizeof(struct em_result) + page - 1) & ~(page - 1);
-	mem = mmap(NULL, m->results_len, prot, MAP_SHARED, bpf_map__fd(m->skel->maps.results), 0);
-	if (mem == MAP_FAILED) {
+	m->results = bpf_map_mmap(bpf_map__fd(m->skel->maps.results),
+				  (size_t)o->n_targets * sizeof(struct em_result), prot, &m->results_len,
+				  "the results array");
+	if (!m->results) {
 		err = -errno;
-		pr_warn("cannot map the results array: %s\n", strerror(errno));
 		goto fail;
 	}
-	m->results = mem;
 
 	if (o->watch) {
 		err = watch_maps(m, o->watch);
@@ -185,7 +180,6 @@ int matcher_take_over(struct matcher *m, struct matcher *old)
 		return err;
 	}
 	m->link_fd = old->link_fd;
-	m->native = old->native;
 	old->link_fd = -1;
 	return 0;
 }
@@ -222,17 +216,9 @@ void matcher_close(struct matcher *m)
 
 int matcher_stats(const struct matcher *m, __u64 *out)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	__u64 vals[ncpu > 0 ? ncpu : 1];
+	int err = 0;
 
-	if (ncpu <= 0)
-		return ncpu;
-	for (__u32 k = 0; k < EM_CNT_MAX; k++) {
-		out[k] = 0;
-		if (bpf_map_lookup_elem(bpf_map__fd(m->skel->maps.stats), &k, vals))
-			return -errno;
-		for (int c = 0; c < ncpu; c++)
-			out[k] += vals[c];
-	}
-	return 0;
+	for (__u32 k = 0; k < EM_CNT_MAX && !err; k++)
+		err = bpf_percpu_sum(bpf_map__fd(m->skel->maps.stats), k, &out[k]);
+	return err;
 }

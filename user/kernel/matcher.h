@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The reply matcher's lifecycle: open skeleton, set config, size maps, load, attach by bpf_link. */
-#ifndef ECHOMAP_LOADER_H
-#define ECHOMAP_LOADER_H
+#ifndef ECHOMAP_KERNEL_MATCHER_H
+#define ECHOMAP_KERNEL_MATCHER_H
 
 #include <bpf/libbpf.h>
 #include <stdbool.h>
@@ -17,7 +17,6 @@ struct matcher {
 	volatile struct em_series *series;  /* watch mode: mmap of the series array */
 	size_t series_len;
 	struct ring_buffer *events;
-	bool native;
 };
 
 /* Watch mode: what the program needs to sort replies into series and rounds. */

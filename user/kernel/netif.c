@@ -11,8 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "lib/log.h"
 #include "kernel/netif.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 
 /* Room for a whole RTM_NEWLINK answer, statistics and all. */
 #define NL_BUF_SIZE   32768
@@ -22,6 +23,7 @@
 struct nl {
 	struct mnl_socket *sock;
 	unsigned int portid, seq;
+	char req[NL_REQ_SIZE] __attribute__((aligned(4))); /* the request being built */
 	char buf[NL_BUF_SIZE];
 };
 
@@ -45,6 +47,19 @@ fail:
 	err = -errno;
 	pr_warn("cannot open an rtnetlink socket: %s\n", strerror(errno));
 	return err;
+}
+
+/*
+ * Starts the request nl holds: type, flags (NLM_F_REQUEST added) and a zeroed family header of
+ * hdr_len bytes, which is returned; attributes follow with mnl_attr_put_*(*nlh, ...).
+ */
+static void *nl_request(struct nl *nl, __u16 type, __u16 flags, size_t hdr_len,
+			struct nlmsghdr **nlh)
+{
+	*nlh = mnl_nlmsg_put_header(nl->req);
+	(*nlh)->nlmsg_type = type;
+	(*nlh)->nlmsg_flags = NLM_F_REQUEST | flags;
+	return mnl_nlmsg_put_extra_header(*nlh, hdr_len);
 }
 
 static void nl_close(struct nl *nl)
@@ -83,7 +98,6 @@ struct link_info {
 	char name[IF_NAMESIZE];
 	__u8 mac[6];
 	bool has_mac;
-	unsigned int rx_queues, tx_queues;
 	__u64 tx_dropped, rx_missed;
 	bool veth;
 	int link;	   /* IFLA_LINK: a veth's peer */
@@ -116,12 +130,6 @@ static int link_attr(const struct nlattr *a, void *data)
 		n = strnlen(mnl_attr_get_str(a), IF_NAMESIZE - 1);
 		memcpy(l->name, mnl_attr_get_str(a), n);
 		l->name[n] = '\0';
-		break;
-	case IFLA_NUM_RX_QUEUES:
-		l->rx_queues = mnl_attr_get_u32(a);
-		break;
-	case IFLA_NUM_TX_QUEUES:
-		l->tx_queues = mnl_attr_get_u32(a);
 		break;
 	case IFLA_STATS64:
 		if (mnl_attr_get_payload_len(a) >= sizeof(struct rtnl_link_stats64)) {
@@ -161,13 +169,9 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 static int link_get_in(struct nl *nl, int ifindex, const char *name, int netnsid,
 		       struct link_info *l)
 {
-	char req[NL_REQ_SIZE] __attribute__((aligned(4)));
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-	struct ifinfomsg *ifm;
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifm = nl_request(nl, RTM_GETLINK, 0, sizeof(*ifm), &nlh);
 
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 	ifm->ifi_family = AF_UNSPEC;
 	ifm->ifi_index = ifindex;
 	if (!ifindex)
@@ -237,13 +241,9 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
  */
 static int route_get(struct nl *nl, __u32 daddr, int oif, struct route_info *r)
 {
-	char req[NL_REQ_SIZE] __attribute__((aligned(4)));
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-	struct rtmsg *rtm;
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm = nl_request(nl, RTM_GETROUTE, 0, sizeof(*rtm), &nlh);
 
-	nlh->nlmsg_type = RTM_GETROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = AF_INET;
 	rtm->rtm_dst_len = 32;
 	mnl_attr_put_u32(nlh, RTA_DST, daddr);
@@ -282,13 +282,9 @@ static int neigh_cb(const struct nlmsghdr *nlh, void *data)
 /* -ENOENT when the table has no entry for (ifindex, addr). */
 static int neigh_get(struct nl *nl, int ifindex, __u32 addr, struct neigh_info *n)
 {
-	char req[NL_REQ_SIZE] __attribute__((aligned(4)));
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-	struct ndmsg *ndm;
+	struct nlmsghdr *nlh;
+	struct ndmsg *ndm = nl_request(nl, RTM_GETNEIGH, 0, sizeof(*ndm), &nlh);
 
-	nlh->nlmsg_type = RTM_GETNEIGH;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
 	ndm->ndm_family = AF_INET;
 	ndm->ndm_ifindex = ifindex;
 	mnl_attr_put_u32(nlh, NDA_DST, addr);
@@ -305,26 +301,14 @@ static int neigh_get(struct nl *nl, int ifindex, __u32 addr, struct neigh_info *
  */
 static int neigh_use(struct nl *nl, int ifindex, __u32 addr)
 {
-	char req[NL_REQ_SIZE] __attribute__((aligned(4)));
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-	struct ndmsg *ndm;
+	struct nlmsghdr *nlh;
+	struct ndmsg *ndm = nl_request(nl, RTM_NEWNEIGH, NLM_F_ACK | NLM_F_CREATE, sizeof(*ndm), &nlh);
 
-	nlh->nlmsg_type = RTM_NEWNEIGH;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE;
-	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
 	ndm->ndm_family = AF_INET;
 	ndm->ndm_ifindex = ifindex;
 	ndm->ndm_flags = NTF_USE;
 	mnl_attr_put_u32(nlh, NDA_DST, addr);
 	return nl_talk(nl, nlh, NULL, NULL);
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 static int neigh_resolve(struct nl *nl, int ifindex, const char *ifname, __u32 addr,
@@ -336,7 +320,7 @@ static int neigh_resolve(struct nl *nl, int ifindex, const char *ifname, __u32 a
 	 */
 	const __u16 usable = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT |
 			     NUD_NOARP;
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = mono_ns() / NSEC_PER_MSEC + timeout_ms;
 	struct neigh_info n;
 	char a[INET_ADDRSTRLEN];
 	int err;
@@ -364,7 +348,7 @@ static int neigh_resolve(struct nl *nl, int ifindex, const char *ifname, __u32 a
 				return err;
 			}
 		}
-		left = deadline - now_ms();
+		left = deadline - (long long)(mono_ns() / NSEC_PER_MSEC);
 		if (left <= 0)
 			break;
 		if (left > NEIGH_POLL_MS)
@@ -430,10 +414,7 @@ int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_
 	memcpy(nh->ifname, l.name, sizeof(nh->ifname));
 	memcpy(nh->src_mac, l.mac, 6);
 	nh->saddr = r.prefsrc;
-	nh->gateway = r.gateway;
 	nh->on_link = !r.gateway;
-	nh->rx_queues = l.rx_queues;
-	nh->tx_queues = l.tx_queues;
 	/* On-link targets each need their own neighbour: the caller decides how to reach them. */
 	if (!nh->on_link)
 		err = neigh_resolve(&nl, nh->ifindex, nh->ifname, r.gateway, timeout_ms,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Interface, route and neighbour lookups over rtnetlink (libmnl). Addresses in network order. */
-#ifndef ECHOMAP_NETIF_H
-#define ECHOMAP_NETIF_H
+#ifndef ECHOMAP_KERNEL_NETIF_H
+#define ECHOMAP_KERNEL_NETIF_H
 
 #include <net/if.h>
 #include <stdbool.h>
@@ -13,9 +13,7 @@ struct next_hop {
 	__u8 src_mac[6]; /* the interface's MAC */
 	__u8 dst_mac[6]; /* the gateway's MAC; unset when on-link */
 	__u32 saddr;	 /* preferred source */
-	__u32 gateway;	 /* 0 when on-link */
-	bool on_link;
-	unsigned int rx_queues, tx_queues;
+	bool on_link;	 /* no gateway: the target is on the link */
 };
 
 /*

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* What a driver says it can do with XDP frames: the netdev generic netlink family (Linux 6.3). */
-#ifndef ECHOMAP_XDP_FEATURES_H
-#define ECHOMAP_XDP_FEATURES_H
+#ifndef ECHOMAP_KERNEL_XDP_FEATURES_H
+#define ECHOMAP_KERNEL_XDP_FEATURES_H
 
 #include <linux/types.h>
 

@@ -3,8 +3,8 @@
  * Logging in the xdp-tools manner: pr_warn always, pr_info with -v, pr_debug with -vv. pr_notice
  * is for what a long-running watch reports by itself (rounds, reloads) and shows by default.
  */
-#ifndef ECHOMAP_LOG_H
-#define ECHOMAP_LOG_H
+#ifndef ECHOMAP_LIB_LOG_H
+#define ECHOMAP_LIB_LOG_H
 
 #include <stdbool.h>
 

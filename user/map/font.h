@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Built-in 5x7 bitmap font; a character cell is FONT_ADV x FONT_H pixels at scale 1. */
-#ifndef ECHOMAP_FONT_H
-#define ECHOMAP_FONT_H
+#ifndef ECHOMAP_MAP_FONT_H
+#define ECHOMAP_MAP_FONT_H
 
 #define FONT_W	 5
 #define FONT_H	 7

@@ -3,8 +3,8 @@
  * Hilbert curve: index along the curve -> point of the square. Address space drawn in curve
  * order keeps every aligned block of 4^k addresses (a prefix) on one 2^k x 2^k square.
  */
-#ifndef ECHOMAP_HILBERT_H
-#define ECHOMAP_HILBERT_H
+#ifndef ECHOMAP_MAP_HILBERT_H
+#define ECHOMAP_MAP_HILBERT_H
 
 #include <linux/types.h>
 

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* echomap map: sweep results drawn along a Hilbert curve, coloured by round-trip time. */
-#ifndef ECHOMAP_MAP_H
-#define ECHOMAP_MAP_H
+/* A latency map: sweep results read into cells along a Hilbert curve, drawn by round-trip time. */
+#ifndef ECHOMAP_MAP_MAP_H
+#define ECHOMAP_MAP_MAP_H
 
+#include <stdio.h>
+#include <time.h>
 #include <linux/types.h>
 
 /* Colours outside the viridis RTT ramp, as 0xRRGGBB. */
@@ -12,9 +14,12 @@
 #define MAP_RGB_FAINT  0xe0e0e0 /* outlines of cells big enough to have them */
 #define MAP_RGB_INK    0x000000 /* text */
 
-#define MAP_SIZE_MIN 16
-#define MAP_SIZE_MAX 8192
-#define MAP_ZOOM_MAX 48 /* pixels per cell side at most: a /24 is 768 pixels wide */
+#define MAP_SIZE_MIN	  16
+#define MAP_SIZE_MAX	  8192
+#define MAP_ZOOM_MAX	  48	/* pixels per cell side at most: a /24 is 768 pixels wide */
+#define MAP_SVG_MAX_CELLS 65536 /* one element per cell: a /16 at one address per cell */
+
+enum map_fmt { MAP_PNG, MAP_SVG };
 
 /* Where things go: the prefix in cells of 4^k addresses on a curve, zoomed, and the legend. */
 struct map_geom {
@@ -35,5 +40,22 @@ struct map_geom {
  * that fit, each drawn as a zoom x zoom square.
  */
 void map_geometry(struct map_geom *g, __u32 net, unsigned int len, unsigned int size);
+
+struct map {
+	struct map_geom g;
+	float *cell; /* raster order; NAN: not probed, INFINITY: no reply, else lowest RTT in us */
+	unsigned long long probed, alive, outside, malformed;
+	time_t when;
+};
+
+/*
+ * Every result of in (sweep -F json or -F csv; path names it in messages) into m's cells, which
+ * the caller has set to NAN: 0, -EINVAL when there is nothing to draw (after saying why), -EIO
+ * on a read error.
+ */
+int map_read(struct map *m, FILE *in, const char *path);
+
+/* m drawn into f under title; 0, or -ENOMEM / -EIO after saying why. */
+int map_render(const struct map *m, enum map_fmt fmt, const char *title, FILE *f);
 
 #endif

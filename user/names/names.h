@@ -5,8 +5,8 @@
  * a failure that may pass (SERVFAIL, timeout) keeps the last known addresses, a name that no
  * longer exists (NXDOMAIN) loses its addresses. Each change is logged once.
  */
-#ifndef ECHOMAP_NAMES_H
-#define ECHOMAP_NAMES_H
+#ifndef ECHOMAP_NAMES_NAMES_H
+#define ECHOMAP_NAMES_NAMES_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
+#include "lib/clock.h"
 #include "names/refresh.h"
 
-#define NSEC 1000000000ULL
 
 __u32 refresh_ttl(__u32 ttl_s)
 {
@@ -18,7 +18,7 @@ bool refresh_update(struct name_sched *s, enum name_outcome o, __u32 ttl_s, __u6
 	case OUTCOME_DNS:
 		s->state = NAME_RESOLVED;
 		s->retry_s = 0;
-		s->due_ns = now_ns + refresh_ttl(ttl_s) * NSEC;
+		s->due_ns = now_ns + refresh_ttl(ttl_s) * NSEC_PER_SEC;
 		break;
 	case OUTCOME_FILES:
 		s->state = NAME_STATIC;
@@ -32,7 +32,7 @@ bool refresh_update(struct name_sched *s, enum name_outcome o, __u32 ttl_s, __u6
 		s->retry_s = !s->retry_s			 ? REFRESH_RETRY_MIN_S :
 			     s->retry_s >= REFRESH_RETRY_MAX_S / 2 ? REFRESH_RETRY_MAX_S :
 								 s->retry_s * 2;
-		s->due_ns = now_ns + s->retry_s * NSEC;
+		s->due_ns = now_ns + s->retry_s * NSEC_PER_SEC;
 		break;
 	}
 	return s->state != old;

@@ -5,8 +5,8 @@
  * TTL: SIGHUP reads the file again), and after a failure with a backoff that doubles from
  * REFRESH_RETRY_MIN_S to REFRESH_RETRY_MAX_S. Pure functions of the outcome and the time.
  */
-#ifndef ECHOMAP_REFRESH_H
-#define ECHOMAP_REFRESH_H
+#ifndef ECHOMAP_NAMES_REFRESH_H
+#define ECHOMAP_NAMES_REFRESH_H
 
 #include <stdbool.h>
 #include <linux/types.h>

@@ -4,8 +4,8 @@
  * rounds go on while a server takes its time (resolv.conf's timeout × attempts: 10 s by
  * default, longer than a round).
  */
-#ifndef ECHOMAP_REFRESHER_H
-#define ECHOMAP_REFRESHER_H
+#ifndef ECHOMAP_NAMES_REFRESHER_H
+#define ECHOMAP_NAMES_REFRESHER_H
 
 #include <stdbool.h>
 

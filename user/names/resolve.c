@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "names/resolve.h"
 
@@ -41,7 +42,7 @@
 static pthread_mutex_t ares_lib_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* A long resolution shows its progress after this long, then as often. */
-#define PROGRESS_NS 1000000000ULL
+#define PROGRESS_NS NSEC_PER_SEC
 
 /* glibc's hosts line when nsswitch.conf has none: "dns [!UNAVAIL=return] files". */
 static const struct nss_hosts nss_default = {
@@ -522,14 +523,6 @@ static void library_cleanup(void)
 	pthread_mutex_lock(&ares_lib_lock);
 	ares_library_cleanup();
 	pthread_mutex_unlock(&ares_lib_lock);
-}
-
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 /*

@@ -6,8 +6,8 @@
  * hosts file can have 100,000 lines); the hosts line of /etc/nsswitch.conf decides, as it does
  * for glibc, in which order the two ("files", "dns") are asked and when to stop.
  */
-#ifndef ECHOMAP_RESOLVE_H
-#define ECHOMAP_RESOLVE_H
+#ifndef ECHOMAP_NAMES_RESOLVE_H
+#define ECHOMAP_NAMES_RESOLVE_H
 
 #include <signal.h>
 #include <stdbool.h>

@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "report/histogram.h"
 #include "lib/log.h"
+#include "report/histogram.h"
 
 static const double default_bounds[] = {
 	0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,

@@ -3,8 +3,8 @@
  * The in-kernel RTT histogram (include/echomap_hist.h) seen from user space: quantiles of a
  * round, and the coarse buckets exported to Prometheus.
  */
-#ifndef ECHOMAP_HISTOGRAM_H
-#define ECHOMAP_HISTOGRAM_H
+#ifndef ECHOMAP_REPORT_HISTOGRAM_H
+#define ECHOMAP_REPORT_HISTOGRAM_H
 
 #include <stddef.h>
 #include <linux/types.h>

@@ -10,9 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "report/metrics.h"
-#include "session.h"
 
 #define CONTENT_PROM "text/plain; version=0.0.4; charset=utf-8"
 #define CONTENT_HTML "text/html; charset=utf-8"
@@ -440,7 +440,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (!strcmp(url, "/"))
 		return serve_page(m, c, PAGE_STATUS, CONTENT_HTML);
 	if (!strcmp(url, "/-/healthy")) {
-		if (now_ns() < __atomic_load_n(&m->alive_until, __ATOMIC_RELAXED))
+		if (mono_ns() < __atomic_load_n(&m->alive_until, __ATOMIC_RELAXED))
 			return respond(c, MHD_HTTP_OK, CONTENT_TEXT, healthy, sizeof(healthy) - 1);
 		return respond(c, MHD_HTTP_SERVICE_UNAVAILABLE, CONTENT_TEXT, overdue,
 			       sizeof(overdue) - 1);

@@ -4,8 +4,8 @@
  * exposition format, / a short HTML status page, /-/healthy for supervisors. Pages are rendered
  * once per round (metrics_publish) and served as they are, so a scrape costs a copy.
  */
-#ifndef ECHOMAP_METRICS_H
-#define ECHOMAP_METRICS_H
+#ifndef ECHOMAP_REPORT_METRICS_H
+#define ECHOMAP_REPORT_METRICS_H
 
 #include <linux/types.h>
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Result records in text, CSV or JSON lines, to stdout or atomically to a file. */
-#ifndef ECHOMAP_OUTPUT_H
-#define ECHOMAP_OUTPUT_H
+#ifndef ECHOMAP_REPORT_OUTPUT_H
+#define ECHOMAP_REPORT_OUTPUT_H
 
 #include <stdio.h>
 #include <linux/types.h>

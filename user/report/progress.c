@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "report/progress.h"
 
 void progress_init(struct progress *p, bool quiet, __u64 start_ns)
@@ -13,7 +14,7 @@ void progress_init(struct progress *p, bool quiet, __u64 start_ns)
 
 bool progress_due(const struct progress *p, __u64 now)
 {
-	return p->enabled && now - p->last_ns >= 1000000000ULL;
+	return p->enabled && now - p->last_ns >= NSEC_PER_SEC;
 }
 
 void progress_update(struct progress *p, __u64 now, __u64 sent, __u64 total, __u64 replies)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The one-line progress display on a terminal's stderr. */
-#ifndef ECHOMAP_PROGRESS_H
-#define ECHOMAP_PROGRESS_H
+#ifndef ECHOMAP_REPORT_PROGRESS_H
+#define ECHOMAP_REPORT_PROGRESS_H
 
 #include <stdbool.h>
 #include <linux/types.h>

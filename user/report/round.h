@@ -3,8 +3,8 @@
  * What a closed watch round hands to its readers (the Prometheus endpoint, the snapshot files):
  * the per-series state since start and of the round, and the round's per-target results.
  */
-#ifndef ECHOMAP_WATCH_H
-#define ECHOMAP_WATCH_H
+#ifndef ECHOMAP_REPORT_ROUND_H
+#define ECHOMAP_REPORT_ROUND_H
 
 #include <time.h>
 #include <linux/types.h>

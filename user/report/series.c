@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "lib/log.h"
-#include "targets/scope.h"
 #include "report/series.h"
+#include "targets/scope.h"
 
 size_t prom_escape(char *buf, size_t len, const char *s)
 {

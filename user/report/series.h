@@ -4,8 +4,8 @@
  * target, or with --aggregate /N every target of one /N prefix. Target indices follow
  * addresses, so each series is a contiguous run of indices.
  */
-#ifndef ECHOMAP_SERIES_H
-#define ECHOMAP_SERIES_H
+#ifndef ECHOMAP_REPORT_SERIES_H
+#define ECHOMAP_REPORT_SERIES_H
 
 #include <linux/types.h>
 

@@ -4,8 +4,8 @@
  * per target (the fields of sweep -F json, then round, time, sent, loss, quantiles), written
  * atomically; DIR/latest.jsonl links to the newest, and only the newest KEEP are kept.
  */
-#ifndef ECHOMAP_SNAPSHOT_H
-#define ECHOMAP_SNAPSHOT_H
+#ifndef ECHOMAP_REPORT_SNAPSHOT_H
+#define ECHOMAP_REPORT_SNAPSHOT_H
 
 #include "report/round.h"
 

@@ -1,10 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/*
- * Sets of IPv4 addresses as inclusive intervals (host order), and the default blocklist of
- * IANA special-purpose ranges (DESIGN §6).
- */
-#ifndef ECHOMAP_BLOCKLIST_H
-#define ECHOMAP_BLOCKLIST_H
+/* Sets of IPv4 addresses as inclusive intervals (host order): what every target set is made of. */
+#ifndef ECHOMAP_TARGETS_IPSET_H
+#define ECHOMAP_TARGETS_IPSET_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,11 +20,6 @@ struct ip_set {
 	size_t n, cap;
 };
 
-struct ip_prefix {
-	__u32 net;
-	__u8 len;
-};
-
 /* Appends [lo, hi] (lo <= hi); the set is unsorted until ipset_normalize(). 0 or -ENOMEM. */
 int ipset_add(struct ip_set *s, __u32 lo, __u32 hi);
 /* Sorts and merges overlapping or adjacent intervals. */
@@ -40,10 +32,5 @@ bool ipset_contains(const struct ip_set *s, __u32 addr);
 /* Number of addresses in a normalized set (up to 2^32). */
 __u64 ipset_count(const struct ip_set *s);
 void ipset_free(struct ip_set *s);
-
-/* Adds the default blocklist to s and normalizes it. 0 or -ENOMEM. */
-int ipset_default_blocklist(struct ip_set *s);
-/* The default-blocklist prefix that holds addr, or NULL. */
-const struct ip_prefix *default_blocklist_find(__u32 addr);
 
 #endif

@@ -110,8 +110,7 @@ int perm_init(struct permutation *pm, __u64 n, __u64 seed, __u32 shards, __u32 s
 	/* Slice k of the walk from a random element is elements [begin, end) of it. */
 	begin = (__uint128_t)(pm->p - 1) * shard / shards;
 	end = (__uint128_t)(pm->p - 1) * (shard + 1) / shards;
-	pm->first = mulmod(1 + splitmix(&seed) % (pm->p - 1), powmod(pm->g, begin, pm->p), pm->p);
-	pm->cur = pm->first;
+	pm->cur = mulmod(1 + splitmix(&seed) % (pm->p - 1), powmod(pm->g, begin, pm->p), pm->p);
 	pm->left = end - begin;
 	return 0;
 }
@@ -138,7 +137,6 @@ void perm_split(const struct permutation *pm, __u32 parts, __u32 part, struct pe
 
 	*out = *pm;
 	out->cur = mulmod(pm->cur, powmod(pm->g, begin, pm->p), pm->p);
-	out->first = out->cur;
 	out->left = end - begin;
 }
 

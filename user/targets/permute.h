@@ -5,15 +5,14 @@
  * x - 1, and elements above n are skipped. Shards cut the walk of all p - 1 elements into
  * contiguous disjoint slices, so their union is [0, n) for the same seed on every machine.
  */
-#ifndef ECHOMAP_PERMUTE_H
-#define ECHOMAP_PERMUTE_H
+#ifndef ECHOMAP_TARGETS_PERMUTE_H
+#define ECHOMAP_TARGETS_PERMUTE_H
 
 #include <stdbool.h>
 #include <linux/types.h>
 
 struct permutation {
 	__u64 n, p, g;
-	__u64 first; /* group element this shard starts at */
 	__u64 cur;   /* next group element */
 	__u64 left;  /* group elements left in this shard */
 };

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "targets/ipset.h"
+#include "targets/blocklist.h"
 #include "targets/scope.h"
 
 static bool in(__u32 addr, __u32 net, unsigned int len)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Address scopes reported with every result (addresses in host order). */
-#ifndef ECHOMAP_SCOPE_H
-#define ECHOMAP_SCOPE_H
+#ifndef ECHOMAP_TARGETS_SCOPE_H
+#define ECHOMAP_TARGETS_SCOPE_H
 
 #include <stdbool.h>
 #include <linux/types.h>

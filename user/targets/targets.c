@@ -9,6 +9,7 @@
 
 #include "lib/log.h"
 #include "names/resolve.h"
+#include "targets/blocklist.h"
 #include "targets/targets.h"
 
 enum token_kind { TOKEN_SINGLE, TOKEN_RANGE, TOKEN_NAME };
@@ -181,16 +182,6 @@ static int parse_token(const char *s, struct ip_interval *out, enum token_kind *
 	else
 		*why = "not an IPv4 address";
 	return -EINVAL;
-}
-
-int parse_range(const char *s, struct ip_interval *out)
-{
-	enum token_kind kind;
-	const char *why;
-
-	if (parse_token(s, out, &kind, &why) || kind == TOKEN_NAME)
-		return -EINVAL;
-	return 0;
 }
 
 /*
@@ -465,7 +456,7 @@ static int apply_lists(struct builder *b, const struct target_spec *sp)
 	given = ipset_count(&b->set);
 	if (!b->o->allow_reserved) {
 		/* The singles were refused already if reserved: only ranges lose addresses here. */
-		err = ipset_default_blocklist(&def) ?: ipset_subtract(&b->set, &def);
+		err = blocklist_default(&def) ?: ipset_subtract(&b->set, &def);
 		ipset_free(&def);
 	}
 	if (!err && b->o->blocklist_file)
@@ -604,7 +595,6 @@ int targets_assemble(struct target_set *ts, const struct target_spec *sp,
 	ts->iv = b.set.iv;
 	ts->n_iv = b.set.n;
 	b.set = (struct ip_set){ 0 };
-	ts->n_explicit_single = ipset_count(&b.singles);
 	pr_info("%llu targets (%zu intervals, %zu addresses from names)\n",
 		(unsigned long long)ts->count, ts->n_iv, ts->n_names);
 	builder_free(&b);

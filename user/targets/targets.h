@@ -3,16 +3,16 @@
  * Target sets: sorted disjoint intervals after the blocklists, index <-> address by binary
  * search on prefix sums, so a /8 costs no per-address memory. Addresses in host order.
  */
-#ifndef ECHOMAP_TARGETS_H
-#define ECHOMAP_TARGETS_H
+#ifndef ECHOMAP_TARGETS_TARGETS_H
+#define ECHOMAP_TARGETS_TARGETS_H
 
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
-#include "targets/ipset.h"
 #include "names/resolve.h"
+#include "targets/ipset.h"
 
 struct target_name {
 	__u32 addr;
@@ -26,9 +26,6 @@ struct target_set {
 	__u64 count;   /* total addresses, >= 1 */
 	struct target_name *names; /* addresses that came from a name, sorted by addr */
 	size_t n_names;
-	/* Informational: distinct addresses in the set that were named one by one (a single
-	 * address or a name), not as part of a range or CIDR. */
-	size_t n_explicit_single;
 };
 
 struct target_opts {
@@ -89,8 +86,5 @@ __u32 targets_addr(const struct target_set *ts, __u64 index);
 /* The name an address came from (the first given, if several), or NULL. */
 const char *targets_name(const struct target_set *ts, __u32 addr);
 void targets_free(struct target_set *ts);
-
-/* One IPv4 address, CIDR or a-b range into an interval; 0 or -EINVAL. */
-int parse_range(const char *s, struct ip_interval *out);
 
 #endif

@@ -7,18 +7,10 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "echomap_csum.h"
 #include "tx/frame.h"
 
 #define IP_TOT_MAX 0xffff
-
-static __u16 fold(__u64 sum)
-{
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return ~sum & 0xffff;
-}
 
 __u16 inet_csum(const void *data, size_t len)
 {
@@ -36,12 +28,12 @@ __u16 inet_csum(const void *data, size_t len)
 		memcpy(&w, p, 1);
 		sum += w;
 	}
-	return fold(sum);
+	return csum_fold64(sum);
 }
 
 static size_t ip_len(const struct frame_tmpl *t)
 {
-	return FRAME_IP_LEN + FRAME_ICMP_LEN + t->payload_len;
+	return EM_IP_LEN + EM_ICMP_LEN + t->payload_len;
 }
 
 /*
@@ -68,7 +60,7 @@ size_t frame_build_ip(__u8 *ip, size_t cap, const struct frame_tmpl *t)
 	ip[8] = t->ttl;
 	ip[9] = IPPROTO_ICMP;
 	memcpy(ip + 12, &t->saddr, 4);
-	ip[FRAME_IP_LEN] = 8; /* echo request, code 0 */
+	ip[EM_IP_LEN] = EM_ICMP_ECHO; /* code 0 */
 	return len;
 }
 
@@ -76,16 +68,16 @@ size_t frame_build_template(__u8 *buf, size_t cap, const struct frame_tmpl *t)
 {
 	size_t len;
 
-	if (cap < FRAME_ETH_LEN)
+	if (cap < EM_ETH_LEN)
 		return 0;
-	len = frame_build_ip(buf + FRAME_ETH_LEN, cap - FRAME_ETH_LEN, t);
+	len = frame_build_ip(buf + EM_ETH_LEN, cap - EM_ETH_LEN, t);
 	if (!len)
 		return 0;
 	memcpy(buf, t->dst_mac, 6);
 	memcpy(buf + 6, t->src_mac, 6);
 	buf[12] = 0x08; /* IPv4 */
 	buf[13] = 0x00;
-	return FRAME_ETH_LEN + len;
+	return EM_ETH_LEN + len;
 }
 
 /*
@@ -96,28 +88,28 @@ size_t frame_build_template(__u8 *buf, size_t cap, const struct frame_tmpl *t)
 void frame_patch_ip(__u8 *ip, const struct frame_tmpl *t, __u32 daddr, __u16 ip_id,
 		    const struct em_payload *pl)
 {
-	__u8 *icmp = ip + FRAME_IP_LEN;
+	__u8 *icmp = ip + EM_IP_LEN;
 	__u16 id = htons(ip_id), csum;
 	__u16 qid = htons(pl->mac & 0xffff), qseq = htons((pl->mac >> 16) & 0xffff);
 	__u64 sum;
 
 	memcpy(ip + 4, &id, 2);
 	memcpy(ip + 16, &daddr, 4);
-	csum = fold(ip_const_sum(t) + id + (__u64)daddr);
+	csum = csum_fold64(ip_const_sum(t) + id + (__u64)daddr);
 	memcpy(ip + 10, &csum, 2);
 
 	sum = htons(8 << 8) + qid + qseq;
 	sum += (pl->tx_ns & 0xffffffff) + (pl->tx_ns >> 32) + pl->index + pl->round +
 	       (pl->mac & 0xffffffff) + (pl->mac >> 32);
-	csum = fold(sum);
+	csum = csum_fold64(sum);
 	memcpy(icmp + 2, &csum, 2);
 	memcpy(icmp + 4, &qid, 2);
 	memcpy(icmp + 6, &qseq, 2);
-	memcpy(icmp + FRAME_ICMP_LEN, pl, sizeof(*pl));
+	memcpy(icmp + EM_ICMP_LEN, pl, sizeof(*pl));
 }
 
 void frame_patch(__u8 *frame, const struct frame_tmpl *t, __u32 daddr, __u16 ip_id,
 		 const struct em_payload *pl)
 {
-	frame_patch_ip(frame + FRAME_ETH_LEN, t, daddr, ip_id, pl);
+	frame_patch_ip(frame + EM_ETH_LEN, t, daddr, ip_id, pl);
 }

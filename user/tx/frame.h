@@ -3,13 +3,13 @@
  * Probe frames, zmap-style: a template written once per buffer, then a per-probe patch of
  * destination, IP id, ICMP id/seq, payload and both checksums.
  */
-#ifndef ECHOMAP_FRAME_H
-#define ECHOMAP_FRAME_H
+#ifndef ECHOMAP_TX_FRAME_H
+#define ECHOMAP_TX_FRAME_H
 
 #include <stddef.h>
 #include <linux/types.h>
 
-#include "echomap_abi.h"
+#include "echomap_frame.h"
 
 struct frame_tmpl {
 	__u8 src_mac[6];
@@ -18,11 +18,6 @@ struct frame_tmpl {
 	__u8 ttl;
 	__u16 payload_len; /* ICMP data bytes, >= EM_PAYLOAD_LEN; the rest is zero padding */
 };
-
-#define FRAME_ETH_LEN	14
-#define FRAME_IP_LEN	20
-#define FRAME_ICMP_LEN	8
-#define FRAME_HDR_LEN	(FRAME_ETH_LEN + FRAME_IP_LEN + FRAME_ICMP_LEN)
 
 /*
  * Ethernet + IPv4 (daddr 0) + ICMP echo request + zeroed payload into buf; returns the frame

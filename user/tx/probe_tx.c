@@ -4,8 +4,9 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "tx/cookie.h"
+#include "lib/clock.h"
 #include "lib/log.h"
+#include "tx/cookie.h"
 #include "tx/probe_tx.h"
 
 struct probe_tx {
@@ -17,21 +18,13 @@ struct probe_tx {
 	__u64 sent;
 };
 
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 void probe_payload(const struct tx_engine *e, const struct staged_probe *p, __u64 tx_ns,
 		   struct em_payload *pl)
 {
 	pl->tx_ns = tx_ns;
 	pl->index = p->index;
 	pl->round = p->round;
-	pl->mac = em_cookie(e->key, p->daddr, tx_ns, p->index, p->round);
+	pl->mac = em_cookie(e->key[0], e->key[1], p->daddr, tx_ns, p->index, p->round);
 }
 
 int probe_tx_open(struct probe_tx **txp, const struct probe_tx_opts *o)

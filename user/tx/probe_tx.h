@@ -4,15 +4,15 @@
  * stamped, signed and patched together when the batch is flushed, so tx_ns is taken right
  * before the frames are handed to the engine.
  */
-#ifndef ECHOMAP_PROBE_TX_H
-#define ECHOMAP_PROBE_TX_H
+#ifndef ECHOMAP_TX_PROBE_TX_H
+#define ECHOMAP_TX_PROBE_TX_H
 
 #include <stdbool.h>
 #include <linux/types.h>
 
 #include "config.h"
-#include "tx/frame.h"
 #include "kernel/matcher.h"
+#include "tx/frame.h"
 
 #define PROBE_BATCH 64
 

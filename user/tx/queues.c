@@ -12,7 +12,7 @@
 #include "lib/log.h"
 #include "tx/queues.h"
 
-int netif_queues(const char *ifname, unsigned int *rx, unsigned int *tx)
+int queues_in_use(const char *ifname, unsigned int *rx, unsigned int *tx)
 {
 	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
 	struct ifreq ifr = { .ifr_data = (void *)&ch };
@@ -45,7 +45,7 @@ int tx_plan(const char *ifname, unsigned int requested, struct tx_plan *plan)
 	for (int c = 0; c < CPU_SETSIZE && ncpu < TX_THREADS_MAX; c++)
 		if (CPU_ISSET(c, &set))
 			plan->cpu[ncpu++] = c;
-	err = netif_queues(ifname, &plan->rx_queues, &plan->tx_queues);
+	err = queues_in_use(ifname, &plan->rx_queues, &plan->tx_queues);
 	if (err)
 		pr_debug("queues of %s unknown (%s): taking one\n", ifname, strerror(-err));
 	/*

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The token bucket every transmit loop paces itself by. */
-#ifndef ECHOMAP_RATE_H
-#define ECHOMAP_RATE_H
+#ifndef ECHOMAP_TX_RATE_H
+#define ECHOMAP_TX_RATE_H
 
 #include <linux/types.h>
 

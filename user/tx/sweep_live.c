@@ -14,6 +14,7 @@
 
 #include "kernel/generator.h"
 #include "lib/log.h"
+#include "lib/signals.h"
 #include "tx/queues.h"
 #include "tx/rate.h"
 #include "tx/sweep_live.h"
@@ -54,43 +55,33 @@ struct sweep_live {
 	struct live_thread t[TX_THREADS_MAX];
 };
 
-int sweep_live_open(struct sweep_live **lp, const struct session *s, bool quiet_fail)
+int sweep_live_open(struct sweep_live **lp, const struct sweep_plan *p, const struct gen_opts *go,
+		    bool quiet_fail)
 {
-	const struct config *cfg = s->cfg;
-	struct gen_opts go = {
-		.ifname = s->nh.ifname,
-		.ifindex = s->nh.ifindex,
-		.tmpl = s->txo.tmpl,
-		.ts = &s->ts,
-		.probes = cfg->probes,
-		.entry = &s->m,
-		.marker = s->gen_marker,
-	};
 	struct tx_plan plan;
 	struct sweep_live *l;
 	int err;
 
-	err = tx_plan(s->nh.ifname, cfg->threads, &plan);
+	err = tx_plan(p->ifname, p->threads, &plan);
 	if (err)
 		return err;
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
-	memcpy(go.key, s->txo.key, sizeof(go.key));
-	err = gen_open(&l->gen, &go, quiet_fail);
+	err = gen_open(&l->gen, go, quiet_fail);
 	if (err) {
 		free(l);
 		return err;
 	}
 	l->n = plan.threads;
-	l->probes = cfg->probes;
-	l->rate = cfg->rate;
+	l->probes = p->probes;
+	l->rate = p->rate;
 	for (unsigned int i = 0; i < l->n; i++) {
 		l->t[i].l = l;
 		l->t[i].cpu = plan.cpu[i];
 		l->t[i].queue = i % plan.rx_queues;
 	}
-	pr_info("transmit engine: xdp-live on %s, %u thread(s) on %u tx queue(s)\n", s->nh.ifname,
+	pr_info("transmit engine: xdp-live on %s, %u thread(s) on %u tx queue(s)\n", p->ifname,
 		l->n, plan.tx_queues);
 	*lp = l;
 	return 0;

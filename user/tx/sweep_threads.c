@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "lib/log.h"
+#include "lib/signals.h"
 #include "tx/queues.h"
 #include "tx/rate.h"
 #include "tx/sweep_threads.h"
@@ -20,9 +21,9 @@
 #define POLL_NS	  10000000L
 
 struct tx_thread {
-	const struct session *s;
+	const struct sweep_plan *p;
 	struct probe_tx *tx;
-	bool own_tx; /* opened here (thread 0 borrows the session's) */
+	bool own_tx; /* opened here (thread 0 borrows the caller's) */
 	pthread_t thread;
 	int cpu;
 	struct permutation pm;
@@ -34,32 +35,35 @@ struct tx_thread {
 };
 
 struct sweep_threads {
+	struct sweep_plan p;
 	unsigned int n;
 	struct tx_thread t[TX_THREADS_MAX];
 };
 
-int sweep_threads_open(struct sweep_threads **stp, struct session *s)
+int sweep_threads_open(struct sweep_threads **stp, const struct sweep_plan *p,
+		       const struct probe_tx_opts *opts, struct probe_tx *first)
 {
-	struct probe_tx_opts o = s->txo;
+	struct probe_tx_opts o = *opts;
 	struct sweep_threads *st;
 	struct tx_plan plan;
 	int err;
 
 	*stp = NULL;
-	err = tx_plan(s->nh.ifname, s->cfg->threads, &plan);
+	err = tx_plan(p->ifname, p->threads, &plan);
 	if (err || plan.threads < 2)
 		return err;
 	st = calloc(1, sizeof(*st));
 	if (!st)
 		return -ENOMEM;
+	st->p = *p;
 	st->n = plan.threads;
 	for (unsigned int i = 0; i < st->n; i++) {
 		struct tx_thread *t = &st->t[i];
 
-		t->s = s;
+		t->p = &st->p;
 		t->cpu = plan.cpu[i];
 		if (!i) {
-			t->tx = s->tx;
+			t->tx = first;
 			continue;
 		}
 		o.queue = i;
@@ -70,7 +74,7 @@ int sweep_threads_open(struct sweep_threads **stp, struct session *s)
 		}
 		t->own_tx = true;
 	}
-	pr_info("%u transmit threads, one per queue of %s\n", st->n, s->nh.ifname);
+	pr_info("%u transmit threads, one per queue of %s\n", st->n, p->ifname);
 	*stp = st;
 	return 0;
 }
@@ -128,10 +132,10 @@ static void *tx_main(void *arg)
 	t->err = -pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	if (!t->err) {
 		struct walk w = { .next = walk_permutation, .it = &t->pm,
-				  .rounds = t->s->cfg->probes, .rate = t->rate, .start = t->start,
+				  .rounds = t->p->probes, .rate = t->rate, .start = t->start,
 				  .tick = store_sent, .ctx = t };
 
-		t->err = sweep_walk(t->tx, &t->s->ts, &w);
+		t->err = sweep_walk(t->tx, t->p->ts, &w);
 	}
 	__atomic_store_n(&t->done, true, __ATOMIC_RELEASE);
 	return NULL;
@@ -158,7 +162,7 @@ int sweep_threads_send(struct sweep_threads *st, const struct permutation *pm, _
 		       void (*progress)(void *ctx, __u64 sent), void *ctx)
 {
 	struct timespec tick = { 0, POLL_NS };
-	__u64 rate = st->t[0].s->cfg->rate;
+	__u64 rate = st->p.rate;
 	int err = 0;
 
 	for (unsigned int i = 0; i < st->n; i++) {

@@ -3,23 +3,26 @@
  * A sweep on the afxdp engine over several transmit queues: one thread per queue, each with its
  * own AF_XDP socket on its queue, pinned to its own CPU, sending its own piece of the walk.
  */
-#ifndef ECHOMAP_SWEEP_THREADS_H
-#define ECHOMAP_SWEEP_THREADS_H
+#ifndef ECHOMAP_TX_SWEEP_THREADS_H
+#define ECHOMAP_TX_SWEEP_THREADS_H
 
 #include <stdbool.h>
 #include <linux/types.h>
 
 #include "targets/permute.h"
-#include "session.h"
+#include "targets/targets.h"
+#include "tx/probe_tx.h"
+#include "tx/queues.h"
 
 struct sweep_threads;
 
 /*
- * Plans the threads (--threads, queues, CPUs); *st stays NULL when one thread is all there is
- * to run, which then sends through s->tx. The first thread sends through s->tx, the others
- * open their own sockets. 0 or -errno after one line.
+ * Plans the threads (p->threads, queues, CPUs); *st stays NULL when one thread is all there is
+ * to run, which then sends through first. The first thread sends through first, the others
+ * open their own sockets with o on their queues. 0 or -errno after one line.
  */
-int sweep_threads_open(struct sweep_threads **st, struct session *s);
+int sweep_threads_open(struct sweep_threads **st, const struct sweep_plan *p,
+		       const struct probe_tx_opts *o, struct probe_tx *first);
 /* As sweep_live_send(): the walk pm, cut into one piece per thread. 0 or -errno. */
 int sweep_threads_send(struct sweep_threads *st, const struct permutation *pm, __u64 start,
 		       void (*progress)(void *ctx, __u64 sent), void *ctx);

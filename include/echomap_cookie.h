@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The probe cookie: SipHash-2-4 over the 20-byte message daddr | tx_ns | index | round (see
- * include/echomap_abi.h), the in-kernel twin of user/cookie.c. Straight-line code, no loops: a
- * few hundred instructions for the verifier, no state to explore.
+ * The probe cookie, computed the same way by the matcher, the generator and user space:
+ * SipHash-2-4 over the 20-byte message daddr | tx_ns | index | round (see echomap_abi.h).
+ * Straight-line code, no loops and no arrays: a few hundred instructions for the verifier, all
+ * in registers.
  */
-#ifndef ECHOMAP_COOKIE_BPF_H
-#define ECHOMAP_COOKIE_BPF_H
+#ifndef ECHOMAP_COOKIE_H
+#define ECHOMAP_COOKIE_H
 
 #include <linux/types.h>
 
 #include "echomap_abi.h"
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
 
 #define EM_ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
 
@@ -40,26 +45,22 @@
 		v0 ^= (m);                                                                         \
 	} while (0)
 
-/*
- * daddr as it appears in the IP header; pl points into the packet and its fields are read in
- * place, so no copy of the message is kept on the stack.
- */
-static __always_inline __u64 em_cookie(__u64 k0, __u64 k1, __u32 daddr,
-				       const struct em_payload *pl)
+/* daddr as it appears in the IP header; the other fields as stored in struct em_payload. */
+static __always_inline __u64 em_cookie(__u64 k0, __u64 k1, __u32 daddr, __u64 tx_ns, __u32 index,
+				       __u32 round)
 {
 	__u64 v0 = k0 ^ 0x736f6d6570736575ULL;
 	__u64 v1 = k1 ^ 0x646f72616e646f6dULL;
 	__u64 v2 = k0 ^ 0x6c7967656e657261ULL;
 	__u64 v3 = k1 ^ 0x7465646279746573ULL;
-	__u64 tx_ns = pl->tx_ns;
 
 	/*
 	 * The message as SipHash reads it: little-endian 64-bit words, the last one padded with
 	 * zeros and carrying the message length in its top byte.
 	 */
 	EM_SIPCOMPRESS(v0, v1, v2, v3, (__u64)daddr | tx_ns << 32);
-	EM_SIPCOMPRESS(v0, v1, v2, v3, tx_ns >> 32 | (__u64)pl->index << 32);
-	EM_SIPCOMPRESS(v0, v1, v2, v3, (__u64)pl->round | (__u64)EM_COOKIE_MSG_LEN << 56);
+	EM_SIPCOMPRESS(v0, v1, v2, v3, tx_ns >> 32 | (__u64)index << 32);
+	EM_SIPCOMPRESS(v0, v1, v2, v3, (__u64)round | (__u64)EM_COOKIE_MSG_LEN << 56);
 	v2 ^= 0xff;
 	EM_SIPROUND(v0, v1, v2, v3);
 	EM_SIPROUND(v0, v1, v2, v3);
@@ -68,4 +69,4 @@ static __always_inline __u64 em_cookie(__u64 k0, __u64 k1, __u32 daddr,
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-#endif /* ECHOMAP_COOKIE_BPF_H */
+#endif /* ECHOMAP_COOKIE_H */

@@ -197,10 +197,7 @@ static void test_gateway(void **state)
 	assert_memory_equal(nh.src_mac, MAC_A0, 6);
 	assert_memory_equal(nh.dst_mac, MAC_B0, 6);
 	assert_int_equal(nh.saddr, addr("192.0.2.1"));
-	assert_int_equal(nh.gateway, addr("192.0.2.2"));
 	assert_false(nh.on_link);
-	assert_int_equal(nh.tx_queues, 4);
-	assert_int_equal(nh.rx_queues, 2);
 
 	/* The less specific route, through the other link. */
 	assert_int_equal(netif_next_hop(addr("198.18.1.1"), NULL, TIMEOUT_MS, &nh), 0);
@@ -208,8 +205,6 @@ static void test_gateway(void **state)
 	assert_memory_equal(nh.src_mac, MAC_A1, 6);
 	assert_memory_equal(nh.dst_mac, MAC_B1, 6);
 	assert_int_equal(nh.saddr, addr("192.0.2.9"));
-	assert_int_equal(nh.gateway, addr("192.0.2.10"));
-	assert_true(nh.tx_queues >= 1 && nh.rx_queues >= 1);
 }
 
 static void test_on_link(void **state)
@@ -220,7 +215,6 @@ static void test_on_link(void **state)
 	assert_int_equal(netif_next_hop(addr("192.0.2.2"), NULL, TIMEOUT_MS, &nh), 0);
 	assert_string_equal(nh.ifname, "emA0");
 	assert_true(nh.on_link);
-	assert_int_equal(nh.gateway, 0);
 	assert_int_equal(nh.saddr, addr("192.0.2.1"));
 	/* On-link targets are resolved one by one, not as the next hop. */
 	assert_int_equal(netif_neigh_mac(nh.ifindex, addr("192.0.2.2"), TIMEOUT_MS, mac), 0);
@@ -235,7 +229,6 @@ static void test_forced_gateway(void **state)
 	assert_int_equal(netif_next_hop(addr("198.18.0.1"), "emA1", TIMEOUT_MS, &nh), 0);
 	assert_string_equal(nh.ifname, "emA1");
 	assert_int_equal(nh.ifindex, if_nametoindex("emA1"));
-	assert_int_equal(nh.gateway, addr("192.0.2.10"));
 	assert_false(nh.on_link);
 	assert_int_equal(nh.saddr, addr("192.0.2.9"));
 	assert_memory_equal(nh.src_mac, MAC_A1, 6);
@@ -251,7 +244,6 @@ static void test_forced_on_link(void **state)
 	assert_int_equal(netif_next_hop(addr("192.0.2.2"), "emA1", TIMEOUT_MS, &nh), 0);
 	assert_string_equal(nh.ifname, "emA1");
 	assert_true(nh.on_link);
-	assert_int_equal(nh.gateway, 0);
 	assert_int_equal(nh.saddr, addr("192.0.2.9"));
 	/* B owns 192.0.2.2 and answers ARP for it on the link the request came in on. */
 	assert_int_equal(netif_neigh_mac(nh.ifindex, addr("192.0.2.2"), TIMEOUT_MS, mac), 0);

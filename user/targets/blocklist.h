@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The default blocklist: IANA special-purpose ranges that a sweep leaves out (DESIGN §6). */
+#ifndef ECHOMAP_TARGETS_BLOCKLIST_H
+#define ECHOMAP_TARGETS_BLOCKLIST_H
+
+#include "targets/ipset.h"
+
+struct ip_prefix {
+	__u32 net;
+	__u8 len;
+};
+
+/* Adds the default blocklist to s and normalizes it. 0 or -ENOMEM. */
+int blocklist_default(struct ip_set *s);
+/* The default-blocklist prefix that holds addr, or NULL. */
+const struct ip_prefix *default_blocklist_find(__u32 addr);
+
+#endif
