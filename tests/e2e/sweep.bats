@@ -241,15 +241,15 @@ above() { [ "$(link_stat "$NS_S" "$IFACE" "$1")" -gt "$2" ]; }
 			false
 		}
 		[ "$(wc -l <"$OUT")" -eq 4000 ] || { em_dump; false; }
-		# The bucket counts from the start, so at no point is the sweep ahead of 2000/s: the
-		# k-th request arrives at least (k - 20) / 2000 s after the first (20 for the arrival
-		# stamps' jitter). A stall can only make it later, so no bound is put on that side.
-		span=$(sort -n -k3 "$DELAY_LOG" | awk 'NR == 1 { a = $3 }
-			$3 - a < (NR - 21) * 500 { bad = bad " " NR - 1 "@" $3 - a "us" }
-			END { print (bad ? "ahead:" bad : $3 - a) }')
-		[[ $span =~ ^[0-9]+$ ]] || { echo "requests ahead of 2000/s: ${span:0:300}" >&2; false; }
-		# So the last one (k = 3999) came 1.99 s or more after the first.
-		[ "$span" -ge 1989500 ] || { echo "requests arrived within $span us" >&2; false; }
+		# Rate limiting, not speed: the bucket counts from the sweep's start, so after a late
+		# first probe (or a stall) the sender catches up; from the first arrival 4000 probes
+		# at 2000/s span 2 s less that catch-up (200 probes, 0.1 s). A stall can only make it
+		# longer, so no bound is put on that side.
+		span=$(sort -n -k3 "$DELAY_LOG" | awk 'NR == 1 { a = $3 } END { print $3 - a }')
+		[ "$span" -ge 1900000 ] || {
+			echo "requests arrived within $span us, expected about 2 s" >&2
+			false
+		}
 	done
 	assert_clean
 }
