@@ -74,7 +74,7 @@ for f in .output/fuzz/fuzz_*; do
 	[ -x "$f" ] && [ -f "$f" ] && run_suite "fuzz/${f##*/}" 600 tests/fuzz/replay.sh "$f"
 done
 
-run_suite static 60 bats --tap tests/static
+run_suite static 600 bats --tap tests/static
 # make install, man pages, completion, --version: no network, a few seconds.
 run_suite packaging 600 bats --tap tests/packaging
 
