@@ -33,11 +33,24 @@ CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -MMD -MP -Iinclude -Iuser -I$(OUTPUT) \
 	     $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS    += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+# SAN=1: user space, tests and fixtures with ASan and UBSan; any finding aborts the program.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ifeq ($(SAN),1)
+CFLAGS    += $(SAN_FLAGS)
+endif
 BPF_CFLAGS := -target bpf -g -O2 -mcpu=v3 -Wall -Werror -MMD -MP -Iinclude -Ibpf -I$(ARCH_INC)
 
 BPF_SRCS     := $(wildcard bpf/*.bpf.c)
 FIXTURE_BPF  := $(wildcard tests/fixtures/*.bpf.c)
 BPF_OBJS     := $(patsubst %.bpf.c,$(OUTPUT)/%.bpf.o,$(BPF_SRCS) $(FIXTURE_BPF))
+# The flags every user-space object was built with: a change (SAN=1 on or off, CFLAGS) rewrites
+# the stamp, which every object depends on, so nothing links objects of two builds.
+FLAGS_STAMP  := $(OUTPUT)/flags
+BUILD_FLAGS  := $(strip $(CC) $(CFLAGS) $(LDLIBS))
+ifneq ($(BUILD_FLAGS),$(strip $(file <$(FLAGS_STAMP))))
+$(shell mkdir -p $(OUTPUT))
+$(file >$(FLAGS_STAMP),$(BUILD_FLAGS))
+endif
 SKELS        := $(patsubst %.bpf.c,$(OUTPUT)/%.skel.h,$(notdir $(BPF_SRCS) $(FIXTURE_BPF)))
 
 USER_SRCS    := $(shell find user -name '*.c' | sort)
@@ -53,11 +66,12 @@ MAN_PAGES    := $(patsubst docs/man/%.scd,$(OUTPUT)/man/%,$(wildcard docs/man/*.
 DEBIAN_PKGS := make clang llvm gcc pkg-config bpftool libbpf-dev libxdp-dev xdp-tools libelf-dev \
 	       zlib1g-dev libmnl-dev libc-ares-dev libpng-dev libcmocka-dev bats iproute2 \
 	       iputils-ping nftables jq bc time dnsmasq-base procps util-linux libmicrohttpd-dev \
-	       curl prometheus supervisor scdoc man-db zsh build-essential debhelper lintian
+	       curl prometheus supervisor scdoc man-db zsh build-essential debhelper lintian \
+	       libclang-rt-14-dev kmod
 # Only make bench needs these: the rivals it measures against, the capture and the chart.
 BENCH_PKGS  := zmap fping tcpdump gnuplot-nox
 
-.PHONY: all clean test demo deps bench vmtest check-tools install uninstall man deb format FORCE
+.PHONY: all clean test demo deps bench vmtest check-tools install uninstall man deb format FORCE fuzz
 .DELETE_ON_ERROR:
 # Skeletons and BPF objects are intermediate files: keep them, so nothing rebuilds twice.
 .SECONDARY:
@@ -100,7 +114,7 @@ $(OUTPUT)/%.skel.h: $(OUTPUT)/tests/fixtures/%.bpf.o | $(OUTPUT)
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUTPUT)/user/%.o: user/%.c $(SKELS)
+$(OUTPUT)/user/%.o: user/%.c $(SKELS) $(FLAGS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
@@ -127,24 +141,57 @@ $(OUTPUT)/echomap: $(USER_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/tests/unit
+$(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) $(FLAGS_STAMP) | $(OUTPUT)/tests/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
 
-$(OUTPUT)/tests/integration/%: tests/integration/%.c $(LIB_OBJS) | $(OUTPUT)/tests/integration
+$(OUTPUT)/tests/integration/%: tests/integration/%.c $(LIB_OBJS) $(FLAGS_STAMP) | $(OUTPUT)/tests/integration
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
 
-$(OUTPUT)/tests/bpf/%: tests/bpf/%.c $(LIB_OBJS) $(SKELS) | $(OUTPUT)/tests/bpf
+$(OUTPUT)/tests/bpf/%: tests/bpf/%.c $(LIB_OBJS) $(SKELS) $(FLAGS_STAMP) | $(OUTPUT)/tests/bpf
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter -Itests/bpf $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
 
-$(OUTPUT)/tests/fixtures/%: tests/fixtures/%.c $(SKELS) | $(OUTPUT)/tests/fixtures
+$(OUTPUT)/tests/fixtures/%: tests/fixtures/%.c $(SKELS) $(FLAGS_STAMP) | $(OUTPUT)/tests/fixtures
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LDLIBS) -o $@
 
-test: deps all $(TEST_BINS)
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c): clang, with the user-space objects built again for
+# coverage under ASan and UBSan, from an archive so that each harness takes only what it needs.
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(patsubst tests/fuzz/%.c,$(OUTPUT)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_OBJS    := $(patsubst %.c,$(OUTPUT)/fuzz/%.o,$(filter-out user/main.c,$(USER_SRCS)))
+FUZZ_CFLAGS  := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Iuser -I$(OUTPUT) \
+		$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -fno-omit-frame-pointer \
+		-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+FUZZ_TIME    ?= 30
+FUZZ_FRAMES  ?= 10000000
+
+$(OUTPUT)/fuzz/user/%.o: user/%.c $(SKELS)
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/fuzz/user/cmd/version.o: $(OUTPUT)/build_info.h
+
+$(OUTPUT)/fuzz/libechomap.a: $(FUZZ_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUTPUT)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(OUTPUT)/fuzz/libechomap.a
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Wno-unused-function $< \
+		$(OUTPUT)/fuzz/libechomap.a $(LDLIBS) -o $@
+
+test: deps all $(TEST_BINS) $(FUZZ_BINS)
 	$(Q)tests/run.sh
+
+# The matcher fuzzer at scale, then each harness for FUZZ_TIME seconds from its seed corpus
+# (tests/fuzz/corpus/NAME; what it finds goes to .output/fuzz/corpus/NAME, crashes beside it).
+fuzz: deps all $(TEST_BINS) $(FUZZ_BINS)
+	$(Q)FUZZ_FRAMES=$(FUZZ_FRAMES) CMOCKA_MESSAGE_OUTPUT=TAP $(OUTPUT)/tests/bpf/test_fuzz_matcher
+	$(Q)FUZZ_TIME=$(FUZZ_TIME) tests/fuzz/run.sh $(FUZZ_BINS)
 
 demo: deps all
 	$(Q)tests/demo.sh
@@ -160,7 +207,8 @@ bench: deps all
 	$(Q)bench/names.sh
 
 vmtest: deps all $(TEST_BINS)
-	$(Q)vmtest/run.sh $(if $(KERNEL),--kernel $(KERNEL)) $(if $(CMD),-- $(CMD))
+	$(Q)vmtest/run.sh $(if $(KERNEL),--kernel $(KERNEL)) $(if $(MODULES),--modules $(MODULES)) \
+		$(if $(CMD),-- $(CMD))
 
 # Installs the binary that was built, with whatever flags it was built with (make SAN=1, CFLAGS=...):
 # install never rebuilds it, and builds it only when there is none.

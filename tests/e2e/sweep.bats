@@ -185,7 +185,7 @@ above() { [ "$(link_stat "$NS_S" "$IFACE" "$1")" -gt "$2" ]; }
 @test "--shards 3 --shard k: disjoint slices whose union is the whole set" {
 	require_fixtures xdp_responder
 	respond_xdp 198.18.0.0/16 --ttl 61 --silent-mod 7
-	local k n
+	local k n want=(1366 1365 1365)
 
 	for ENGINE in $(e2e_engines); do
 		echo "# engine $ENGINE"
@@ -196,9 +196,10 @@ above() { [ "$(link_stat "$NS_S" "$IFACE" "$1")" -gt "$2" ]; }
 			expect_status 0
 			tail -n +2 "$OUT" >"$NET_TMP/shard$k"
 			n=$(wc -l <"$NET_TMP/shard$k")
-			# Slices of a permutation: about a third each.
-			[ "$n" -ge 1229 ] && [ "$n" -le 1502 ] || {
-				echo "shard $k has $n of 4096 targets" >&2
+			# Thirds of the cyclic group mod 4099 (4098 elements, 1366 a shard), less the
+			# two above the set: which shard has them is fixed by --seed 42 (perm_init).
+			[ "$n" -eq "${want[k]}" ] || {
+				echo "shard $k has $n of 4096 targets, --seed 42 gives ${want[k]}" >&2
 				false
 			}
 			cat "$NET_TMP/shard$k" >>"$NET_TMP/all"
@@ -218,34 +219,35 @@ above() { [ "$(link_stat "$NS_S" "$IFACE" "$1")" -gt "$2" ]; }
 
 @test "--rate 2000: 4000 targets take about 2 s, each probed once" {
 	require_fixtures delay_responder
-	local t0 t1 rx span
+	local rx span
 
 	for ENGINE in $(e2e_engines); do
 		echo "# engine $ENGINE"
 		respond_delay 198.18.0.0/16 0 0 0 --timestamps
 
-		t0=$(date +%s%N)
 		em_capture sweep -I "$IFACE" --allow-reserved -q --rate 2000 -w 200 \
 			198.18.0.1-198.18.15.160
-		t1=$(date +%s%N)
 		expect_status 0
 		responder_stop
 
-		# Counted on the responder's side: 4000 +- 2 %.
+		# Counted on the responder's side: each of the 4000 exactly once.
 		rx=$(sed -n 's/.*received \([0-9]*\).*/\1/p' "$NET_TMP/delay_responder.err")
-		[ "$rx" -ge 3920 ] && [ "$rx" -le 4080 ] || {
+		[ "$rx" = 4000 ] || {
 			echo "responder received $rx echo requests, expected 4000" >&2
 			false
 		}
-		[ "$(wc -l <"$OUT")" -eq "$rx" ] || { em_dump; false; }
-		# Rate limiting, not speed: 4000 probes at 2000/s cannot arrive in less than ~1.9 s.
-		span=$(awk 'NR == 1 { a = $3 } { b = $3 } END { print b - a }' "$DELAY_LOG")
-		[ "$span" -ge 1900000 ] || {
-			echo "requests arrived within $span us, expected about 2 s" >&2
+		[ "$(awk '{ print $1 }' "$DELAY_LOG" | sort -u | wc -l)" -eq 4000 ] || {
+			cat "$DELAY_LOG" >&2
 			false
 		}
-		[ $(((t1 - t0) / 1000000)) -ge 1900 ] || {
-			echo "run took $(((t1 - t0) / 1000000)) ms" >&2
+		[ "$(wc -l <"$OUT")" -eq 4000 ] || { em_dump; false; }
+		# Rate limiting, not speed: the bucket counts from the sweep's start, so after a late
+		# first probe (or a stall) the sender catches up; from the first arrival 4000 probes
+		# at 2000/s span 2 s less that catch-up (200 probes, 0.1 s). A stall can only make it
+		# longer, so no bound is put on that side.
+		span=$(sort -n -k3 "$DELAY_LOG" | awk 'NR == 1 { a = $3 } END { print $3 - a }')
+		[ "$span" -ge 1900000 ] || {
+			echo "requests arrived within $span us, expected about 2 s" >&2
 			false
 		}
 	done

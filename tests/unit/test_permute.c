@@ -230,7 +230,10 @@ static int cmp_u64(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* A /8 and the whole IPv4 space: set up quickly, values in range; not enumerated. */
+/*
+ * A /8 and the whole IPv4 space: values in range; not enumerated. perm_init's time is printed,
+ * not asserted: a loaded machine or a VM says nothing about the code by it.
+ */
 static void test_large(void **state)
 {
 	static const __u64 big[] = { 1ULL << 24, 1ULL << 32, (1ULL << 32) - 5 };
@@ -246,7 +249,6 @@ static void test_large(void **state)
 		t = now_s() - t;
 		print_message("# n=%llu p=%llu g=%llu perm_init %.3f ms\n", (unsigned long long)n,
 			      (unsigned long long)pm.p, (unsigned long long)pm.g, t * 1e3);
-		assert_true(t < 0.5);
 		assert_int_equal(pm.p, naive_next_prime(n));
 		/* Shard 3 of 5 holds about a fifth of the group. */
 		hint = perm_shard_size_hint(&pm);

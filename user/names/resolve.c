@@ -287,7 +287,9 @@ int hosts_load(const char *path, struct hosts_file *h)
 			h->n++;
 		}
 	}
-	qsort(h->e, h->n, sizeof(*h->e), cmp_hosts_entry);
+	/* No IPv4 entry leaves h->e NULL, which qsort() must not be given even for 0 of them. */
+	if (h->n)
+		qsort(h->e, h->n, sizeof(*h->e), cmp_hosts_entry);
 	return 0;
 }
 
@@ -486,11 +488,16 @@ static int wait_dns(ares_channel ch, int max_ms)
 	struct timeval max = { .tv_sec = max_ms / 1000, .tv_usec = max_ms % 1000 * 1000 }, tv, *t;
 	ares_socket_t socks[ARES_GETSOCK_MAXNUM];
 	struct pollfd pfd[ARES_GETSOCK_MAXNUM];
-	int mask = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM), n = 0, ready;
+	/*
+	 * Unsigned: c-ares' ARES_GETSOCK_WRITABLE() shifts 1 into the sign bit of an int for the
+	 * 16th socket, which is undefined behaviour (UBSan stops there).
+	 */
+	unsigned int mask = ares_getsock(ch, socks, ARES_GETSOCK_MAXNUM);
+	int n = 0, ready;
 
 	for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-		short ev = (ARES_GETSOCK_READABLE(mask, i) ? POLLIN : 0) |
-			   (ARES_GETSOCK_WRITABLE(mask, i) ? POLLOUT : 0);
+		short ev = (mask & 1U << i ? POLLIN : 0) |
+			   (mask & 1U << (i + ARES_GETSOCK_MAXNUM) ? POLLOUT : 0);
 
 		if (ev)
 			pfd[n++] = (struct pollfd){ .fd = socks[i], .events = ev };
