@@ -268,9 +268,12 @@ static __always_inline enum verdict handle(struct xdp_md *ctx)
 		series = watch_series(daddr, p->pl.index);
 		if (!series)
 			return V_MALFORMED;
-		/* A closed round's results are gone to user space: its stragglers are only late. */
+		/*
+		 * A closed round's results are gone to user space: its stragglers are only late.
+		 * Groups of targets (watch --config) each have their own timeout.
+		 */
 		if (p->pl.round - watch_round.first >= watch_round.count ||
-		    rtt_ns > cfg.timeout_ns) {
+		    rtt_ns > (series->timeout_us ? series->timeout_us * 1000ULL : cfg.timeout_ns)) {
 			__sync_fetch_and_add(&series->late, 1);
 			return V_MATCHED;
 		}

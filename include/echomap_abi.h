@@ -127,7 +127,8 @@ struct em_series {
 	__u32 dups;    /* further replies to a (target, payload round) that had one */
 	__u32 errors;  /* ICMP errors (unreachable, time exceeded) in time */
 	__u8 ttl;      /* IPv4 TTL of the latest echo reply */
-	__u8 pad[7];
+	__u8 pad[3];
+	__u32 timeout_us; /* set by user space: this series' timeout; 0: em_config.timeout_ns */
 	__u32 buckets[EM_HIST_BUCKETS];
 	__u32 pad_end;
 };

@@ -302,6 +302,26 @@ static void test_late_timeout(void **state)
 	assert_int_equal(s->late, 1);
 }
 
+/* watch --config: a series' own timeout (a group's) replaces the program's, shorter or longer. */
+static void test_series_timeout(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	volatile struct em_series *s = &fx->series[2], *other = &fx->series[3];
+
+	s->timeout_us = 100000; /* 100 ms */
+	other->timeout_us = 3000000; /* 3 s */
+	set_round(fx, 7, 1);
+	assert_int_equal(fire(fx, 2, 7, 150000000, EM_ICMP_ECHOREPLY).verdict, XDP_DROP);
+	assert_int_equal(s->late, 1);
+	assert_int_equal(s->replies, 0);
+	assert_int_equal(fire(fx, 2, 7, 50000000, EM_ICMP_ECHOREPLY).verdict, XDP_DROP);
+	assert_int_equal(s->replies, 1);
+	/* 2 s: late by the program's 1 s, in time by the series' 3 s. */
+	assert_int_equal(fire(fx, 3, 7, 2 * TIMEOUT_NS, EM_ICMP_ECHOREPLY).verdict, XDP_DROP);
+	assert_int_equal(other->replies, 1);
+	assert_int_equal(other->late, 0);
+}
+
 /* --probes 3: three payload rounds per round, each answered once, then a duplicate. */
 static void test_probes_and_duplicates(void **state)
 {
@@ -417,6 +437,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_in_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_round, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_series_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probes_and_duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_buckets, setup, teardown),

@@ -29,6 +29,7 @@ struct series_state {
 	struct series_counts round; /* of the last round */
 	double q_ns[N_QUANTILES];   /* the last round's RTT quantiles; NAN without a reply */
 	__u8 ttl;		    /* of the latest echo reply, 0 before the first */
+	__u32 sent_round;	    /* probes sent to it in its round in progress */
 	__u64 *buckets;		    /* per exported bucket (not cumulative): eb->n + 1 */
 };
 

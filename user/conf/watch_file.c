@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0
+/* watch --config: the YAML document (libyaml's loader) into groups, every field checked. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#include "conf/watch_file.h"
+#include "config.h"
+#include "echomap_abi.h"
+#include "lib/log.h"
+
+#define INTERVAL_MIN_MS 100
+#define INTERVAL_MAX_MS 86400000U
+#define DEFAULT_INTERVAL_MS 10000
+#define DEFAULT_TTL 64
+
+struct loader {
+	const char *path;
+	yaml_document_t doc;
+	struct watch_file *wf;
+};
+
+static int __attribute__((format(printf, 3, 4)))
+bad(const struct loader *ld, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pr_warn("%s:%zu: %s\n", ld->path, n ? n->start_mark.line + 1 : 1, msg);
+	return -EINVAL;
+}
+
+static yaml_node_t *node(const struct loader *ld, int id)
+{
+	return yaml_document_get_node((yaml_document_t *)&ld->doc, id);
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static int want_scalar(const struct loader *ld, const yaml_node_t *n, const char *what,
+		       const char **out)
+{
+	*out = scalar(n);
+	if (!*out || (n->type == YAML_SCALAR_NODE && strlen(*out) != n->data.scalar.length))
+		return bad(ld, n, "%s must be a plain value", what);
+	return 0;
+}
+
+static int parse_uint(const struct loader *ld, const yaml_node_t *n, const char *what,
+		      unsigned int min, unsigned int max, unsigned int *out)
+{
+	const char *s;
+	char *end;
+	unsigned long v;
+	int err = want_scalar(ld, n, what, &s);
+
+	if (err)
+		return err;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || *s == '-' || *s == '+')
+		return bad(ld, n, "%s: '%s' is not a number", what, s);
+	if (v < min || v > max)
+		return bad(ld, n, "%s %lu out of range %u..%u", what, v, min, max);
+	*out = v;
+	return 0;
+}
+
+/* A Prometheus duration of one unit: 500ms, 10s, 1m, 1h. */
+static int parse_duration(const struct loader *ld, const yaml_node_t *n, const char *what,
+			  unsigned int *ms)
+{
+	static const struct {
+		const char *unit;
+		unsigned long long ms;
+	} units[] = { { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 } };
+	unsigned long long v;
+	const char *s;
+	char *end;
+	int err = want_scalar(ld, n, what, &s);
+
+	if (err)
+		return err;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end == s || errno || *s == '-' || *s == '+')
+		return bad(ld, n, "%s: '%s' is not a duration (500ms, 10s, 1m, 1h)", what, s);
+	if (!*end)
+		return bad(ld, n, "%s: '%s' needs a unit (ms, s, m, h)", what, s);
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit))
+			continue;
+		if (v > UINT32_MAX / units[i].ms)
+			return bad(ld, n, "%s: '%s' is too long", what, s);
+		*ms = v * units[i].ms;
+		return 0;
+	}
+	return bad(ld, n, "%s: '%s' has an unknown unit (ms, s, m, h)", what, s);
+}
+
+static char *dup_or_oom(const char *s, int *err)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		*err = -ENOMEM;
+	return d;
+}
+
+/* targets: a list of target strings, or one. Each is checked (and its @file read) here. */
+static int parse_targets(struct loader *ld, const yaml_node_t *n, struct watch_group *g)
+{
+	const yaml_node_item_t *it = NULL, *end = NULL;
+	const yaml_node_t *single = NULL;
+	struct target_opts o = { .quiet = true };
+	int err = 0;
+
+	if (n->type == YAML_SEQUENCE_NODE) {
+		it = n->data.sequence.items.start;
+		end = n->data.sequence.items.top;
+	} else {
+		single = n;
+	}
+	if (!single && it == end)
+		return bad(ld, n, "targets of group '%s' is empty", g->name);
+	g->targets = calloc(single ? 1 : end - it, sizeof(*g->targets));
+	if (!g->targets)
+		return -ENOMEM;
+	for (;;) {
+		const yaml_node_t *t = single ? single : node(ld, *it);
+		struct target_spec sp;
+		const char *s;
+
+		err = want_scalar(ld, t, "a target", &s);
+		if (err)
+			return err;
+		g->targets[g->n_targets] = dup_or_oom(s, &err);
+		if (err)
+			return err;
+		err = targets_parse(&sp, &g->targets[g->n_targets], 1, &o);
+		if (err)
+			return err == -ENOMEM ? err : bad(ld, t, "target '%s' refused", s);
+		target_spec_free(&sp);
+		g->n_targets++;
+		if (single || ++it == end)
+			break;
+	}
+	err = targets_parse(&g->spec, g->targets, g->n_targets, &o);
+	return err == -ENOMEM ? err : err ? bad(ld, n, "the targets changed while read") : 0;
+}
+
+static int parse_labels(struct loader *ld, const yaml_node_t *n, struct watch_group *g)
+{
+	const yaml_node_pair_t *p;
+	int err = 0;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return bad(ld, n, "labels must be a mapping of names to values");
+	g->labels = calloc(n->data.mapping.pairs.top - n->data.mapping.pairs.start + 1,
+			   sizeof(*g->labels));
+	if (!g->labels)
+		return -ENOMEM;
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		const yaml_node_t *k = node(ld, p->key), *v = node(ld, p->value);
+		const char *name, *value, *why;
+
+		err = want_scalar(ld, k, "a label name", &name) ?:
+		      want_scalar(ld, v, "a label value", &value);
+		if (err)
+			return err;
+		why = prom_label_name_problem(name);
+		if (why)
+			return bad(ld, k, "label name '%s' %s", name, why);
+		for (unsigned int i = 0; i < g->n_labels; i++)
+			if (!strcmp(g->labels[i].name, name))
+				return bad(ld, k, "label '%s' given twice", name);
+		g->labels[g->n_labels].name = dup_or_oom(name, &err);
+		g->labels[g->n_labels].value = dup_or_oom(value, &err);
+		g->n_labels += !err;
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* size and ttl: one frame template serves every group, so a second group may only agree. */
+static int parse_shared(struct loader *ld, const yaml_node_t *n, const char *what,
+			unsigned int min, unsigned int max, unsigned int *shared, bool *seen)
+{
+	unsigned int v;
+	int err = parse_uint(ld, n, what, min, max, &v);
+
+	if (err)
+		return err;
+	if (*seen && v != *shared)
+		return bad(ld, n, "%s %u differs from another group's %u: it must be the same in "
+			   "every group (one probe template)", what, v, *shared);
+	*shared = v;
+	*seen = true;
+	return 0;
+}
+
+struct shared_seen {
+	bool size, ttl;
+};
+
+static int parse_group(struct loader *ld, const yaml_node_t *n, struct watch_group *g,
+		       unsigned int idx, struct shared_seen *seen)
+{
+	const yaml_node_t *targets = NULL, *timeout = NULL;
+	const yaml_node_pair_t *p;
+	char defname[32];
+	int err = 0;
+
+	g->line = n->start_mark.line + 1;
+	g->interval_ms = DEFAULT_INTERVAL_MS;
+	g->probes = 1;
+	if (n->type != YAML_MAPPING_NODE)
+		return bad(ld, n, "a group must be a mapping (name, targets, labels, ...)");
+	/* The name first: the other fields' messages use it. */
+	snprintf(defname, sizeof(defname), "group %u", idx + 1);
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		const char *k = scalar(node(ld, p->key)), *v;
+
+		if (k && !strcmp(k, "name")) {
+			err = want_scalar(ld, node(ld, p->value), "name", &v);
+			if (err)
+				return err;
+			if (!*v)
+				return bad(ld, node(ld, p->value), "name is empty");
+			g->name = dup_or_oom(v, &err);
+		}
+	}
+	if (!g->name)
+		g->name = dup_or_oom(defname, &err);
+	if (err)
+		return err;
+	for (p = n->data.mapping.pairs.start; !err && p < n->data.mapping.pairs.top; p++) {
+		const yaml_node_t *kn = node(ld, p->key), *v = node(ld, p->value);
+		const char *k = scalar(kn);
+
+		if (!k)
+			err = bad(ld, kn, "a key must be a plain value");
+		else if (!strcmp(k, "name"))
+			continue;
+		else if (!strcmp(k, "targets"))
+			targets = v;
+		else if (!strcmp(k, "labels"))
+			err = parse_labels(ld, v, g);
+		else if (!strcmp(k, "interval"))
+			err = parse_duration(ld, v, "interval", &g->interval_ms);
+		else if (!strcmp(k, "probes"))
+			err = parse_uint(ld, v, "probes", 1, GROUP_PROBES_MAX, &g->probes);
+		else if (!strcmp(k, "spacing"))
+			err = parse_duration(ld, v, "spacing", &g->spacing_ms);
+		else if (!strcmp(k, "timeout"))
+			timeout = v;
+		else if (!strcmp(k, "size"))
+			err = parse_shared(ld, v, "size", EM_PAYLOAD_LEN, PAYLOAD_MAX, &ld->wf->size,
+					   &seen->size);
+		else if (!strcmp(k, "ttl"))
+			err = parse_shared(ld, v, "ttl", 1, 255, &ld->wf->ttl, &seen->ttl);
+		else
+			err = bad(ld, kn, "unknown key '%s' in group '%s' (name, targets, labels, "
+				  "interval, probes, spacing, timeout, size, ttl)", k, g->name);
+	}
+	if (err)
+		return err;
+	if (g->interval_ms < INTERVAL_MIN_MS || g->interval_ms > INTERVAL_MAX_MS)
+		return bad(ld, n, "interval of group '%s' out of range 100ms..24h", g->name);
+	g->timeout_ms = g->interval_ms / 2 < 1000 ? g->interval_ms / 2 : 1000;
+	if (timeout && (err = parse_duration(ld, timeout, "timeout", &g->timeout_ms)))
+		return err;
+	if (!g->timeout_ms || g->timeout_ms > g->interval_ms / 2)
+		return bad(ld, timeout ?: n, "timeout of group '%s' must be 1ms..%ums, half its "
+			   "interval", g->name, g->interval_ms / 2);
+	/* The last probe of a target leaves a timeout before its round ends. */
+	if ((__u64)g->spacing_ms * (g->probes - 1) >= g->interval_ms - g->timeout_ms)
+		return bad(ld, n, "group '%s': %u probes %ums apart do not fit in its interval less "
+			   "its timeout (%ums)", g->name, g->probes, g->spacing_ms,
+			   g->interval_ms - g->timeout_ms);
+	if (!targets)
+		return bad(ld, n, "group '%s' has no targets", g->name);
+	return parse_targets(ld, targets, g);
+}
+
+static int parse_root(struct loader *ld)
+{
+	const yaml_node_t *root = yaml_document_get_root_node(&ld->doc), *groups = NULL;
+	struct watch_file *wf = ld->wf;
+	struct shared_seen seen = { 0 };
+	const yaml_node_pair_t *p;
+	const yaml_node_item_t *it;
+	int err;
+
+	if (!root)
+		return bad(ld, NULL, "the file is empty: expected 'groups:'");
+	if (root->type != YAML_MAPPING_NODE)
+		return bad(ld, root, "expected a mapping with 'groups:'");
+	for (p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+		const yaml_node_t *k = node(ld, p->key);
+
+		if (!scalar(k) || strcmp(scalar(k), "groups"))
+			return bad(ld, k, "unknown key '%s' (expected 'groups')",
+				   scalar(k) ? scalar(k) : "?");
+		groups = node(ld, p->value);
+	}
+	if (!groups)
+		return bad(ld, root, "no 'groups:'");
+	if (groups->type != YAML_SEQUENCE_NODE ||
+	    groups->data.sequence.items.start == groups->data.sequence.items.top)
+		return bad(ld, groups, "groups must be a list of at least one group");
+	wf->g = calloc(groups->data.sequence.items.top - groups->data.sequence.items.start,
+		       sizeof(*wf->g));
+	if (!wf->g)
+		return -ENOMEM;
+	wf->size = EM_PAYLOAD_LEN;
+	wf->ttl = DEFAULT_TTL;
+	for (it = groups->data.sequence.items.start; it < groups->data.sequence.items.top; it++) {
+		struct watch_group *g = &wf->g[wf->n];
+
+		err = parse_group(ld, node(ld, *it), g, wf->n, &seen);
+		wf->n++;
+		if (err)
+			return err;
+		for (unsigned int i = 0; i + 1 < wf->n; i++)
+			if (!strcmp(wf->g[i].name, g->name))
+				return bad(ld, node(ld, *it), "a second group named '%s'", g->name);
+		wf->n_targets += g->n_targets;
+	}
+	wf->targets = calloc(wf->n_targets, sizeof(*wf->targets));
+	if (!wf->targets)
+		return -ENOMEM;
+	wf->n_targets = 0;
+	for (unsigned int i = 0; i < wf->n; i++)
+		for (int j = 0; j < wf->g[i].n_targets; j++)
+			wf->targets[wf->n_targets++] = wf->g[i].targets[j];
+	return 0;
+}
+
+int watch_file_load(struct watch_file *wf, const char *path)
+{
+	struct loader ld = { .path = path, .wf = wf };
+	yaml_parser_t parser;
+	FILE *f;
+	int err;
+
+	memset(wf, 0, sizeof(*wf));
+	f = fopen(path, "r");
+	if (!f) {
+		pr_warn("cannot read the config file '%s': %s\n", path, strerror(errno));
+		return -ENOENT;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &ld.doc)) {
+		err = parser.error == YAML_MEMORY_ERROR ? -ENOMEM : -EINVAL;
+		if (err == -EINVAL)
+			pr_warn("%s:%zu: %s%s%s\n", path, parser.problem_mark.line + 1,
+				parser.problem ? parser.problem : "not YAML",
+				parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		fclose(f);
+		return err;
+	}
+	err = parse_root(&ld);
+	yaml_document_delete(&ld.doc);
+	yaml_parser_delete(&parser);
+	fclose(f);
+	if (!err && !(wf->path = strdup(path)))
+		err = -ENOMEM;
+	if (err == -ENOMEM)
+		pr_warn("out of memory reading '%s'\n", path);
+	if (err)
+		watch_file_free(wf);
+	return err;
+}
+
+void watch_file_free(struct watch_file *wf)
+{
+	for (unsigned int i = 0; wf->g && i < wf->n; i++) {
+		struct watch_group *g = &wf->g[i];
+
+		for (int j = 0; j < g->n_targets; j++)
+			free(g->targets[j]);
+		for (unsigned int j = 0; j < g->n_labels; j++) {
+			free(g->labels[j].name);
+			free(g->labels[j].value);
+		}
+		free(g->targets);
+		free(g->labels);
+		free(g->name);
+		target_spec_free(&g->spec);
+	}
+	free(wf->g);
+	free(wf->targets);
+	free(wf->path);
+	memset(wf, 0, sizeof(*wf));
+}
+
+unsigned int watch_file_group_of(const struct watch_file *wf, const struct target_set *ts,
+				 __u32 addr)
+{
+	const char *name = targets_name(ts, addr);
+
+	for (unsigned int i = 0; i < wf->n; i++) {
+		const struct target_spec *sp = &wf->g[i].spec;
+
+		if (ipset_contains(&sp->set, addr))
+			return i;
+		for (size_t j = 0; name && j < sp->n_names; j++)
+			if (!strcasecmp(sp->names[j], name))
+				return i;
+	}
+	return 0;
+}
