@@ -123,7 +123,8 @@ static int parse_targets(struct loader *ld, const yaml_node_t *n, struct watch_g
 {
 	const yaml_node_item_t *it = NULL, *end = NULL;
 	const yaml_node_t *single = NULL;
-	struct target_opts o = { .quiet = true };
+	/* Only syntax and files here: what may be probed is the session's to say, with its options. */
+	struct target_opts o = { .quiet = true, .allow_reserved = true };
 	int err = 0;
 
 	if (n->type == YAML_SEQUENCE_NODE) {
@@ -148,11 +149,10 @@ static int parse_targets(struct loader *ld, const yaml_node_t *n, struct watch_g
 		g->targets[g->n_targets] = dup_or_oom(s, &err);
 		if (err)
 			return err;
-		err = targets_parse(&sp, &g->targets[g->n_targets], 1, &o);
+		err = targets_parse(&sp, &g->targets[g->n_targets++], 1, &o);
 		if (err)
 			return err == -ENOMEM ? err : bad(ld, t, "target '%s' refused", s);
 		target_spec_free(&sp);
-		g->n_targets++;
 		if (single || ++it == end)
 			break;
 	}
