@@ -1,0 +1,222 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# End-to-end tests of `echomap watch --config FILE`: groups of targets, each with its own
+# interval, probes and spacing, in one process and one matcher, measured from the responder's
+# own log; their labels as a real Prometheus scrapes them; broken files refused at start and
+# kept out on SIGHUP.
+
+bats_require_minimum_version 1.5.0
+
+load ../lib/netns
+
+LISTEN=127.0.0.1:9101
+PROM=127.0.0.1:9091
+
+setup() {
+	e2e_setup
+	require_cmd curl
+	CONF=$NET_TMP/watch.yaml
+}
+
+teardown() {
+	e2e_teardown
+}
+
+# watch_start ARGS...: echomap watch --config $CONF ARGS in NS_S in the background, stderr in
+# $NET_TMP/watch.err; returns once /metrics answers.
+watch_start() {
+	ip netns exec "$NS_S" "$ECHOMAP" watch ${ENGINE:+--engine "$ENGINE"} -I "$IFACE" \
+		--allow-reserved --listen "$LISTEN" --config "$CONF" "$@" \
+		>"$NET_TMP/watch.out" 2>"$NET_TMP/watch.err" 3>&- &
+	WATCH_PID=$!
+	track_pid "$WATCH_PID"
+	if ! wait_for 10 metrics_ok; then
+		echo "echomap watch did not serve /metrics:" >&2
+		cat "$NET_TMP/watch.err" >&2
+		return 1
+	fi
+}
+
+watch_stop() {
+	local rc=0
+	kill -TERM "$WATCH_PID"
+	wait "$WATCH_PID" || rc=$?
+	[ "$rc" -eq 0 ] || { echo "echomap exited $rc" >&2; cat "$NET_TMP/watch.err" >&2; false; }
+}
+
+metrics_ok() { in_s curl -sf -o /dev/null "http://$LISTEN/metrics"; }
+metrics() { in_s curl -sf "http://$LISTEN/metrics"; }
+
+# sample NAME LABELS: the value of the first sample of NAME whose labels start with LABELS.
+sample() {
+	metrics | awk -v n="$1" -v l="$2" 'index($0, n "{" l) == 1 || $1 == n { print $NF; exit }'
+}
+
+sent_at_least() { [ "$(sample echomap_probes_sent_total "target=\"$1\"")" -ge "$2" ] 2>/dev/null; }
+
+prom_start() {
+	local i
+	cat >"$NET_TMP/prometheus.yml" <<-EOF
+		global:
+		  scrape_interval: 1s
+		scrape_configs:
+		  - job_name: echomap
+		    static_configs:
+		      - targets: ['$LISTEN']
+	EOF
+	ip netns exec "$NS_S" prometheus --config.file="$NET_TMP/prometheus.yml" \
+		--storage.tsdb.path="$NET_TMP/prometheus" --web.listen-address="$PROM" \
+		--log.level=warn >"$NET_TMP/prometheus.log" 2>&1 3>&- &
+	track_pid $!
+	for ((i = 0; i < 200; i++)); do
+		in_s curl -sf -o /dev/null "http://$PROM/-/ready" && return 0
+		sleep 0.1
+	done
+	cat "$NET_TMP/prometheus.log" >&2
+	return 1
+}
+
+promql() {
+	in_s curl -sf "http://$PROM/api/v1/query" --data-urlencode "query=$1" |
+		jq -r '.data.result[0].value[1] // empty'
+}
+
+promql_is() { [ "$(promql "$1")" = "$2" ]; }
+
+# gaps ADDR: the times between the responder's receptions of ADDR's requests, in ms, one a line.
+gaps() {
+	awk -v a="$1" '$1 == a { if (n++) printf "%.3f\n", ($3 - t) / 1000; t = $3 }' "$DELAY_LOG"
+}
+
+# median < numbers
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# near VALUE WANT PCT: |VALUE - WANT| <= PCT % of WANT, or says why not.
+near() {
+	awk -v v="$1" -v w="$2" -v p="$3" 'BEGIN {
+		d = v - w; if (d < 0) d = -d
+		if (v == "" || d > w * p / 100) { print v " is not " w " +- " p "%"; exit 1 }
+	}' >&2
+}
+
+@test "groups: each at its own interval and burst spacing (from the responder's log), labels scraped by Prometheus" {
+	require_cmd prometheus
+	require_cmd jq
+	require_fixtures delay_responder
+	respond_delay 198.18.0.0/24 0 0 0 --timestamps
+	cat >"$CONF" <<-EOF
+		groups:
+		  - name: fast
+		    targets: [198.18.0.1, 198.18.0.2]
+		    labels: {tier: fast, site: "par \"1\""}
+		    interval: 500ms
+		  - name: slow
+		    targets: 198.18.0.3
+		    labels: {tier: slow}
+		    interval: 2s
+		  - name: voice
+		    targets: ["@$NET_TMP/voice.txt"]
+		    labels: {tier: voice}
+		    interval: 2s
+		    probes: 4
+		    spacing: 100ms
+		    timeout: 500ms
+	EOF
+	echo 198.18.0.4 >"$NET_TMP/voice.txt"
+	prom_start
+	watch_start
+	# Five rounds of the slow groups: 20 requests of the voice target's bursts.
+	wait_for 30 sent_at_least 198.18.0.4 20
+	wait_for 30 promql_is 'count(echomap_up{tier="fast",site="par \"1\""} == 1)' 2
+	promql_is 'count(echomap_up{tier="slow"} == 1)' 1
+	promql_is 'count(echomap_up{tier="voice"} == 1)' 1
+	# Every probe is answered; the counts of a group are its own.
+	[ "$(sample echomap_replies_total 'target="198.18.0.4"')" -ge 20 ]
+	metrics | grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",tier="fast",site="par \\"1\\""} 1$'
+	watch_stop
+	responder_stop
+
+	local fast slow burst between
+	fast=$(gaps 198.18.0.1 | median)
+	slow=$(gaps 198.18.0.3 | median)
+	echo "# median gaps: fast $fast ms, slow $slow ms" >&3
+	near "$fast" 500 20
+	near "$slow" 2000 20
+	# The voice target: bursts of 4 requests about 100 ms apart, a burst every 2 s.
+	burst=$(gaps 198.18.0.4 | awk '$1 < 1000' | median)
+	between=$(gaps 198.18.0.4 | awk '$1 >= 1000' | median)
+	echo "# voice: median gap in a burst $burst ms, between bursts $between ms" >&3
+	near "$burst" 100 40
+	near "$between" 1700 20
+	[ "$(gaps 198.18.0.4 | awk '$1 < 1000' | wc -l)" -ge $((3 * $(gaps 198.18.0.4 | awk '$1 >= 1000' | wc -l))) ]
+	grep -q 'group voice: 1 targets in 1 series, a round every 2.000 s, 4 probe(s) in a burst, timeout 500 ms' \
+		"$NET_TMP/watch.err"
+	assert_clean
+}
+
+@test "a broken file is refused at start with FILE:LINE and why (exit 3); so are targets or group options beside it" {
+	printf 'groups:\n  - targets: [198.18.0.1]\n    interval: 10\n' >"$CONF"
+	em_capture watch -I "$IFACE" --allow-reserved --config "$CONF"
+	expect_status 3
+	grep -Eq "^[0-9T:.-]+Z echomap\[[0-9]+\] warn: $CONF:3: interval: '10' needs a unit \(ms, s, m, h\)\$" "$ERR"
+	[ "$(grep -c . "$ERR")" -eq 1 ]
+
+	printf 'groups:\n  - targets: [198.18.0.1]\n    labels: {__name__: x}\n' >"$CONF"
+	em_capture watch -I "$IFACE" --allow-reserved --config "$CONF"
+	expect_status 3
+	grep -q "warn: $CONF:3: label name '__name__' starts with '__'" "$ERR"
+
+	em_capture watch -I "$IFACE" --allow-reserved --config "$NET_TMP/none.yaml"
+	expect_status 3
+	grep -q "cannot read the config file '$NET_TMP/none.yaml'" "$ERR"
+
+	printf 'groups:\n  - targets: [198.18.0.1]\n' >"$CONF"
+	em_capture watch -I "$IFACE" --allow-reserved --config "$CONF" 198.18.0.2
+	expect_status 3
+	grep -qx 'echomap: targets are given either in the --config file or on the command line' "$ERR"
+	em_capture watch -I "$IFACE" --allow-reserved --config "$CONF" --every 5
+	expect_status 3
+	grep -qx 'echomap: --every is set per group in the --config file' "$ERR"
+	# A reserved target without --allow-reserved: the session's rules hold for the file's too.
+	em_capture watch -I "$IFACE" --config "$CONF"
+	expect_status 3
+	grep -q "198.18.0.1.*reserved" "$ERR"
+	assert_clean
+}
+
+@test "SIGHUP: a good file's groups and labels replace the old; a broken one keeps them and says why" {
+	require_fixtures xdp_responder
+	respond_xdp 198.18.0.0/24 --ttl 61
+	printf 'groups:\n  - targets: [198.18.0.1]\n    labels: {v: one}\n    interval: 500ms\n' >"$CONF"
+	watch_start
+	wait_for 10 sent_at_least 198.18.0.1 2
+	metrics | grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",v="one"} 1$'
+	local sent
+	sent=$(sample echomap_probes_sent_total 'target="198.18.0.1"')
+
+	cat >"$CONF" <<-EOF
+		groups:
+		  - targets: [198.18.0.1]
+		    labels: {v: two}
+		    interval: 500ms
+		  - targets: [198.18.0.2]
+		    interval: 1s
+	EOF
+	kill -HUP "$WATCH_PID"
+	wait_for 10 sent_at_least 198.18.0.2 1
+	metrics | grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",v="two"}'
+	metrics | grep -q '^echomap_up{target="198.18.0.2",name="",scope="reserved"}'
+	# The target kept keeps its counters.
+	[ "$(sample echomap_probes_sent_total 'target="198.18.0.1"')" -ge "$sent" ]
+	grep -q 'reloaded: 2 targets in 2 series' "$NET_TMP/watch.err"
+
+	printf 'groups:\n  - targets: [198.18.0.1]\n    probes: 99\n' >"$CONF"
+	kill -HUP "$WATCH_PID"
+	wait_for 10 grep -q 'reload failed' "$NET_TMP/watch.err"
+	grep -q "warn: $CONF:3: probes 99 out of range 1..16" "$NET_TMP/watch.err"
+	sent=$(sample echomap_probes_sent_total 'target="198.18.0.2"')
+	wait_for 10 sent_at_least 198.18.0.2 $((sent + 2))
+	metrics | grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",v="two"} 1$'
+	watch_stop
+	assert_clean
+}
