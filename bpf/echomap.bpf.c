@@ -167,13 +167,14 @@ static __always_inline struct em_series *watch_series(__u32 daddr, __u32 index)
 
 /*
  * Watch mode: a reply in time goes into its series. Only echo replies have an RTT worth a
- * histogram; ICMP errors are counted apart. Plain store for the TTL: the latest of two racing
- * replies is as good as the other.
+ * histogram, a spread and a jitter; ICMP errors are counted apart. Plain store for the TTL: the
+ * latest of two racing replies is as good as the other.
  */
 static __always_inline void watch_count(struct em_series *s, bool fresh, __u8 status, __u8 ttl,
 					__u64 rtt_ns)
 {
-	__u32 b = em_hist_bucket(rtt_ns);
+	__u32 b = em_hist_bucket(rtt_ns), rtt, prev;
+	__u64 d, j;
 
 	if (!fresh) {
 		__sync_fetch_and_add(&s->dups, 1);
@@ -188,6 +189,16 @@ static __always_inline void watch_count(struct em_series *s, bool fresh, __u8 st
 		return;
 	__sync_fetch_and_add(&s->buckets[b], 1);
 	__sync_fetch_and_add(&s->sum_ns, rtt_ns);
+	__sync_fetch_and_add(&s->sum_sq_us2, (rtt_ns / 1000) * (rtt_ns / 1000));
+	/* Plain stores: two racing replies may blur one step of a running estimate. */
+	rtt = rtt_ns > 0xffffffffULL ? 0xffffffffU : rtt_ns;
+	prev = s->last_rtt_ns;
+	s->last_rtt_ns = rtt;
+	if (prev) {
+		d = rtt > prev ? rtt - prev : prev - rtt;
+		j = s->jitter16_ns;
+		s->jitter16_ns = j + d - ((j + 8) >> 4);
+	}
 	s->ttl = ttl;
 	/* Last, so that user space never sees a reply without its bucket. */
 	__sync_fetch_and_add(&s->replies, 1);

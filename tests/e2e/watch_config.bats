@@ -220,3 +220,100 @@ near() {
 	watch_stop
 	assert_clean
 }
+
+@test "jitter (RFC 3550) and per-round mdev against the holds the delaying responder logged" {
+	require_cmd jq
+	require_fixtures delay_responder
+	# 20 ms +- 6 ms uniform: RFC 3550 jitter near 2 * 6 / 3 = 4 ms, a burst's mdev near 3.5 ms.
+	respond_delay 198.18.0.0/24 20 6 0 --timestamps
+	cat >"$CONF" <<-EOF
+		groups:
+		  - targets: [198.18.0.1]
+		    interval: 1s
+		    probes: 5
+		    spacing: 50ms
+		    timeout: 300ms
+	EOF
+	mkdir "$NET_TMP/snap"
+	watch_start --snapshot-dir "$NET_TMP/snap" --keep 0
+	wait_for 40 sent_at_least 198.18.0.1 60
+	watch_stop
+	responder_stop
+
+	# Truth, burst by burst (a gap over 500 ms starts the next round): the population standard
+	# deviation of its holds, and the running RFC 3550 jitter at its end.
+	awk '$1 == "198.18.0.1" { print $2, $3 }' "$DELAY_LOG" >"$NET_TMP/holds"
+	awk '{ if (NR > 1 && $2 - t > 500000) { print s / n, sqrt(q / n - (s / n) ^ 2), j; s = q = n = 0 }
+	       if (NR > 1) { d = $1 - p; if (d < 0) d = -d; j += (d - j) / 16 }
+	       p = $1; t = $2; s += $1; q += $1 * $1; n++ }' "$NET_TMP/holds" >"$NET_TMP/truth"
+	# echomap's, round by round from the snapshots (round r is the r-th burst).
+	for f in $(ls "$NET_TMP/snap"/echomap-*.jsonl | sort); do
+		jq -r 'select(.saddr == "198.18.0.1" and .rtt_mdev_us != null) | "\(.round) \(.rtt_mdev_us) \(.jitter_us)"' "$f"
+	done >"$NET_TMP/measured"
+	echo "# rounds measured: $(wc -l <"$NET_TMP/measured"), truth bursts: $(wc -l <"$NET_TMP/truth")" >&3
+	[ "$(wc -l <"$NET_TMP/measured")" -ge 8 ]
+	# Join: round r of the snapshots with line r + 1 of the truth.
+	awk 'NR == FNR { tm[FNR - 1] = $2; tj[FNR - 1] = $3; next }
+	     ($1 in tm) { dm = $2 - tm[$1]; dj = $3 - tj[$1]; if (dm < 0) dm = -dm; if (dj < 0) dj = -dj
+	                  print dm, dj, tm[$1], tj[$1] }' "$NET_TMP/truth" "$NET_TMP/measured" >"$NET_TMP/err"
+	local mdev_err jit_err mdev_truth jit_truth
+	mdev_err=$(cut -d' ' -f1 "$NET_TMP/err" | median)
+	jit_err=$(cut -d' ' -f2 "$NET_TMP/err" | median)
+	mdev_truth=$(cut -d' ' -f3 "$NET_TMP/err" | median)
+	jit_truth=$(cut -d' ' -f4 "$NET_TMP/err" | median)
+	echo "# mdev: truth $mdev_truth us, median |error| $mdev_err us; jitter: truth $jit_truth us, median |error| $jit_err us" >&3
+	# The truth has the spread imposed (its own figures, not the nominal ones) ...
+	awk -v m="$mdev_truth" -v j="$jit_truth" 'BEGIN { exit !(m > 1000 && j > 1000) }'
+	# ... and echomap's figures are the truth's within a tenth (mdev) and a quarter (the jitter
+	# runs across rounds, so a stalled reply weighs on it for a few rounds).
+	awk -v e="$mdev_err" -v t="$mdev_truth" 'BEGIN { exit !(e <= t / 10) }'
+	awk -v e="$jit_err" -v t="$jit_truth" 'BEGIN { exit !(e <= t / 4) }'
+	assert_clean
+}
+
+# series_sums TARGET: "sent replies lost outage" of a target's series.
+series_sums() {
+	local m
+	m=$(metrics)
+	for f in echomap_probes_sent_total echomap_replies_total echomap_lost_total \
+		echomap_outage_seconds_total; do
+		awk -v n="$f" -v t="target=\"$1\"" 'index($0, n "{" t) == 1 { printf "%s ", $NF }' <<<"$m"
+	done
+}
+
+lost_at_least() { [ "$(sample echomap_lost_total "target=\"$1\"")" -ge "$2" ] 2>/dev/null; }
+replies_at_least() { [ "$(sample echomap_replies_total "target=\"$1\"")" -ge "$2" ] 2>/dev/null; }
+
+@test "outage time, loss and hops: a responder stopped for a known period; never a reply counted twice" {
+	require_fixtures xdp_responder
+	respond_xdp 198.18.0.0/24 --ttl 61
+	printf 'groups:\n  - targets: [198.18.0.1]\n    interval: 500ms\n    timeout: 200ms\n' >"$CONF"
+	watch_start
+	wait_for 10 replies_at_least 198.18.0.1 3
+	[ "$(sample echomap_outage_seconds_total 'target="198.18.0.1"')" = 0 ]
+	[ "$(sample echomap_lost_total 'target="198.18.0.1"')" = 0 ]
+	[ "$(sample echomap_reply_hops 'target="198.18.0.1"')" = 3 ]
+
+	local t0a t0b t1a t1b lost replies
+	t0a=$(date +%s%N)
+	responder_stop
+	t0b=$(date +%s%N)
+	wait_for 20 lost_at_least 198.18.0.1 6
+	t1a=$(date +%s%N)
+	respond_xdp 198.18.0.0/24 --ttl 61
+	t1b=$(date +%s%N)
+	replies=$(sample echomap_replies_total 'target="198.18.0.1"')
+	wait_for 20 replies_at_least 198.18.0.1 $((replies + 3))
+
+	read -r sent replies lost outage <<<"$(series_sums 198.18.0.1)"
+	echo "# down between $(((t1a - t0b) / 1000000)) and $(((t1b - t0a) / 1000000)) ms; sent $sent, replies $replies, lost $lost, outage $outage s" >&3
+	# Each probe is a reply or a loss, never both, never twice.
+	[ $((replies + lost)) -eq "$sent" ]
+	# Each lost probe stands for 500 ms; the outage is the time the responder was down, give
+	# or take a probe at each end (bounds measured around its stop and start).
+	awk -v o="$outage" -v l="$lost" 'BEGIN { exit !(o == l * 0.5) }'
+	awk -v o="$outage" -v lo="$(((t1a - t0b) / 1000000))" -v hi="$(((t1b - t0a) / 1000000))" \
+		'BEGIN { exit !(o * 1000 >= lo - 1000 && o * 1000 <= hi + 1000) }'
+	watch_stop
+	assert_clean
+}

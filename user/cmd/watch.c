@@ -328,8 +328,11 @@ static __u64 take64(volatile __u64 *p)
 	return __atomic_exchange_n((__u64 *)p, 0, __ATOMIC_RELAXED);
 }
 
-/* Takes one series' counts of the round out of the kernel's slot into its state. */
-static void take_series(struct watch *w, __u32 i)
+/*
+ * Takes one series' counts of the round out of the kernel's slot into its state; a lost probe
+ * stands for probe_ns of outage.
+ */
+static void take_series(struct watch *w, __u32 i, __u64 probe_ns)
 {
 	volatile struct em_series *k = &w->s.m.series[i];
 	struct series_state *st = &w->st[i];
@@ -343,6 +346,17 @@ static void take_series(struct watch *w, __u32 i)
 	c.dups = take32(&k->dups);
 	c.errors = take32(&k->errors);
 	c.sum_ns = take64(&k->sum_ns);
+	c.sum_sq_us2 = take64(&k->sum_sq_us2);
+	c.lost = c.sent > c.replies ? c.sent - c.replies : 0;
+	c.outage_ns = c.lost * probe_ns;
+	st->jitter_ns = k->jitter16_ns / 16.0;
+	st->mdev_ns = NAN;
+	if (c.replies) {
+		double mean_us = c.sum_ns / 1e3 / c.replies;
+		double var = (double)c.sum_sq_us2 / c.replies - mean_us * mean_us;
+
+		st->mdev_ns = var > 0 ? sqrt(var) * 1e3 : 0;
+	}
 	for (int q = 0; q < N_QUANTILES; q++)
 		st->q_ns[q] = NAN;
 	/* Most buckets of most series are empty: look before taking. */
@@ -362,7 +376,10 @@ static void take_series(struct watch *w, __u32 i)
 	st->total.late += c.late;
 	st->total.dups += c.dups;
 	st->total.errors += c.errors;
+	st->total.lost += c.lost;
+	st->total.outage_ns += c.outage_ns;
 	st->total.sum_ns += c.sum_ns;
+	st->total.sum_sq_us2 += c.sum_sq_us2;
 }
 
 static struct round_report *report_new(const struct watch *w)
@@ -403,7 +420,7 @@ static void close_round(struct watch *w, struct group_run *g)
 	if (w->n_groups == 1)
 		matcher_set_round(&s->m, (g->round + 1) * g->probes, g->probes);
 	for (__u32 m = 0; m < g->n_sv; m++) {
-		take_series(w, g->sv[m]);
+		take_series(w, g->sv[m], g->every / g->probes);
 		g_up += w->st[g->sv[m]].round.replies > 0;
 	}
 	for (__u32 i = 0; i < s->ss.n; i++)

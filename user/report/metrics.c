@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <math.h>
 #include <microhttpd.h>
 #include <net/if.h>
 #include <pthread.h>
@@ -193,7 +194,38 @@ static const struct counter_family {
 	{ "echomap_icmp_errors_total",
 	  "ICMP destination unreachable and time exceeded quoting a probe, in time.",
 	  offsetof(struct series_counts, errors) },
+	{ "echomap_lost_total",
+	  "Probes without an echo reply within their timeout: sent - replies, of closed rounds.",
+	  offsetof(struct series_counts, lost) },
 };
+
+/* An RFC 1812 host starts a reply at one of these TTLs: the smallest not below it is its. */
+static unsigned int hops_of(__u8 ttl)
+{
+	static const unsigned int initial[] = { 32, 64, 128, 255 };
+
+	for (size_t i = 0; i < sizeof(initial) / sizeof(initial[0]); i++)
+		if (ttl <= initial[i])
+			return initial[i] - ttl;
+	return 0;
+}
+
+/* The per-series gauges and counters that are not integers; NAN values are left out. */
+static void render_real(struct text *t, const struct round_report *r, const char *name,
+			const char *type, const char *help, size_t offset, double scale)
+{
+	struct str n = str(name), none = str("");
+
+	family(t, name, type, help);
+	for (__u32 i = 0; i < r->ss->n; i++) {
+		double v = *(const double *)((const char *)&r->st[i] + offset);
+
+		if (isnan(v))
+			continue;
+		sample_start(t, n, str(r->ss->v[i].labels), none);
+		printf_(t, "%.9g\n", v * scale);
+	}
+}
 
 static void render_metrics(struct text *t, const struct round_report *r)
 {
@@ -225,6 +257,29 @@ static void render_metrics(struct text *t, const struct round_report *r)
 		sample_start(t, ttl, str(ss->v[i].labels), none);
 		put_u64(t, r->st[i].ttl);
 	}
+	family(t, "echomap_reply_hops", "gauge",
+	       "Routers the latest echo reply crossed: the smallest of 32, 64, 128, 255 not below "
+	       "its TTL, less the TTL.");
+	for (__u32 i = 0; i < ss->n; i++) {
+		if (!r->st[i].ttl)
+			continue;
+		sample_start(t, str("echomap_reply_hops"), str(ss->v[i].labels), none);
+		put_u64(t, hops_of(r->st[i].ttl));
+	}
+	family(t, "echomap_outage_seconds_total", "counter",
+	       "Time without replies, as fping -o counts it: each lost probe stands for its share "
+	       "of the round (interval / probes).");
+	for (__u32 i = 0; i < ss->n; i++) {
+		sample_start(t, str("echomap_outage_seconds_total"), str(ss->v[i].labels), none);
+		printf_(t, "%.9g\n", r->st[i].total.outage_ns / 1e9);
+	}
+	render_real(t, r, "echomap_rtt_jitter_seconds", "gauge",
+		    "RFC 3550 interarrival jitter of the echo replies: J += (|D| - J) / 16 over "
+		    "consecutive replies, D the difference of their RTTs.",
+		    offsetof(struct series_state, jitter_ns), 1e-9);
+	render_real(t, r, "echomap_rtt_mdev_seconds", "gauge",
+		    "Standard deviation of the RTTs of the last round's echo replies (ping's mdev).",
+		    offsetof(struct series_state, mdev_ns), 1e-9);
 	family(t, "echomap_invalid_replies_total", "counter",
 	       "Replies that failed the cookie check; they name no target, so have no labels.");
 	printf_(t, "echomap_invalid_replies_total %llu\n", (unsigned long long)r->invalid);
