@@ -215,6 +215,105 @@ static void test_refusals(void **state)
 		4, "a second group named 'a'");
 }
 
+/* Writes text to dir/name. */
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Prometheus file_sd files, JSON and YAML, from the config file's folder and by pattern. */
+static void test_file_sd(void **state)
+{
+	char dir[] = "/tmp/test_watch_file_sd.XXXXXX", text[512], cmd[300];
+	const struct watch_group *g;
+	struct watch_file wf;
+
+	assert_non_null(mkdtemp(dir));
+	put_file(dir, "a.json",
+		 "[\n  {\"targets\": [\"198.18.1.1:9100\", \"198.18.1.2\"],\n"
+		 "   \"labels\": {\"env\": \"prod\", \"site\": \"ams\"}},\n"
+		 "  {\"targets\": [\"db1.lab\"]}\n]\n");
+	put_file(dir, "b.yml", "- targets: [198.18.2.0/30]\n  labels: {env: lab}\n");
+	put_file(dir, "empty.json", "");
+	put_file(dir, "ignored.txt", "not: [a list\n");
+	snprintf(text, sizeof(text),
+		 "groups:\n"
+		 "  - name: sd\n"
+		 "    interval: 2s\n"
+		 "    probes: 3\n"
+		 "    labels: {site: par, team: net}\n"
+		 "    file_sd: [\"%s/*.json\", \"%s/b.yml\", \"%s/none-*.json\"]\n"
+		 "  - targets: [198.18.0.1]\n",
+		 dir, dir, dir);
+	assert_int_equal(load(&wf, text), 0);
+	/* sd itself (no targets of its own), then its 3 entries, then group 2. */
+	assert_int_equal(wf.n, 5);
+	assert_int_equal(wf.n_sd_paths, 3);
+	assert_int_equal(wf.g[0].n_targets, 0);
+	g = &wf.g[1];
+	assert_true(g->from_sd);
+	assert_int_equal(g->interval_ms, 2000);
+	assert_int_equal(g->probes, 3);
+	assert_int_equal(g->line, 2);
+	assert_int_equal(g->n_targets, 2);
+	assert_string_equal(g->targets[0], "198.18.1.1");
+	assert_string_equal(g->targets[1], "198.18.1.2");
+	/* The entry's site replaces the group's; team is the group's; env the entry's. */
+	assert_int_equal(g->n_labels, 3);
+	assert_string_equal(g->labels[0].name, "site");
+	assert_string_equal(g->labels[0].value, "ams");
+	assert_string_equal(g->labels[1].name, "team");
+	assert_string_equal(g->labels[2].name, "env");
+	assert_string_equal(g->labels[2].value, "prod");
+	g = &wf.g[2];
+	assert_string_equal(g->targets[0], "db1.lab");
+	assert_int_equal(g->n_labels, 2);
+	g = &wf.g[3];
+	assert_true(ipset_contains(&g->spec.set, 0xc6120203));
+	assert_string_equal(g->labels[2].value, "lab");
+	assert_int_equal(wf.n_targets, 5);
+	watch_file_free(&wf);
+
+	/* A relative path is the config file's folder's. */
+	snprintf(text, sizeof(text), "%s/watch.yaml", dir);
+	put_file(dir, "watch.yaml", "groups:\n  - file_sd: b.yml\n");
+	assert_int_equal(watch_file_load(&wf, text), 0);
+	assert_int_equal(wf.n, 2);
+	assert_int_equal(wf.g[1].n_targets, 1);
+	watch_file_free(&wf);
+
+	/* Errors in a file_sd file: its FILE:LINE, then where the config names it. */
+	put_file(dir, "bad.json", "[\n  {\"targets\": [\"198.18.1.1\"],\n   \"labels\": {\"a-b\": \"x\"}}\n]\n");
+	snprintf(text, sizeof(text), "groups:\n  - file_sd: [\"%s/bad.json\"]\n", dir);
+	refused(text, 2, "file_sd file '");
+	assert_non_null(strstr(msg, "bad.json:3: label name 'a-b' may hold only"));
+	put_file(dir, "bad.json", "{\"targets\": []}\n");
+	refused(text, 2, "file_sd file '");
+	assert_non_null(strstr(msg, "bad.json:1: a file_sd file is a list"));
+	put_file(dir, "bad.json", "[{\"labels\": {}}]\n");
+	refused(text, 2, "file_sd file '");
+	assert_non_null(strstr(msg, "bad.json:1: an entry needs targets: a list"));
+	put_file(dir, "bad.json", "[{\"targets\": [], \"source\": 1}]\n");
+	refused(text, 2, "file_sd file '");
+	assert_non_null(strstr(msg, "unknown key 'source' (targets, labels)"));
+	put_file(dir, "bad.json", "[{\"targets\": [\"300.1.1.1\"]}]\n");
+	refused(text, 2, "file_sd file '");
+	assert_non_null(strstr(msg, "bad.json:1: target '300.1.1.1' refused"));
+	put_file(dir, "bad.json", "[{\"targets\": [\"198.18.1.1\"\n");
+	refused(text, 2, "file_sd file '");
+	refused("groups:\n  - name: x\n", 2, "has no targets (targets: or file_sd:)");
+	refused("groups:\n  - file_sd: []\n", 2, "file_sd of group 'group 1' is empty");
+	snprintf(cmd, sizeof(cmd), "rm -r %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_unreadable(void **state)
 {
 	struct watch_file wf;
@@ -248,7 +347,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_every_field),   cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_targets_from_file), cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_unreadable),    cmocka_unit_test(test_group_of),
+		cmocka_unit_test(test_file_sd),	      cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_group_of),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

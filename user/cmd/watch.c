@@ -38,6 +38,7 @@
 #include <time.h>
 
 #include "cmd/commands.h"
+#include "conf/file_watch.h"
 #include "conf/watch_file.h"
 #include "kernel/netif.h"
 #include "lib/clock.h"
@@ -90,6 +91,7 @@ struct watch {
 	const struct config *cfg; /* &run */
 	struct config run;	  /* the command line's, with the file's targets */
 	struct watch_file wf;	  /* --config, or empty */
+	struct file_watch *fw;	  /* its file_sd files, or NULL */
 	struct group_run *g;
 	unsigned int n_groups;
 	__u64 alive_until;
@@ -539,6 +541,19 @@ static int groups_build(struct watch *w)
 	return err;
 }
 
+/* Watches the file_sd files of w->wf, from a thread that takes none of our signals. */
+static int watch_sd_files(struct watch *w)
+{
+	sigset_t all, old;
+	int err;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = file_watch_start(&w->fw, w->wf.sd_paths, w->wf.n_sd_paths);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
+}
+
 /*
  * A new target set, from SIGHUP (reload true) or from names that moved; or the old one if the
  * new cannot be had. Series that stay keep their totals (both sets are sorted by address), so
@@ -595,8 +610,12 @@ static int swap_targets(struct watch *w, bool reload)
 	if (wf.n) {
 		/* Nothing points into the old file now but the schedules, built again below. */
 		groups_free(w);
+		file_watch_stop(w->fw);
+		w->fw = NULL;
 		watch_file_free(&w->wf);
 		w->wf = wf;
+		/* Without it file_sd changes wait for a SIGHUP: said, not fatal. */
+		watch_sd_files(w);
 	}
 	w->invalid_before += c[EM_CNT_INVALID];
 	st = states_new(&w->s.ss, nb);
@@ -867,6 +886,12 @@ int watch_run(const struct config *cfg)
 		w.seed = mono_ns();
 	w.seed |= !w.seed;
 	rc = start_threads(&w);
+	if (!rc && watch_sd_files(&w)) {
+		reporter_stop(&w.rep);
+		refresher_stop(w.refresher);
+		metrics_stop(w.metrics);
+		rc = EXIT_SYSTEM;
+	}
 	if (rc) {
 		watch_file_free(&w.wf);
 		return rc;
@@ -908,6 +933,7 @@ out_session:
 	session_close(&w.s);
 	free(w.st);
 	groups_free(&w);
+	file_watch_stop(w.fw);
 	watch_file_free(&w.wf);
 	metrics_stop(w.metrics);
 	return rc;
@@ -915,6 +941,7 @@ out_threads:
 	reporter_stop(&w.rep);
 	refresher_stop(w.refresher);
 	metrics_stop(w.metrics);
+	file_watch_stop(w.fw);
 	watch_file_free(&w.wf);
 	return rc;
 }

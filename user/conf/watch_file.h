@@ -14,6 +14,12 @@
  *       timeout: 500ms               # at most half the interval; default min(1s, half)
  *       size: 24                     # ICMP data bytes, 24..1472, the same in every group
  *       ttl: 64                      # 1..255, the same in every group
+ *     - name: lab
+ *       file_sd: ["lab/a*.json"]     # Prometheus file_sd files (JSON or YAML), relative to
+ *                                    # this file: each {targets, labels} entry is a group with
+ *                                    # this one's schedule and labels, and its own labels
+ *
+ * A group without targets of its own (only file_sd) probes nothing itself.
  */
 #ifndef ECHOMAP_CONF_WATCH_FILE_H
 #define ECHOMAP_CONF_WATCH_FILE_H
@@ -30,17 +36,20 @@ struct watch_group {
 	struct prom_label *labels;
 	unsigned int n_labels;
 	unsigned int interval_ms, probes, spacing_ms, timeout_ms;
-	unsigned int line;	/* where the group starts in the file */
+	unsigned int line;	/* where the group starts in its file */
+	bool from_sd;		/* an entry of a file_sd file, named "GROUP:FILE:N" */
 	struct target_spec spec; /* its targets read, to tell which series are its own */
 };
 
 struct watch_file {
 	char *path;
 	struct watch_group *g;
-	unsigned int n;
+	unsigned int n, cap;
 	unsigned int size, ttl; /* one frame template per transmit engine: the same for all */
 	char **targets;		/* every group's targets, in order: the set the session builds */
 	int n_targets;
+	char **sd_paths; /* the file_sd paths, as patterns, absolute or from the working folder */
+	unsigned int n_sd_paths;
 };
 
 /*

@@ -13,6 +13,7 @@
 
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/signals.h"
 #include "report/metrics.h"
 
 #define CONTENT_PROM "text/plain; version=0.0.4; charset=utf-8"
@@ -482,12 +483,24 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			      size_t *upload_len, void **req)
 {
 	static const char healthy[] = "OK\n", overdue[] = "rounds are overdue\n";
+	static const char reloading[] = "reload requested: done when the rounds in progress close\n";
 	struct metrics *m = cls;
 
 	(void)version;
 	(void)upload;
-	(void)upload_len;
-	(void)req;
+	if (!strcmp(url, "/-/reload") && !strcmp(method, MHD_HTTP_METHOD_POST)) {
+		/* Called again for every piece of a body, and once more at its end to answer. */
+		if (!*req) {
+			*req = m;
+			return MHD_YES;
+		}
+		if (*upload_len) {
+			*upload_len = 0;
+			return MHD_YES;
+		}
+		reload_requested = 1;
+		return respond(c, MHD_HTTP_OK, CONTENT_TEXT, reloading, sizeof(reloading) - 1);
+	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return respond(c, MHD_HTTP_METHOD_NOT_ALLOWED, CONTENT_TEXT, "GET or HEAD\n", 12);
 	if (!strcmp(url, "/metrics"))
