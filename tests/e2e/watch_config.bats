@@ -317,3 +317,60 @@ replies_at_least() { [ "$(sample echomap_replies_total "target=\"$1\"")" -ge "$2
 	watch_stop
 	assert_clean
 }
+
+has_series() { metrics | grep -q "^echomap_up{target=\"$1\",name=\"\",scope=\"reserved\"$2}"; }
+lacks_series() { ! metrics | grep -q "^echomap_up{target=\"$1\","; }
+
+# sd_write NAME TEXT: a file_sd file replaced whole, by rename, as tools write them.
+sd_write() {
+	printf '%s\n' "$2" >"$NET_TMP/sd/.$1.tmp"
+	mv "$NET_TMP/sd/.$1.tmp" "$NET_TMP/sd/$1"
+}
+
+@test "file_sd: files added, changed and broken are followed without a signal; POST /-/reload reads the config file" {
+	require_fixtures xdp_responder
+	respond_xdp 198.18.0.0/24 --ttl 61
+	mkdir "$NET_TMP/sd"
+	sd_write a.json '[{"targets": ["198.18.0.2"], "labels": {"env": "a"}}]'
+	cat >"$CONF" <<-EOF
+		groups:
+		  - name: static
+		    targets: [198.18.0.1]
+		    interval: 500ms
+		  - name: sd
+		    labels: {team: net}
+		    interval: 500ms
+		    file_sd: ["sd/*.json"]
+	EOF
+	watch_start
+	wait_for 10 has_series 198.18.0.2 ',team="net",env="a"'
+
+	# A new file, moved into place.
+	sd_write b.json '[{"targets": ["198.18.0.3:9100"], "labels": {"env": "b"}}]'
+	wait_for 10 has_series 198.18.0.3 ',team="net",env="b"'
+	# A file written over in place: its target moves.
+	printf '[{"targets": ["198.18.0.4"], "labels": {"env": "a"}}]\n' >"$NET_TMP/sd/a.json"
+	wait_for 10 has_series 198.18.0.4 ',team="net",env="a"'
+	wait_for 10 lacks_series 198.18.0.2
+	has_series 198.18.0.3 ',team="net",env="b"'
+	# Other files of the folder are not ours.
+	echo junk >"$NET_TMP/sd/notes.txt"
+	# A broken file: said with its line, and what runs stays.
+	sd_write b.json '[{"targets": ["198.18.0.3"], "labels": {"bad-name": "x"}}]'
+	wait_for 10 grep -q 'reload failed' "$NET_TMP/watch.err"
+	grep -q "warn: $NET_TMP/sd/b.json:1: label name 'bad-name' may hold only" "$NET_TMP/watch.err"
+	! grep -q 'notes.txt' "$NET_TMP/watch.err"
+	has_series 198.18.0.3 ',team="net",env="b"'
+	has_series 198.18.0.4 ',team="net",env="a"'
+
+	# The config file itself is read again on POST /-/reload.
+	sd_write b.json '[]'
+	sed -i 's/name: static/name: static\n    labels: {role: core}/' "$CONF"
+	in_s curl -sf -X POST "http://$LISTEN/-/reload" | grep -q 'reload requested'
+	wait_for 10 has_series 198.18.0.1 ',role="core"'
+	wait_for 10 lacks_series 198.18.0.3
+	# Not with GET.
+	[ "$(in_s curl -s -o /dev/null -w '%{http_code}' "http://$LISTEN/-/reload")" = 404 ]
+	watch_stop
+	assert_clean
+}
