@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -36,6 +37,8 @@ enum page_kind { PAGE_METRICS, PAGE_STATUS, N_PAGES };
  */
 struct page {
 	struct text t;
+	struct text gz; /* t gzip-compressed, made at the first scrape that asks for it */
+	bool gz_made;
 	enum page_kind kind;
 	unsigned int refs;
 	struct metrics *m;
@@ -355,8 +358,10 @@ static void render_status(struct text *t, const struct round_report *r)
 
 static void page_free(struct page *p)
 {
-	if (p)
+	if (p) {
 		free(p->t.p);
+		free(p->gz.p);
+	}
 	free(p);
 }
 
@@ -386,6 +391,9 @@ static struct page *page_new(struct metrics *m, enum page_kind kind)
 		return NULL;
 	p->t.len = 0;
 	p->t.oom = false;
+	p->gz.len = 0;
+	p->gz.oom = false;
+	p->gz_made = false;
 	p->kind = kind;
 	p->m = m;
 	return p;
@@ -455,24 +463,72 @@ static void response_done(void *cls)
 	pthread_mutex_unlock(&m->lock);
 }
 
+/*
+ * gzip of the page, as a scraper asks with Accept-Encoding: on the HTTP server's one thread, so
+ * a page is compressed once, by the first scrape that wants it. false: serve it plain.
+ */
+static bool page_gzip(struct page *p)
+{
+	z_stream z = { 0 };
+	int ret;
+
+	if (p->gz_made)
+		return !p->gz.oom;
+	p->gz_made = true;
+	/* 16 + 15: a gzip header and trailer around the deflate stream. */
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY)) {
+		p->gz.oom = true;
+		return false;
+	}
+	if (!reserve(&p->gz, deflateBound(&z, p->t.len))) {
+		deflateEnd(&z);
+		return false;
+	}
+	z.next_in = (Bytef *)p->t.p;
+	z.avail_in = p->t.len;
+	z.next_out = (Bytef *)p->gz.p;
+	z.avail_out = p->gz.cap;
+	ret = deflate(&z, Z_FINISH);
+	p->gz.len = z.total_out;
+	deflateEnd(&z);
+	if (ret != Z_STREAM_END)
+		p->gz.oom = true;
+	return !p->gz.oom;
+}
+
+/* Whether Accept-Encoding takes gzip (and not with q=0). */
+static bool wants_gzip(struct MHD_Connection *c)
+{
+	const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	const char *g = ae ? strstr(ae, "gzip") : NULL;
+
+	return g && strncmp(g + 4, ";q=0", 4) && strncmp(g + 4, "; q=0", 5);
+}
+
 static enum MHD_Result serve_page(struct metrics *m, struct MHD_Connection *c,
 				  enum page_kind kind, const char *type)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	struct page *p;
+	bool gz;
 
 	pthread_mutex_lock(&m->lock);
 	p = m->cur[kind];
 	p->refs++;
 	pthread_mutex_unlock(&m->lock);
-	resp = MHD_create_response_from_buffer_with_free_callback_cls(p->t.len, p->t.p,
-								       response_done, p);
+	gz = wants_gzip(c) && page_gzip(p);
+	resp = MHD_create_response_from_buffer_with_free_callback_cls(
+		gz ? p->gz.len : p->t.len, gz ? p->gz.p : p->t.p, response_done, p);
 	if (!resp) {
 		response_done(p);
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	if (gz)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
