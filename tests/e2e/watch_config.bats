@@ -408,3 +408,38 @@ scrape_pair() {
 	watch_stop
 	assert_clean
 }
+
+# cap_eff TASK-STATUS-FILE: its CapEff, in hex.
+cap_eff() { awk '$1 == "CapEff:" { print $2 }' "$1"; }
+
+@test "after setup the prober keeps CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN; every other thread has none" {
+	require_fixtures xdp_responder
+	respond_xdp 198.18.0.0/24 --ttl 61
+	mkdir "$NET_TMP/sd"
+	sd_write a.json '[{"targets": ["198.18.0.2"]}]'
+	printf 'groups:\n  - targets: [198.18.0.1]\n    interval: 500ms\n    file_sd: ["sd/*.json"]\n' >"$CONF"
+	watch_start
+	wait_for 10 sent_at_least 198.18.0.2 1
+	local t n=0 want
+	# CAP_NET_ADMIN 12, CAP_PERFMON 38, CAP_BPF 39
+	want=$(printf '%016x' $(((1 << 12) | (1 << 38) | (1 << 39))))
+	[ "$(cap_eff "/proc/$WATCH_PID/status")" = "$want" ]
+	for t in /proc/"$WATCH_PID"/task/*; do
+		[ "${t##*/}" = "$WATCH_PID" ] && continue
+		echo "# thread ${t##*/} ($(cat "$t/comm")): CapEff $(cap_eff "$t/status")" >&3
+		[ "$(cap_eff "$t/status")" = 0000000000000000 ]
+		grep -q '^CapPrm:[[:space:]]*0000000000000000$' "$t/status"
+		n=$((n + 1))
+	done
+	# The HTTP server, the reporter, the resolver and the file_sd watcher.
+	[ "$n" -ge 4 ]
+	# A reload swaps a matcher in with what stayed.
+	kill -HUP "$WATCH_PID"
+	wait_for 10 grep -q 'reloaded:' "$NET_TMP/watch.err"
+	local sent
+	sent=$(sample echomap_probes_sent_total 'target="198.18.0.1"')
+	wait_for 10 sent_at_least 198.18.0.1 $((sent + 2))
+	[ "$(sample echomap_up 'target="198.18.0.1"')" = 1 ]
+	watch_stop
+	assert_clean
+}

@@ -41,6 +41,7 @@
 #include "conf/file_watch.h"
 #include "conf/watch_file.h"
 #include "kernel/netif.h"
+#include "lib/caps.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/signals.h"
@@ -121,6 +122,10 @@ static void *reporter_main(void *arg)
 {
 	struct reporter *rep = arg;
 	struct round_report *r;
+	int err = caps_limit_thread(0);
+
+	if (err)
+		pr_warn("cannot drop the capabilities of the reporter: %s\n", strerror(-err));
 
 	pthread_mutex_lock(&rep->lock);
 	for (;;) {
@@ -923,6 +928,16 @@ int watch_run(const struct config *cfg)
 			  cfg->probes, cfg->timeout_ms, cfg->listen ? ", metrics on " : "",
 			  cfg->listen ? cfg->listen : "");
 	say_groups(&w);
+	/*
+	 * Set up: what stays is what swapping a matcher in on reload takes (load it, CAP_BPF and
+	 * CAP_PERFMON; attach it, CAP_NET_ADMIN). The sockets are open.
+	 */
+	rc = caps_limit_thread(CAP_BIT(CAP_BPF) | CAP_BIT(CAP_PERFMON) | CAP_BIT(CAP_NET_ADMIN));
+	if (rc) {
+		pr_warn("cannot drop capabilities: %s\n", strerror(-rc));
+		rc = EXIT_SYSTEM;
+		goto out_session;
+	}
 	rc = watch_loop(&w);
 	if (rc == EXIT_ALL_UP)
 		pr_notice("stopping\n");

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "conf/file_watch.h"
+#include "lib/caps.h"
 #include "lib/log.h"
 #include "lib/signals.h"
 
@@ -44,6 +45,8 @@ static void *watch_main(void *arg)
 	struct pollfd pfd[2] = { { .fd = fw->in_fd, .events = POLLIN },
 				 { .fd = fw->stop_fd[0], .events = POLLIN } };
 
+	if (caps_limit_thread(0))
+		pr_warn("cannot drop the capabilities of the file_sd watcher\n");
 	for (;;) {
 		ssize_t len;
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "lib/caps.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/signals.h"
@@ -52,6 +53,7 @@ struct metrics {
 	 * already, and faulting 20 MB in every round would cost more than rendering. */
 	struct page *spare[N_PAGES];
 	__u64 alive_until; /* CLOCK_MONOTONIC ns, atomic */
+	int fd;		    /* the listening socket */
 };
 
 static bool reserve(struct text *t, size_t n)
@@ -607,6 +609,22 @@ fail:
 	return -1;
 }
 
+static void *start_daemon(void *arg)
+{
+	struct metrics *m = arg;
+	int err = caps_limit_thread(0);
+
+	if (err) {
+		pr_warn("cannot drop the capabilities of the HTTP server: %s\n", strerror(-err));
+		return NULL;
+	}
+	m->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+				handle, m, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				MHD_OPTION_LISTEN_SOCKET, m->fd, MHD_OPTION_CONNECTION_TIMEOUT, 30U,
+				MHD_OPTION_END);
+	return NULL;
+}
+
 int metrics_start(struct metrics **mp, const struct config *cfg)
 {
 	static const char first[] = "# HELP echomap_rounds_total Rounds closed.\n"
@@ -616,6 +634,7 @@ int metrics_start(struct metrics **mp, const struct config *cfg)
 				       "</head><body><h1>echomap watch</h1><p>The first round is "
 				       "in progress.</p></body></html>\n";
 	struct metrics *m = calloc(1, sizeof(*m));
+	pthread_t starter;
 	struct page *p;
 	int fd;
 
@@ -635,10 +654,10 @@ int metrics_start(struct metrics **mp, const struct config *cfg)
 	fd = listen_on(cfg);
 	if (fd < 0)
 		goto fail;
-	m->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-				handle, m, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-				MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT, 30U,
-				MHD_OPTION_END);
+	m->fd = fd;
+	/* The server's thread is started by one that has given up every capability: it has none. */
+	if (pthread_create(&starter, NULL, start_daemon, m) || pthread_join(starter, NULL))
+		m->d = NULL;
 	if (!m->d) {
 		pr_warn("cannot start the HTTP server on %s\n", cfg->listen);
 		close(fd);
