@@ -152,7 +152,11 @@ static void *reporter_main(void *arg)
 	return NULL;
 }
 
-/* A reporter still busy with the last round loses the one before this, never this one. */
+/*
+ * A reporter still busy with the last round loses the one before this, never this one. The
+ * pages lose nothing by it (a report holds every series' counts so far; groups closing
+ * together hand in two at once), a snapshot does.
+ */
 static void reporter_submit(struct reporter *rep, struct round_report *r)
 {
 	struct round_report *dropped;
@@ -162,7 +166,9 @@ static void reporter_submit(struct reporter *rep, struct round_report *r)
 	rep->pending = r;
 	pthread_cond_broadcast(&rep->cond);
 	pthread_mutex_unlock(&rep->lock);
-	if (dropped) {
+	if (dropped && !rep->cfg->snapshot_dir) {
+		report_free(dropped);
+	} else if (dropped) {
 		pr_warn("reporting falls behind the rounds: round %u not reported\n",
 			dropped->round);
 		report_free(dropped);
