@@ -17,6 +17,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.bash
 
 SIZES=${SIZES:-1000 10000}
+TOOLS=${TOOLS:-echomap smokeping blackbox}
 WARM=${WARM:-10}
 WINDOW=${WINDOW:-20}
 UP_MAX=${UP_MAX:-300} # s a prober may take before it serves its metrics
@@ -88,13 +89,8 @@ row() {
 		cpu_ms_per_round: $cpu_ms, requests: $requests, replies: $replies, lost: $lost}')")
 }
 
-echo "| tool | targets | rounds in window | CPU ms per round | requests | replies | replies lost |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
-for n in $SIZES; do
-	range_list 198.18.0.1 "$(int2ip $(($(ip2int 198.18.0.1) + n - 1)))" >"$NET_TMP/targets"
-	live=$(awk '{ split($1, o, "."); h = (o[2] - 18) * 65536 + o[3] * 256 + o[4]; if (h % 7) n++ }
-		END { print n }' "$NET_TMP/targets")
-
+# Each run_TOOL probes the $n targets of $NET_TMP/targets, $live of which answer.
+run_echomap() {
 	# echomap
 	printf 'groups:\n  - targets: ["@%s"]\n    interval: 1s\n    timeout: 500ms\n' \
 		"$NET_TMP/targets" >"$NET_TMP/watch.yaml"
@@ -106,7 +102,9 @@ for n in $SIZES; do
 		'^echomap_probes_sent_total' '^echomap_replies_total' "$n")"
 	stop "$pid"
 	row "echomap watch" "$n" "$cpu" "$req" "$rep" "$live"
+}
 
+run_smokeping() {
 	# smokeping_prober
 	echo 'targets: []' >"$NET_TMP/smokeping.yml"
 	ip netns exec "$NS_S" prometheus-smokeping-prober --privileged -i 1s \
@@ -119,7 +117,9 @@ for n in $SIZES; do
 		'^smokeping_requests_total' '^smokeping_response_duration_seconds_count' "$n")"
 	stop "$pid"
 	row "smokeping_prober 0.6.1" "$n" "$cpu" "$req" "$rep" "$live"
+}
 
+run_blackbox() {
 	# blackbox_exporter, scraped per target by Prometheus (its CPU apart).
 	cat >"$NET_TMP/blackbox.yml" <<-EOF
 		modules:
@@ -178,6 +178,18 @@ for n in $SIZES; do
 	fi
 	row "blackbox_exporter 0.23 (its scraper: $(printf '%.0f' "$pcpu") ms more)" \
 		"$n" "$cpu" "${req%.*}" "${rep%.*}" "$live"
+}
+
+echo "| tool | targets | rounds in window | CPU ms per round | requests | replies | replies lost |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+for n in $SIZES; do
+	range_list 198.18.0.1 "$(int2ip $(($(ip2int 198.18.0.1) + n - 1)))" >"$NET_TMP/targets"
+	live=$(awk '{ split($1, o, "."); h = (o[2] - 18) * 65536 + o[3] * 256 + o[4]; if (h % 7) n++ }
+		END { print n }' "$NET_TMP/targets")
+
+	for tool in $TOOLS; do
+		"run_$tool"
+	done
 done
 printf '%s\n' "${rows[@]}" | jq -s '{date: (now | todate), window_s: '"$WINDOW"', rows: .}' \
 	>"$RESULTS/watch_rivals.json"
