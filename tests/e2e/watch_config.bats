@@ -375,25 +375,23 @@ sd_write() {
 	assert_clean
 }
 
-rounds_now() { metrics | awk '$1 == "echomap_rounds_total" { print $2 }'; }
-
-# scrape_pair: the page plain and gzip-compressed from one round, in $NET_TMP/plain, plain.gz.
+# scrape_pair: the page gzip-compressed and plain, in $NET_TMP/plain.gz and plain; true when both
+# are of one round (a round renders a new page): then they are the same bytes.
 scrape_pair() {
-	local r0
-	r0=$(rounds_now)
 	in_s curl -sf -D "$NET_TMP/gz.headers" -H 'Accept-Encoding: gzip' -o "$NET_TMP/plain.gz" \
 		"http://$LISTEN/metrics" || return 1
 	in_s curl -sf -D "$NET_TMP/plain.headers" -o "$NET_TMP/plain" "http://$LISTEN/metrics" || return 1
-	[ "$(rounds_now)" = "$r0" ] && gzip -dc "$NET_TMP/plain.gz" | cmp -s - "$NET_TMP/plain"
+	gzip -dc "$NET_TMP/plain.gz" | cmp -s - "$NET_TMP/plain"
 }
 
 @test "/metrics gzip-compressed when the scraper asks: the same page, its size per target" {
 	require_fixtures xdp_responder
 	respond_xdp 198.18.0.0/16 --ttl 61
-	printf 'groups:\n  - targets: [198.18.4.0/22]\n    interval: 2s\n    labels: {site: par1}\n' >"$CONF"
+	# Rounds of 10 s: two scrapes of one page fit in one, even on a slow machine.
+	printf 'groups:\n  - targets: [198.18.4.0/22]\n    interval: 10s\n    labels: {site: par1}\n' >"$CONF"
 	watch_start
-	wait_for 20 sent_at_least 198.18.7.255 1
-	wait_for 20 scrape_pair
+	wait_for 60 sent_at_least 198.18.7.255 1
+	wait_for 60 scrape_pair
 	grep -qi '^Content-Encoding: gzip' "$NET_TMP/gz.headers"
 	! grep -qi '^Content-Encoding' "$NET_TMP/plain.headers"
 	grep -qi '^Vary: Accept-Encoding' "$NET_TMP/plain.headers"
