@@ -196,16 +196,16 @@ static __always_inline struct em_series *watch_series(__u32 daddr, __u32 index)
 }
 
 /*
- * Watch mode: is a reply of payload round `round` in time? If so it is counted as busy in the
+ * Watch mode: is a reply of payload round `round` within its round and timeout? If so it is counted as busy in the
  * round in progress (watch_leave() ends that), and the busy counter is returned; NULL if late.
  * The counter goes up before watch_round is read again: either user space, closing the round,
  * sees it and waits, or this sees the round closed and the reply is late after all.
  */
-static __always_inline __u32 *watch_enter(__u32 round, __u64 rtt_ns)
+static __always_inline __u32 *watch_enter(__u32 round, __u64 rtt_ns, __u64 timeout_ns)
 {
 	__u32 first = watch_round.first, count = watch_round.count, *busy;
 
-	if (round - first >= count || rtt_ns > cfg.timeout_ns)
+	if (round - first >= count || rtt_ns > timeout_ns)
 		return NULL;
 	busy = &watch_busy[(first / count) & 1];
 	__sync_fetch_and_add(busy, 1);
@@ -217,13 +217,14 @@ static __always_inline __u32 *watch_enter(__u32 round, __u64 rtt_ns)
 
 /*
  * Watch mode: a reply in time goes into its series. Only echo replies have an RTT worth a
- * histogram; ICMP errors are counted apart. Plain store for the TTL: the latest of two racing
- * replies is as good as the other.
+ * histogram, a spread and a jitter; ICMP errors are counted apart. Plain store for the TTL: the
+ * latest of two racing replies is as good as the other.
  */
 static __always_inline void watch_count(struct em_series *s, bool fresh, __u8 status, __u8 ttl,
 					__u64 rtt_ns)
 {
-	__u32 b = em_hist_bucket(rtt_ns);
+	__u32 b = em_hist_bucket(rtt_ns), rtt, prev;
+	__u64 d, j;
 
 	if (!fresh) {
 		__sync_fetch_and_add(&s->dups, 1);
@@ -238,6 +239,16 @@ static __always_inline void watch_count(struct em_series *s, bool fresh, __u8 st
 		return;
 	__sync_fetch_and_add(&s->buckets[b], 1);
 	__sync_fetch_and_add(&s->sum_ns, rtt_ns);
+	__sync_fetch_and_add(&s->sum_sq_us2, (rtt_ns / 1000) * (rtt_ns / 1000));
+	/* Plain stores: two racing replies may blur one step of a running estimate. */
+	rtt = rtt_ns > 0xffffffffULL ? 0xffffffffU : rtt_ns;
+	prev = s->last_rtt_ns;
+	s->last_rtt_ns = rtt;
+	if (prev) {
+		d = rtt > prev ? rtt - prev : prev - rtt;
+		j = s->jitter16_ns;
+		s->jitter16_ns = j + d - ((j + 8) >> 4);
+	}
 	s->ttl = ttl;
 	/* Last, so that user space never sees a reply without its bucket. */
 	__sync_fetch_and_add(&s->replies, 1);
@@ -319,8 +330,12 @@ static __always_inline enum verdict handle(struct xdp_md *ctx)
 		series = watch_series(daddr, p->pl.index);
 		if (!series)
 			return V_MALFORMED;
-		/* A closed round's results are gone to user space: its stragglers are only late. */
-		busy = watch_enter(p->pl.round, rtt_ns);
+		/*
+		 * A closed round's results are gone to user space: its stragglers are only late.
+		 * Groups of targets (watch --config) each have their own timeout.
+		 */
+		busy = watch_enter(p->pl.round, rtt_ns,
+				   series->timeout_us ? series->timeout_us * 1000ULL : cfg.timeout_ns);
 		if (!busy) {
 			__sync_fetch_and_add(&series->late, 1);
 			return V_MATCHED;

@@ -130,11 +130,21 @@ struct em_series {
 	__u32 dups;    /* further replies to a (target, payload round) that had one */
 	__u32 errors;  /* ICMP errors (unreachable, time exceeded) in time */
 	__u8 ttl;      /* IPv4 TTL of the latest echo reply */
-	__u8 pad[7];
+	__u8 pad[3];
+	__u32 timeout_us; /* set by user space: this series' timeout; 0: em_config.timeout_ns */
+	__u64 sum_sq_us2; /* sum of the squares of the RTTs in buckets[], in us^2: their spread */
+	/*
+	 * RFC 3550 interarrival jitter of the echo replies in time, as its appendix A.8 keeps it:
+	 * 16 times J, J += (|D| - J) / 16 with D the difference of two consecutive replies' RTTs
+	 * (last_rtt_ns the latest, saturated). Kept across rounds; user space only reads it.
+	 */
+	__u64 jitter16_ns;
+	__u32 last_rtt_ns;
+	__u32 pad2;
 	__u32 buckets[EM_HIST_BUCKETS];
 	__u32 pad_end;
 };
-_Static_assert(sizeof(struct em_series) == 32 + 4 * EM_HIST_BUCKETS + 4,
+_Static_assert(sizeof(struct em_series) == 56 + 4 * EM_HIST_BUCKETS + 4,
 	       "em_series must have no hidden padding");
 
 #endif /* ECHOMAP_ABI_H */

@@ -38,6 +38,7 @@ enum {
 	OPT_SNAPSHOT_DIR,
 	OPT_KEEP,
 	OPT_VERSION,
+	OPT_CONFIG,
 };
 
 static const struct option long_opts[] = {
@@ -74,6 +75,7 @@ static const struct option long_opts[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "snapshot-dir", required_argument, NULL, OPT_SNAPSHOT_DIR },
 	{ "keep", required_argument, NULL, OPT_KEEP },
+	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{},
@@ -120,6 +122,7 @@ static unsigned int opt_cmds(int c)
 	case OPT_LISTEN:
 	case OPT_SNAPSHOT_DIR:
 	case OPT_KEEP:
+	case OPT_CONFIG:
 		return WATCH;
 	case OPT_PREFIX:
 	case OPT_TITLE:
@@ -214,7 +217,11 @@ static const struct help_opt help_watch[] = {
 	{ OPT_SNAPSHOT_DIR, "--snapshot-dir DIR",
 	  "after each round, a JSON lines file of per-target results" },
 	{ OPT_KEEP, "--keep N", "snapshots kept in DIR, 0 = all (default 60)" },
-	{ 0, NULL, "SIGHUP reloads target files and names; SIGTERM or SIGINT stop it (exit 0)" },
+	{ OPT_CONFIG, "--config FILE",
+	  "groups of targets, each with its labels, interval, probes,\n"
+	  "spacing, timeout and file_sd files (YAML; instead of TARGETs)" },
+	{ 0, NULL, "SIGHUP or POST /-/reload reloads the config file, target files and names;" },
+	{ 0, NULL, "SIGTERM or SIGINT stop it (exit 0)" },
 };
 
 static const struct help_opt help_map[] = {
@@ -549,6 +556,9 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 		return 0;
 	case OPT_KEEP:
 		return parse_uint("--keep", arg, 0, 1000000, &cfg->keep);
+	case OPT_CONFIG:
+		cfg->config_file = arg;
+		return 0;
 	default:
 		return -EINVAL; /* getopt already named the problem */
 	}
@@ -616,6 +626,10 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		err = parse_opt(c, optarg, cfg);
 		if (err)
 			return err;
+		/* What a group of the file sets for itself. */
+		if (cfg->cmd == CMD_WATCH && (c == OPT_EVERY || c == 'n' || c == 't' ||
+					      c == OPT_TTL || c == OPT_SIZE))
+			cfg->group_opt = opt_name(c);
 	}
 	if (cfg->shard >= cfg->shards) {
 		pr_warn("--shard %u out of range: must be below --shards %u\n", cfg->shard, cfg->shards);
@@ -630,6 +644,16 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		return -EINVAL;
 	cfg->targets = argv + optind;
 	cfg->n_targets = argc - optind;
+	if (cfg->config_file && cfg->n_targets) {
+		pr_warn("targets are given either in the --config file or on the command line\n");
+		return -EINVAL;
+	}
+	if (cfg->config_file && cfg->group_opt) {
+		pr_warn("--%s is set per group in the --config file\n", cfg->group_opt);
+		return -EINVAL;
+	}
+	if (cfg->config_file)
+		return 0;
 	if (cfg->cmd == CMD_MAP && (cfg->n_targets != 1 || !cfg->output)) {
 		pr_warn("map takes one RESULTS file and -o FILE (try: echomap map --help)\n");
 		return -EINVAL;

@@ -65,6 +65,8 @@ struct config {
 	socklen_t listen_len;
 	const char *snapshot_dir;
 	unsigned int keep;	/* snapshots kept, 0 = all */
+	const char *config_file; /* --config: groups of targets (conf/watch_file.h), or NULL */
+	const char *group_opt;	/* an option given that a group of the file sets, or NULL */
 	/* map: RESULTS is targets[0] */
 	__u32 map_net; /* host order; default 0.0.0.0/0 */
 	unsigned int map_len;

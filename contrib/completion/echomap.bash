@@ -14,7 +14,7 @@ _echomap_opts()
 		--shard --all $general" ;;
 	ping) echo "$common $output -c --count -p --period -t --timeout $general" ;;
 	watch) echo "$common --seed -r --rate -n --probes -t --timeout --every --aggregate --buckets
-		--listen --snapshot-dir --keep $general" ;;
+		--listen --snapshot-dir --keep --config $general" ;;
 	map) echo "-o --output --prefix --size -F --format --title -v --verbose $general" ;;
 	esac
 }
@@ -64,7 +64,7 @@ _echomap()
 		fi
 		return
 		;;
-	-o | --output | --blocklist | --allowlist)
+	-o | --output | --blocklist | --allowlist | --config)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;

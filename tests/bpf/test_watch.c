@@ -306,6 +306,62 @@ static void test_late_timeout(void **state)
 	assert_int_equal(s->late, 1);
 }
 
+/* watch --config: a series' own timeout (a group's) replaces the program's, shorter or longer. */
+static void test_series_timeout(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	volatile struct em_series *s = &fx->series[2], *other = &fx->series[3];
+
+	s->timeout_us = 100000; /* 100 ms */
+	other->timeout_us = 3000000; /* 3 s */
+	set_round(fx, 7, 1);
+	assert_int_equal(fire(fx, 2, 7, 150000000, EM_ICMP_ECHOREPLY).verdict, XDP_DROP);
+	assert_int_equal(s->late, 1);
+	assert_int_equal(s->replies, 0);
+	assert_int_equal(fire(fx, 2, 7, 50000000, EM_ICMP_ECHOREPLY).verdict, XDP_DROP);
+	assert_int_equal(s->replies, 1);
+	/* 2 s: late by the program's 1 s, in time by the series' 3 s. */
+	assert_int_equal(fire(fx, 3, 7, 2 * TIMEOUT_NS, EM_ICMP_ECHOREPLY).verdict, XDP_DROP);
+	assert_int_equal(other->replies, 1);
+	assert_int_equal(other->late, 0);
+}
+
+/*
+ * RFC 3550's jitter as its appendix A.8 keeps it (16 J, J += (|D| - J) / 16) and the sum of
+ * squares, over replies of 10, 14 and 8 ms (each a few us longer: the run's own time).
+ */
+static void test_jitter_and_squares(void **state)
+{
+	static const __u64 ms[] = { 10, 14, 8 };
+	struct fixture *fx = need_bpf(state);
+	const volatile struct em_series *s = &fx->series[2];
+	__u64 lo[3], hi[3], sq_lo = 0, sq_hi = 0;
+	double d_lo[2], d_hi[2];
+
+	set_round(fx, 0, 3);
+	for (int i = 0; i < 3; i++) {
+		struct shot r = fire(fx, 2, i, ms[i] * 1000000, EM_ICMP_ECHOREPLY);
+
+		assert_int_equal(r.verdict, XDP_DROP);
+		lo[i] = r.rtt_lo;
+		hi[i] = r.rtt_hi;
+		sq_lo += (lo[i] / 1000) * (lo[i] / 1000);
+		sq_hi += (hi[i] / 1000) * (hi[i] / 1000);
+	}
+	assert_in_range(s->sum_sq_us2, sq_lo, sq_hi);
+	assert_in_range(s->last_rtt_ns, lo[2], hi[2]);
+	/*
+	 * |D| of the two pairs: 4 ms, then 6 ms, each within what the runs allow; 16 J is then
+	 * 4 + 6 - 0.25 = 9.75 ms, give or take what the runs took.
+	 */
+	for (int i = 1; i < 3; i++) {
+		d_lo[i - 1] = lo[i] > lo[i - 1] ? (double)lo[i] - hi[i - 1] : (double)lo[i - 1] - hi[i];
+		d_hi[i - 1] = lo[i] > lo[i - 1] ? (double)hi[i] - lo[i - 1] : (double)hi[i - 1] - lo[i];
+	}
+	assert_in_range(s->jitter16_ns, (__u64)(d_lo[0] * 15 / 16 + d_lo[1] - 1),
+			(__u64)(d_hi[0] * 15 / 16 + d_hi[1] + 1));
+}
+
 /* --probes 3: three payload rounds per round, each answered once, then a duplicate. */
 static void test_probes_and_duplicates(void **state)
 {
@@ -570,6 +626,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_in_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_round, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_series_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_jitter_and_squares, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probes_and_duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_buckets, setup, teardown),

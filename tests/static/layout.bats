@@ -40,6 +40,7 @@ allowed() {
 	allowed user/kernel \
 		'lib/[a-z_]+\.h|targets/[a-z_]+\.h|echomap_[a-z]+\.h|[a-z]+\.skel\.h|config\.h|tx/frame\.h'
 	allowed user/tx 'lib/[a-z_]+\.h|targets/[a-z_]+\.h|kernel/[a-z_]+\.h|echomap_[a-z]+\.h|config\.h'
+	allowed user/conf 'lib/[a-z_]+\.h|targets/[a-z_]+\.h|report/series\.h|echomap_[a-z]+\.h|config\.h'
 	allowed user/tx/engines \
 		'tx/[a-z_]+\.h|kernel/[a-z_]+\.h|lib/[a-z_]+\.h|echomap_[a-z]+\.h|config\.h'
 }

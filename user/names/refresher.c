@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/caps.h"
 #include "lib/log.h"
 #include "names/refresher.h"
 
@@ -24,6 +25,11 @@ static void *refresher_main(void *arg)
 	struct resolve_opts ro = { .all = true, .stop = &rf->quit };
 	struct name_batch *b;
 	int err;
+
+	/* It reads what name servers send: with no capability. */
+	err = caps_limit_thread(0);
+	if (err)
+		pr_warn("cannot drop the capabilities of the resolver thread: %s\n", strerror(-err));
 
 	pthread_mutex_lock(&rf->lock);
 	for (;;) {

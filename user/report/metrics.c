@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <math.h>
 #include <microhttpd.h>
 #include <net/if.h>
 #include <pthread.h>
@@ -9,9 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
+#include "lib/caps.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/signals.h"
 #include "report/metrics.h"
 
 #define CONTENT_PROM "text/plain; version=0.0.4; charset=utf-8"
@@ -34,6 +38,8 @@ enum page_kind { PAGE_METRICS, PAGE_STATUS, N_PAGES };
  */
 struct page {
 	struct text t;
+	struct text gz; /* t gzip-compressed, made at the first scrape that asks for it */
+	bool gz_made;
 	enum page_kind kind;
 	unsigned int refs;
 	struct metrics *m;
@@ -47,6 +53,7 @@ struct metrics {
 	 * already, and faulting 20 MB in every round would cost more than rendering. */
 	struct page *spare[N_PAGES];
 	__u64 alive_until; /* CLOCK_MONOTONIC ns, atomic */
+	int fd;		    /* the listening socket */
 };
 
 static bool reserve(struct text *t, size_t n)
@@ -193,7 +200,38 @@ static const struct counter_family {
 	{ "echomap_icmp_errors_total",
 	  "ICMP destination unreachable and time exceeded quoting a probe, in time.",
 	  offsetof(struct series_counts, errors) },
+	{ "echomap_lost_total",
+	  "Probes without an echo reply within their timeout: sent - replies, of closed rounds.",
+	  offsetof(struct series_counts, lost) },
 };
+
+/* An RFC 1812 host starts a reply at one of these TTLs: the smallest not below it is its. */
+static unsigned int hops_of(__u8 ttl)
+{
+	static const unsigned int initial[] = { 32, 64, 128, 255 };
+
+	for (size_t i = 0; i < sizeof(initial) / sizeof(initial[0]); i++)
+		if (ttl <= initial[i])
+			return initial[i] - ttl;
+	return 0;
+}
+
+/* The per-series gauges and counters that are not integers; NAN values are left out. */
+static void render_real(struct text *t, const struct round_report *r, const char *name,
+			const char *type, const char *help, size_t offset, double scale)
+{
+	struct str n = str(name), none = str("");
+
+	family(t, name, type, help);
+	for (__u32 i = 0; i < r->ss->n; i++) {
+		double v = *(const double *)((const char *)&r->st[i] + offset);
+
+		if (isnan(v))
+			continue;
+		sample_start(t, n, str(r->ss->v[i].labels), none);
+		printf_(t, "%.9g\n", v * scale);
+	}
+}
 
 static void render_metrics(struct text *t, const struct round_report *r)
 {
@@ -225,6 +263,29 @@ static void render_metrics(struct text *t, const struct round_report *r)
 		sample_start(t, ttl, str(ss->v[i].labels), none);
 		put_u64(t, r->st[i].ttl);
 	}
+	family(t, "echomap_reply_hops", "gauge",
+	       "Routers the latest echo reply crossed: the smallest of 32, 64, 128, 255 not below "
+	       "its TTL, less the TTL.");
+	for (__u32 i = 0; i < ss->n; i++) {
+		if (!r->st[i].ttl)
+			continue;
+		sample_start(t, str("echomap_reply_hops"), str(ss->v[i].labels), none);
+		put_u64(t, hops_of(r->st[i].ttl));
+	}
+	family(t, "echomap_outage_seconds_total", "counter",
+	       "Time without replies, as fping -o counts it: each lost probe stands for its share "
+	       "of the round (interval / probes).");
+	for (__u32 i = 0; i < ss->n; i++) {
+		sample_start(t, str("echomap_outage_seconds_total"), str(ss->v[i].labels), none);
+		printf_(t, "%.9g\n", r->st[i].total.outage_ns / 1e9);
+	}
+	render_real(t, r, "echomap_rtt_jitter_seconds", "gauge",
+		    "RFC 3550 interarrival jitter of the echo replies: J += (|D| - J) / 16 over "
+		    "consecutive replies, D the difference of their RTTs.",
+		    offsetof(struct series_state, jitter_ns), 1e-9);
+	render_real(t, r, "echomap_rtt_mdev_seconds", "gauge",
+		    "Standard deviation of the RTTs of the last round's echo replies (ping's mdev).",
+		    offsetof(struct series_state, mdev_ns), 1e-9);
 	family(t, "echomap_invalid_replies_total", "counter",
 	       "Replies that failed the cookie check; they name no target, so have no labels.");
 	printf_(t, "echomap_invalid_replies_total %llu\n", (unsigned long long)r->invalid);
@@ -299,8 +360,10 @@ static void render_status(struct text *t, const struct round_report *r)
 
 static void page_free(struct page *p)
 {
-	if (p)
+	if (p) {
 		free(p->t.p);
+		free(p->gz.p);
+	}
 	free(p);
 }
 
@@ -330,6 +393,9 @@ static struct page *page_new(struct metrics *m, enum page_kind kind)
 		return NULL;
 	p->t.len = 0;
 	p->t.oom = false;
+	p->gz.len = 0;
+	p->gz.oom = false;
+	p->gz_made = false;
 	p->kind = kind;
 	p->m = m;
 	return p;
@@ -399,24 +465,72 @@ static void response_done(void *cls)
 	pthread_mutex_unlock(&m->lock);
 }
 
+/*
+ * gzip of the page, as a scraper asks with Accept-Encoding: on the HTTP server's one thread, so
+ * a page is compressed once, by the first scrape that wants it. false: serve it plain.
+ */
+static bool page_gzip(struct page *p)
+{
+	z_stream z = { 0 };
+	int ret;
+
+	if (p->gz_made)
+		return !p->gz.oom;
+	p->gz_made = true;
+	/* 16 + 15: a gzip header and trailer around the deflate stream. */
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY)) {
+		p->gz.oom = true;
+		return false;
+	}
+	if (!reserve(&p->gz, deflateBound(&z, p->t.len))) {
+		deflateEnd(&z);
+		return false;
+	}
+	z.next_in = (Bytef *)p->t.p;
+	z.avail_in = p->t.len;
+	z.next_out = (Bytef *)p->gz.p;
+	z.avail_out = p->gz.cap;
+	ret = deflate(&z, Z_FINISH);
+	p->gz.len = z.total_out;
+	deflateEnd(&z);
+	if (ret != Z_STREAM_END)
+		p->gz.oom = true;
+	return !p->gz.oom;
+}
+
+/* Whether Accept-Encoding takes gzip (and not with q=0). */
+static bool wants_gzip(struct MHD_Connection *c)
+{
+	const char *ae = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	const char *g = ae ? strstr(ae, "gzip") : NULL;
+
+	return g && strncmp(g + 4, ";q=0", 4) && strncmp(g + 4, "; q=0", 5);
+}
+
 static enum MHD_Result serve_page(struct metrics *m, struct MHD_Connection *c,
 				  enum page_kind kind, const char *type)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 	struct page *p;
+	bool gz;
 
 	pthread_mutex_lock(&m->lock);
 	p = m->cur[kind];
 	p->refs++;
 	pthread_mutex_unlock(&m->lock);
-	resp = MHD_create_response_from_buffer_with_free_callback_cls(p->t.len, p->t.p,
-								       response_done, p);
+	gz = wants_gzip(c) && page_gzip(p);
+	resp = MHD_create_response_from_buffer_with_free_callback_cls(
+		gz ? p->gz.len : p->t.len, gz ? p->gz.p : p->t.p, response_done, p);
 	if (!resp) {
 		response_done(p);
 		return MHD_NO;
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, MHD_HTTP_HEADER_ACCEPT_ENCODING);
+	if (gz)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
 	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -427,12 +541,24 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			      size_t *upload_len, void **req)
 {
 	static const char healthy[] = "OK\n", overdue[] = "rounds are overdue\n";
+	static const char reloading[] = "reload requested: done when the rounds in progress close\n";
 	struct metrics *m = cls;
 
 	(void)version;
 	(void)upload;
-	(void)upload_len;
-	(void)req;
+	if (!strcmp(url, "/-/reload") && !strcmp(method, MHD_HTTP_METHOD_POST)) {
+		/* Called again for every piece of a body, and once more at its end to answer. */
+		if (!*req) {
+			*req = m;
+			return MHD_YES;
+		}
+		if (*upload_len) {
+			*upload_len = 0;
+			return MHD_YES;
+		}
+		reload_requested = 1;
+		return respond(c, MHD_HTTP_OK, CONTENT_TEXT, reloading, sizeof(reloading) - 1);
+	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return respond(c, MHD_HTTP_METHOD_NOT_ALLOWED, CONTENT_TEXT, "GET or HEAD\n", 12);
 	if (!strcmp(url, "/metrics"))
@@ -483,6 +609,22 @@ fail:
 	return -1;
 }
 
+static void *start_daemon(void *arg)
+{
+	struct metrics *m = arg;
+	int err = caps_limit_thread(0);
+
+	if (err) {
+		pr_warn("cannot drop the capabilities of the HTTP server: %s\n", strerror(-err));
+		return NULL;
+	}
+	m->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+				handle, m, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				MHD_OPTION_LISTEN_SOCKET, m->fd, MHD_OPTION_CONNECTION_TIMEOUT, 30U,
+				MHD_OPTION_END);
+	return NULL;
+}
+
 int metrics_start(struct metrics **mp, const struct config *cfg)
 {
 	static const char first[] = "# HELP echomap_rounds_total Rounds closed.\n"
@@ -492,6 +634,7 @@ int metrics_start(struct metrics **mp, const struct config *cfg)
 				       "</head><body><h1>echomap watch</h1><p>The first round is "
 				       "in progress.</p></body></html>\n";
 	struct metrics *m = calloc(1, sizeof(*m));
+	pthread_t starter;
 	struct page *p;
 	int fd;
 
@@ -511,10 +654,10 @@ int metrics_start(struct metrics **mp, const struct config *cfg)
 	fd = listen_on(cfg);
 	if (fd < 0)
 		goto fail;
-	m->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-				handle, m, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-				MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_TIMEOUT, 30U,
-				MHD_OPTION_END);
+	m->fd = fd;
+	/* The server's thread is started by one that has given up every capability: it has none. */
+	if (pthread_create(&starter, NULL, start_daemon, m) || pthread_join(starter, NULL))
+		m->d = NULL;
 	if (!m->d) {
 		pr_warn("cannot start the HTTP server on %s\n", cfg->listen);
 		close(fd);

@@ -21,14 +21,20 @@ struct series_counts {
 	__u64 sent;    /* echo requests */
 	__u64 replies; /* echo replies in time */
 	__u64 late, dups, errors;
-	__u64 sum_ns;  /* of the RTTs of replies */
+	__u64 lost;	  /* sent without an echo reply in time */
+	__u64 outage_ns;  /* lost, each for its share of the round: interval / probes */
+	__u64 sum_ns;	  /* of the RTTs of replies */
+	__u64 sum_sq_us2; /* of their squares, in us^2 */
 };
 
 struct series_state {
 	struct series_counts total; /* since start, kept across reloads */
 	struct series_counts round; /* of the last round */
 	double q_ns[N_QUANTILES];   /* the last round's RTT quantiles; NAN without a reply */
+	double mdev_ns;		    /* the last round's RTT standard deviation; NAN without a reply */
+	double jitter_ns;	    /* RFC 3550 interarrival jitter, running; 0 before two replies */
 	__u8 ttl;		    /* of the latest echo reply, 0 before the first */
+	__u32 sent_round;	    /* probes sent to it in its round in progress */
 	__u64 *buckets;		    /* per exported bucket (not cumulative): eb->n + 1 */
 };
 

@@ -146,3 +146,43 @@ void series_free(struct series_set *ss)
 	free(ss->addrs);
 	memset(ss, 0, sizeof(*ss));
 }
+
+const char *prom_label_name_problem(const char *name)
+{
+	/* The labels every series has, and le of the histogram's buckets. */
+	static const char *const ours[] = { "target", "name", "scope", "le" };
+
+	if (!*name)
+		return "is empty";
+	if (!(*name == '_' || (*name >= 'a' && *name <= 'z') || (*name >= 'A' && *name <= 'Z')))
+		return "must start with a letter or '_'";
+	for (const char *c = name; *c; c++)
+		if (!(*c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9')))
+			return "may hold only letters, digits and '_'";
+	if (!strncmp(name, "__", 2))
+		return "starts with '__', which Prometheus reserves";
+	for (size_t i = 0; i < sizeof(ours) / sizeof(ours[0]); i++)
+		if (!strcmp(name, ours[i]))
+			return "is one echomap sets itself";
+	return NULL;
+}
+
+int series_add_labels(struct series *s, const struct prom_label *l, unsigned int n)
+{
+	size_t len = strlen(s->labels), cap = len + 1;
+	char *p;
+
+	for (unsigned int i = 0; i < n; i++)
+		cap += strlen(l[i].name) + 2 * strlen(l[i].value) + 4;
+	p = realloc(s->labels, cap);
+	if (!p)
+		return -ENOMEM;
+	s->labels = p;
+	for (unsigned int i = 0; i < n; i++) {
+		len += snprintf(p + len, cap - len, ",%s=\"", l[i].name);
+		len += prom_escape(p + len, cap - len, l[i].value);
+		len += snprintf(p + len, cap - len, "\"");
+	}
+	return 0;
+}

@@ -22,6 +22,12 @@ struct series {
 	char *labels;	 /* target="...",name="...",scope="...", escaped for Prometheus */
 };
 
+/* A label added to every series of a group: name checked by prom_label_name_problem(). */
+struct prom_label {
+	char *name;
+	char *value;
+};
+
 struct series_set {
 	struct series *v;
 	__u32 n;
@@ -37,6 +43,17 @@ int series_build(struct series_set *ss, const struct target_set *ts, int agg_len
 /* The series of a target index (< ts->count); O(log n). */
 __u32 series_of(const struct series_set *ss, __u64 index);
 void series_free(struct series_set *ss);
+
+/*
+ * Adds name="value" (escaped) to s's labels, in the order given. 0 or -ENOMEM. Label names are
+ * checked before (a file's are when it is read).
+ */
+int series_add_labels(struct series *s, const struct prom_label *l, unsigned int n);
+/*
+ * NULL if name may be the name of a label added to our series; otherwise why not: Prometheus'
+ * rules ([a-zA-Z_][a-zA-Z0-9_]*, "__" reserved) and the names echomap's series carry already.
+ */
+const char *prom_label_name_problem(const char *name);
 
 /* Appends s to buf as a Prometheus label value (backslash, quote and newline escaped). */
 size_t prom_escape(char *buf, size_t len, const char *s);

@@ -80,6 +80,11 @@ static void write_row(FILE *f, const struct round_report *r, __u64 i, const char
 		else
 			fprintf(f, "%.3f", st->q_ns[q] / 1000);
 	}
+	if (isnan(st->mdev_ns))
+		fputs(",\"rtt_mdev_us\":null", f);
+	else
+		fprintf(f, ",\"rtt_mdev_us\":%.3f", st->mdev_ns / 1000);
+	fprintf(f, ",\"jitter_us\":%.3f", st->jitter_ns / 1000);
 	if (r->ss->agg_len >= 0)
 		fprintf(f, ",\"series\":\"%s\"", r->ss->v[si].id);
 	fputs("}\n", f);

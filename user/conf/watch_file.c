@@ -1,0 +1,655 @@
+// SPDX-License-Identifier: GPL-2.0
+/* watch --config: the YAML document (libyaml's loader) into groups, every field checked. */
+#include <errno.h>
+#include <glob.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#include "conf/watch_file.h"
+#include "config.h"
+#include "echomap_abi.h"
+#include "lib/log.h"
+
+#define INTERVAL_MIN_MS 100
+#define INTERVAL_MAX_MS 86400000U
+#define DEFAULT_INTERVAL_MS 10000
+#define DEFAULT_TTL 64
+
+struct loader {
+	const char *path;
+	yaml_document_t doc;
+	struct watch_file *wf;
+};
+
+static int __attribute__((format(printf, 3, 4)))
+bad(const struct loader *ld, const yaml_node_t *n, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pr_warn("%s:%zu: %s\n", ld->path, n ? n->start_mark.line + 1 : 1, msg);
+	return -EINVAL;
+}
+
+static yaml_node_t *node(const struct loader *ld, int id)
+{
+	return yaml_document_get_node((yaml_document_t *)&ld->doc, id);
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+	return n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static int want_scalar(const struct loader *ld, const yaml_node_t *n, const char *what,
+		       const char **out)
+{
+	*out = scalar(n);
+	if (!*out || (n->type == YAML_SCALAR_NODE && strlen(*out) != n->data.scalar.length))
+		return bad(ld, n, "%s must be a plain value", what);
+	return 0;
+}
+
+static int parse_uint(const struct loader *ld, const yaml_node_t *n, const char *what,
+		      unsigned int min, unsigned int max, unsigned int *out)
+{
+	const char *s;
+	char *end;
+	unsigned long v;
+	int err = want_scalar(ld, n, what, &s);
+
+	if (err)
+		return err;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || *s == '-' || *s == '+')
+		return bad(ld, n, "%s: '%s' is not a number", what, s);
+	if (v < min || v > max)
+		return bad(ld, n, "%s %lu out of range %u..%u", what, v, min, max);
+	*out = v;
+	return 0;
+}
+
+/* A Prometheus duration of one unit: 500ms, 10s, 1m, 1h. */
+static int parse_duration(const struct loader *ld, const yaml_node_t *n, const char *what,
+			  unsigned int *ms)
+{
+	static const struct {
+		const char *unit;
+		unsigned long long ms;
+	} units[] = { { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 } };
+	unsigned long long v;
+	const char *s;
+	char *end;
+	int err = want_scalar(ld, n, what, &s);
+
+	if (err)
+		return err;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end == s || errno || *s == '-' || *s == '+')
+		return bad(ld, n, "%s: '%s' is not a duration (500ms, 10s, 1m, 1h)", what, s);
+	if (!*end)
+		return bad(ld, n, "%s: '%s' needs a unit (ms, s, m, h)", what, s);
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].unit))
+			continue;
+		if (v > UINT32_MAX / units[i].ms)
+			return bad(ld, n, "%s: '%s' is too long", what, s);
+		*ms = v * units[i].ms;
+		return 0;
+	}
+	return bad(ld, n, "%s: '%s' has an unknown unit (ms, s, m, h)", what, s);
+}
+
+static char *dup_or_oom(const char *s, int *err)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		*err = -ENOMEM;
+	return d;
+}
+
+/* Only syntax and files here: what may be probed is the session's to say, with its options. */
+static const struct target_opts check_opts = { .quiet = true, .allow_reserved = true };
+
+/* One target of g, checked (and its @file read) here; n is where it was given. */
+static int add_target(struct loader *ld, const yaml_node_t *n, struct watch_group *g,
+		      const char *s, size_t len)
+{
+	struct target_spec sp;
+	char **t = realloc(g->targets, (g->n_targets + 1) * sizeof(*t));
+	int err;
+
+	if (!t)
+		return -ENOMEM;
+	g->targets = t;
+	t[g->n_targets] = strndup(s, len);
+	if (!t[g->n_targets])
+		return -ENOMEM;
+	err = targets_parse(&sp, &t[g->n_targets++], 1, &check_opts);
+	if (err)
+		return err == -ENOMEM ? err :
+					bad(ld, n, "target '%s' refused", t[g->n_targets - 1]);
+	target_spec_free(&sp);
+	return 0;
+}
+
+/* targets: a list of target strings, or one. */
+static int parse_targets(struct loader *ld, const yaml_node_t *n, struct watch_group *g)
+{
+	const yaml_node_item_t *it;
+	const char *s;
+	int err;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return want_scalar(ld, n, "a target", &s) ?: add_target(ld, n, g, s, strlen(s));
+	if (n->data.sequence.items.start == n->data.sequence.items.top)
+		return bad(ld, n, "targets of group '%s' is empty", g->name);
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		err = want_scalar(ld, node(ld, *it), "a target", &s) ?:
+		      add_target(ld, node(ld, *it), g, s, strlen(s));
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* What tells g's series from the others': its targets, read once more as a whole. */
+static int group_finish(struct loader *ld, const yaml_node_t *n, struct watch_group *g)
+{
+	int err = g->n_targets ? targets_parse(&g->spec, g->targets, g->n_targets, &check_opts) : 0;
+
+	return err == -ENOMEM ? err : err ? bad(ld, n, "the targets changed while read") : 0;
+}
+
+/*
+ * labels: a mapping of names to values, onto g's. n_own: how many of g's are the group's own,
+ * which a file_sd entry's labels replace; a label given twice in one mapping is refused.
+ */
+static int parse_labels(struct loader *ld, const yaml_node_t *n, struct watch_group *g)
+{
+	unsigned int n_own = g->n_labels;
+	const yaml_node_pair_t *p;
+	struct prom_label *l;
+	int err = 0;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return bad(ld, n, "labels must be a mapping of names to values");
+	l = realloc(g->labels, (g->n_labels + n->data.mapping.pairs.top -
+				n->data.mapping.pairs.start + 1) * sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	g->labels = l;
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		const yaml_node_t *k = node(ld, p->key), *v = node(ld, p->value);
+		const char *name, *value, *why;
+
+		err = want_scalar(ld, k, "a label name", &name) ?:
+		      want_scalar(ld, v, "a label value", &value);
+		if (err)
+			return err;
+		why = prom_label_name_problem(name);
+		if (why)
+			return bad(ld, k, "label name '%s' %s", name, why);
+		for (unsigned int i = n_own; i < g->n_labels; i++)
+			if (!strcmp(g->labels[i].name, name))
+				return bad(ld, k, "label '%s' given twice", name);
+		for (unsigned int i = 0; i < n_own; i++) {
+			if (strcmp(g->labels[i].name, name))
+				continue;
+			free(g->labels[i].value);
+			g->labels[i].value = dup_or_oom(value, &err);
+			name = NULL;
+			break;
+		}
+		if (!name || err)
+			continue;
+		l = &g->labels[g->n_labels];
+		l->name = dup_or_oom(name, &err);
+		l->value = dup_or_oom(value, &err);
+		if (err) {
+			free(l->name);
+			free(l->value);
+		}
+		g->n_labels += !err;
+	}
+	return err;
+}
+
+/* size and ttl: one frame template serves every group, so a second group may only agree. */
+static int parse_shared(struct loader *ld, const yaml_node_t *n, const char *what,
+			unsigned int min, unsigned int max, unsigned int *shared, bool *seen)
+{
+	unsigned int v;
+	int err = parse_uint(ld, n, what, min, max, &v);
+
+	if (err)
+		return err;
+	if (*seen && v != *shared)
+		return bad(ld, n, "%s %u differs from another group's %u: it must be the same in "
+			   "every group (one probe template)", what, v, *shared);
+	*shared = v;
+	*seen = true;
+	return 0;
+}
+
+struct shared_seen {
+	bool size, ttl;
+};
+
+/* One group of the file; *file_sd its file_sd: node, or NULL. */
+static int parse_group(struct loader *ld, const yaml_node_t *n, struct watch_group *g,
+		       unsigned int idx, struct shared_seen *seen, const yaml_node_t **file_sd)
+{
+	const yaml_node_t *targets = NULL, *timeout = NULL;
+	const yaml_node_pair_t *p;
+	char defname[32];
+	int err = 0;
+
+	g->line = n->start_mark.line + 1;
+	g->interval_ms = DEFAULT_INTERVAL_MS;
+	g->probes = 1;
+	if (n->type != YAML_MAPPING_NODE)
+		return bad(ld, n, "a group must be a mapping (name, targets, labels, ...)");
+	/* The name first: the other fields' messages use it. */
+	snprintf(defname, sizeof(defname), "group %u", idx + 1);
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		const char *k = scalar(node(ld, p->key)), *v;
+
+		if (k && !strcmp(k, "name")) {
+			err = want_scalar(ld, node(ld, p->value), "name", &v);
+			if (err)
+				return err;
+			if (!*v)
+				return bad(ld, node(ld, p->value), "name is empty");
+			g->name = dup_or_oom(v, &err);
+		}
+	}
+	if (!g->name)
+		g->name = dup_or_oom(defname, &err);
+	if (err)
+		return err;
+	for (p = n->data.mapping.pairs.start; !err && p < n->data.mapping.pairs.top; p++) {
+		const yaml_node_t *kn = node(ld, p->key), *v = node(ld, p->value);
+		const char *k = scalar(kn);
+
+		if (!k)
+			err = bad(ld, kn, "a key must be a plain value");
+		else if (!strcmp(k, "name"))
+			continue;
+		else if (!strcmp(k, "targets"))
+			targets = v;
+		else if (!strcmp(k, "file_sd"))
+			*file_sd = v;
+		else if (!strcmp(k, "labels"))
+			err = parse_labels(ld, v, g);
+		else if (!strcmp(k, "interval"))
+			err = parse_duration(ld, v, "interval", &g->interval_ms);
+		else if (!strcmp(k, "probes"))
+			err = parse_uint(ld, v, "probes", 1, GROUP_PROBES_MAX, &g->probes);
+		else if (!strcmp(k, "spacing"))
+			err = parse_duration(ld, v, "spacing", &g->spacing_ms);
+		else if (!strcmp(k, "timeout"))
+			timeout = v;
+		else if (!strcmp(k, "size"))
+			err = parse_shared(ld, v, "size", EM_PAYLOAD_LEN, PAYLOAD_MAX, &ld->wf->size,
+					   &seen->size);
+		else if (!strcmp(k, "ttl"))
+			err = parse_shared(ld, v, "ttl", 1, 255, &ld->wf->ttl, &seen->ttl);
+		else
+			err = bad(ld, kn, "unknown key '%s' in group '%s' (name, targets, labels, "
+				  "file_sd, interval, probes, spacing, timeout, size, ttl)", k, g->name);
+	}
+	if (err)
+		return err;
+	if (g->interval_ms < INTERVAL_MIN_MS || g->interval_ms > INTERVAL_MAX_MS)
+		return bad(ld, n, "interval of group '%s' out of range 100ms..24h", g->name);
+	g->timeout_ms = g->interval_ms / 2 < 1000 ? g->interval_ms / 2 : 1000;
+	if (timeout && (err = parse_duration(ld, timeout, "timeout", &g->timeout_ms)))
+		return err;
+	if (!g->timeout_ms || g->timeout_ms > g->interval_ms / 2)
+		return bad(ld, timeout ?: n, "timeout of group '%s' must be 1ms..%ums, half its "
+			   "interval", g->name, g->interval_ms / 2);
+	/* The last probe of a target leaves a timeout before its round ends. */
+	if ((__u64)g->spacing_ms * (g->probes - 1) >= g->interval_ms - g->timeout_ms)
+		return bad(ld, n, "group '%s': %u probes %ums apart do not fit in its interval less "
+			   "its timeout (%ums)", g->name, g->probes, g->spacing_ms,
+			   g->interval_ms - g->timeout_ms);
+	if (!targets && !*file_sd)
+		return bad(ld, n, "group '%s' has no targets (targets: or file_sd:)", g->name);
+	return (targets ? parse_targets(ld, targets, g) : 0) ?: group_finish(ld, n, g);
+}
+
+/* A new, zeroed group at the end of wf->g: pointers into wf->g do not survive it. */
+static struct watch_group *group_new(struct watch_file *wf)
+{
+	struct watch_group *g;
+
+	if (wf->n == wf->cap) {
+		g = realloc(wf->g, (wf->cap ? wf->cap * 2 : 8) * sizeof(*g));
+		if (!g)
+			return NULL;
+		wf->g = g;
+		wf->cap = wf->cap ? wf->cap * 2 : 8;
+	}
+	g = &wf->g[wf->n++];
+	memset(g, 0, sizeof(*g));
+	return g;
+}
+
+static void group_free(struct watch_group *g)
+{
+	for (int j = 0; j < g->n_targets; j++)
+		free(g->targets[j]);
+	for (unsigned int j = 0; j < g->n_labels; j++) {
+		free(g->labels[j].name);
+		free(g->labels[j].value);
+	}
+	free(g->targets);
+	free(g->labels);
+	free(g->name);
+	target_spec_free(&g->spec);
+}
+
+/* Reads ld->path into ld->doc: 0, -EINVAL after one "path:LINE: reason" line, -ENOENT, -ENOMEM. */
+static int load_doc(struct loader *ld, const char *what)
+{
+	yaml_parser_t parser;
+	FILE *f = fopen(ld->path, "r");
+	int err = 0;
+
+	if (!f) {
+		pr_warn("cannot read the %s '%s': %s\n", what, ld->path, strerror(errno));
+		return -ENOENT;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &ld->doc)) {
+		err = parser.error == YAML_MEMORY_ERROR ? -ENOMEM : -EINVAL;
+		if (err == -EINVAL)
+			pr_warn("%s:%zu: %s%s%s\n", ld->path, parser.problem_mark.line + 1,
+				parser.problem ? parser.problem : "not YAML",
+				parser.context ? " " : "", parser.context ? parser.context : "");
+	}
+	yaml_parser_delete(&parser);
+	fclose(f);
+	return err;
+}
+
+/* host:port as Prometheus writes targets: the port means nothing to ICMP. */
+static size_t without_port(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+
+	if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1))
+		return colon - s;
+	return strlen(s);
+}
+
+/*
+ * One file_sd file (Prometheus' format: a list of {targets: [...], labels: {...}}, JSON or
+ * YAML): each entry becomes a group with parent's schedule and labels, and its own labels.
+ */
+static int read_sd_file(struct loader *parent, unsigned int pi, const char *path)
+{
+	struct loader ld = { .path = path, .wf = parent->wf };
+	const yaml_node_item_t *it;
+	const yaml_node_t *root;
+	unsigned int idx = 0;
+	int err = load_doc(&ld, "file_sd file");
+
+	if (err)
+		return err;
+	root = yaml_document_get_root_node(&ld.doc);
+	/* An empty file is an empty list, as Prometheus reads it. */
+	if (root && root->type != YAML_SEQUENCE_NODE)
+		err = bad(&ld, root, "a file_sd file is a list of {targets: [...], labels: {...}}");
+	for (it = root ? root->data.sequence.items.start : NULL; !err && root &&
+	     root->type == YAML_SEQUENCE_NODE && it < root->data.sequence.items.top; it++) {
+		const yaml_node_t *e = node(&ld, *it), *targets = NULL, *labels = NULL;
+		const struct watch_group *pg;
+		struct watch_group *g;
+		const yaml_node_pair_t *p;
+		const yaml_node_item_t *t;
+
+		idx++;
+		if (e->type != YAML_MAPPING_NODE) {
+			err = bad(&ld, e, "an entry must be a mapping {targets: [...], labels: {...}}");
+			break;
+		}
+		for (p = e->data.mapping.pairs.start; !err && p < e->data.mapping.pairs.top; p++) {
+			const char *k = scalar(node(&ld, p->key));
+
+			if (k && !strcmp(k, "targets"))
+				targets = node(&ld, p->value);
+			else if (k && !strcmp(k, "labels"))
+				labels = node(&ld, p->value);
+			else
+				err = bad(&ld, node(&ld, p->key), "unknown key '%s' (targets, labels)",
+					  k ? k : "?");
+		}
+		if (err)
+			break;
+		if (!targets || targets->type != YAML_SEQUENCE_NODE) {
+			err = bad(&ld, e, "an entry needs targets: a list");
+			break;
+		}
+		g = group_new(ld.wf);
+		if (!g) {
+			err = -ENOMEM;
+			break;
+		}
+		pg = &ld.wf->g[pi];
+		g->line = e->start_mark.line + 1;
+		g->interval_ms = pg->interval_ms;
+		g->probes = pg->probes;
+		g->spacing_ms = pg->spacing_ms;
+		g->timeout_ms = pg->timeout_ms;
+		g->from_sd = true;
+		if (asprintf(&g->name, "%s:%s:%u", pg->name, path, idx) < 0) {
+			g->name = NULL;
+			err = -ENOMEM;
+			break;
+		}
+		for (unsigned int i = 0; !err && i < pg->n_labels; i++) {
+			struct prom_label *l = realloc(g->labels, (i + 1) * sizeof(*l));
+
+			if (!l) {
+				err = -ENOMEM;
+				break;
+			}
+			g->labels = l;
+			l[i].name = strdup(pg->labels[i].name);
+			l[i].value = strdup(pg->labels[i].value);
+			g->n_labels++;
+			if (!l[i].name || !l[i].value)
+				err = -ENOMEM;
+		}
+		if (!err && labels)
+			err = parse_labels(&ld, labels, g);
+		for (t = targets->data.sequence.items.start;
+		     !err && t < targets->data.sequence.items.top; t++) {
+			const char *v;
+
+			err = want_scalar(&ld, node(&ld, *t), "a target", &v) ?:
+			      add_target(&ld, node(&ld, *t), g, v, without_port(v));
+		}
+		if (!err)
+			err = group_finish(&ld, e, g);
+	}
+	yaml_document_delete(&ld.doc);
+	return err;
+}
+
+/*
+ * file_sd: a path or a list of paths (relative to the config file's folder; '*' and the like in
+ * the file name as Prometheus has them), kept for the watcher, each file read.
+ */
+static int parse_file_sd(struct loader *ld, const yaml_node_t *n, unsigned int pi)
+{
+	const yaml_node_item_t *it = NULL;
+	struct watch_file *wf = ld->wf;
+	const char *slash = strrchr(ld->path, '/');
+	int err = 0;
+
+	if (n->type == YAML_SEQUENCE_NODE && n->data.sequence.items.start ==
+	    n->data.sequence.items.top)
+		return bad(ld, n, "file_sd of group '%s' is empty", wf->g[pi].name);
+	if (n->type == YAML_SEQUENCE_NODE)
+		it = n->data.sequence.items.start;
+	for (;;) {
+		const yaml_node_t *pn = it ? node(ld, *it) : n;
+		char **pats = realloc(wf->sd_paths, (wf->n_sd_paths + 1) * sizeof(*pats)), *pat;
+		const char *v;
+		glob_t gl;
+		int r;
+
+		if (!pats)
+			return -ENOMEM;
+		wf->sd_paths = pats;
+		err = want_scalar(ld, pn, "a file_sd path", &v);
+		if (err)
+			return err;
+		if (!*v)
+			return bad(ld, pn, "a file_sd path is empty");
+		if (*v == '/' || !slash)
+			pat = strdup(v);
+		else if (asprintf(&pat, "%.*s/%s", (int)(slash - ld->path), ld->path, v) < 0)
+			pat = NULL;
+		if (!pat)
+			return -ENOMEM;
+		wf->sd_paths[wf->n_sd_paths++] = pat;
+		r = glob(pat, 0, NULL, &gl);
+		if (r && r != GLOB_NOMATCH)
+			return bad(ld, pn, "cannot list '%s'", pat);
+		for (size_t i = 0; !r && !err && i < gl.gl_pathc; i++) {
+			err = read_sd_file(ld, pi, gl.gl_pathv[i]);
+			if (err && err != -ENOMEM)
+				err = bad(ld, pn, "file_sd file '%s' refused", gl.gl_pathv[i]);
+		}
+		if (!r)
+			globfree(&gl);
+		if (err || !it || ++it == n->data.sequence.items.top)
+			return err;
+	}
+}
+
+static int parse_root(struct loader *ld)
+{
+	const yaml_node_t *root = yaml_document_get_root_node(&ld->doc), *groups = NULL;
+	struct watch_file *wf = ld->wf;
+	struct shared_seen seen = { 0 };
+	const yaml_node_pair_t *p;
+	const yaml_node_item_t *it;
+	unsigned int given = 0;
+	int err;
+
+	if (!root)
+		return bad(ld, NULL, "the file is empty: expected 'groups:'");
+	if (root->type != YAML_MAPPING_NODE)
+		return bad(ld, root, "expected a mapping with 'groups:'");
+	for (p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+		const yaml_node_t *k = node(ld, p->key);
+
+		if (!scalar(k) || strcmp(scalar(k), "groups"))
+			return bad(ld, k, "unknown key '%s' (expected 'groups')",
+				   scalar(k) ? scalar(k) : "?");
+		groups = node(ld, p->value);
+	}
+	if (!groups)
+		return bad(ld, root, "no 'groups:'");
+	if (groups->type != YAML_SEQUENCE_NODE ||
+	    groups->data.sequence.items.start == groups->data.sequence.items.top)
+		return bad(ld, groups, "groups must be a list of at least one group");
+	wf->size = EM_PAYLOAD_LEN;
+	wf->ttl = DEFAULT_TTL;
+	for (it = groups->data.sequence.items.start; it < groups->data.sequence.items.top; it++) {
+		const yaml_node_t *file_sd = NULL;
+		struct watch_group *g = group_new(wf);
+		unsigned int gi = wf->n - 1;
+
+		if (!g)
+			return -ENOMEM;
+		err = parse_group(ld, node(ld, *it), g, given++, &seen, &file_sd);
+		if (err)
+			return err;
+		for (unsigned int i = 0; i < gi; i++)
+			if (!wf->g[i].from_sd && !strcmp(wf->g[i].name, g->name))
+				return bad(ld, node(ld, *it), "a second group named '%s'", g->name);
+		if (file_sd && (err = parse_file_sd(ld, file_sd, gi)))
+			return err;
+	}
+	for (unsigned int i = 0; i < wf->n; i++)
+		wf->n_targets += wf->g[i].n_targets;
+	wf->targets = calloc(wf->n_targets ?: 1, sizeof(*wf->targets));
+	if (!wf->targets)
+		return -ENOMEM;
+	wf->n_targets = 0;
+	for (unsigned int i = 0; i < wf->n; i++)
+		for (int j = 0; j < wf->g[i].n_targets; j++)
+			wf->targets[wf->n_targets++] = wf->g[i].targets[j];
+	return 0;
+}
+
+int watch_file_load(struct watch_file *wf, const char *path)
+{
+	struct loader ld = { .path = path, .wf = wf };
+	int err;
+
+	memset(wf, 0, sizeof(*wf));
+	err = load_doc(&ld, "config file");
+	if (err)
+		return err;
+	err = parse_root(&ld);
+	yaml_document_delete(&ld.doc);
+	if (!err && !(wf->path = strdup(path)))
+		err = -ENOMEM;
+	if (err == -ENOMEM)
+		pr_warn("out of memory reading '%s'\n", path);
+	if (err)
+		watch_file_free(wf);
+	return err;
+}
+
+void watch_file_free(struct watch_file *wf)
+{
+	for (unsigned int i = 0; wf->g && i < wf->n; i++)
+		group_free(&wf->g[i]);
+	for (unsigned int i = 0; i < wf->n_sd_paths; i++)
+		free(wf->sd_paths[i]);
+	free(wf->sd_paths);
+	free(wf->g);
+	free(wf->targets);
+	free(wf->path);
+	memset(wf, 0, sizeof(*wf));
+}
+
+unsigned int watch_file_group_of(const struct watch_file *wf, const struct target_set *ts,
+				 __u32 addr)
+{
+	const char *name = targets_name(ts, addr);
+
+	for (unsigned int i = 0; i < wf->n; i++) {
+		const struct target_spec *sp = &wf->g[i].spec;
+
+		if (ipset_contains(&sp->set, addr))
+			return i;
+		for (size_t j = 0; name && j < sp->n_names; j++)
+			if (!strcasecmp(sp->names[j], name))
+				return i;
+	}
+	return 0;
+}
