@@ -121,10 +121,11 @@ $(OUTPUT)/user/%.o: user/%.c $(SKELS) $(FLAGS_STAMP)
 
 # Rewritten only when its content changes: a new commit recompiles version.o alone.
 $(OUTPUT)/build_info.h: VERSION FORCE | $(OUTPUT)
-	$(Q)printf '#define EM_VERSION "%s"\n#define EM_COMMIT "%s"\n#define EM_LIBBPF_BUILD "%s"\n#define EM_LIBXDP_BUILD "%s"\n' \
-		'$(VERSION)' '$(EM_COMMIT)' "$$(pkg-config --modversion libbpf)" \
-		"$$(pkg-config --modversion libxdp)" >$@.tmp
-	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; printf '  %-8s %s\n' GEN $@; fi
+	$(Q)printf '#define %s "%s"\n' EM_VERSION '$(VERSION)' EM_COMMIT '$(EM_COMMIT)' \
+		EM_LIBBPF_BUILD "$$(pkg-config --modversion libbpf)" \
+		EM_LIBXDP_BUILD "$$(pkg-config --modversion libxdp)" >$@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; \
+	else mv -f $@.tmp $@; printf '  %-8s %s\n' GEN $@; fi
 
 $(OUTPUT)/user/cmd/version.o: $(OUTPUT)/build_info.h
 
@@ -132,8 +133,8 @@ $(OUTPUT)/man/%: docs/man/%.scd $(wildcard docs/man/include/*.scd) VERSION
 	$(call msg,SCDOC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)awk -v v='$(VERSION)' '/^;include / { f = "docs/man/include/" $$2; \
-		while ((getline l < f) > 0) print l; close(f); next } { gsub(/@VERSION@/, v); print }' \
-		$< | scdoc >$@
+		while ((getline l < f) > 0) print l; close(f); next } \
+		{ gsub(/@VERSION@/, v); print }' $< | scdoc >$@
 
 man: $(MAN_PAGES)
 
@@ -210,8 +211,8 @@ vmtest: deps all $(TEST_BINS)
 	$(Q)vmtest/run.sh $(if $(KERNEL),--kernel $(KERNEL)) $(if $(MODULES),--modules $(MODULES)) \
 		$(if $(CMD),-- $(CMD))
 
-# Installs the binary that was built, with whatever flags it was built with (make SAN=1, CFLAGS=...):
-# install never rebuilds it, and builds it only when there is none.
+# Installs the binary that was built, with whatever flags it was built with (make SAN=1,
+# CFLAGS=... make): install never rebuilds it, and builds it only when there is none.
 install: $(MAN_PAGES)
 	$(Q)[ -x $(OUTPUT)/echomap ] || $(MAKE) $(OUTPUT)/echomap
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
@@ -242,9 +243,10 @@ uninstall:
 deb:
 	$(call msg,DEB,$(OUTPUT)/deb/echomap_$(VERSION)_amd64.deb)
 	$(Q)rm -rf $(OUTPUT)/deb && mkdir -p $(OUTPUT)/deb/echomap-$(VERSION)
-	$(Q)tar --exclude=./.output --exclude=./.git -cf - . | tar -C $(OUTPUT)/deb/echomap-$(VERSION) -xf -
-	$(Q)cd $(OUTPUT)/deb/echomap-$(VERSION) && EM_COMMIT=$(EM_COMMIT) \
-		dpkg-buildpackage -b -us -uc $(if $(filter 1,$(V)),,>../build.log 2>&1 || { tail -40 ../build.log; exit 1; })
+	$(Q)tar --exclude=./.output --exclude=./.git -cf - . | \
+		tar -C $(OUTPUT)/deb/echomap-$(VERSION) -xf -
+	$(Q)cd $(OUTPUT)/deb/echomap-$(VERSION) && EM_COMMIT=$(EM_COMMIT) dpkg-buildpackage -b -us -uc \
+		$(if $(filter 1,$(V)),,>../build.log 2>&1 || { tail -40 ../build.log; exit 1; })
 	$(Q)lintian --fail-on error $(OUTPUT)/deb/echomap_$(VERSION)_amd64.deb
 
 format:

@@ -40,5 +40,5 @@ setup() {
 		false
 	}
 	grep -q -- '-o \.output/echomap' <<<"$out"
-	grep -q 'EM_COMMIT "%s"' <<<"$out"
+	grep -q "EM_COMMIT '0123456789ab'" <<<"$out"
 }
