@@ -111,8 +111,9 @@ static __always_inline bool record(struct em_result *slot, const struct em_paylo
 	old = __sync_fetch_and_or(&slot->rounds_seen, bit);
 	/* A sliding window of 16 rounds: forget the round 16 ahead so that bit can serve it
 	 * again (ping and watch run past 32 rounds). Our own bit stays set, so old is never 0
-	 * again after the first reply. */
-	__sync_fetch_and_and(&slot->rounds_seen, ~(1U << ((round + 16) & 31)));
+	 * again after the first reply. A trace's 32 TTLs need all 32 bits at once. */
+	if (!(cfg.flags & EM_CFG_TRACE))
+		__sync_fetch_and_and(&slot->rounds_seen, ~(1U << ((round + 16) & 31)));
 	if (old & bit) {
 		__sync_fetch_and_add(&slot->dups, 1);
 		count(EM_CNT_DUPLICATE);
