@@ -19,6 +19,7 @@ static const char usage_text[] =
 	"       echomap ping  [OPTIONS] HOST...     fping-like repeated probes of a few hosts\n"
 	"       echomap watch [OPTIONS] TARGET...   rounds until stopped, Prometheus, snapshots\n"
 	"       echomap map   [OPTIONS] RESULTS     draw results as a PNG latency map\n"
+	"       echomap trace [OPTIONS] TARGET...   the routers on the way to every target\n"
 	"\n"
 	"TARGET: 198.18.0.1, 198.18.0.0/16, 198.18.0.1-198.18.3.255, host.name, @file, - (stdin)\n"
 	"\n"
@@ -62,6 +63,14 @@ static const char usage_text[] =
 	"      --snapshot-dir DIR  after each round, a JSON lines file of per-target results\n"
 	"      --keep N            snapshots kept in DIR, 0 = all (default 60)\n"
 	"    SIGHUP reloads target files and names; SIGTERM or SIGINT stop it (exit 0)\n"
+	"trace (also -r, -w, --seed, --shards/--shard; every (target, TTL) in one random order):\n"
+	"      --min-ttl N         first TTL probed, 1..32 (default 1)\n"
+	"      --max-ttl N         last TTL probed, 1..32 (default 32)\n"
+	"      --flows N           flow ids per target, 1..16 (default 1): each keeps its ICMP\n"
+	"                          checksum across TTLs, so per-flow load balancers keep it on\n"
+	"                          one path (Paris traceroute); several reveal parallel paths\n"
+	"      --paths             one reconstructed path per target and flow (* silent hops)\n"
+	"      --stop-early        skip a target's TTLs beyond the one its answer came from\n"
 	"map (RESULTS: output of sweep -F json or -F csv, or - for stdin):\n"
 	"  -o, --output FILE       the image to write (required)\n"
 	"      --prefix CIDR       the part of the address space to draw (default 0.0.0.0/0)\n"
@@ -94,6 +103,11 @@ enum {
 	OPT_LISTEN,
 	OPT_SNAPSHOT_DIR,
 	OPT_KEEP,
+	OPT_MIN_TTL,
+	OPT_MAX_TTL,
+	OPT_FLOWS,
+	OPT_PATHS,
+	OPT_STOP_EARLY,
 };
 
 static const struct option long_opts[] = {
@@ -130,6 +144,11 @@ static const struct option long_opts[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "snapshot-dir", required_argument, NULL, OPT_SNAPSHOT_DIR },
 	{ "keep", required_argument, NULL, OPT_KEEP },
+	{ "min-ttl", required_argument, NULL, OPT_MIN_TTL },
+	{ "max-ttl", required_argument, NULL, OPT_MAX_TTL },
+	{ "flows", required_argument, NULL, OPT_FLOWS },
+	{ "paths", no_argument, NULL, OPT_PATHS },
+	{ "stop-early", no_argument, NULL, OPT_STOP_EARLY },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
@@ -138,6 +157,7 @@ static const struct option long_opts[] = {
 #define PING   (1U << CMD_PING)
 #define WATCH  (1U << CMD_WATCH)
 #define MAP    (1U << CMD_MAP)
+#define TRACE  (1U << CMD_TRACE)
 #define PROBER (SWEEP | PING | WATCH)
 
 /* The commands that take option c (getopt's value); an option is refused where it would be ignored. */
@@ -146,23 +166,25 @@ static unsigned int opt_cmds(int c)
 	switch (c) {
 	case 'v':
 	case 'h':
-		return PROBER | MAP;
+		return PROBER | MAP | TRACE;
 	case 'F':
 	case 'o':
-		return SWEEP | PING | MAP;
+		return SWEEP | PING | MAP | TRACE;
 	case OPT_SIZE:
-		return PROBER | MAP; /* the probes' size, or the image's */
+		return PROBER | MAP | TRACE; /* the probes' size, or the image's */
 	case OPT_THREADS:
-	case 'w':
 	case OPT_RESEND:
-	case OPT_SHARDS:
-	case OPT_SHARD:
 	case OPT_ALL:
 		return SWEEP;
-	case OPT_SEED:
-	case 'r':
+	case 'w':
+	case OPT_SHARDS:
+	case OPT_SHARD:
+		return SWEEP | TRACE;
 	case 'n':
 		return SWEEP | WATCH;
+	case OPT_SEED:
+	case 'r':
+		return SWEEP | WATCH | TRACE;
 	case 'c':
 	case 'p':
 		return PING;
@@ -178,8 +200,16 @@ static unsigned int opt_cmds(int c)
 	case OPT_PREFIX:
 	case OPT_TITLE:
 		return MAP;
-	default:
+	case OPT_MIN_TTL:
+	case OPT_MAX_TTL:
+	case OPT_FLOWS:
+	case OPT_PATHS:
+	case OPT_STOP_EARLY:
+		return TRACE;
+	case OPT_TTL: /* a trace's TTLs are --min-ttl..--max-ttl */
 		return PROBER;
+	default:
+		return PROBER | TRACE;
 	}
 }
 
@@ -312,6 +342,9 @@ static void set_defaults(struct config *cfg)
 	cfg->every_s = 10;
 	cfg->aggregate = -1;
 	cfg->keep = 60;
+	cfg->min_ttl = 1;
+	cfg->max_ttl = 32;
+	cfg->flows = 1;
 }
 
 static int parse_opt(int c, const char *arg, struct config *cfg)
@@ -333,7 +366,9 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 		if (cfg->cmd == CMD_MAP) /* the image's size, not the probes' */
 			return parse_uint("--size", arg, MAP_SIZE_MIN, MAP_SIZE_MAX,
 					  &cfg->map_size);
-		return parse_uint("--size", arg, EM_PAYLOAD_LEN, PAYLOAD_MAX, &cfg->size);
+		/* A trace's probes carry 2 bytes that hold their checksum (tx/frame.h). */
+		return parse_uint("--size", arg, EM_PAYLOAD_LEN + (cfg->cmd == CMD_TRACE) * 2,
+				  PAYLOAD_MAX, &cfg->size);
 	case 'F':
 		if (cfg->cmd == CMD_MAP) {
 			v = parse_enum("--format", arg, map_fmts, 2);
@@ -420,6 +455,18 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 		return 0;
 	case OPT_KEEP:
 		return parse_uint("--keep", arg, 0, 1000000, &cfg->keep);
+	case OPT_MIN_TTL:
+		return parse_uint("--min-ttl", arg, 1, 32, &cfg->min_ttl);
+	case OPT_MAX_TTL:
+		return parse_uint("--max-ttl", arg, 1, 32, &cfg->max_ttl);
+	case OPT_FLOWS:
+		return parse_uint("--flows", arg, 1, 16, &cfg->flows);
+	case OPT_PATHS:
+		cfg->paths = true;
+		return 0;
+	case OPT_STOP_EARLY:
+		cfg->stop_early = true;
+		return 0;
 	default:
 		return -EINVAL; /* getopt already named the problem */
 	}
@@ -458,6 +505,10 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		cfg->timeout_ms = 0; /* derived from --every unless given */
 	} else if (!strcmp(argv[1], "map")) {
 		cfg->cmd = CMD_MAP;
+	} else if (!strcmp(argv[1], "trace")) {
+		cfg->cmd = CMD_TRACE;
+		cfg->ttl = 0; /* each probe's own, from its round (tx/frame.h) */
+		cfg->size = EM_PAYLOAD_LEN + 2;
 	} else {
 		pr_warn("unknown command '%s' (try: echomap --help)\n", argv[1]);
 		return -EINVAL;
@@ -491,6 +542,17 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 	}
 	if (cfg->cmd == CMD_WATCH && check_watch(cfg))
 		return -EINVAL;
+	if (cfg->min_ttl > cfg->max_ttl) {
+		pr_warn("--min-ttl %u is above --max-ttl %u\n", cfg->min_ttl, cfg->max_ttl);
+		return -EINVAL;
+	}
+	/* The generator builds its probes in the kernel, with one TTL for all of them. */
+	if (cfg->cmd == CMD_TRACE && cfg->engine == ENGINE_XDP_LIVE) {
+		pr_warn("trace does not run on the xdp-live engine: use afxdp or raw\n");
+		return -EINVAL;
+	}
+	if (cfg->cmd == CMD_TRACE && cfg->engine == ENGINE_AUTO)
+		cfg->engine = ENGINE_AFXDP;
 	cfg->targets = argv + optind;
 	cfg->n_targets = argc - optind;
 	if (cfg->cmd == CMD_MAP && (cfg->n_targets != 1 || !cfg->output)) {

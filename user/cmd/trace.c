@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * echomap trace: every (target, flow, TTL) in one random order, Yarrp-style. Nothing is kept per
+ * probe: the payload's index names the (target, flow) pair, its round is the TTL (the frame's IP
+ * TTL is set from it), and the matcher attributes each time exceeded, unreachable or echo reply
+ * to them from the quoted or echoed payload, one ring buffer event per reply.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/commands.h"
+#include "kernel/netif.h"
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "lib/signals.h"
+#include "report/hops.h"
+#include "report/output.h"
+#include "report/progress.h"
+#include "session.h"
+#include "targets/permute.h"
+#include "tx/rate.h"
+
+#define TOKEN_NAP 100000ULL /* ns: the token bucket's nap (tx/rate.h) */
+#define PAIRS_MAX (1ULL << 32) /* what one permutation walks */
+
+struct trace {
+	const struct config *cfg;
+	struct session s;
+	__u64 units; /* (target, flow) pairs: unit = target * flows + flow */
+	__u32 n_ttl;
+	struct hop *hops;  /* [unit * n_ttl + ttl - min_ttl] */
+	__u8 *end_ttl;	   /* per unit: lowest TTL the target answered or a router refused; 0 */
+	__u64 replies, dups, stray;
+};
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct trace *tr = ctx;
+	const struct em_event *ev = data;
+	const struct config *cfg = tr->cfg;
+	struct hop *h;
+
+	if (len < sizeof(*ev) || ev->index >= tr->units || ev->round < cfg->min_ttl ||
+	    ev->round > cfg->max_ttl) {
+		tr->stray++;
+		return 0;
+	}
+	h = &tr->hops[(__u64)ev->index * tr->n_ttl + ev->round - cfg->min_ttl];
+	if (ev->duplicate || h->status != EM_ST_NONE) {
+		tr->dups++;
+		return 0;
+	}
+	h->from = ev->from;
+	h->rtt_ns = ev->rtt_ns > 0xffffffffULL ? 0xffffffffU : ev->rtt_ns;
+	h->status = ev->status;
+	h->icmp_type = ev->icmp_type;
+	h->icmp_code = ev->icmp_code;
+	h->reply_ttl = ev->ttl;
+	tr->replies++;
+	if ((ev->status == EM_ST_ECHOREPLY || ev->status == EM_ST_UNREACH) &&
+	    (!tr->end_ttl[ev->index] || ev->round < tr->end_ttl[ev->index]))
+		tr->end_ttl[ev->index] = ev->round;
+	return 0;
+}
+
+static void show_progress(struct trace *tr, struct progress *pg, __u64 sent, __u64 total)
+{
+	__u64 now = mono_ns();
+
+	if (progress_due(pg, now))
+		progress_update(pg, now, sent, total, tr->replies);
+}
+
+/*
+ * The shard's walk over (unit, TTL) pairs, at --rate; events are drained at every refill of the
+ * token bucket, so that --stop-early learns of answers while it sends. 0 or -errno.
+ */
+static int send_all(struct trace *tr, struct progress *pg, __u64 start, __u64 *sent,
+		    __u64 *skipped)
+{
+	const struct config *cfg = tr->cfg;
+	struct probe_tx *tx = tr->s.tx;
+	struct permutation pm;
+	__u64 e, allowed = 0, total;
+	int err;
+
+	err = perm_init(&pm, tr->units * tr->n_ttl, cfg->seed, cfg->shards, cfg->shard);
+	if (err)
+		return err;
+	total = perm_shard_size_hint(&pm);
+	while (!stop_requested && perm_next(&pm, &e)) {
+		__u64 unit = e / tr->n_ttl;
+		__u32 ttl = cfg->min_ttl + e % tr->n_ttl;
+		__u32 daddr = htonl(targets_addr(&tr->s.ts, unit / cfg->flows));
+
+		if (cfg->stop_early && tr->end_ttl[unit] && ttl > tr->end_ttl[unit]) {
+			(*skipped)++;
+			continue;
+		}
+		if (!allowed) {
+			/* Flush what is staged before waiting, so no probe waits for its batch. */
+			if (cfg->rate && (err = probe_tx_flush(tx)))
+				return err;
+			ring_buffer__consume(tr->s.m.events);
+			show_progress(tr, pg, *sent, total);
+			allowed = rate_allowance(cfg->rate, start, *sent, TOKEN_NAP, PROBE_BATCH);
+			if (!allowed)
+				break;
+		}
+		err = probe_tx_stage(tx, daddr, unit, ttl);
+		if (err)
+			return err;
+		(*sent)++;
+		allowed--;
+	}
+	return probe_tx_flush(tx);
+}
+
+static void wait_replies(struct trace *tr, struct progress *pg, __u64 sent)
+{
+	__u64 end = mono_ns() + (__u64)tr->cfg->wait_ms * NSEC_PER_MSEC, now;
+
+	while (!stop_requested && (now = mono_ns()) < end) {
+		__u64 ms = (end - now) / NSEC_PER_MSEC + 1;
+
+		ring_buffer__poll(tr->s.m.events, ms < 100 ? ms : 100);
+		show_progress(tr, pg, sent, sent);
+	}
+	ring_buffer__consume(tr->s.m.events);
+}
+
+/* Writes every unit's replies or path; returns how many paths reached their target. */
+static __u64 write_results(struct trace *tr, FILE *f)
+{
+	const struct config *cfg = tr->cfg;
+	__u64 reached = 0;
+
+	hops_header(f, cfg->fmt, cfg->paths);
+	for (__u64 unit = 0; unit < tr->units; unit++) {
+		struct hop_path p = {
+			.target = htonl(targets_addr(&tr->s.ts, unit / cfg->flows)),
+			.flow = unit % cfg->flows,
+			.min_ttl = cfg->min_ttl,
+			.max_ttl = cfg->max_ttl,
+			.hop = &tr->hops[unit * tr->n_ttl],
+		};
+		enum path_end end;
+
+		hops_path_last(&p, &end);
+		reached += end == PATH_REACHED;
+		if (cfg->paths)
+			hops_write_path(f, cfg->fmt, &p, cfg->flows > 1);
+		else
+			hops_write_replies(f, cfg->fmt, &p, cfg->flows > 1);
+	}
+	return reached;
+}
+
+static int report(struct trace *tr, struct out_sink *out, __u64 sent, __u64 skipped,
+		  __u64 elapsed_ns)
+{
+	__u64 c[EM_CNT_MAX] = { 0 }, reached;
+
+	if (stop_requested) {
+		out_abort(out);
+		pr_warn("interrupted after %llu probes: no results written\n",
+			(unsigned long long)sent);
+		return EXIT_SOME_DOWN;
+	}
+	reached = write_results(tr, out->f);
+	if (out_commit(out))
+		return EXIT_SYSTEM;
+	matcher_stats(&tr->s.m, c);
+	pr_warn("%llu targets, %llu probes (%llu skipped), %llu hop replies, %llu of %llu paths "
+		"reached their target, %llu duplicates, %llu invalid, %.3f s, %.0f probes/s\n",
+		(unsigned long long)tr->s.ts.count, (unsigned long long)sent,
+		(unsigned long long)skipped, (unsigned long long)tr->replies,
+		(unsigned long long)reached, (unsigned long long)tr->units,
+		(unsigned long long)c[EM_CNT_DUPLICATE],
+		(unsigned long long)c[EM_CNT_INVALID], elapsed_ns / 1e9,
+		elapsed_ns ? sent * 1e9 / elapsed_ns : 0.0);
+	if (tr->stray)
+		pr_warn("%llu replies named no probe of this trace\n", (unsigned long long)tr->stray);
+	return tr->s.unresolved ? EXIT_UNRESOLVED : EXIT_ALL_UP;
+}
+
+int trace_run(const struct config *cfg)
+{
+	struct trace tr = { .cfg = cfg };
+	struct out_sink out = { 0 };
+	struct progress pg;
+	__u64 start, send_ns, sent = 0, skipped = 0, drops = 0, after;
+	bool counted;
+	int rc, err;
+
+	rc = session_open(&tr.s, cfg, on_event, &tr);
+	if (rc)
+		return rc;
+	tr.units = tr.s.ts.count * cfg->flows;
+	tr.n_ttl = cfg->max_ttl - cfg->min_ttl + 1;
+	if (tr.units * tr.n_ttl > PAIRS_MAX) {
+		pr_warn("%llu targets x %u flows x %u TTLs are too many for one run (at most %llu "
+			"probes): split the range\n",
+			(unsigned long long)tr.s.ts.count, cfg->flows, tr.n_ttl, PAIRS_MAX);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	tr.hops = calloc(tr.units * tr.n_ttl, sizeof(*tr.hops));
+	tr.end_ttl = calloc(tr.units, 1);
+	if (!tr.hops || !tr.end_ttl) {
+		pr_warn("out of memory for %llu hops\n", (unsigned long long)(tr.units * tr.n_ttl));
+		rc = EXIT_SYSTEM;
+		goto out;
+	}
+	/* An unwritable output is found before probing, not after. */
+	if (out_open(&out, cfg->output, FMT_TEXT)) {
+		rc = EXIT_SYSTEM;
+		goto out;
+	}
+	out.fmt = cfg->fmt;
+	counted = !netif_drops(tr.s.nh.ifindex, &drops);
+	start = mono_ns();
+	progress_init(&pg, cfg->quiet, start);
+	err = send_all(&tr, &pg, start, &sent, &skipped);
+	if (err) {
+		progress_done(&pg);
+		pr_warn("sending failed: %s\n", strerror(-err));
+		out_abort(&out);
+		rc = EXIT_SYSTEM;
+		goto out;
+	}
+	send_ns = mono_ns() - start;
+	wait_replies(&tr, &pg, sent);
+	progress_done(&pg);
+	pr_info("sent %llu probes in %.3f s (%.0f probes/s)\n", (unsigned long long)sent,
+		send_ns / 1e9, send_ns ? sent * 1e9 / send_ns : 0.0);
+	rc = report(&tr, &out, sent, skipped, send_ns);
+	/* A probe lost on our own interface is a silent hop the network did not cause. */
+	if (counted && !netif_drops(tr.s.nh.ifindex, &after) && after > drops)
+		pr_warn("%s dropped %llu frames during the run: some hops may be missing\n",
+			tr.s.nh.ifname, (unsigned long long)(after - drops));
+out:
+	free(tr.hops);
+	free(tr.end_ttl);
+	session_close(&tr.s);
+	return rc;
+}
