@@ -147,3 +147,33 @@ truth() {
 	expect_status 3
 	assert_clean
 }
+
+@test "trace --flows: each flow keeps to one branch of an ECMP stage, and the flows find both" {
+	topo_ecmp
+	local a="192.0.2.2 192.0.2.6 192.0.2.22 192.0.2.26" b="192.0.2.2 192.0.2.6 192.0.2.34 192.0.2.38"
+	local t
+	for ENGINE in afxdp raw; do
+		echo "# engine $ENGINE"
+		em_capture trace -I "$IFACE" --allow-reserved -q --max-ttl 8 --flows 16 --paths \
+			--seed 1 198.18.6.1 198.18.6.2 198.18.6.3
+		expect_status 0
+		[ "$(wc -l <"$OUT")" -eq 48 ] || { em_dump; false; }
+		# A flow that changed branch between TTLs would mix A and B routers in its path.
+		if grep -Ev "^(198\.18\.6\.[123]) flow=[0-9]+ reached hops=5: ($a|$b) \1$" "$OUT" |
+			head -5 | grep .; then
+			echo "paths above are on neither branch" >&2
+			false
+		fi
+		for t in 198.18.6.1 198.18.6.2 198.18.6.3; do
+			grep -q "^$t .* 192.0.2.26 $t$" "$OUT" || { echo "$t: no flow on A" >&2; false; }
+			grep -q "^$t .* 192.0.2.38 $t$" "$OUT" || { echo "$t: no flow on B" >&2; false; }
+		done
+		# The flow id, not the order or the key, picks the branch: another seed, same paths.
+		cp "$OUT" "$NET_TMP/paths"
+		em_capture trace -I "$IFACE" --allow-reserved -q --max-ttl 8 --flows 16 --paths \
+			--seed 2 198.18.6.1 198.18.6.2 198.18.6.3
+		expect_status 0
+		diff -u "$NET_TMP/paths" "$OUT"
+	done
+	assert_clean
+}

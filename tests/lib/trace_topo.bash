@@ -8,13 +8,22 @@
 #   S em0 .1 ── .2 R1 .5 ── .6 R2 .9 ── .10 R3 .13 ── .14 R4 .17 ── .18 R5     (192.0.2.0/24,
 #                           │   198.18.2.0/24 local   (silent)    │     198.18.5.0/24 local   /30 links)
 #                           │   198.18.9.0/24 refused             198.18.7.0/24 blackholed
-#                           └ (ECMP stage with --ecmp, see topo_setup)
+#                           └── .21 A1 .25 ── .26 A2 .29 ── .30 C      ECMP stage (topo_ecmp):
+#                           └── .33 B1 .37 ── .38 B2 .41 ── .42 C      198.18.6.0/24 local on C
 #
 # R1 is netns.bash's responder namespace ($NS_R); R2..R5 are "${PFX}r2".."${PFX}r5". Every router
 # forwards and answers without ICMP rate limits (icmp_ratelimit=0, icmp_ratemask=0), except:
 # R3 drops the time exceeded messages it sends (nft), so TTL 3 never answers; R2 refuses
 # 198.18.9.0/24 with host unreachable (nft reject, after the TTL check: TTL 2 still expires
 # there); R4 blackholes 198.18.7.0/24 (dropped before the TTL check: silent from TTL 4 on).
+#
+# topo_ecmp adds two parallel branches from R2 to C, which owns 198.18.6.0/24. R2 sends each
+# probe towards it down one branch by a per-flow hash of its ICMP header, as routers hash the
+# first bytes of the transport header: nft marks it with jhash of the ICMP checksum (seed 0, so
+# the same probe always takes the same branch) and the mark selects the route. (Linux's own
+# multipath routes hash ICMP on addresses only, whatever fib_multipath_hash_policy says: every
+# flow to one target would take one branch.) The paths: A1 A2 = 192.0.2.22 192.0.2.26,
+# B1 B2 = 192.0.2.34 192.0.2.38.
 #
 # topo_truth TARGET MAX_TTL prints what a trace of TARGET must find, one line per answering TTL:
 # "TARGET ttl=N from=ROUTER CLASS code=C", the fields of trace's text output but the RTT.
@@ -79,6 +88,45 @@ topo_setup() {
 			chain silence {
 				type filter hook output priority 0;
 				icmp type time-exceeded drop
+			}
+		}
+	EOF
+}
+
+topo_ecmp() {
+	local r2=${PFX}r2 ns
+	for ns in a1 a2 b1 b2 c; do
+		ip netns add "${PFX}$ns" || return 1
+		TOPO_NS+=("${PFX}$ns")
+		ip -n "${PFX}$ns" link set lo up || return 1
+		_topo_router "${PFX}$ns" || return 1
+	done
+	_topo_link "$r2" r2c 192.0.2.21 "${PFX}a1" a1a 192.0.2.22 || return 1
+	_topo_link "${PFX}a1" a1b 192.0.2.25 "${PFX}a2" a2a 192.0.2.26 || return 1
+	_topo_link "${PFX}a2" a2b 192.0.2.29 "${PFX}c" ca 192.0.2.30 || return 1
+	_topo_link "$r2" r2d 192.0.2.33 "${PFX}b1" b1a 192.0.2.34 || return 1
+	_topo_link "${PFX}b1" b1b 192.0.2.37 "${PFX}b2" b2a 192.0.2.38 || return 1
+	_topo_link "${PFX}b2" b2b 192.0.2.41 "${PFX}c" cb 192.0.2.42 || return 1
+	ip -n "${PFX}a1" route add default via 192.0.2.21 || return 1
+	ip -n "${PFX}a1" route add 198.18.6.0/24 via 192.0.2.26 || return 1
+	ip -n "${PFX}a2" route add default via 192.0.2.25 || return 1
+	ip -n "${PFX}a2" route add 198.18.6.0/24 via 192.0.2.30 || return 1
+	ip -n "${PFX}b1" route add default via 192.0.2.33 || return 1
+	ip -n "${PFX}b1" route add 198.18.6.0/24 via 192.0.2.38 || return 1
+	ip -n "${PFX}b2" route add default via 192.0.2.37 || return 1
+	ip -n "${PFX}b2" route add 198.18.6.0/24 via 192.0.2.42 || return 1
+	ip -n "${PFX}c" route add default via 192.0.2.29 || return 1
+	ip -n "${PFX}c" route add local 198.18.6.0/24 dev lo || return 1
+
+	ip -n "$r2" route add 198.18.6.0/24 via 192.0.2.22 table 101 || return 1
+	ip -n "$r2" route add 198.18.6.0/24 via 192.0.2.34 table 102 || return 1
+	ip -n "$r2" rule add fwmark 1 lookup 101 || return 1
+	ip -n "$r2" rule add fwmark 2 lookup 102 || return 1
+	ip netns exec "$r2" nft -f - <<-EOF
+		table ip em_ecmp {
+			chain flow_hash {
+				type filter hook prerouting priority mangle;
+				ip daddr 198.18.6.0/24 meta mark set jhash @th,16,16 mod 2 seed 0x0 offset 1
 			}
 		}
 	EOF
