@@ -183,6 +183,11 @@ static int report(struct trace *tr, struct out_sink *out, __u64 sent, __u64 skip
 		elapsed_ns ? sent * 1e9 / elapsed_ns : 0.0);
 	if (tr->stray)
 		pr_warn("%llu replies named no probe of this trace\n", (unsigned long long)tr->stray);
+	/* The matcher counts what it took; a full event ring loses the event, not the count. */
+	if (c[EM_CNT_MATCHED] - c[EM_CNT_DUPLICATE] > tr->replies + tr->stray)
+		pr_warn("%llu hop replies were lost in the event ring: lower --rate\n",
+			(unsigned long long)(c[EM_CNT_MATCHED] - c[EM_CNT_DUPLICATE] - tr->replies -
+					     tr->stray));
 	return tr->s.unresolved ? EXIT_UNRESOLVED : EXIT_ALL_UP;
 }
 
