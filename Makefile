@@ -42,7 +42,7 @@ DEBIAN_PKGS := make clang llvm gcc pkg-config bpftool libbpf-dev libxdp-dev xdp-
 	       iputils-ping nftables jq bc time dnsmasq-base procps util-linux libmicrohttpd-dev \
 	       curl prometheus supervisor
 # Only make bench needs these: the rivals it measures against, the capture and the chart.
-BENCH_PKGS  := zmap fping tcpdump gnuplot-nox
+BENCH_PKGS  := zmap fping tcpdump gnuplot-nox scamper
 
 .PHONY: all clean test demo deps bench vmtest check-tools install format
 .DELETE_ON_ERROR:
@@ -126,6 +126,7 @@ bench: deps all
 	$(Q)bench/engines.sh
 	$(Q)bench/watch.sh
 	$(Q)bench/names.sh
+	$(Q)bench/trace.sh
 
 vmtest: deps all $(TEST_BINS)
 	$(Q)vmtest/run.sh $(if $(KERNEL),--kernel $(KERNEL)) $(if $(CMD),-- $(CMD))

@@ -25,7 +25,7 @@
 # flow to one target would take one branch.) The paths: A1 A2 = 192.0.2.22 192.0.2.26,
 # B1 B2 = 192.0.2.34 192.0.2.38.
 #
-# topo_truth TARGET MAX_TTL prints what a trace of TARGET must find, one line per answering TTL:
+# topo_truth TARGET MAX_TTL prints what a trace of TARGET (in 198.18.{2,5,7,9}.0/24) must find, one line per answering TTL:
 # "TARGET ttl=N from=ROUTER CLASS code=C", the fields of trace's text output but the RTT.
 
 TOPO_TARGETS="198.18.5.1 198.18.2.1 198.18.9.1 198.18.7.1"
@@ -152,28 +152,28 @@ topo_truth() {
 	local target=$1 max=$2 t
 	for ((t = 1; t <= max; t++)); do
 		case $target in
-		198.18.5.1)
+		198.18.5.*)
 			if [ "$t" -ge 5 ]; then
 				echo "$target ttl=$t from=$target echoreply code=0"
 			elif [ "$t" -ne 3 ]; then
 				echo "$target ttl=$t from=${_TOPO_HOP[t]} timxceed code=0"
 			fi
 			;;
-		198.18.2.1)
+		198.18.2.*)
 			if [ "$t" -ge 2 ]; then
 				echo "$target ttl=$t from=$target echoreply code=0"
 			else
 				echo "$target ttl=$t from=${_TOPO_HOP[t]} timxceed code=0"
 			fi
 			;;
-		198.18.9.1)
+		198.18.9.*)
 			if [ "$t" -ge 3 ]; then
 				echo "$target ttl=$t from=192.0.2.6 unreach code=1"
 			else
 				echo "$target ttl=$t from=${_TOPO_HOP[t]} timxceed code=0"
 			fi
 			;;
-		198.18.7.1)
+		198.18.7.*)
 			[ "$t" -le 2 ] && echo "$target ttl=$t from=${_TOPO_HOP[t]} timxceed code=0"
 			;;
 		esac
