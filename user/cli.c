@@ -63,7 +63,8 @@ static const char usage_text[] =
 	"      --snapshot-dir DIR  after each round, a JSON lines file of per-target results\n"
 	"      --keep N            snapshots kept in DIR, 0 = all (default 60)\n"
 	"    SIGHUP reloads target files and names; SIGTERM or SIGINT stop it (exit 0)\n"
-	"trace (also -r, -w, --seed, --shards/--shard; every (target, TTL) in one random order):\n"
+	"trace (also -r, -w, --resend, --seed, --shards/--shard; all (target, TTL) pairs in one\n"
+	"       random order):\n"
 	"      --min-ttl N         first TTL probed, 1..32 (default 1)\n"
 	"      --max-ttl N         last TTL probed, 1..32 (default 32)\n"
 	"      --flows N           flow ids per target, 1..16 (default 1): each keeps its ICMP\n"
@@ -173,9 +174,9 @@ static unsigned int opt_cmds(int c)
 	case OPT_SIZE:
 		return PROBER | MAP | TRACE; /* the probes' size, or the image's */
 	case OPT_THREADS:
-	case OPT_RESEND:
 	case OPT_ALL:
 		return SWEEP;
+	case OPT_RESEND:
 	case 'w':
 	case OPT_SHARDS:
 	case OPT_SHARD:

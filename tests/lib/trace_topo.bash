@@ -132,6 +132,51 @@ topo_ecmp() {
 	EOF
 }
 
+# topo_xdp PREFIX: the xdp_topology fixture on R1's em1 simulates a network of routers behind
+# PREFIX by rule (see tests/fixtures/xdp_topology.bpf.c), at rates kernel routers cannot take.
+topo_xdp() {
+	local pid
+	ip netns exec "$NS_R" "$FIXTURES/xdp_topology" "$RIFACE" "$1" \
+		>"$NET_TMP/xdp_topology.out" 2>"$NET_TMP/xdp_topology.err" 3>&- &
+	pid=$!
+	track_pid "$pid"
+	_wait_ready "$pid" "$NET_TMP/xdp_topology.out" xdp_topology
+}
+
+# topo_xdp_truth PREFIX MAX_TTL [paths]: the fixture's rule, independently: trace's text lines
+# without the RTT, or with "paths" its --paths lines.
+topo_xdp_truth() {
+	local base=${1%/*} len=${1#*/}
+	awk -v a="$(ip2int "$base")" -v size=$((1 << (32 - len))) -v max="$2" -v paths="${3:-}" '
+	function ip(n) {
+		return sprintf("%d.%d.%d.%d", int(n / 16777216) % 256, int(n / 65536) % 256,
+			       int(n / 256) % 256, n % 256)
+	}
+	BEGIN {
+		for (h = 0; h < size; h++) {
+			t = ip(a + h); dist = 2 + h % 7; path = ""
+			for (ttl = 1; ttl <= max; ttl++) {
+				if (ttl >= dist) {
+					if (!paths)
+						print t, "ttl=" ttl, "from=" t, "echoreply code=0"
+					path = path " " t
+					if (paths)
+						break
+				} else if (ttl == 3 && h % 5 == 0) {
+					path = path " *"
+				} else {
+					r = "198.19." ttl "." (1 + h % 4)
+					if (!paths)
+						print t, "ttl=" ttl, "from=" r, "timxceed code=0"
+					path = path " " r
+				}
+			}
+			if (paths)
+				print t, (dist <= max ? "reached" : "incomplete"), "hops=" dist ":" path
+		}
+	}'
+}
+
 topo_cleanup() {
 	local ns pid
 	for ns in "${TOPO_NS[@]}"; do

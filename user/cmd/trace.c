@@ -32,6 +32,7 @@ struct trace {
 	__u32 n_ttl;
 	struct hop *hops;  /* [unit * n_ttl + ttl - min_ttl] */
 	__u8 *end_ttl;	   /* per unit: lowest TTL the target answered or a router refused; 0 */
+	__u8 *probed;	   /* bit per (unit, TTL) pair sent: this shard's */
 	__u64 replies, dups, stray;
 };
 
@@ -65,6 +66,12 @@ static int on_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/* --stop-early: beyond the lowest TTL the target answered or a router refused. */
+static bool skip(const struct trace *tr, __u64 unit, __u32 ttl)
+{
+	return tr->cfg->stop_early && tr->end_ttl[unit] && ttl > tr->end_ttl[unit];
+}
+
 static void show_progress(struct trace *tr, struct progress *pg, __u64 sent, __u64 total)
 {
 	__u64 now = mono_ns();
@@ -73,15 +80,39 @@ static void show_progress(struct trace *tr, struct progress *pg, __u64 sent, __u
 		progress_update(pg, now, sent, total, tr->replies);
 }
 
+/* Sends (unit, ttl) at the rate counted from start; flushes before each wait. 0 or -errno. */
+static int send_one(struct trace *tr, __u64 unit, __u32 ttl, __u64 start, __u64 *sent,
+		    __u64 *allowed)
+{
+	const struct config *cfg = tr->cfg;
+	int err;
+
+	if (!*allowed) {
+		if (cfg->rate && (err = probe_tx_flush(tr->s.tx)))
+			return err;
+		ring_buffer__consume(tr->s.m.events);
+		*allowed = rate_allowance(cfg->rate, start, *sent, TOKEN_NAP, PROBE_BATCH);
+		if (!*allowed)
+			return -EINTR;
+	}
+	err = probe_tx_stage(tr->s.tx, htonl(targets_addr(&tr->s.ts, unit / cfg->flows)), unit,
+			     ttl);
+	if (err)
+		return err;
+	(*sent)++;
+	(*allowed)--;
+	return 0;
+}
+
 /*
  * The shard's walk over (unit, TTL) pairs, at --rate; events are drained at every refill of the
- * token bucket, so that --stop-early learns of answers while it sends. 0 or -errno.
+ * token bucket, so that --stop-early learns of answers while it sends. The pairs sent are
+ * marked in tr->probed. 0 or -errno.
  */
 static int send_all(struct trace *tr, struct progress *pg, __u64 start, __u64 *sent,
 		    __u64 *skipped)
 {
 	const struct config *cfg = tr->cfg;
-	struct probe_tx *tx = tr->s.tx;
 	struct permutation pm;
 	__u64 e, allowed = 0, total;
 	int err;
@@ -93,29 +124,19 @@ static int send_all(struct trace *tr, struct progress *pg, __u64 start, __u64 *s
 	while (!stop_requested && perm_next(&pm, &e)) {
 		__u64 unit = e / tr->n_ttl;
 		__u32 ttl = cfg->min_ttl + e % tr->n_ttl;
-		__u32 daddr = htonl(targets_addr(&tr->s.ts, unit / cfg->flows));
 
-		if (cfg->stop_early && tr->end_ttl[unit] && ttl > tr->end_ttl[unit]) {
+		if (skip(tr, unit, ttl)) {
 			(*skipped)++;
 			continue;
 		}
-		if (!allowed) {
-			/* Flush what is staged before waiting, so no probe waits for its batch. */
-			if (cfg->rate && (err = probe_tx_flush(tx)))
-				return err;
-			ring_buffer__consume(tr->s.m.events);
+		if (!allowed)
 			show_progress(tr, pg, *sent, total);
-			allowed = rate_allowance(cfg->rate, start, *sent, TOKEN_NAP, PROBE_BATCH);
-			if (!allowed)
-				break;
-		}
-		err = probe_tx_stage(tx, daddr, unit, ttl);
+		err = send_one(tr, unit, ttl, start, sent, &allowed);
 		if (err)
-			return err;
-		(*sent)++;
-		allowed--;
+			return err == -EINTR ? 0 : err;
+		tr->probed[e / 8] |= 1 << (e % 8);
 	}
-	return probe_tx_flush(tx);
+	return probe_tx_flush(tr->s.tx);
 }
 
 static void wait_replies(struct trace *tr, struct progress *pg, __u64 sent)
@@ -129,6 +150,60 @@ static void wait_replies(struct trace *tr, struct progress *pg, __u64 sent)
 		show_progress(tr, pg, sent, sent);
 	}
 	ring_buffer__consume(tr->s.m.events);
+}
+
+/*
+ * A probe our own interface dropped never reached the network, so its silence says nothing:
+ * while the interface's drop counters (netif_drops) keep rising, the pairs sent without an
+ * answer are sent again, up to --resend passes, as sweep does. Drops that remain are said.
+ * 0 or -errno; *resent counts the probes.
+ */
+static int repair(struct trace *tr, struct progress *pg, __u64 drops, __u64 *resent)
+{
+	const struct config *cfg = tr->cfg;
+	__u64 now, n;
+	int err;
+
+	for (__u32 pass = 0; !stop_requested; pass++) {
+		__u64 allowed = 0, sent = 0, start = mono_ns();
+
+		if (netif_drops(tr->s.nh.ifindex, &now) || now <= drops)
+			return 0;
+		progress_done(pg);
+		if (pass == cfg->resend) {
+			pr_warn("%s dropped %llu frames%s: up to as many hops may be missing\n",
+				tr->s.nh.ifname, (unsigned long long)(now - drops),
+				pass ? " in the last pass" : "");
+			return 0;
+		}
+		n = 0;
+		for (__u64 e = 0; e < tr->units * tr->n_ttl; e++)
+			n += tr->probed[e / 8] & (1 << (e % 8)) && tr->hops[e].status == EM_ST_NONE;
+		pr_warn("%s dropped %llu frames: probing the %llu hops without an answer again "
+			"(pass %u of at most %u)\n",
+			tr->s.nh.ifname, (unsigned long long)(now - drops), (unsigned long long)n,
+			pass + 1, cfg->resend);
+		drops = now;
+		for (__u64 e = 0; e < tr->units * tr->n_ttl && !stop_requested; e++) {
+			__u64 unit = e / tr->n_ttl;
+			__u32 ttl = cfg->min_ttl + e % tr->n_ttl;
+
+			if (!(tr->probed[e / 8] & (1 << (e % 8))) ||
+			    tr->hops[e].status != EM_ST_NONE || skip(tr, unit, ttl))
+				continue;
+			err = send_one(tr, unit, ttl, start, &sent, &allowed);
+			if (err == -EINTR)
+				break;
+			if (err)
+				return err;
+		}
+		err = probe_tx_flush(tr->s.tx);
+		if (err)
+			return err;
+		*resent += sent;
+		wait_replies(tr, pg, sent);
+	}
+	return 0;
 }
 
 /* Writes every unit's replies or path; returns how many paths reached their target. */
@@ -158,8 +233,8 @@ static __u64 write_results(struct trace *tr, FILE *f)
 	return reached;
 }
 
-static int report(struct trace *tr, struct out_sink *out, __u64 sent, __u64 skipped,
-		  __u64 elapsed_ns)
+static int report(struct trace *tr, struct out_sink *out, __u64 sent, __u64 resent,
+		  __u64 skipped, __u64 elapsed_ns)
 {
 	__u64 c[EM_CNT_MAX] = { 0 }, reached;
 
@@ -173,10 +248,11 @@ static int report(struct trace *tr, struct out_sink *out, __u64 sent, __u64 skip
 	if (out_commit(out))
 		return EXIT_SYSTEM;
 	matcher_stats(&tr->s.m, c);
-	pr_warn("%llu targets, %llu probes (%llu skipped), %llu hop replies, %llu of %llu paths "
-		"reached their target, %llu duplicates, %llu invalid, %.3f s, %.0f probes/s\n",
-		(unsigned long long)tr->s.ts.count, (unsigned long long)sent,
-		(unsigned long long)skipped, (unsigned long long)tr->replies,
+	pr_warn("%llu targets, %llu probes (%llu resent, %llu skipped), %llu hop replies, %llu of "
+		"%llu paths reached their target, %llu duplicates, %llu invalid, %.3f s, "
+		"%.0f probes/s\n",
+		(unsigned long long)tr->s.ts.count, (unsigned long long)(sent + resent),
+		(unsigned long long)resent, (unsigned long long)skipped, (unsigned long long)tr->replies,
 		(unsigned long long)reached, (unsigned long long)tr->units,
 		(unsigned long long)c[EM_CNT_DUPLICATE],
 		(unsigned long long)c[EM_CNT_INVALID], elapsed_ns / 1e9,
@@ -196,8 +272,7 @@ int trace_run(const struct config *cfg)
 	struct trace tr = { .cfg = cfg };
 	struct out_sink out = { 0 };
 	struct progress pg;
-	__u64 start, send_ns, sent = 0, skipped = 0, drops = 0, after;
-	bool counted;
+	__u64 start, send_ns = 0, sent = 0, resent = 0, skipped = 0, drops;
 	int rc, err;
 
 	rc = session_open(&tr.s, cfg, on_event, &tr);
@@ -214,8 +289,14 @@ int trace_run(const struct config *cfg)
 	}
 	tr.hops = calloc(tr.units * tr.n_ttl, sizeof(*tr.hops));
 	tr.end_ttl = calloc(tr.units, 1);
-	if (!tr.hops || !tr.end_ttl) {
+	tr.probed = calloc(tr.units * tr.n_ttl / 8 + 1, 1);
+	if (!tr.hops || !tr.end_ttl || !tr.probed) {
 		pr_warn("out of memory for %llu hops\n", (unsigned long long)(tr.units * tr.n_ttl));
+		rc = EXIT_SYSTEM;
+		goto out;
+	}
+	if (netif_drops(tr.s.nh.ifindex, &drops)) {
+		pr_warn("cannot read the drop counters of %s\n", tr.s.nh.ifname);
 		rc = EXIT_SYSTEM;
 		goto out;
 	}
@@ -225,30 +306,28 @@ int trace_run(const struct config *cfg)
 		goto out;
 	}
 	out.fmt = cfg->fmt;
-	counted = !netif_drops(tr.s.nh.ifindex, &drops);
 	start = mono_ns();
 	progress_init(&pg, cfg->quiet, start);
 	err = send_all(&tr, &pg, start, &sent, &skipped);
+	if (!err) {
+		send_ns = mono_ns() - start;
+		wait_replies(&tr, &pg, sent);
+		pr_info("sent %llu probes in %.3f s (%.0f probes/s)\n", (unsigned long long)sent,
+			send_ns / 1e9, send_ns ? sent * 1e9 / send_ns : 0.0);
+		err = repair(&tr, &pg, drops, &resent);
+	}
+	progress_done(&pg);
 	if (err) {
-		progress_done(&pg);
 		pr_warn("sending failed: %s\n", strerror(-err));
 		out_abort(&out);
 		rc = EXIT_SYSTEM;
 		goto out;
 	}
-	send_ns = mono_ns() - start;
-	wait_replies(&tr, &pg, sent);
-	progress_done(&pg);
-	pr_info("sent %llu probes in %.3f s (%.0f probes/s)\n", (unsigned long long)sent,
-		send_ns / 1e9, send_ns ? sent * 1e9 / send_ns : 0.0);
-	rc = report(&tr, &out, sent, skipped, send_ns);
-	/* A probe lost on our own interface is a silent hop the network did not cause. */
-	if (counted && !netif_drops(tr.s.nh.ifindex, &after) && after > drops)
-		pr_warn("%s dropped %llu frames during the run: some hops may be missing\n",
-			tr.s.nh.ifname, (unsigned long long)(after - drops));
+	rc = report(&tr, &out, sent, resent, skipped, send_ns);
 out:
 	free(tr.hops);
 	free(tr.end_ttl);
+	free(tr.probed);
 	session_close(&tr.s);
 	return rc;
 }
