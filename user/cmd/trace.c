@@ -33,7 +33,7 @@ struct trace {
 	struct hop *hops;  /* [unit * n_ttl + ttl - min_ttl] */
 	__u8 *end_ttl;	   /* per unit: lowest TTL the target answered or a router refused; 0 */
 	__u8 *probed;	   /* bit per (unit, TTL) pair sent: this shard's */
-	__u64 replies, dups, stray;
+	__u64 replies, stray;
 };
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -49,10 +49,9 @@ static int on_event(void *ctx, void *data, size_t len)
 		return 0;
 	}
 	h = &tr->hops[(__u64)ev->index * tr->n_ttl + ev->round - cfg->min_ttl];
-	if (ev->duplicate || h->status != EM_ST_NONE) {
-		tr->dups++;
+	/* A copy of a reply (the matcher says so), or a second reply to a resent probe. */
+	if (ev->duplicate || h->status != EM_ST_NONE)
 		return 0;
-	}
 	h->from = ev->from;
 	h->rtt_ns = ev->rtt_ns > 0xffffffffULL ? 0xffffffffU : ev->rtt_ns;
 	h->status = ev->status;
