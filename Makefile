@@ -69,7 +69,7 @@ DEBIAN_PKGS := make clang llvm gcc pkg-config bpftool libbpf-dev libxdp-dev xdp-
 	       curl prometheus supervisor scdoc man-db zsh build-essential debhelper lintian \
 	       libclang-rt-14-dev kmod libyaml-dev
 # Only make bench needs these: the rivals it measures against, the capture and the chart.
-BENCH_PKGS  := zmap fping tcpdump gnuplot-nox
+BENCH_PKGS  := zmap fping tcpdump gnuplot-nox scamper
 
 .PHONY: all clean test demo deps bench vmtest check-tools install uninstall man deb format FORCE fuzz
 .DELETE_ON_ERROR:
@@ -206,6 +206,7 @@ bench: deps all
 	$(Q)bench/engines.sh
 	$(Q)bench/watch.sh
 	$(Q)bench/names.sh
+	$(Q)bench/trace.sh
 
 vmtest: deps all $(TEST_BINS)
 	$(Q)vmtest/run.sh $(if $(KERNEL),--kernel $(KERNEL)) $(if $(MODULES),--modules $(MODULES)) \

@@ -112,6 +112,10 @@ static __always_inline __u32 mark_round(__u32 *seen, __u32 round)
 {
 	__u32 bit = 1U << (round & 31), stale = 1U << ((round + 16) & 31), old = *seen, prev;
 
+	/* A trace's rounds are TTLs 1..32: all 32 bits serve them at once, nothing slides. */
+	if (cfg.flags & EM_CFG_TRACE)
+		stale = 0;
+
 	/* Each failed exchange is another CPU's update of this slot in between. */
 	for (int i = 0; i < EM_MARK_TRIES; i++) {
 		prev = __sync_val_compare_and_swap(seen, old, (old | bit) & ~stale);

@@ -45,7 +45,8 @@ enum em_status {
 /*
  * One slot per target index, in the mmap-able `results` array. The first reply of a
  * (index, round) pair sets its bit in rounds_seen; a second one is a duplicate. Setting bit r
- * clears bit (r + 16) % 32, so duplicates are told apart within a window of 16 rounds.
+ * clears bit (r + 16) % 32, so duplicates are told apart within a window of 16 rounds; with
+ * EM_CFG_TRACE nothing is cleared: trace rounds are TTLs 1..32, one bit each for the whole run.
  * rtt_* saturate at U32_MAX ns (4.29 s).
  */
 struct em_result {
@@ -94,6 +95,7 @@ enum em_counter {
 #define EM_CFG_EVENTS	 (1U << 0) /* emit one ring buffer event per reply */
 #define EM_CFG_WATCH	 (1U << 1) /* watch mode: rounds, late replies, per-series histograms */
 #define EM_CFG_AGGREGATE (1U << 2) /* watch: a series is a prefix (agg_mask), not a target */
+#define EM_CFG_TRACE	 (1U << 3) /* trace: rounds are TTLs, no sliding duplicate window */
 
 /* Read-only configuration, set in .rodata before load. */
 struct em_config {

@@ -39,6 +39,11 @@ enum {
 	OPT_KEEP,
 	OPT_VERSION,
 	OPT_CONFIG,
+	OPT_MIN_TTL,
+	OPT_MAX_TTL,
+	OPT_FLOWS,
+	OPT_PATHS,
+	OPT_STOP_EARLY,
 };
 
 static const struct option long_opts[] = {
@@ -76,6 +81,11 @@ static const struct option long_opts[] = {
 	{ "snapshot-dir", required_argument, NULL, OPT_SNAPSHOT_DIR },
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "min-ttl", required_argument, NULL, OPT_MIN_TTL },
+	{ "max-ttl", required_argument, NULL, OPT_MAX_TTL },
+	{ "flows", required_argument, NULL, OPT_FLOWS },
+	{ "paths", no_argument, NULL, OPT_PATHS },
+	{ "stop-early", no_argument, NULL, OPT_STOP_EARLY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{},
@@ -85,6 +95,7 @@ static const struct option long_opts[] = {
 #define PING   (1U << CMD_PING)
 #define WATCH  (1U << CMD_WATCH)
 #define MAP    (1U << CMD_MAP)
+#define TRACE  (1U << CMD_TRACE)
 #define PROBER (SWEEP | PING | WATCH)
 
 /* The commands that take option c (getopt's value); an option is refused where it would be ignored. */
@@ -94,23 +105,25 @@ static unsigned int opt_cmds(int c)
 	case 'v':
 	case 'h':
 	case OPT_VERSION:
-		return PROBER | MAP;
+		return PROBER | MAP | TRACE;
 	case 'F':
 	case 'o':
-		return SWEEP | PING | MAP;
+		return SWEEP | PING | MAP | TRACE;
 	case OPT_SIZE:
-		return PROBER | MAP; /* the probes' size, or the image's */
+		return PROBER | MAP | TRACE; /* the probes' size, or the image's */
 	case OPT_THREADS:
+	case OPT_ALL:
+		return SWEEP;
 	case 'w':
 	case OPT_RESEND:
 	case OPT_SHARDS:
 	case OPT_SHARD:
-	case OPT_ALL:
-		return SWEEP;
-	case OPT_SEED:
-	case 'r':
+		return SWEEP | TRACE;
 	case 'n':
 		return SWEEP | WATCH;
+	case OPT_SEED:
+	case 'r':
+		return SWEEP | WATCH | TRACE;
 	case 'c':
 	case 'p':
 		return PING;
@@ -127,8 +140,16 @@ static unsigned int opt_cmds(int c)
 	case OPT_PREFIX:
 	case OPT_TITLE:
 		return MAP;
-	default:
+	case OPT_MIN_TTL:
+	case OPT_MAX_TTL:
+	case OPT_FLOWS:
+	case OPT_PATHS:
+	case OPT_STOP_EARLY:
+		return TRACE;
+	case OPT_TTL: /* a trace's TTLs are --min-ttl..--max-ttl */
 		return PROBER;
+	default:
+		return PROBER | TRACE;
 	}
 }
 
@@ -224,6 +245,26 @@ static const struct help_opt help_watch[] = {
 	{ 0, NULL, "SIGTERM or SIGINT stop it (exit 0)" },
 };
 
+static const struct help_opt help_trace[] = {
+	{ 'r', "-r, --rate PPS", "probes per second (default 10000; 0 = unlimited)" },
+	{ 'w', "-w, --wait MS", "wait for replies after the last probe (default 1000)" },
+	{ OPT_RESEND, "--resend N",
+	  "when the interface dropped frames, probe the hops without\n"
+	  "an answer again, up to N passes (default 3; 0: only report)" },
+	{ OPT_SHARDS, "--shards S --shard K",
+	  "probe slice K (0-based) of S disjoint slices of the\n(target, TTL) pairs" },
+	{ OPT_SIZE, "--size BYTES", "ICMP data bytes, 26..1472 (default 26)" },
+	{ OPT_MIN_TTL, "--min-ttl N", "first TTL probed, 1..32 (default 1)" },
+	{ OPT_MAX_TTL, "--max-ttl N", "last TTL probed, 1..32 (default 32)" },
+	{ OPT_FLOWS, "--flows N",
+	  "flow ids per target, 1..16 (default 1): each keeps its ICMP\n"
+	  "checksum across TTLs, so per-flow load balancers keep it on\n"
+	  "one path (Paris traceroute); several reveal parallel paths" },
+	{ OPT_PATHS, "--paths", "one reconstructed path per target and flow (* silent hops)" },
+	{ OPT_STOP_EARLY, "--stop-early", "skip a target's TTLs beyond the one its answer came from" },
+	{ 0, NULL, "every (target, flow, TTL) in one random order (--seed as in sweep)" },
+};
+
 static const struct help_opt help_map[] = {
 	{ 'o', "-o, --output FILE", "the image to write (required)" },
 	{ OPT_PREFIX, "--prefix CIDR",
@@ -242,6 +283,7 @@ static const struct help_section help_sections[] = {
 	HELP_SECTION("watch:\n", CMD_WATCH, help_watch),
 	HELP_SECTION("map (RESULTS: output of sweep -F json or -F csv, or - for stdin):\n", CMD_MAP,
 		     help_map),
+	HELP_SECTION("trace:\n", CMD_TRACE, help_trace),
 };
 
 static const char *const help_usage[] = {
@@ -252,6 +294,8 @@ static const char *const help_usage[] = {
 	[CMD_WATCH] = "echomap watch [OPTIONS] TARGET...   "
 		      "rounds until stopped, Prometheus, snapshots\n",
 	[CMD_MAP] = "echomap map   [OPTIONS] RESULTS     draw results as a PNG latency map\n",
+	[CMD_TRACE] = "echomap trace [OPTIONS] TARGET...   "
+		      "the routers on the way to every target\n",
 };
 
 /* Whether command cmd's own section has a line for option opt. */
@@ -292,7 +336,7 @@ static void print_help(FILE *f, int cmd)
 {
 	const unsigned int n_sec = sizeof(help_sections) / sizeof(help_sections[0]);
 
-	for (int c = CMD_SWEEP; c <= CMD_MAP; c++)
+	for (int c = CMD_SWEEP; c <= CMD_TRACE; c++)
 		if (cmd < 0 || c == cmd)
 			fprintf(f, "%s%s", c == CMD_SWEEP || cmd >= 0 ? "usage: " : "       ",
 				help_usage[c]);
@@ -448,6 +492,9 @@ static void set_defaults(struct config *cfg)
 	cfg->every_s = 10;
 	cfg->aggregate = -1;
 	cfg->keep = 60;
+	cfg->min_ttl = 1;
+	cfg->max_ttl = 32;
+	cfg->flows = 1;
 }
 
 static int parse_opt(int c, const char *arg, struct config *cfg)
@@ -469,7 +516,9 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 		if (cfg->cmd == CMD_MAP) /* the image's size, not the probes' */
 			return parse_uint("--size", arg, MAP_SIZE_MIN, MAP_SIZE_MAX,
 					  &cfg->map_size);
-		return parse_uint("--size", arg, EM_PAYLOAD_LEN, PAYLOAD_MAX, &cfg->size);
+		/* A trace's probes carry 2 bytes that hold their checksum (tx/frame.h). */
+		return parse_uint("--size", arg, EM_PAYLOAD_LEN + (cfg->cmd == CMD_TRACE) * 2,
+				  PAYLOAD_MAX, &cfg->size);
 	case 'F':
 		if (cfg->cmd == CMD_MAP) {
 			v = parse_enum("--format", arg, map_fmts, 2);
@@ -559,6 +608,18 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 	case OPT_CONFIG:
 		cfg->config_file = arg;
 		return 0;
+	case OPT_MIN_TTL:
+		return parse_uint("--min-ttl", arg, 1, 32, &cfg->min_ttl);
+	case OPT_MAX_TTL:
+		return parse_uint("--max-ttl", arg, 1, 32, &cfg->max_ttl);
+	case OPT_FLOWS:
+		return parse_uint("--flows", arg, 1, 16, &cfg->flows);
+	case OPT_PATHS:
+		cfg->paths = true;
+		return 0;
+	case OPT_STOP_EARLY:
+		cfg->stop_early = true;
+		return 0;
 	default:
 		return -EINVAL; /* getopt already named the problem */
 	}
@@ -601,6 +662,10 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		cfg->timeout_ms = 0; /* derived from --every unless given */
 	} else if (!strcmp(argv[1], "map")) {
 		cfg->cmd = CMD_MAP;
+	} else if (!strcmp(argv[1], "trace")) {
+		cfg->cmd = CMD_TRACE;
+		cfg->ttl = 0; /* each probe's own, from its round (tx/frame.h) */
+		cfg->size = EM_PAYLOAD_LEN + 2;
 	} else {
 		pr_warn("unknown command '%s' (try: echomap --help)\n", argv[1]);
 		return -EINVAL;
@@ -642,6 +707,17 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 	}
 	if (cfg->cmd == CMD_WATCH && check_watch(cfg))
 		return -EINVAL;
+	if (cfg->min_ttl > cfg->max_ttl) {
+		pr_warn("--min-ttl %u is above --max-ttl %u\n", cfg->min_ttl, cfg->max_ttl);
+		return -EINVAL;
+	}
+	/* The generator builds its probes in the kernel, with one TTL for all of them. */
+	if (cfg->cmd == CMD_TRACE && cfg->engine == ENGINE_XDP_LIVE) {
+		pr_warn("trace does not run on the xdp-live engine: use afxdp or raw\n");
+		return -EINVAL;
+	}
+	if (cfg->cmd == CMD_TRACE && cfg->engine == ENGINE_AUTO)
+		cfg->engine = ENGINE_AFXDP;
 	cfg->targets = argv + optind;
 	cfg->n_targets = argc - optind;
 	if (cfg->config_file && cfg->n_targets) {

@@ -18,7 +18,7 @@ enum em_exit {
 	EXIT_SYSTEM = 4,
 };
 
-enum em_cmd { CMD_SWEEP, CMD_PING, CMD_WATCH, CMD_MAP };
+enum em_cmd { CMD_SWEEP, CMD_PING, CMD_WATCH, CMD_MAP, CMD_TRACE };
 enum out_fmt { FMT_TEXT, FMT_CSV, FMT_JSON };
 enum xdp_mode { XDPM_AUTO, XDPM_NATIVE, XDPM_GENERIC };
 enum engine_kind { ENGINE_AFXDP, ENGINE_RAW, ENGINE_XDP_LIVE, ENGINE_AUTO };
@@ -67,6 +67,11 @@ struct config {
 	unsigned int keep;	/* snapshots kept, 0 = all */
 	const char *config_file; /* --config: groups of targets (conf/watch_file.h), or NULL */
 	const char *group_opt;	/* an option given that a group of the file sets, or NULL */
+	/* trace (also rate, wait_ms, seed, shards) */
+	unsigned int min_ttl, max_ttl;
+	unsigned int flows;	/* flow ids per target */
+	bool paths;		/* one reconstructed path per target and flow */
+	bool stop_early;	/* skip TTLs beyond where a target answered */
 	/* map: RESULTS is targets[0] */
 	__u32 map_net; /* host order; default 0.0.0.0/0 */
 	unsigned int map_len;

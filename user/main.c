@@ -22,6 +22,8 @@ int main(int argc, char **argv)
 		return watch_run(&cfg);
 	case CMD_SWEEP:
 		return sweep_run(&cfg);
+	case CMD_TRACE:
+		return trace_run(&cfg);
 	default:
 		return ping_run(&cfg);
 	}

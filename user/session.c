@@ -181,7 +181,9 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	mopts.gen_marker = s->gen_marker;
 	mopts.ifindex = s->nh.ifindex;
 	mopts.saddr = common_saddr(&s->rt);
-	mopts.n_targets = s->ts.count;
+	/* A trace's result slots and payload indices are (target, flow) pairs. */
+	mopts.n_targets = s->ts.count * (cfg->cmd == CMD_TRACE ? cfg->flows : 1);
+	mopts.trace = cfg->cmd == CMD_TRACE;
 	err = matcher_open(&s->m, &mopts) ?: attach_also(s, &s->m);
 	if (err)
 		goto system;
@@ -193,6 +195,7 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	topt.tmpl.saddr = s->nh.saddr;
 	topt.tmpl.ttl = cfg->ttl;
 	topt.tmpl.payload_len = cfg->size;
+	topt.tmpl.fixed_csum = cfg->cmd == CMD_TRACE;
 	topt.key[0] = mopts.key[0];
 	topt.key[1] = mopts.key[1];
 	topt.entry = &s->m;

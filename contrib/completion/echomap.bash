@@ -16,6 +16,9 @@ _echomap_opts()
 	watch) echo "$common --seed -r --rate -n --probes -t --timeout --every --aggregate --buckets
 		--listen --snapshot-dir --keep --config $general" ;;
 	map) echo "-o --output --prefix --size -F --format --title -v --verbose $general" ;;
+	trace) echo "-I --interface --size -q --quiet -v --verbose --xdp-mode --engine -m --all-addresses
+		--blocklist --allowlist --allow-reserved $output --seed -r --rate -w --wait --resend
+		--shards --shard --min-ttl --max-ttl --flows --paths --stop-early $general" ;;
 	esac
 }
 
@@ -27,14 +30,14 @@ _echomap()
 	COMPREPLY=()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		sweep | ping | watch | map)
+		sweep | ping | watch | map | trace)
 			cmd=${COMP_WORDS[i]}
 			break
 			;;
 		esac
 	done
 	if [[ -z $cmd ]]; then
-		mapfile -t COMPREPLY < <(compgen -W 'sweep ping watch map --help --version' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W 'sweep ping watch map trace --help --version' -- "$cur")
 		return
 	fi
 
@@ -74,7 +77,8 @@ _echomap()
 		;;
 	--ttl | --size | --threads | --seed | -r | --rate | -n | --probes | -w | --wait | --resend | \
 		--shards | --shard | -c | --count | -p | --period | -t | --timeout | --every | \
-		--aggregate | --buckets | --listen | --keep | --prefix | --title)
+		--aggregate | --buckets | --listen | --keep | --prefix | --title | --min-ttl | \
+		--max-ttl | --flows)
 		return # a number, an address or text: nothing to offer
 		;;
 	esac

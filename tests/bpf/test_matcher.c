@@ -149,6 +149,11 @@ static int setup_events(void **state)
 	return open_state(state, EM_CFG_EVENTS);
 }
 
+static int setup_trace(void **state)
+{
+	return open_state(state, EM_CFG_TRACE | EM_CFG_EVENTS);
+}
+
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
@@ -1194,6 +1199,90 @@ static void test_events(void **state)
 	assert_int_equal(got.ev[4].icmp_code, 0);
 }
 
+/*
+ * Trace rounds are the probes' TTLs, 1..32, in any order: every one of the 32 is told apart
+ * from a copy of itself for the whole run. (The sliding window of 16 rounds would forget TTL 1
+ * once TTL 17 answered, and report its copy as a hop reply of its own.)
+ */
+static void test_trace_ttls(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	const struct em_result *s = &fx->res[4];
+	struct events got = { 0 };
+	struct ring_buffer *rb;
+	size_t dups = 0;
+
+	fixture_reset(fx);
+	rb = ring_buffer__new(bpf_map__fd(fx->skel->maps.events), on_event, &got, NULL);
+	assert_non_null(rb);
+	for (int pass = 0; pass < 2; pass++) {
+		for (__u32 ttl = 1; ttl <= 32; ttl++) {
+			struct probe pr = probe_at(fx, 4, ttl, mono_ns());
+			struct frame f;
+			struct run r;
+
+			if (ttl == 32)
+				frame_echo(&f, &pr, EM_ICMP_ECHOREPLY,
+					   &(struct shape){ .ttl = REPLY_TTL });
+			else
+				frame_error(&f, &pr, ROUTER, EM_ICMP_TIME_EXCEEDED, 0,
+					    &(struct shape){ .ttl = ROUTER_TTL });
+			assert_true(run_frame(fx, &f, &r));
+			assert_int_equal(r.verdict, XDP_DROP);
+			/* Drained as trace drains it, so the 16 events of the copy fit. */
+			ring_buffer__consume(rb);
+		}
+	}
+	ring_buffer__free(rb);
+	assert_int_equal(got.n, 64);
+	for (size_t i = 0; i < ARRAY_SIZE(got.ev); i++)
+		dups += got.ev[i].duplicate;
+	assert_int_equal(dups, 0); /* the first 16 events are of the first pass */
+	assert_int_equal(s->replies, 32);
+	assert_int_equal(s->dups, 32);
+	assert_int_equal(s->rounds_seen, 0xffffffff);
+}
+
+/* A forged time exceeded (a quote our key did not sign) is passed, never recorded as a hop. */
+static void test_trace_forged(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	struct events got = { 0 };
+	struct ring_buffer *rb;
+	__u64 c[EM_CNT_MAX];
+	struct probe pr;
+	struct frame f;
+	struct run r;
+
+	fixture_reset(fx);
+	rb = ring_buffer__new(bpf_map__fd(fx->skel->maps.events), on_event, &got, NULL);
+	assert_non_null(rb);
+	for (__u32 ttl = 1; ttl <= 32; ttl++) {
+		pr = probe_at(fx, 2, ttl, mono_ns());
+		pr.key[ttl % 2] ^= 1ULL << (ttl % 64);
+		frame_error(&f, &pr, ROUTER, EM_ICMP_TIME_EXCEEDED, 0,
+			    &(struct shape){ .ttl = ROUTER_TTL });
+		assert_true(run_frame(fx, &f, &r));
+		assert_int_equal(r.verdict, XDP_PASS);
+		assert_true(r.unchanged);
+	}
+	/* Right cookie, wrong target: the quote names another destination than the one signed. */
+	pr = probe_at(fx, 2, 3, mono_ns());
+	pr.target = OTHER;
+	frame_error(&f, &pr, ROUTER, EM_ICMP_TIME_EXCEEDED, 0, &(struct shape){ .ttl = ROUTER_TTL });
+	set_u32(&f, f.qip + offsetof(struct iphdr, daddr), TARGET);
+	frame_refresh(&f);
+	assert_true(run_frame(fx, &f, &r));
+	assert_int_equal(r.verdict, XDP_PASS);
+	assert_int_equal(ring_buffer__consume(rb), 0);
+	ring_buffer__free(rb);
+	assert_int_equal(fx->res[2].replies, 0);
+	assert_int_equal(fx->res[2].rounds_seen, 0);
+	read_counters(fx, c);
+	assert_int_equal(c[EM_CNT_INVALID], 33);
+	assert_int_equal(c[EM_CNT_MATCHED], 0);
+}
+
 /* Without EM_CFG_EVENTS the ring stays empty. */
 static void test_no_events_by_default(void **state)
 {
@@ -1418,6 +1507,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rtt_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup_events, teardown),
 		cmocka_unit_test_setup_teardown(test_no_events_by_default, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_ttls, setup_trace, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_forged, setup_trace, teardown),
 		cmocka_unit_test_setup_teardown(test_cookie_agreement, setup, teardown),
 	};
 

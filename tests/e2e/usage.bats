@@ -89,6 +89,9 @@ refused() {
 		"map|-I em0" "map|--ttl 5" "map|-r 5" "map|-q" "map|--engine raw" "map|--xdp-mode native"
 		"map|-m" "map|--blocklist f" "map|--allowlist f" "map|--allow-reserved" "map|-c 3"
 		"map|--every 5" "map|-t 100"
+		"trace|--ttl 5" "trace|-n 2" "trace|--all" "trace|--threads 2"
+		"trace|-c 3" "trace|-t 100" "trace|--every 5" "sweep|--flows 2" "sweep|--paths"
+		"ping|--min-ttl 2" "watch|--stop-early" "map|--max-ttl 5"
 	)
 	local c cmd opt long
 	for c in "${cases[@]}"; do

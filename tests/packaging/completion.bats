@@ -22,7 +22,7 @@ complete() {
 lines() { printf '%s\n' "$@" | sort; }
 
 @test "bash: subcommands, --help and --version first" {
-	same_set offered "$(complete '')" expected "$(lines sweep ping watch map --help --version)"
+	same_set offered "$(complete '')" expected "$(lines sweep ping watch map trace --help --version)"
 	same_set offered "$(complete w)" expected "$(lines watch)"
 }
 

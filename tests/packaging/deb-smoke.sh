@@ -48,7 +48,7 @@ for f in usr/bin/echomap lib/systemd/system/echomap.service \
 	usr/share/doc/echomap/copyright usr/share/doc/echomap/examples/supervisor-echomap.conf \
 	usr/share/man/man8/echomap.8.gz usr/share/man/man8/echomap-sweep.8.gz \
 	usr/share/man/man8/echomap-ping.8.gz usr/share/man/man8/echomap-watch.8.gz \
-	usr/share/man/man8/echomap-map.8.gz; do
+	usr/share/man/man8/echomap-map.8.gz usr/share/man/man8/echomap-trace.8.gz; do
 	[ -e "$TMP/x/$f" ] || fail "$f is not in the package"
 done
 grep -qx 'ExecStart=/usr/bin/echomap watch .*' "$TMP/x/lib/systemd/system/echomap.service" ||
@@ -73,7 +73,7 @@ installed=1
 [ "$(command -v echomap)" = /usr/bin/echomap ] || fail "echomap is not /usr/bin/echomap"
 echomap --version
 echomap --version | grep -q "^echomap $VERSION (commit " || fail "--version"
-for page in echomap echomap-sweep echomap-ping echomap-watch echomap-map; do
+for page in echomap echomap-sweep echomap-ping echomap-watch echomap-map echomap-trace; do
 	warn=$(MANWIDTH=80 man --warnings "$page" 2>&1 >/dev/null)
 	[ -z "$warn" ] || fail "man $page: $warn"
 	MANWIDTH=80 man "$page" 2>/dev/null | grep -q '^NAME' || fail "man $page shows no page"

@@ -34,6 +34,7 @@ installed_files() { (cd "$DEST" && find . ! -type d | sed 's|^\./|/|' | sort); }
 		$p/share/man/man8/echomap-map.8
 		$p/share/man/man8/echomap-ping.8
 		$p/share/man/man8/echomap-sweep.8
+		$p/share/man/man8/echomap-trace.8
 		$p/share/man/man8/echomap-watch.8
 		$p/share/man/man8/echomap.8
 		$p/share/zsh/site-functions/_echomap

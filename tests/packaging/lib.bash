@@ -6,7 +6,7 @@
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 ECHOMAP=${ECHOMAP:-$ROOT/.output/echomap}
 MAN_DIR=${MAN_DIR:-$ROOT/.output/man}
-COMMANDS="sweep ping watch map"
+COMMANDS="sweep ping watch map trace"
 
 require_built() {
 	[ -x "$ECHOMAP" ] || skip "$ECHOMAP not built (make all)"

@@ -17,7 +17,7 @@ setup() {
 		[ -z "$warn" ] || { echo "$page: $warn" >&2; false; }
 		n=$((n + 1))
 	done
-	[ "$n" -eq 5 ]
+	[ "$n" -eq 6 ]
 }
 
 @test "echomap-COMMAND(8) defines exactly the options of echomap COMMAND --help" {
@@ -35,7 +35,7 @@ setup() {
 	help=$(help_options)
 	same_set "echomap(8)" "$(man_options echomap)" "echomap --help" \
 		"$(comm -12 <(man_options echomap) <(echo "$help"))"
-	all=$(for page in echomap echomap-sweep echomap-ping echomap-watch echomap-map; do
+	all=$(for page in echomap echomap-sweep echomap-ping echomap-watch echomap-map echomap-trace; do
 		man_options "$page"
 	done | sort -u)
 	same_set "echomap --help" "$help" "the man pages" "$all"
@@ -43,7 +43,7 @@ setup() {
 
 @test "each page names the exit codes, its signals and its files" {
 	local page text
-	for page in echomap echomap-sweep echomap-ping echomap-watch echomap-map; do
+	for page in echomap echomap-sweep echomap-ping echomap-watch echomap-map echomap-trace; do
 		text=$(MANWIDTH=200 man -l "$MAN_DIR/$page.8" 2>/dev/null)
 		for section in NAME SYNOPSIS DESCRIPTION OPTIONS "EXIT STATUS" FILES SIGNALS "SEE ALSO"; do
 			grep -q "^$section\$" <<<"$text" || { echo "$page: no $section" >&2; false; }

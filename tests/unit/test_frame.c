@@ -65,7 +65,7 @@ static void random_tmpl(struct frame_tmpl *t, __u16 payload_len)
 	r = rnd();
 	memcpy(t->dst_mac, &r, 6);
 	t->saddr = rnd();
-	t->ttl = rnd();
+	t->ttl = 1 + rnd() % 255;
 	t->payload_len = payload_len;
 }
 
@@ -90,7 +90,7 @@ static void check_ip(const __u8 *ip, size_t len, const struct frame_tmpl *t, __u
 	assert_int_equal(be16(ip + 2), len);
 	assert_int_equal(be16(ip + 4), ip_id);
 	assert_int_equal(be16(ip + 6), 0); /* DF clear, no fragment offset */
-	assert_int_equal(ip[8], t->ttl);
+	assert_int_equal(ip[8], t->ttl ?: pl->round & 0xff); /* 0: trace, the TTL is the round */
 	assert_int_equal(ip[9], 1);
 	assert_memory_equal(ip + 12, &t->saddr, 4);
 	assert_memory_equal(ip + 16, &daddr, 4);
@@ -102,9 +102,12 @@ static void check_ip(const __u8 *ip, size_t len, const struct frame_tmpl *t, __u
 	assert_int_equal(be16(icmp + 6), mac32 >> 16);
 	assert_int_equal(be32(icmp + 4), (mac32 & 0xffff) << 16 | mac32 >> 16);
 	assert_memory_equal(data, pl, sizeof(*pl));
-	for (size_t i = EM_PAYLOAD_LEN; i < t->payload_len; i++)
+	/* With fixed_csum the first 2 bytes of padding compensate. */
+	for (size_t i = EM_PAYLOAD_LEN + (t->fixed_csum ? 2 : 0); i < t->payload_len; i++)
 		assert_int_equal(data[i], 0);
 	assert_true(csum_ok(icmp, EM_ICMP_LEN + t->payload_len));
+	if (t->fixed_csum)
+		assert_memory_equal(icmp + 2, &(__u16){ frame_flow_csum(pl->index) }, 2);
 }
 
 static void check_frame(const __u8 *f, size_t len, const struct frame_tmpl *t, __u32 daddr,
@@ -292,6 +295,55 @@ static void test_patch_max(void **state)
 	check_frame(buf, len, &t, 0x010012c6, 0xbeef, &pl);
 }
 
+/*
+ * Trace probes: the TTL is the round, and every probe of one index has the same ICMP checksum
+ * (frame_flow_csum), whatever its round, stamp and cookie, while staying a valid checksum.
+ */
+static void test_fixed_csum(void **state)
+{
+	__u8 buf[BUF_SIZE];
+	__u16 seen[8];
+
+	for (unsigned int i = 0; i < ROUNDS; i++) {
+		struct frame_tmpl t;
+		struct em_payload pl;
+		__u32 daddr = rnd();
+		size_t len;
+
+		random_tmpl(&t, EM_PAYLOAD_LEN + 2 + (i % 3 ? rnd() % 100 : 0));
+		t.ttl = 0;
+		t.fixed_csum = true;
+		len = frame_build_template(buf, sizeof(buf), &t);
+		assert_int_equal(len, EM_PROBE_HDR_LEN + t.payload_len);
+		random_payload(&pl);
+		pl.index = i % 8;
+		pl.round = 1 + rnd() % 32;
+		frame_patch(buf, &t, daddr, rnd(), &pl);
+		check_frame(buf, len, &t, daddr, be16(buf + EM_OFF_IP_ID), &pl);
+		if (i < 8)
+			memcpy(&seen[i], buf + EM_OFF_ICMP + 2, 2);
+		else
+			assert_memory_equal(buf + EM_OFF_ICMP + 2, &seen[i % 8], 2);
+	}
+	/* The flows of one target hash apart: no two of the first indices share a checksum. */
+	for (unsigned int a = 0; a < 64; a++)
+		for (unsigned int b = a + 1; b < 64; b++)
+			assert_int_not_equal(frame_flow_csum(a), frame_flow_csum(b));
+	for (unsigned int a = 0; a < 1000000; a++)
+		assert_int_not_equal(frame_flow_csum(a), 0xffff);
+}
+
+/* The compensation needs its 2 bytes of padding. */
+static void test_fixed_csum_room(void **state)
+{
+	struct frame_tmpl t = { .payload_len = EM_PAYLOAD_LEN + 1, .fixed_csum = true };
+	__u8 buf[BUF_SIZE];
+
+	assert_int_equal(frame_build_template(buf, sizeof(buf), &t), 0);
+	t.payload_len++;
+	assert_int_equal(frame_build_template(buf, sizeof(buf), &t), EM_PROBE_HDR_LEN + 26);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +355,8 @@ int main(void)
 		cmocka_unit_test(test_repatch),
 		cmocka_unit_test(test_template_limits),
 		cmocka_unit_test(test_patch_max),
+		cmocka_unit_test(test_fixed_csum),
+		cmocka_unit_test(test_fixed_csum_room),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,5 +9,6 @@ int sweep_run(const struct config *cfg);
 int ping_run(const struct config *cfg);
 int watch_run(const struct config *cfg);
 int map_run(const struct config *cfg);
+int trace_run(const struct config *cfg);
 
 #endif

@@ -120,6 +120,8 @@ int matcher_open(struct matcher *m, const struct matcher_opts *o)
 	m->skel->rodata->cfg.saddr = o->saddr;
 	m->skel->rodata->cfg.n_targets = o->n_targets;
 	m->skel->rodata->cfg.flags = o->on_event ? EM_CFG_EVENTS : 0;
+	if (o->trace)
+		m->skel->rodata->cfg.flags |= EM_CFG_TRACE;
 	m->skel->rodata->gen_marker = o->gen_marker;
 	bpf_map__set_max_entries(m->skel->maps.results, o->n_targets);
 	if (o->watch) {

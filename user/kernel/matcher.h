@@ -40,6 +40,7 @@ struct matcher_opts {
 	ring_buffer_sample_fn on_event; /* NULL: no per-reply events */
 	void *ctx;
 	const struct matcher_watch *watch; /* NULL: sweep or ping */
+	bool trace; /* rounds are TTLs: EM_CFG_TRACE */
 	__u64 gen_marker; /* xdp-live: metadata of generator runs (see bpf/echomap.bpf.c), or 0 */
 };
 

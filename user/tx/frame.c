@@ -41,10 +41,28 @@ static size_t ip_len(const struct frame_tmpl *t)
  * and saddr (id, fragment offset, checksum and daddr are zero in this sum). A handful of adds,
  * cheap enough per probe that the template needs no cached state that could go stale.
  */
-static __u64 ip_const_sum(const struct frame_tmpl *t)
+static __u64 ip_const_sum(const struct frame_tmpl *t, __u8 ttl)
 {
-	return htons(0x4500) + htons(ip_len(t)) + htons(t->ttl << 8 | IPPROTO_ICMP) +
+	return htons(0x4500) + htons(ip_len(t)) + htons(ttl << 8 | IPPROTO_ICMP) +
 	       (__u64)t->saddr;
+}
+
+/* A multiplicative hash: neighbouring indices (the flows of one target) get unrelated sums. */
+__u16 frame_flow_csum(__u32 index)
+{
+	return ((index + 1) * 2654435761U >> 16) % 0xffff;
+}
+
+/*
+ * The word that, added to sum, folds it to the one's complement of want: fold(sum) plus ~want
+ * plus ~fold(sum) is ~want (adding 0xffff changes nothing), unless ~want is 0 (want 0xffff,
+ * which frame_flow_csum() never gives).
+ */
+static __u16 csum_compensation(__u64 sum, __u16 want)
+{
+	__u32 c = (__u16)~want + (__u32)csum_fold64(sum);
+
+	return (c & 0xffff) + (c >> 16);
 }
 
 size_t frame_build_ip(__u8 *ip, size_t cap, const struct frame_tmpl *t)
@@ -52,7 +70,8 @@ size_t frame_build_ip(__u8 *ip, size_t cap, const struct frame_tmpl *t)
 	size_t len = ip_len(t);
 	__u16 tot = htons(len);
 
-	if (t->payload_len < EM_PAYLOAD_LEN || len > IP_TOT_MAX || cap < len)
+	if (t->payload_len < EM_PAYLOAD_LEN + (t->fixed_csum ? 2 : 0) || len > IP_TOT_MAX ||
+	    cap < len)
 		return 0;
 	memset(ip, 0, len);
 	ip[0] = 0x45; /* version 4, ihl 5; tos 0, id 0, no DF */
@@ -91,16 +110,24 @@ void frame_patch_ip(__u8 *ip, const struct frame_tmpl *t, __u32 daddr, __u16 ip_
 	__u8 *icmp = ip + EM_IP_LEN;
 	__u16 id = htons(ip_id), csum;
 	__u16 qid = htons(pl->mac & 0xffff), qseq = htons((pl->mac >> 16) & 0xffff);
+	__u8 ttl = t->ttl ?: pl->round;
 	__u64 sum;
 
 	memcpy(ip + 4, &id, 2);
+	ip[8] = ttl;
 	memcpy(ip + 16, &daddr, 4);
-	csum = csum_fold64(ip_const_sum(t) + id + (__u64)daddr);
+	csum = csum_fold64(ip_const_sum(t, ttl) + id + (__u64)daddr);
 	memcpy(ip + 10, &csum, 2);
 
 	sum = htons(8 << 8) + qid + qseq;
 	sum += (pl->tx_ns & 0xffffffff) + (pl->tx_ns >> 32) + pl->index + pl->round +
 	       (pl->mac & 0xffffffff) + (pl->mac >> 32);
+	if (t->fixed_csum) {
+		__u16 comp = csum_compensation(sum, frame_flow_csum(pl->index));
+
+		memcpy(icmp + EM_ICMP_LEN + EM_PAYLOAD_LEN, &comp, 2);
+		sum += comp;
+	}
 	csum = csum_fold64(sum);
 	memcpy(icmp + 2, &csum, 2);
 	memcpy(icmp + 4, &qid, 2);

@@ -6,6 +6,7 @@
 #ifndef ECHOMAP_TX_FRAME_H
 #define ECHOMAP_TX_FRAME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -15,8 +16,15 @@ struct frame_tmpl {
 	__u8 src_mac[6];
 	__u8 dst_mac[6];
 	__u32 saddr; /* network order */
-	__u8 ttl;
+	__u8 ttl;	   /* 0: each probe's TTL is its payload round (trace) */
 	__u16 payload_len; /* ICMP data bytes, >= EM_PAYLOAD_LEN; the rest is zero padding */
+	/*
+	 * Paris-style flows (trace): the ICMP checksum is frame_flow_csum(index) on every probe
+	 * of one index, whatever its round and stamp, so that per-flow load balancers, which
+	 * hash on it, send them all one way. The 2 bytes after the payload struct compensate:
+	 * payload_len >= EM_PAYLOAD_LEN + 2.
+	 */
+	bool fixed_csum;
 };
 
 /*
@@ -35,6 +43,9 @@ void frame_patch(__u8 *frame, const struct frame_tmpl *t, __u32 daddr, __u16 ip_
 size_t frame_build_ip(__u8 *buf, size_t cap, const struct frame_tmpl *t);
 void frame_patch_ip(__u8 *pkt, const struct frame_tmpl *t, __u32 daddr, __u16 ip_id,
 		    const struct em_payload *pl);
+
+/* The ICMP checksum (as stored) of every probe of this index with fixed_csum; never 0xffff. */
+__u16 frame_flow_csum(__u32 index);
 
 /* RFC 1071 Internet checksum, in network order as stored. */
 __u16 inet_csum(const void *data, size_t len);
