@@ -31,13 +31,6 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
-static const char *bpf_hint(int err)
-{
-	if (err == -EPERM || err == -EACCES)
-		return ": need root or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON";
-	return "";
-}
-
 /*
  * libxdp loads the object itself, without the skeleton's mappings: map the .bss (watch_round)
  * over the skeleton's copy, as the skeleton's own load would.
@@ -72,7 +65,7 @@ static int load(struct matcher *m, const struct matcher_opts *o)
 	}
 	err = echomap_bpf__load(m->skel);
 	if (err) {
-		pr_warn("cannot load the BPF program: %s%s\n", strerror(-err), bpf_hint(err));
+		pr_warn("cannot load the BPF program: %s%s\n", strerror(-err), bpf_perm_hint(err));
 		return err;
 	}
 	return o->ifindex ? xdp_hook_link(&m->hook, prog, o->ifindex, o->mode) : 0;

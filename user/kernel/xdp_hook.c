@@ -16,6 +16,7 @@
 
 #include "kernel/xdp_guard.h"
 #include "kernel/xdp_hook.h"
+#include "lib/bpf_map.h"
 #include "lib/log.h"
 
 #define DISPATCHER_NAME "xdp_dispatcher"
@@ -26,13 +27,6 @@ static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list 
 	if ((level == LIBXDP_WARN && log_level >= LOG_INFO) || log_level >= LOG_DEBUG)
 		return vfprintf(stderr, fmt, ap);
 	return 0;
-}
-
-static const char *bpf_hint(int err)
-{
-	if (err == -EPERM || err == -EACCES)
-		return ": need root or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON";
-	return "";
 }
 
 static const char *bpffs_path(void)
@@ -163,7 +157,7 @@ static int join(struct xdp_hook *h, struct bpf_program *prog, int ifindex, enum 
 	}
 	if (err) {
 		pr_warn("cannot attach XDP to %s through libxdp's dispatcher: %s%s\n", name,
-			strerror(-err), bpf_hint(err));
+			strerror(-err), bpf_perm_hint(err));
 		goto fail;
 	}
 	h->mode = m;
@@ -246,7 +240,7 @@ int xdp_hook_link(struct xdp_hook *h, struct bpf_program *prog, int ifindex, enu
 	if (h->link_fd < 0) {
 		int err = -errno;
 
-		pr_warn("cannot attach XDP to %s: %s%s\n", name, strerror(errno), bpf_hint(err));
+		pr_warn("cannot attach XDP to %s: %s%s\n", name, strerror(errno), bpf_perm_hint(err));
 		return err;
 	}
 	pr_info("reply matcher attached to %s in generic mode\n", name);

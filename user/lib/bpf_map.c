@@ -25,6 +25,13 @@ void *bpf_map_mmap(int map_fd, size_t len, int prot, size_t *mapped, const char 
 	return NULL;
 }
 
+const char *bpf_perm_hint(int err)
+{
+	if (err == -EPERM || err == -EACCES)
+		return ": need root or CAP_BPF, CAP_NET_ADMIN and CAP_PERFMON";
+	return "";
+}
+
 int bpf_percpu_sum(int map_fd, __u32 key, __u64 *sum)
 {
 	int ncpu = libbpf_num_possible_cpus();

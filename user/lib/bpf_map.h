@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* What user space does with BPF maps in more than one place: mmap an array, sum a per-CPU value. */
+/*
+ * What user space does with BPF in more than one place: mmap an array, sum a per-CPU value, say
+ * which privileges a refused call wanted.
+ */
 #ifndef ECHOMAP_LIB_BPF_MAP_H
 #define ECHOMAP_LIB_BPF_MAP_H
 
@@ -12,6 +15,9 @@
  * pr_warn naming what (e.g. "the results array") with errno kept.
  */
 void *bpf_map_mmap(int map_fd, size_t len, int prot, size_t *mapped, const char *what);
+
+/* What to add to a message about a BPF call that failed with err: how to get the right, if that is it. */
+const char *bpf_perm_hint(int err);
 
 /* The sum over possible CPUs of the __u64 at key of a per-CPU array; 0 or -errno. */
 int bpf_percpu_sum(int map_fd, __u32 key, __u64 *sum);
