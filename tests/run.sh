@@ -85,7 +85,7 @@ else
 fi
 
 if [ "${1:-}" != --no-e2e ] && compgen -G 'tests/e2e/*.bats' >/dev/null; then
-	run_suite e2e 3000 bats --tap tests/e2e
+	run_suite e2e 3600 bats --tap tests/e2e
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -937,9 +937,11 @@ int watch_run(const struct config *cfg)
 	say_groups(&w);
 	/*
 	 * Set up: what stays is what swapping a matcher in on reload takes (load it, CAP_BPF and
-	 * CAP_PERFMON; attach it, CAP_NET_ADMIN). The sockets are open.
+	 * CAP_PERFMON; attach it, CAP_NET_ADMIN; in libxdp's dispatcher, whose programs it opens
+	 * by id, also CAP_SYS_ADMIN). The sockets are open.
 	 */
-	rc = caps_limit_thread(CAP_BIT(CAP_BPF) | CAP_BIT(CAP_PERFMON) | CAP_BIT(CAP_NET_ADMIN));
+	rc = caps_limit_thread(CAP_BIT(CAP_BPF) | CAP_BIT(CAP_PERFMON) | CAP_BIT(CAP_NET_ADMIN) |
+			       (matcher_shared(&w.s.m) ? CAP_BIT(CAP_SYS_ADMIN) : 0));
 	if (rc) {
 		pr_warn("cannot drop capabilities: %s\n", strerror(-rc));
 		rc = EXIT_SYSTEM;

@@ -55,10 +55,16 @@ static __u32 holder(int ifindex, char *name, size_t len)
 	int fd;
 
 	snprintf(name, len, "?");
-	if (bpf_xdp_query(ifindex, 0, &q))
-		return 0;
-	id = q.drv_prog_id ?: q.skb_prog_id ?: q.hw_prog_id;
-	fd = id ? bpf_prog_get_fd_by_id(id) : -1;
+	/* A program can go between the query and the open (libxdp swapping dispatchers): ask again. */
+	for (int i = 0; i < 20; i++) {
+		if (bpf_xdp_query(ifindex, 0, &q))
+			return 0;
+		id = q.drv_prog_id ?: q.skb_prog_id ?: q.hw_prog_id;
+		fd = id ? bpf_prog_get_fd_by_id(id) : -1;
+		if (!id || fd >= 0)
+			break;
+		usleep(5000);
+	}
 	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &info_len))
 		snprintf(name, len, "%s", info.name);
 	if (fd >= 0)
@@ -75,7 +81,8 @@ int xdp_hook_shareable(int ifindex)
 	if_indextoname(ifindex, ifname);
 	if (!id)
 		return bpffs;
-	if (strcmp(name, DISPATCHER_NAME)) {
+	/* A holder we could not name is left to libxdp, which says why it cannot join. */
+	if (strcmp(name, DISPATCHER_NAME) && strcmp(name, "?")) {
 		pr_warn("cannot attach XDP to %s: its hook is held by program %u (%s), attached "
 			"without libxdp's dispatcher, which cannot share it\n", ifname, id, name);
 		return -EBUSY;
