@@ -61,6 +61,7 @@ static void random_tmpl(struct frame_tmpl *t, __u16 payload_len)
 {
 	__u64 r = rnd();
 
+	*t = (struct frame_tmpl){ 0 };
 	memcpy(t->src_mac, &r, 6);
 	r = rnd();
 	memcpy(t->dst_mac, &r, 6);
