@@ -47,6 +47,9 @@ static const char usage_text[] =
 	"                          an answer again, up to N passes (default 3; 0: only report)\n"
 	"      --shards S --shard K  probe slice K (0-based) of S disjoint slices\n"
 	"      --all               also print targets that did not answer\n"
+	"      --stream            print each reply as it arrives (always above 2^27 targets)\n"
+	"      --repeats           streaming: also print repeat replies, flagged\n"
+	"      --metadata FILE     write the run's metadata (JSON) to FILE\n"
 	"ping:\n"
 	"  -c, --count N           probes per host (default 5; 0 = until interrupted)\n"
 	"  -p, --period MS         time between probes to a host (default 1000)\n"
@@ -86,6 +89,9 @@ enum {
 	OPT_SHARDS,
 	OPT_SHARD,
 	OPT_ALL,
+	OPT_STREAM,
+	OPT_REPEATS,
+	OPT_METADATA,
 	OPT_PREFIX,
 	OPT_TITLE,
 	OPT_EVERY,
@@ -119,6 +125,9 @@ static const struct option long_opts[] = {
 	{ "shards", required_argument, NULL, OPT_SHARDS },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "all", no_argument, NULL, OPT_ALL },
+	{ "stream", no_argument, NULL, OPT_STREAM },
+	{ "repeats", no_argument, NULL, OPT_REPEATS },
+	{ "metadata", required_argument, NULL, OPT_METADATA },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ "title", required_argument, NULL, OPT_TITLE },
 	{ "count", required_argument, NULL, 'c' },
@@ -158,6 +167,9 @@ static unsigned int opt_cmds(int c)
 	case OPT_SHARDS:
 	case OPT_SHARD:
 	case OPT_ALL:
+	case OPT_STREAM:
+	case OPT_REPEATS:
+	case OPT_METADATA:
 		return SWEEP;
 	case OPT_SEED:
 	case 'r':
@@ -391,6 +403,15 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 		return parse_uint("--shard", arg, 0, 65534, &cfg->shard);
 	case OPT_ALL:
 		cfg->all = true;
+		return 0;
+	case OPT_STREAM:
+		cfg->stream = true;
+		return 0;
+	case OPT_REPEATS:
+		cfg->repeats = true;
+		return 0;
+	case OPT_METADATA:
+		cfg->metadata = arg;
 		return 0;
 	case OPT_PREFIX:
 		return parse_prefix(arg, cfg);

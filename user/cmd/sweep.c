@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* echomap sweep: one pass over a target set in permutation order, then one read of the results. */
+/*
+ * echomap sweep: one pass over a target set in permutation order, then one read of the results;
+ * or, streaming, each reply written as it arrives.
+ */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "cmd/commands.h"
@@ -10,8 +14,10 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/signals.h"
+#include "report/metadata.h"
 #include "report/output.h"
 #include "report/progress.h"
+#include "report/stream.h"
 #include "session.h"
 #include "targets/permute.h"
 #include "tx/sweep_live.h"
@@ -95,6 +101,11 @@ static bool in_shard(const __u8 *probed, __u64 i)
 	return !probed || probed[i / 8] & (1 << (i % 8));
 }
 
+static bool answered(const struct session *s, __u64 i)
+{
+	return s->stream ? matcher_answered(&s->m, i) : s->m.results[i].status != EM_ST_NONE;
+}
+
 /* The shard's targets with no answer yet, in index order. */
 struct unanswered {
 	const struct session *s;
@@ -109,7 +120,7 @@ static bool next_unanswered(void *it, __u64 *idx)
 	while (u->pos < u->s->ts.count) {
 		__u64 i = u->pos++;
 
-		if (in_shard(u->probed, i) && u->s->m.results[i].status == EM_ST_NONE) {
+		if (in_shard(u->probed, i) && !answered(u->s, i)) {
 			*idx = i;
 			return true;
 		}
@@ -141,7 +152,7 @@ static void wait_replies(struct session *s, struct progress *pg, __u64 sent)
 }
 
 static int report(struct session *s, struct out_sink *out, const __u8 *probed, __u64 sent,
-		  __u64 resent, __u64 elapsed_ns)
+		  __u64 resent, __u64 elapsed_ns, __u64 *alive_out)
 {
 	const struct config *cfg = s->cfg;
 	__u64 alive = 0, c[EM_CNT_MAX] = { 0 };
@@ -177,6 +188,7 @@ static int report(struct session *s, struct out_sink *out, const __u8 *probed, _
 	err = out_commit(out);
 	if (err)
 		return EXIT_SYSTEM;
+	*alive_out = alive;
 
 	matcher_stats(&s->m, c);
 	pr_warn("%llu targets, %llu alive (%.2f%%), %llu probes (%llu resent), %llu duplicates, "
@@ -187,6 +199,90 @@ static int report(struct session *s, struct out_sink *out, const __u8 *probed, _
 		(unsigned long long)c[EM_CNT_DUPLICATE], (unsigned long long)c[EM_CNT_INVALID],
 		elapsed_ns / 1e9, elapsed_ns ? sent * 1e9 / elapsed_ns : 0.0);
 	return s->unresolved ? EXIT_UNRESOLVED : EXIT_ALL_UP;
+}
+
+/*
+ * Streaming: the lines are out already; --all adds the silent targets, which only the end
+ * knows. An interrupted sweep keeps what it found and says so; which of the silent targets
+ * were probed is not known then, so none is listed.
+ */
+static int report_stream(struct session *s, struct out_sink *out, const struct stream_out *so,
+			 const __u8 *probed, bool interrupted, __u64 sent, __u64 resent,
+			 __u64 elapsed_ns)
+{
+	const struct config *cfg = s->cfg;
+	__u64 c[EM_CNT_MAX] = { 0 };
+
+	for (__u64 i = 0; cfg->all && !interrupted && i < s->ts.count; i++) {
+		struct host_result r = { .addr = htonl(targets_addr(&s->ts, i)) };
+
+		if (!in_shard(probed, i) || matcher_answered(&s->m, i))
+			continue;
+		r.name = targets_name(&s->ts, ntohl(r.addr));
+		out_result(out, &r);
+	}
+	if (out_commit(out))
+		return EXIT_SYSTEM;
+	matcher_stats(&s->m, c);
+	if (interrupted && cfg->all)
+		pr_warn("interrupted: the targets that did not answer are not listed\n");
+	if (c[EM_CNT_LOST])
+		pr_warn("%llu replies lost (the ring buffer was full): their lines are missing\n",
+			(unsigned long long)c[EM_CNT_LOST]);
+	pr_warn("%llu targets, %llu alive (%.2f%%), %llu probes (%llu resent), %llu duplicates, "
+		"%llu invalid, %llu lost, %.3f s, %.0f probes/s%s\n",
+		(unsigned long long)s->ts.count, (unsigned long long)so->alive,
+		100.0 * so->alive / s->ts.count, (unsigned long long)(sent + resent),
+		(unsigned long long)resent, (unsigned long long)c[EM_CNT_DUPLICATE],
+		(unsigned long long)c[EM_CNT_INVALID], (unsigned long long)c[EM_CNT_LOST],
+		elapsed_ns / 1e9, elapsed_ns ? sent * 1e9 / elapsed_ns : 0.0,
+		interrupted ? ", interrupted" : "");
+	if (interrupted)
+		return EXIT_SOME_DOWN;
+	return s->unresolved ? EXIT_UNRESOLVED : EXIT_ALL_UP;
+}
+
+static int poll_events(void *ctx, int timeout_ms)
+{
+	return ring_buffer__poll(ctx, timeout_ms);
+}
+
+static const char *engine_name(const struct session *s, const struct parallel *par)
+{
+	static const char *const names[] = { "afxdp", "raw", "xdp-live", "auto" };
+
+	return par->live ? "xdp-live" : names[s->txo.engine];
+}
+
+/* --metadata: after the run, whatever its end. */
+static void write_metadata(const struct session *s, const struct parallel *par,
+			   struct run_meta *m, __u64 drops)
+{
+	const struct config *cfg = s->cfg;
+	__u64 c[EM_CNT_MAX] = { 0 }, now;
+
+	if (!cfg->metadata)
+		return;
+	clock_gettime(CLOCK_REALTIME, &m->end);
+	matcher_stats(&s->m, c);
+	m->engine = engine_name(s, par);
+	m->ifname = s->nh.ifname;
+	m->blocklist = cfg->blocklist;
+	m->allow_reserved = cfg->allow_reserved;
+	m->stream = s->stream;
+	m->seed = cfg->seed;
+	m->shards = cfg->shards;
+	m->shard = cfg->shard;
+	m->probes_per_target = cfg->probes;
+	m->ts = &s->ts;
+	m->rate_asked = cfg->rate;
+	m->replies = c[EM_CNT_MATCHED] - c[EM_CNT_DUPLICATE];
+	m->dups = c[EM_CNT_DUPLICATE];
+	m->invalid = c[EM_CNT_INVALID];
+	m->lost = c[EM_CNT_LOST];
+	if (!netif_drops(s->nh.ifindex, &now) && now > drops)
+		m->drops = now - drops;
+	metadata_write(cfg->metadata, m);
 }
 
 /*
@@ -279,19 +375,32 @@ static int open_parallel(struct session *s, struct parallel *par)
 	return sweep_threads_open(&par->threads, &plan, &s->txo, s->tx) ? EXIT_SYSTEM : 0;
 }
 
-int sweep_run(const struct config *cfg)
+int sweep_run(const struct config *given)
 {
+	struct config copy = *given;
+	const struct config *cfg = &copy;
 	struct parallel par = { 0 };
 	struct session s;
 	struct out_sink out = { 0 };
+	struct stream_out so = { .out = &out, .repeats = cfg->repeats, .poll = poll_events };
+	struct run_meta meta = { 0 };
 	struct progress pg;
 	__u8 *probed = NULL;
 	__u64 start, send_ns, sent, drops, resent = 0;
+	bool streaming = false, interrupted;
 	int rc;
 
-	rc = session_open(&s, cfg, NULL, NULL);
+	/* A seed drawn here, not in the permutation, so that the metadata can say it. */
+	if (!copy.seed && copy.shards <= 1 &&
+	    getrandom(&copy.seed, sizeof(copy.seed), 0) != sizeof(copy.seed)) {
+		pr_warn("cannot get random bytes for the seed\n");
+		return EXIT_SYSTEM;
+	}
+	rc = session_open(&s, cfg, stream_event, &so);
 	if (rc)
 		return rc;
+	so.ts = &s.ts;
+	so.poll_ctx = s.m.events;
 	rc = open_parallel(&s, &par);
 	if (rc)
 		goto out;
@@ -316,8 +425,17 @@ int sweep_run(const struct config *cfg)
 		rc = EXIT_SYSTEM;
 		goto out;
 	}
+	clock_gettime(CLOCK_REALTIME, &meta.start);
 	start = mono_ns();
 	progress_init(&pg, cfg->quiet, start);
+	if (s.stream) {
+		if (stream_start(&so)) {
+			out_abort(&out);
+			rc = EXIT_SYSTEM;
+			goto out;
+		}
+		streaming = true;
+	}
 	rc = send_shard(&s, &par, &pg, probed, start);
 	if (rc) {
 		out_abort(&out);
@@ -325,18 +443,45 @@ int sweep_run(const struct config *cfg)
 	}
 	send_ns = mono_ns() - start;
 	sent = sent_count(&s, &par);
-	wait_replies(&s, &pg, sent);
+	interrupted = stop_requested;
+	if (interrupted && s.stream) {
+		/* The first signal stops the sending; a second one the wait for what is in flight. */
+		progress_done(&pg);
+		pr_warn("interrupted after %llu probes: waiting %u ms for their replies\n",
+			(unsigned long long)sent, cfg->wait_ms);
+		stop_requested = 0;
+	}
 	progress_done(&pg);
+	/* Said when the sending ends, before the wait: what comes after arrived meanwhile. */
 	pr_info("sent %llu probes in %.3f s (%.0f probes/s)\n", (unsigned long long)sent,
 		send_ns / 1e9, send_ns ? sent * 1e9 / send_ns : 0.0);
-	rc = repair(&s, &pg, probed, drops, sent, &resent);
+	wait_replies(&s, &pg, sent);
 	progress_done(&pg);
+	meta.probes = sent;
+	meta.rate_achieved = send_ns ? sent * 1e9 / send_ns : 0.0;
+	rc = interrupted ? 0 : repair(&s, &pg, probed, drops, sent, &resent);
+	progress_done(&pg);
+	meta.resent = resent;
+	meta.probes += resent;
+	meta.interrupted = interrupted || stop_requested;
+	if (streaming) {
+		stream_stop(&so);
+		streaming = false;
+	}
 	if (rc) {
 		out_abort(&out);
 		goto out;
 	}
-	rc = report(&s, &out, probed, sent, resent, send_ns);
+	if (s.stream) {
+		rc = report_stream(&s, &out, &so, probed, meta.interrupted, sent, resent, send_ns);
+		meta.alive = so.alive;
+	} else {
+		rc = report(&s, &out, probed, sent, resent, send_ns, &meta.alive);
+	}
+	write_metadata(&s, &par, &meta, drops);
 out:
+	if (streaming)
+		stream_stop(&so);
 	free(probed);
 	sweep_live_close(par.live);
 	sweep_threads_close(par.threads);
