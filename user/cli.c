@@ -50,6 +50,8 @@ static const char usage_text[] =
 	"      --stream            print each reply as it arrives (always above 2^27 targets)\n"
 	"      --repeats           streaming: also print repeat replies, flagged\n"
 	"      --metadata FILE     write the run's metadata (JSON) to FILE\n"
+	"      --resume FILE       checkpoint the walk to FILE every second; if FILE holds one,\n"
+	"                          go on from it (afxdp or raw, one transmit thread)\n"
 	"ping:\n"
 	"  -c, --count N           probes per host (default 5; 0 = until interrupted)\n"
 	"  -p, --period MS         time between probes to a host (default 1000)\n"
@@ -92,6 +94,7 @@ enum {
 	OPT_STREAM,
 	OPT_REPEATS,
 	OPT_METADATA,
+	OPT_RESUME,
 	OPT_PREFIX,
 	OPT_TITLE,
 	OPT_EVERY,
@@ -128,6 +131,7 @@ static const struct option long_opts[] = {
 	{ "stream", no_argument, NULL, OPT_STREAM },
 	{ "repeats", no_argument, NULL, OPT_REPEATS },
 	{ "metadata", required_argument, NULL, OPT_METADATA },
+	{ "resume", required_argument, NULL, OPT_RESUME },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ "title", required_argument, NULL, OPT_TITLE },
 	{ "count", required_argument, NULL, 'c' },
@@ -170,6 +174,7 @@ static unsigned int opt_cmds(int c)
 	case OPT_STREAM:
 	case OPT_REPEATS:
 	case OPT_METADATA:
+	case OPT_RESUME:
 		return SWEEP;
 	case OPT_SEED:
 	case 'r':
@@ -413,6 +418,9 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 	case OPT_METADATA:
 		cfg->metadata = arg;
 		return 0;
+	case OPT_RESUME:
+		cfg->resume = arg;
+		return 0;
 	case OPT_PREFIX:
 		return parse_prefix(arg, cfg);
 	case OPT_TITLE:
@@ -508,6 +516,16 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 	/* Shards on several machines must walk one order: a random seed would differ on each. */
 	if (cfg->shards > 1 && !cfg->seed) {
 		pr_warn("--shards needs --seed N (the same on every shard)\n");
+		return -EINVAL;
+	}
+	/* A resumed piece does not know which of the silent targets the others probed. */
+	if (cfg->resume && cfg->all) {
+		pr_warn("--resume and --all do not go together: a piece cannot list the silent "
+			"targets of the whole sweep\n");
+		return -EINVAL;
+	}
+	if (cfg->resume && cfg->engine == ENGINE_XDP_LIVE) {
+		pr_warn("--resume sends from one thread: use the afxdp or raw engine\n");
 		return -EINVAL;
 	}
 	if (cfg->cmd == CMD_WATCH && check_watch(cfg))

@@ -104,7 +104,8 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 		return EXIT_SYSTEM;
 	if (err)
 		return err == -ENOENT && s->unresolved ? EXIT_UNRESOLVED : EXIT_USAGE;
-	s->stream = cfg->cmd == CMD_SWEEP && (cfg->stream || s->ts.count > MAX_TARGETS);
+	s->stream = cfg->cmd == CMD_SWEEP &&
+		    (cfg->stream || cfg->resume || s->ts.count > MAX_TARGETS);
 	if (cfg->cmd == CMD_SWEEP && !s->stream)
 		mopts.on_event = NULL;
 	if (s->ts.count > MAX_TARGETS && !s->stream) {

@@ -152,3 +152,77 @@ _partial_written() {
 		"$(jq -r .targets_digest "$NET_TMP/meta3.json")" ]
 	assert_clean
 }
+
+# resume_walk FILE: the walk line of a resume state ("walk n p g cur left").
+resume_walk() { sed -n 's/^walk //p' "$1" 2>/dev/null; }
+
+# A checkpoint newer than the first one, that is: the walk has moved in FILE since WALK.
+_walk_moved() { [ -n "$(resume_walk "$1")" ] && [ "$(resume_walk "$1")" != "$2" ]; }
+
+@test "--resume: an interrupted sweep and its resumption are one uninterrupted sweep, exactly" {
+	require_fixtures xdp_responder
+	respond_xdp 198.18.0.0/18 --silent-mod 7
+	xdp_truth 198.18.0.0/18 7 | sort >"$NET_TMP/want"
+
+	ip netns exec "$NS_S" "$ECHOMAP" sweep -I "$IFACE" --allow-reserved -q --rate 2000 \
+		--resume "$NET_TMP/state" -o "$NET_TMP/part1" 198.18.0.0/18 2>"$NET_TMP/err1" &
+	local pid=$! status=0 first
+	track_pid "$pid"
+	wait_for 60 test -s "$NET_TMP/state"
+	first=$(resume_walk "$NET_TMP/state")
+	wait_for 60 _walk_moved "$NET_TMP/state" "$first"
+	kill -INT "$pid"
+	wait "$pid" || status=$?
+	cat "$NET_TMP/err1" >&2
+	[ "$status" -eq 1 ]
+	grep -q '^complete 0$' "$NET_TMP/state"
+
+	em_capture sweep -I "$IFACE" --allow-reserved -q --resume "$NET_TMP/state" \
+		-o "$NET_TMP/part2" 198.18.0.0/18
+	expect_status 0
+	grep -q '^complete 1$' "$NET_TMP/state"
+	[ -s "$NET_TMP/part1" ] && [ -s "$NET_TMP/part2" ]
+	cat "$NET_TMP/part1" "$NET_TMP/part2" | awk '{ print $1 }' | sort >"$NET_TMP/got"
+	same_lines "$NET_TMP/want" "$NET_TMP/got"
+
+	# Complete: nothing left to do. Another set, or other options, are refused.
+	em_capture sweep -I "$IFACE" --allow-reserved -q --resume "$NET_TMP/state" 198.18.0.0/18
+	expect_status 0
+	grep -q 'complete, nothing left' "$ERR"
+	sed -i 's/^complete 1$/complete 0/' "$NET_TMP/state"
+	em_capture sweep -I "$IFACE" --allow-reserved -q --resume "$NET_TMP/state" 198.18.0.0/19
+	expect_status 3
+	grep -q 'another target set' "$ERR"
+	em_capture sweep -I "$IFACE" --allow-reserved -q --resume "$NET_TMP/state" -n 2 \
+		198.18.0.0/18
+	expect_status 3
+	assert_clean
+}
+
+@test "--resume after kill -9: the checkpoint lets the resumed sweep find every live host" {
+	require_fixtures xdp_responder
+	respond_xdp 198.18.0.0/18 --silent-mod 7
+	xdp_truth 198.18.0.0/18 7 | sort >"$NET_TMP/want"
+
+	ip netns exec "$NS_S" "$ECHOMAP" sweep -I "$IFACE" --allow-reserved -q --rate 2000 \
+		--resume "$NET_TMP/state" 198.18.0.0/18 >"$NET_TMP/part1" 2>"$NET_TMP/err1" &
+	local pid=$! first
+	track_pid "$pid"
+	wait_for 60 test -s "$NET_TMP/state"
+	first=$(resume_walk "$NET_TMP/state")
+	wait_for 60 _walk_moved "$NET_TMP/state" "$first"
+	# echomap itself, not the ip netns exec around it (which execs it: the same pid).
+	kill -9 "$pid"
+	wait "$pid" || true
+	grep -q '^complete 0$' "$NET_TMP/state"
+
+	em_capture sweep -I "$IFACE" --allow-reserved -q --resume "$NET_TMP/state" 198.18.0.0/18
+	expect_status 0
+	cp "$OUT" "$NET_TMP/part2"
+	cat "$NET_TMP/part1" "$NET_TMP/part2" | awk '{ print $1 }' | sort -u >"$NET_TMP/got"
+	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	# Both pieces did part of the work: the checkpoint was neither the start nor the end.
+	[ "$(wc -l <"$NET_TMP/part2")" -lt "$(wc -l <"$NET_TMP/want")" ]
+	[ -s "$NET_TMP/part1" ]
+	assert_clean
+}

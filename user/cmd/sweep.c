@@ -4,6 +4,7 @@
  * or, streaming, each reply written as it arrives.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -20,6 +21,7 @@
 #include "report/stream.h"
 #include "session.h"
 #include "targets/permute.h"
+#include "targets/resume.h"
 #include "tx/sweep_live.h"
 #include "tx/sweep_threads.h"
 
@@ -47,6 +49,109 @@ static void shard_progress(void *ctx, __u64 sent)
 	show_progress(lp->s, lp->pg, sent, lp->total);
 }
 
+/* --resume: checkpoints every second, each of a state older than the replies can take. */
+#define RESUME_EVERY_NS (1000 * NSEC_PER_MSEC)
+#define RESUME_HIST	32
+
+/*
+ * --resume: the walk through a wrapper that knows what is wholly sent. When next() is called,
+ * every index it gave before has all its probes staged; at a tick, sent as well. A checkpoint
+ * written on kill -9 must not skip a target whose reply had not yet been written out, so each
+ * one holds the walk as it was --wait ms + 200 ms before (hist); the last one, after a clean end
+ * or an interrupt, holds the walk exactly as it stopped.
+ */
+struct resumable {
+	struct permutation pm;	      /* the walk */
+	struct permutation committed; /* before the index being sent */
+	__u64 taken, last_sent;	      /* indices given, probes the last tick counted */
+	bool done, resumed;
+	const char *path;
+	struct resume_state st;
+	struct shard_progress *lp;
+	__u64 lag_ns, every_ns, next_capture, next_write;
+	struct {
+		struct permutation pm;
+		__u64 at;
+	} hist[RESUME_HIST];
+	unsigned int n_hist;
+};
+
+static bool resume_next(void *it, __u64 *idx)
+{
+	struct resumable *rw = it;
+
+	rw->committed = rw->pm;
+	if (perm_next(&rw->pm, idx)) {
+		rw->taken++;
+		return true;
+	}
+	rw->done = true;
+	return false;
+}
+
+static void resume_tick(void *ctx, __u64 sent)
+{
+	struct resumable *rw = ctx;
+	__u64 now = mono_ns(), best = 0;
+	int pick = -1;
+
+	rw->last_sent = sent;
+	shard_progress(rw->lp, sent);
+	if (now >= rw->next_capture) {
+		rw->hist[rw->n_hist % RESUME_HIST].pm = rw->committed;
+		rw->hist[rw->n_hist++ % RESUME_HIST].at = now;
+		rw->next_capture = now + rw->every_ns;
+	}
+	if (now < rw->next_write)
+		return;
+	rw->next_write = now + RESUME_EVERY_NS;
+	for (int k = 0; k < RESUME_HIST && k < (int)rw->n_hist; k++) {
+		if (rw->hist[k].at + rw->lag_ns <= now && rw->hist[k].at > best) {
+			best = rw->hist[k].at;
+			pick = k;
+		}
+	}
+	if (pick < 0)
+		return;
+	rw->st.pm = rw->hist[pick].pm;
+	resume_write(rw->path, &rw->st);
+}
+
+/* The walk as it stopped: the index being sent when a stop cut it is sent again. */
+static void resume_stopped(struct resumable *rw, __u32 rounds)
+{
+	if (rw->done || rw->last_sent == rw->taken * rounds)
+		rw->committed = rw->pm;
+	rw->st.pm = rw->committed;
+}
+
+/* Sets up rw on the shard's walk pm, restored from the checkpoint when there is one. */
+static int resume_begin(struct resumable *rw, struct permutation *pm, struct shard_progress *lp,
+			const struct config *cfg, __u64 start)
+{
+	if (rw->resumed) {
+		if (rw->st.pm.p != pm->p || rw->st.pm.g != pm->g) {
+			pr_warn("%s does not match this sweep's walk\n", rw->path);
+			return EXIT_USAGE;
+		}
+		*pm = rw->st.pm;
+	}
+	rw->pm = *pm;
+	rw->committed = *pm;
+	rw->lp = lp;
+	rw->lag_ns = (cfg->wait_ms + 200ULL) * NSEC_PER_MSEC;
+	rw->every_ns = rw->lag_ns / (RESUME_HIST / 2);
+	if (rw->every_ns < 250 * NSEC_PER_MSEC)
+		rw->every_ns = 250 * NSEC_PER_MSEC;
+	rw->hist[0].pm = *pm;
+	rw->hist[0].at = start;
+	rw->n_hist = 1;
+	rw->next_capture = start + rw->every_ns;
+	rw->next_write = start + RESUME_EVERY_NS;
+	rw->st.pm = *pm;
+	return resume_write(rw->path, &rw->st) ? EXIT_SYSTEM : 0;
+}
+
 /* The transmit threads of several queues, or the generator's (either or none). */
 struct parallel {
 	struct sweep_live *live;
@@ -58,7 +163,7 @@ struct parallel {
  * generator's threads in the kernel); the shard's indices are marked here, all at once.
  */
 static int send_shard(struct session *s, const struct parallel *par, struct progress *pg,
-		      __u8 *probed, __u64 start)
+		      __u8 *probed, __u64 start, struct resumable *rw)
 {
 	const struct config *cfg = s->cfg;
 	struct shard_progress lp = { .s = s, .pg = pg };
@@ -80,6 +185,15 @@ static int send_shard(struct session *s, const struct parallel *par, struct prog
 		pr_warn("cannot set up the permutation: %s\n", strerror(-err));
 		return EXIT_SYSTEM;
 	}
+	if (rw) {
+		err = resume_begin(rw, &pm, &lp, cfg, start);
+		if (err)
+			return err;
+		w.next = resume_next;
+		w.it = rw;
+		w.tick = resume_tick;
+		w.ctx = rw;
+	}
 	walk = pm;
 	while (probed && perm_next(&walk, &idx))
 		probed[idx / 8] |= 1 << (idx % 8);
@@ -90,6 +204,8 @@ static int send_shard(struct session *s, const struct parallel *par, struct prog
 		err = sweep_threads_send(par->threads, &pm, start, shard_progress, &lp);
 	else
 		err = sweep_walk(s->tx, &s->ts, &w);
+	if (rw)
+		resume_stopped(rw, cfg->probes);
 	if (!err)
 		return 0;
 	pr_warn("sending failed: %s\n", strerror(-err));
@@ -354,6 +470,15 @@ static int open_parallel(struct session *s, struct parallel *par)
 					 .rate = s->cfg->rate };
 	int err;
 
+	/* --resume follows one walk: one transmit thread, through s->tx. */
+	if (s->cfg->resume) {
+		if (!s->tx) {
+			s->txo.engine = ENGINE_AFXDP;
+			if (probe_tx_open(&s->tx, &s->txo))
+				return EXIT_SYSTEM;
+		}
+		return 0;
+	}
 	if (!s->tx) {
 		struct gen_opts go = { .ifname = s->nh.ifname, .ifindex = s->nh.ifindex,
 				       .tmpl = s->txo.tmpl, .ts = &s->ts, .probes = s->cfg->probes,
@@ -375,6 +500,51 @@ static int open_parallel(struct session *s, struct parallel *par)
 	return sweep_threads_open(&par->threads, &plan, &s->txo, s->tx) ? EXIT_SYSTEM : 0;
 }
 
+/*
+ * --resume FILE: the state of an earlier run of this sweep, or a fresh one. 0; -1 when that
+ * sweep is complete (nothing to do); or an exit code after one line.
+ */
+static int resume_load(struct resumable *rw, struct config *cfg)
+{
+	int err = resume_read(rw->path, &rw->st);
+
+	if (err == -ENOENT) {
+		rw->st.shards = cfg->shards;
+		rw->st.shard = cfg->shard;
+		rw->st.probes = cfg->probes;
+		return 0;
+	}
+	if (err)
+		return EXIT_USAGE;
+	if ((cfg->seed && cfg->seed != rw->st.seed) ||
+	    rw->st.shards != cfg->shards || rw->st.shard != cfg->shard ||
+	    rw->st.probes != cfg->probes) {
+		pr_warn("%s is of a sweep with other --seed, --shards, --shard or -n\n", rw->path);
+		return EXIT_USAGE;
+	}
+	if (rw->st.complete) {
+		pr_warn("%s: that sweep is complete, nothing left to probe\n", rw->path);
+		return -1;
+	}
+	cfg->seed = rw->st.seed;
+	rw->resumed = true;
+	return 0;
+}
+
+/* The resumed state is of this very target set. 0 or -EINVAL after one line. */
+static int resume_matches(struct resumable *rw, const struct session *s)
+{
+	__u64 digest = targets_digest(&s->ts);
+
+	if (rw->resumed && (rw->st.targets != s->ts.count || rw->st.digest != digest)) {
+		pr_warn("%s is of a sweep of another target set\n", rw->path);
+		return -EINVAL;
+	}
+	rw->st.targets = s->ts.count;
+	rw->st.digest = digest;
+	return 0;
+}
+
 int sweep_run(const struct config *given)
 {
 	struct config copy = *given;
@@ -388,19 +558,42 @@ int sweep_run(const struct config *given)
 	__u8 *probed = NULL;
 	__u64 start, send_ns, sent, drops, resent = 0;
 	bool streaming = false, interrupted;
+	struct resumable *rw = NULL;
 	int rc;
 
+	if (cfg->resume) {
+		rw = calloc(1, sizeof(*rw));
+		if (!rw) {
+			pr_warn("out of memory\n");
+			return EXIT_SYSTEM;
+		}
+		rw->path = cfg->resume;
+		rc = resume_load(rw, &copy);
+		if (rc) {
+			free(rw);
+			return rc < 0 ? EXIT_ALL_UP : rc;
+		}
+	}
 	/* A seed drawn here, not in the permutation, so that the metadata can say it. */
 	if (!copy.seed && copy.shards <= 1 &&
 	    getrandom(&copy.seed, sizeof(copy.seed), 0) != sizeof(copy.seed)) {
 		pr_warn("cannot get random bytes for the seed\n");
+		free(rw);
 		return EXIT_SYSTEM;
 	}
+	if (rw)
+		rw->st.seed = copy.seed;
 	rc = session_open(&s, cfg, stream_event, &so);
-	if (rc)
+	if (rc) {
+		free(rw);
 		return rc;
+	}
 	so.ts = &s.ts;
 	so.poll_ctx = s.m.events;
+	if (rw && resume_matches(rw, &s)) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	rc = open_parallel(&s, &par);
 	if (rc)
 		goto out;
@@ -409,8 +602,8 @@ int sweep_run(const struct config *given)
 		rc = EXIT_SYSTEM;
 		goto out;
 	}
-	/* A shard probes part of the set: remember which part, to report exactly that part. */
-	if (cfg->shards > 1) {
+	/* A shard or a resumed piece probes part of the set: remember which part, to report it. */
+	if (cfg->shards > 1 || rw) {
 		probed = calloc(s.ts.count / 8 + 1, 1);
 		if (!probed) {
 			pr_warn("out of memory\n");
@@ -436,7 +629,7 @@ int sweep_run(const struct config *given)
 		}
 		streaming = true;
 	}
-	rc = send_shard(&s, &par, &pg, probed, start);
+	rc = send_shard(&s, &par, &pg, probed, start, rw);
 	if (rc) {
 		out_abort(&out);
 		goto out;
@@ -479,10 +672,17 @@ int sweep_run(const struct config *given)
 		rc = report(&s, &out, probed, sent, resent, send_ns, &meta.alive);
 	}
 	write_metadata(&s, &par, &meta, drops);
+	/* The last checkpoint: exact, once what it covers is written out. */
+	if (rw && (rc == EXIT_ALL_UP || rc == EXIT_UNRESOLVED || meta.interrupted)) {
+		rw->st.complete = !meta.interrupted;
+		if (resume_write(rw->path, &rw->st))
+			rc = EXIT_SYSTEM;
+	}
 out:
 	if (streaming)
 		stream_stop(&so);
 	free(probed);
+	free(rw);
 	sweep_live_close(par.live);
 	sweep_threads_close(par.threads);
 	session_close(&s);

@@ -9,8 +9,11 @@
 
 #include "lib/log.h"
 #include "report/metadata.h"
+#include "targets/resume.h"
 
 #define ECHOMAP_VERSION "0.1.0"
+
+#define FNV_BASIS 0xcbf29ce484222325ULL
 
 static __u64 fnv1a(__u64 h, const void *p, size_t n)
 {
@@ -18,19 +21,6 @@ static __u64 fnv1a(__u64 h, const void *p, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ b[i]) * 0x100000001b3ULL;
-	return h;
-}
-
-#define FNV_BASIS 0xcbf29ce484222325ULL
-
-__u64 targets_digest(const struct target_set *ts)
-{
-	__u64 h = FNV_BASIS;
-
-	for (size_t i = 0; i < ts->n_iv; i++) {
-		h = fnv1a(h, &ts->iv[i].lo, sizeof(ts->iv[i].lo));
-		h = fnv1a(h, &ts->iv[i].hi, sizeof(ts->iv[i].hi));
-	}
 	return h;
 }
 

@@ -24,8 +24,6 @@ struct run_meta {
 	__u64 probes, resent, replies, alive, dups, invalid, lost, drops;
 };
 
-/* FNV-1a over the set's intervals: equal for equal sets, whatever their spelling. */
-__u64 targets_digest(const struct target_set *ts);
 /* 0 or -errno after one line; nothing is left at path on failure. */
 int metadata_write(const char *path, const struct run_meta *m);
 
