@@ -217,17 +217,27 @@ static bool in_shard(const __u8 *probed, __u64 i)
 	return !probed || probed[i / 8] & (1 << (i % 8));
 }
 
-static bool answered(const struct session *s, __u64 i)
-{
-	return s->stream ? matcher_answered(&s->m, i) : s->m.results[i].status != EM_ST_NONE;
-}
-
-/* The shard's targets with no answer yet, in index order. */
+/*
+ * The shard's targets with no answer yet, in index order. Streaming, an answer is a line
+ * written (so): with lost_only, just the targets whose reply the kernel saw and the ring had
+ * no room for.
+ */
 struct unanswered {
 	const struct session *s;
+	const struct stream_out *so;
+	bool lost_only;
 	const __u8 *probed;
 	__u64 pos;
 };
+
+static bool answered(const struct unanswered *u, __u64 i)
+{
+	if (!u->so)
+		return u->s->m.results[i].status != EM_ST_NONE;
+	if (u->lost_only && !matcher_answered(&u->s->m, i))
+		return true;
+	return stream_reported(u->so, i);
+}
 
 static bool next_unanswered(void *it, __u64 *idx)
 {
@@ -236,7 +246,7 @@ static bool next_unanswered(void *it, __u64 *idx)
 	while (u->pos < u->s->ts.count) {
 		__u64 i = u->pos++;
 
-		if (in_shard(u->probed, i) && !answered(u->s, i)) {
+		if (in_shard(u->probed, i) && !answered(u, i)) {
 			*idx = i;
 			return true;
 		}
@@ -327,13 +337,18 @@ static int report_stream(struct session *s, struct out_sink *out, const struct s
 			 __u64 elapsed_ns)
 {
 	const struct config *cfg = s->cfg;
-	__u64 c[EM_CNT_MAX] = { 0 };
+	__u64 c[EM_CNT_MAX] = { 0 }, unlisted = 0;
 
+	/* A target the kernel saw answer without a line is not silent: it is counted apart. */
 	for (__u64 i = 0; cfg->all && !interrupted && i < s->ts.count; i++) {
 		struct host_result r = { .addr = htonl(targets_addr(&s->ts, i)) };
 
-		if (!in_shard(probed, i) || matcher_answered(&s->m, i))
+		if (!in_shard(probed, i) || stream_reported(so, i))
 			continue;
+		if (matcher_answered(&s->m, i)) {
+			unlisted++;
+			continue;
+		}
 		r.name = targets_name(&s->ts, ntohl(r.addr));
 		out_result(out, &r);
 	}
@@ -343,8 +358,13 @@ static int report_stream(struct session *s, struct out_sink *out, const struct s
 	if (interrupted && cfg->all)
 		pr_warn("interrupted: the targets that did not answer are not listed\n");
 	if (c[EM_CNT_LOST])
-		pr_warn("%llu replies lost (the ring buffer was full): their lines are missing\n",
-			(unsigned long long)c[EM_CNT_LOST]);
+		pr_warn("%llu replies found the ring buffer full%s\n",
+			(unsigned long long)c[EM_CNT_LOST],
+			interrupted ? ": their targets may have no line" :
+			": their targets were probed again");
+	if (unlisted)
+		pr_warn("%llu targets answered but their every reply was lost: not listed as "
+			"silent\n", (unsigned long long)unlisted);
 	pr_warn("%llu targets, %llu alive (%.2f%%), %llu probes (%llu resent), %llu duplicates, "
 		"%llu invalid, %llu lost, %.3f s, %.0f probes/s%s\n",
 		(unsigned long long)s->ts.count, (unsigned long long)so->alive,
@@ -407,15 +427,26 @@ static void write_metadata(const struct session *s, const struct parallel *par,
  * an answer are probed again, up to --resend passes, each in a round of its own. Drops that
  * remain are said, with what they may have cost. 0 or an exit code; *resent counts the probes.
  */
-static int repair(struct session *s, struct progress *pg, const __u8 *probed, __u64 drops,
-		  __u64 sent, __u64 *resent)
+static __u64 lost_replies(const struct session *s)
+{
+	__u64 c[EM_CNT_MAX] = { 0 };
+
+	return s->stream && !matcher_stats(&s->m, c) ? c[EM_CNT_LOST] : 0;
+}
+
+/*
+ * Streaming, a reply that found the ring buffer full is counted lost in the kernel and its
+ * target has no line: those targets are probed again as well, in the same passes.
+ */
+static int repair(struct session *s, const struct stream_out *so, struct progress *pg,
+		  const __u8 *probed, __u64 drops, __u64 sent, __u64 *resent)
 {
 	const struct config *cfg = s->cfg;
-	__u64 now, idx;
+	__u64 now, idx, lost = 0, lost_now;
 	int err;
 
 	for (__u32 pass = 0; !stop_requested; pass++) {
-		struct unanswered u = { .s = s, .probed = probed };
+		struct unanswered u = { .s = s, .so = so, .probed = probed };
 		__u64 n = 0, walked = 0;
 		struct walk w = {
 			.next = next_unanswered,
@@ -426,22 +457,35 @@ static int repair(struct session *s, struct progress *pg, const __u8 *probed, __
 			.ctx = &walked,
 		};
 
-		if (netif_drops(s->nh.ifindex, &now) || now <= drops)
+		if (netif_drops(s->nh.ifindex, &now))
+			return 0;
+		lost_now = lost_replies(s);
+		if (now <= drops && lost_now <= lost)
 			return 0;
 		progress_done(pg);
 		if (pass == cfg->resend) {
-			pr_warn("%s dropped %llu frames%s: up to as many hosts may be missing\n",
-				s->nh.ifname, (unsigned long long)(now - drops),
-				pass ? " in the last pass" : "");
+			if (now > drops)
+				pr_warn("%s dropped %llu frames%s: up to as many hosts may be "
+					"missing\n", s->nh.ifname,
+					(unsigned long long)(now - drops),
+					pass ? " in the last pass" : "");
 			return 0;
 		}
+		u.lost_only = now <= drops;
 		while (next_unanswered(&u, &idx))
 			n++;
-		pr_warn("%s dropped %llu frames: probing the %llu targets without an answer again "
-			"(pass %u of at most %u)\n",
-			s->nh.ifname, (unsigned long long)(now - drops), (unsigned long long)n,
-			pass + 1, cfg->resend);
+		if (now > drops)
+			pr_warn("%s dropped %llu frames: probing the %llu targets without an "
+				"answer again (pass %u of at most %u)\n",
+				s->nh.ifname, (unsigned long long)(now - drops),
+				(unsigned long long)n, pass + 1, cfg->resend);
+		else
+			pr_warn("%llu replies found the ring buffer full: probing their %llu "
+				"targets again (pass %u of at most %u)\n",
+				(unsigned long long)(lost_now - lost), (unsigned long long)n,
+				pass + 1, cfg->resend);
 		drops = now;
+		lost = lost_now;
 		/* xdp-live walked in the kernel: the unanswered go out through its list mode. */
 		if (!s->tx && probe_tx_open(&s->tx, &s->txo))
 			return EXIT_SYSTEM;
@@ -590,6 +634,11 @@ int sweep_run(const struct config *given)
 	}
 	so.ts = &s.ts;
 	so.poll_ctx = s.m.events;
+	if (s.stream && !(so.reported = calloc((s.ts.count + 63) / 64, sizeof(__u64)))) {
+		pr_warn("out of memory\n");
+		rc = EXIT_SYSTEM;
+		goto out;
+	}
 	if (rw && resume_matches(rw, &s)) {
 		rc = EXIT_USAGE;
 		goto out;
@@ -638,7 +687,7 @@ int sweep_run(const struct config *given)
 	sent = sent_count(&s, &par);
 	interrupted = stop_requested;
 	if (interrupted && s.stream) {
-		/* The first signal stops the sending; a second one the wait for what is in flight. */
+		/* A first signal stops the sending, a second one the wait for what is in flight. */
 		progress_done(&pg);
 		pr_warn("interrupted after %llu probes: waiting %u ms for their replies\n",
 			(unsigned long long)sent, cfg->wait_ms);
@@ -652,7 +701,7 @@ int sweep_run(const struct config *given)
 	progress_done(&pg);
 	meta.probes = sent;
 	meta.rate_achieved = send_ns ? sent * 1e9 / send_ns : 0.0;
-	rc = interrupted ? 0 : repair(&s, &pg, probed, drops, sent, &resent);
+	rc = interrupted ? 0 : repair(&s, s.stream ? &so : NULL, &pg, probed, drops, sent, &resent);
 	progress_done(&pg);
 	meta.resent = resent;
 	meta.probes += resent;
@@ -683,6 +732,7 @@ out:
 		stream_stop(&so);
 	free(probed);
 	free(rw);
+	free(so.reported);
 	sweep_live_close(par.live);
 	sweep_threads_close(par.threads);
 	session_close(&s);

@@ -172,7 +172,8 @@ static char *put_json_fields(char *p, const struct host_result *r)
 	p = put_str(p, status_name(r->status));
 	p = put_str(p, r->status == EM_ST_ECHOREPLY ? "\",\"success\":true" :
 						       "\",\"success\":false");
-	p = put_str(p, r->dups ? ",\"repeat\":true,\"replies\":" : ",\"repeat\":false,\"replies\":");
+	p = put_str(p, r->dups ? ",\"repeat\":true" : ",\"repeat\":false");
+	p = put_str(p, ",\"replies\":");
 	p = put_u(p, r->replies);
 	p = put_str(p, ",\"scope\":\"");
 	p = put_str(p, addr_scope(ntohl(r->addr)));

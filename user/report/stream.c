@@ -18,9 +18,13 @@ int stream_event(void *ctx, void *data, size_t size)
 	const struct em_event *ev = data;
 	struct host_result r = { 0 };
 
+	__u64 bit = 1ULL << (ev->index % 64);
+	bool repeat;
+
 	if (size < sizeof(*ev))
 		return 0;
-	if (ev->duplicate) {
+	repeat = __atomic_fetch_or(&so->reported[ev->index / 64], bit, __ATOMIC_RELAXED) & bit;
+	if (repeat) {
 		so->repeats_seen++;
 		if (!so->repeats)
 			return 0;
@@ -34,7 +38,7 @@ int stream_event(void *ctx, void *data, size_t size)
 	r.ttl = ev->ttl;
 	r.from = ev->from;
 	r.replies = 1;
-	r.dups = ev->duplicate;
+	r.dups = repeat;
 	r.status = ev->status;
 	r.icmp_type = ev->icmp_type;
 	r.icmp_code = ev->icmp_code;
