@@ -133,7 +133,7 @@ _partial_written() {
 	alive=$(xdp_truth 198.18.0.0/20 7 | wc -l)
 	jq -e --arg ifc "$IFACE" --arg k "$(uname -r)" '
 		(.echomap_version | length > 0) and (.kernel | endswith($k)) and
-		.interface == $ifc and .seed == 7 and .shards == 1 and .targets == 4096 and
+		.interface == $ifc and .seed == "7" and .shards == 1 and .targets == 4096 and
 		(.targets_digest | test("^[0-9a-f]{16}$")) and .rate_asked == 20000 and
 		.rate_achieved > 0 and .probes == 4096 and .replies == '"$alive"' and
 		.alive == '"$alive"' and .duplicates == 0 and .invalid == 0 and .lost == 0 and
@@ -224,5 +224,21 @@ _walk_moved() { [ -n "$(resume_walk "$1")" ] && [ "$(resume_walk "$1")" != "$2" 
 	# Both pieces did part of the work: the checkpoint was neither the start nor the end.
 	[ "$(wc -l <"$NET_TMP/part2")" -lt "$(wc -l <"$NET_TMP/want")" ]
 	[ -s "$NET_TMP/part1" ]
+	assert_clean
+}
+
+@test "--stream into a reader that goes away (head -1): the sweep stops, nothing stays attached" {
+	require_fixtures xdp_responder
+	respond_xdp 198.18.0.0/16 --silent-mod 7
+
+	# 65536 probes at 5000/s would take about 13 s: the stop comes long before the end.
+	ip netns exec "$NS_S" "$ECHOMAP" sweep -I "$IFACE" --allow-reserved -q --stream -F json \
+		--rate 5000 --wait 100 198.18.0.0/16 2>"$NET_TMP/err" | head -1 >"$NET_TMP/first"
+	cat "$NET_TMP/err" >&2
+	jq -e .success "$NET_TMP/first" >/dev/null
+	grep -q 'the output was closed: stopping' "$NET_TMP/err"
+	local n
+	n=$(sed -n 's/.*interrupted after \([0-9]*\) probes.*/\1/p' "$NET_TMP/err")
+	[ -n "$n" ] && [ "$n" -lt 65536 ]
 	assert_clean
 }

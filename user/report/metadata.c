@@ -57,7 +57,7 @@ static void write_json(FILE *f, const struct run_meta *m)
 	if (uname(&u))
 		memset(&u, 0, sizeof(u));
 	fprintf(f, "{\"echomap_version\":\"%s\",\"kernel\":\"%s %s\",\"engine\":\"%s\","
-		   "\"interface\":\"%s\",\"seed\":%llu,\"shards\":%u,\"shard\":%u,"
+		   "\"interface\":\"%s\",\"seed\":\"%llu\",\"shards\":%u,\"shard\":%u,"
 		   "\"probes_per_target\":%u,\"stream\":%s,",
 		ECHOMAP_VERSION, u.sysname, u.release, m->engine, m->ifname,
 		(unsigned long long)m->seed, m->shards, m->shard, m->probes_per_target,

@@ -7,6 +7,7 @@
 #include "echomap_abi.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/signals.h"
 #include "report/stream.h"
 
 #define POLL_MS	       100
@@ -52,7 +53,12 @@ static void flush_due(struct stream_out *so, bool idle)
 
 	if (!idle && now - so->last_flush_ns < FLUSH_EVERY_NS)
 		return;
-	fflush(so->out->f);
+	/* Whoever reads the lines went away (head, a consumer that crashed): stop as on SIGINT. */
+	if (fflush(so->out->f) && errno == EPIPE && !so->closed) {
+		so->closed = true;
+		pr_warn("the output was closed: stopping\n");
+		stop_requested = 1;
+	}
 	so->last_flush_ns = now;
 }
 

@@ -34,6 +34,7 @@ struct stream_out {
 	void *poll_ctx;
 	pthread_t thread;
 	volatile bool stop;
+	bool closed;	/* the output's reader went away */
 	__u64 last_flush_ns;
 };
 
