@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cmd/commands.h"
+#include "cmd/version.h"
 #include "kernel/netif.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -401,6 +402,8 @@ static void write_metadata(const struct session *s, const struct parallel *par,
 		return;
 	clock_gettime(CLOCK_REALTIME, &m->end);
 	matcher_stats(&s->m, c);
+	m->version = version_name();
+	m->commit = version_commit();
 	m->engine = engine_name(s, par);
 	m->ifname = s->nh.ifname;
 	m->blocklist = cfg->blocklist;

@@ -11,8 +11,6 @@
 #include "report/metadata.h"
 #include "targets/resume.h"
 
-#define ECHOMAP_VERSION "0.1.0"
-
 #define FNV_BASIS 0xcbf29ce484222325ULL
 
 static __u64 fnv1a(__u64 h, const void *p, size_t n)
@@ -56,10 +54,11 @@ static void write_json(FILE *f, const struct run_meta *m)
 
 	if (uname(&u))
 		memset(&u, 0, sizeof(u));
-	fprintf(f, "{\"echomap_version\":\"%s\",\"kernel\":\"%s %s\",\"engine\":\"%s\","
+	fprintf(f, "{\"echomap_version\":\"%s\",\"commit\":\"%s\",\"kernel\":\"%s %s\","
+		   "\"engine\":\"%s\","
 		   "\"interface\":\"%s\",\"seed\":\"%llu\",\"shards\":%u,\"shard\":%u,"
 		   "\"probes_per_target\":%u,\"stream\":%s,",
-		ECHOMAP_VERSION, u.sysname, u.release, m->engine, m->ifname,
+		m->version, m->commit, u.sysname, u.release, m->engine, m->ifname,
 		(unsigned long long)m->seed, m->shards, m->shard, m->probes_per_target,
 		m->stream ? "true" : "false");
 	fprintf(f, "\"targets\":%llu,\"target_intervals\":%zu,\"targets_digest\":\"%016llx\","

@@ -13,7 +13,7 @@
 #include "targets/targets.h"
 
 struct run_meta {
-	const char *engine, *ifname, *blocklist;
+	const char *version, *commit, *engine, *ifname, *blocklist;
 	bool allow_reserved, stream, interrupted;
 	__u64 seed;
 	__u32 shards, shard, probes_per_target;
