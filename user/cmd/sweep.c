@@ -56,10 +56,10 @@ static void shard_progress(void *ctx, __u64 sent)
 
 /*
  * --resume: the walk through a wrapper that knows what is wholly sent. When next() is called,
- * every index it gave before has all its probes staged; at a tick, sent as well. A checkpoint
- * written on kill -9 must not skip a target whose reply had not yet been written out, so each
- * one holds the walk as it was --wait ms + 200 ms before (hist); the last one, after a clean end
- * or an interrupt, holds the walk exactly as it stopped.
+ * every index it gave before has all its probes staged; at a tick, sent as well. Any checkpoint
+ * may be the last before a kill -9, and must not skip a target whose reply had not yet been
+ * written out, so each holds the walk as it was --wait ms + 1 s before (hist); the one written
+ * after a clean end or an interrupt holds the walk exactly as it stopped.
  */
 struct resumable {
 	struct permutation pm;	      /* the walk */
@@ -140,7 +140,7 @@ static int resume_begin(struct resumable *rw, struct permutation *pm, struct sha
 	rw->pm = *pm;
 	rw->committed = *pm;
 	rw->lp = lp;
-	rw->lag_ns = (cfg->wait_ms + 200ULL) * NSEC_PER_MSEC;
+	rw->lag_ns = (cfg->wait_ms + 1000ULL) * NSEC_PER_MSEC;
 	rw->every_ns = rw->lag_ns / (RESUME_HIST / 2);
 	if (rw->every_ns < 250 * NSEC_PER_MSEC)
 		rw->every_ns = 250 * NSEC_PER_MSEC;
