@@ -187,6 +187,52 @@ static __always_inline bool record(struct em_result *slot, const struct em_paylo
 	return !(old & bit);
 }
 
+/*
+ * Stream mode (sweeps): one bit per target instead of a slot, and every validated reply goes
+ * to user space as an event, marked as a repeat when its target's bit was already set. The
+ * cookie covers the index, so only indices we sent pass it; the bitmap's bound is checked
+ * anyway. A full ring counts the reply LOST: no reply is dropped unseen.
+ */
+static __always_inline enum verdict stream_reply(const struct em_probe *p, __u32 daddr,
+						 const struct iphdr *ip, const struct em_icmp *icmp,
+						 __u8 status)
+{
+	__u32 word = p->pl.index / 64;
+	__u64 bit = 1ULL << (p->pl.index % 64), mac, now, old, *w;
+	struct em_event *ev;
+
+	mac = em_cookie(cfg.key[0], cfg.key[1], daddr, p->pl.tx_ns, p->pl.index, p->pl.round);
+	if (mac != p->pl.mac || p->icmp.id != bpf_htons(mac & 0xffff) ||
+	    p->icmp.seq != bpf_htons((mac >> 16) & 0xffff))
+		return V_INVALID;
+	w = bpf_map_lookup_elem(&first_reply, &word);
+	if (!w)
+		return V_MALFORMED;
+	now = bpf_ktime_get_ns();
+	old = __sync_fetch_and_or(w, bit);
+	if (old & bit)
+		count(EM_CNT_DUPLICATE);
+	if (status != EM_ST_ECHOREPLY)
+		count(EM_CNT_ICMP_ERROR);
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		count(EM_CNT_LOST);
+		return V_MATCHED;
+	}
+	ev->rtt_ns = now > p->pl.tx_ns ? now - p->pl.tx_ns : 0;
+	ev->index = p->pl.index;
+	ev->round = p->pl.round;
+	ev->from = ip->saddr;
+	ev->ttl = ip->ttl;
+	ev->status = status;
+	ev->icmp_type = icmp->type;
+	ev->icmp_code = icmp->code;
+	ev->duplicate = !!(old & bit);
+	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
+	bpf_ringbuf_submit(ev, 0);
+	return V_MATCHED;
+}
+
 /* Watch mode: the series a target belongs to, or NULL if user space did not map its prefix. */
 static __always_inline struct em_series *watch_series(__u32 daddr, __u32 index)
 {
@@ -320,6 +366,8 @@ static __always_inline enum verdict handle(struct xdp_md *ctx)
 		return V_PASS;
 	if (status != EM_ST_ECHOREPLY && p->icmp.type != EM_ICMP_ECHO)
 		return V_PASS;
+	if (cfg.flags & EM_CFG_STREAM)
+		return stream_reply(p, daddr, ip, icmp, status);
 	v = check_probe(p, daddr, &slot);
 	if (v != V_MATCHED)
 		return v;

@@ -27,6 +27,18 @@ struct {
 	__uint(max_entries, 1 << 22);
 } events SEC(".maps");
 
+/*
+ * EM_CFG_STREAM: bit (index % 64) of word (index / 64) is set by a target's first reply. Sized to
+ * the target count, so its bound is the index's; user space mmaps it for --all and resends.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 1);
+} first_reply SEC(".maps");
+
 /* Watch mode: one struct em_series per series; user space mmaps it and takes each round. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -88,6 +88,7 @@ enum em_counter {
 	EM_CNT_ICMP_ERROR, /* valid ICMP errors quoting our probes */
 	EM_CNT_PASSED,	   /* everything handed to the stack */
 	EM_CNT_MALFORMED,  /* truncated / inconsistent / valid cookie, index out of range */
+	EM_CNT_LOST,	   /* EM_CFG_STREAM: replies whose event found the ring buffer full */
 	EM_CNT_MAX,
 };
 
@@ -96,6 +97,11 @@ enum em_counter {
 #define EM_CFG_WATCH	 (1U << 1) /* watch mode: rounds, late replies, per-series histograms */
 #define EM_CFG_AGGREGATE (1U << 2) /* watch: a series is a prefix (agg_mask), not a target */
 #define EM_CFG_TRACE	 (1U << 3) /* trace: rounds are TTLs, no sliding duplicate window */
+/*
+ * Sweep streaming: no result slots; the first_reply bitmap (one bit per target index) tells a
+ * target's first reply from its repeats, and every reply is an event (or counted EM_CNT_LOST).
+ */
+#define EM_CFG_STREAM	 (1U << 4)
 
 /* Read-only configuration, set in .rodata before load. */
 struct em_config {

@@ -29,6 +29,10 @@ enum {
 	OPT_SHARDS,
 	OPT_SHARD,
 	OPT_ALL,
+	OPT_STREAM,
+	OPT_REPEATS,
+	OPT_METADATA,
+	OPT_RESUME,
 	OPT_PREFIX,
 	OPT_TITLE,
 	OPT_EVERY,
@@ -69,6 +73,10 @@ static const struct option long_opts[] = {
 	{ "shards", required_argument, NULL, OPT_SHARDS },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "all", no_argument, NULL, OPT_ALL },
+	{ "stream", no_argument, NULL, OPT_STREAM },
+	{ "repeats", no_argument, NULL, OPT_REPEATS },
+	{ "metadata", required_argument, NULL, OPT_METADATA },
+	{ "resume", required_argument, NULL, OPT_RESUME },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ "title", required_argument, NULL, OPT_TITLE },
 	{ "count", required_argument, NULL, 'c' },
@@ -119,6 +127,12 @@ static unsigned int opt_cmds(int c)
 	case OPT_SHARDS:
 	case OPT_SHARD:
 		return SWEEP | TRACE;
+	case OPT_ALL:
+	case OPT_STREAM:
+	case OPT_REPEATS:
+	case OPT_METADATA:
+	case OPT_RESUME:
+		return SWEEP;
 	case 'n':
 		return SWEEP | WATCH;
 	case OPT_SEED:
@@ -213,6 +227,12 @@ static const struct help_opt help_sweep[] = {
 	  "an answer again, up to N passes (default 3; 0: only report)" },
 	{ OPT_SHARDS, "--shards S --shard K", "probe slice K (0-based) of S disjoint slices" },
 	{ OPT_ALL, "--all", "also print targets that did not answer" },
+	{ OPT_STREAM, "--stream", "print each reply as it arrives (always above 2^27 targets)" },
+	{ OPT_REPEATS, "--repeats", "streaming: also print repeat replies, flagged" },
+	{ OPT_METADATA, "--metadata FILE", "write the run's metadata (JSON) to FILE" },
+	{ OPT_RESUME, "--resume FILE",
+	  "checkpoint the walk to FILE every second; if FILE holds one,\n"
+	  "go on from it (afxdp or raw, one transmit thread)" },
 };
 
 static const struct help_opt help_ping[] = {
@@ -577,6 +597,18 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 	case OPT_ALL:
 		cfg->all = true;
 		return 0;
+	case OPT_STREAM:
+		cfg->stream = true;
+		return 0;
+	case OPT_REPEATS:
+		cfg->repeats = true;
+		return 0;
+	case OPT_METADATA:
+		cfg->metadata = arg;
+		return 0;
+	case OPT_RESUME:
+		cfg->resume = arg;
+		return 0;
 	case OPT_PREFIX:
 		return parse_prefix(arg, cfg);
 	case OPT_TITLE:
@@ -703,6 +735,16 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 	/* Shards on several machines must walk one order: a random seed would differ on each. */
 	if (cfg->shards > 1 && !cfg->seed) {
 		pr_warn("--shards needs --seed N (the same on every shard)\n");
+		return -EINVAL;
+	}
+	/* A resumed piece does not know which of the silent targets the others probed. */
+	if (cfg->resume && cfg->all) {
+		pr_warn("--resume and --all do not go together: a piece cannot list the silent "
+			"targets of the whole sweep\n");
+		return -EINVAL;
+	}
+	if (cfg->resume && cfg->engine == ENGINE_XDP_LIVE) {
+		pr_warn("--resume sends from one thread: use the afxdp or raw engine\n");
 		return -EINVAL;
 	}
 	if (cfg->cmd == CMD_WATCH && check_watch(cfg))

@@ -52,6 +52,10 @@ struct config {
 	unsigned int resend; /* passes over the unanswered after local drops */
 	unsigned int shards, shard;
 	bool all;
+	bool stream;		/* results as they arrive (forced above the slot limit) */
+	bool repeats;		/* streaming: repeat replies printed too */
+	const char *metadata;	/* --metadata FILE or NULL */
+	const char *resume;	/* --resume FILE or NULL */
 	/* ping */
 	unsigned int count; /* 0 = until interrupted */
 	unsigned int period_ms;

@@ -12,8 +12,13 @@
 #include "session.h"
 #include "tx/cookie.h"
 
-/* Bounded sweeps keep one 32-byte slot per target in kernel memory: 4 GiB at most. */
+/*
+ * Slots are 32 bytes per target in kernel memory: 4 GiB at most. A sweep above it streams (a
+ * bit per target), so only watch, ping and a slot sweep are bounded.
+ */
 #define MAX_TARGETS (1ULL << 27)
+/* Stream mode's ring buffer: 512 K replies of slack behind the output thread. */
+#define STREAM_RING_BYTES (1U << 24)
 
 #define NEIGH_TIMEOUT_MS 1000
 
@@ -127,7 +132,11 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 		return EXIT_SYSTEM;
 	if (err)
 		return err == -ENOENT && s->unresolved ? EXIT_UNRESOLVED : EXIT_USAGE;
-	if (s->ts.count > MAX_TARGETS) {
+	s->stream = cfg->cmd == CMD_SWEEP &&
+		    (cfg->stream || cfg->resume || s->ts.count > MAX_TARGETS);
+	if (cfg->cmd == CMD_SWEEP && !s->stream)
+		mopts.on_event = NULL;
+	if (s->ts.count > MAX_TARGETS && !s->stream) {
 		pr_warn("%llu targets are too many for one run (at most %llu): split the range\n",
 			(unsigned long long)s->ts.count, MAX_TARGETS);
 		goto usage;
@@ -184,6 +193,8 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	/* A trace's result slots and payload indices are (target, flow) pairs. */
 	mopts.n_targets = s->ts.count * (cfg->cmd == CMD_TRACE ? cfg->flows : 1);
 	mopts.trace = cfg->cmd == CMD_TRACE;
+	mopts.stream = s->stream;
+	mopts.stream_ring = STREAM_RING_BYTES;
 	err = matcher_open(&s->m, &mopts) ?: attach_also(s, &s->m);
 	if (err)
 		goto system;

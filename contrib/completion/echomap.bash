@@ -11,7 +11,7 @@ _echomap_opts()
 
 	case $1 in
 	sweep) echo "$common $output --seed --threads -r --rate -n --probes -w --wait --resend --shards
-		--shard --all $general" ;;
+		--shard --all --stream --repeats --metadata --resume $general" ;;
 	ping) echo "$common $output -c --count -p --period -t --timeout $general" ;;
 	watch) echo "$common --seed -r --rate -n --probes -t --timeout --every --aggregate --buckets
 		--listen --snapshot-dir --keep --config $general" ;;
@@ -67,7 +67,7 @@ _echomap()
 		fi
 		return
 		;;
-	-o | --output | --blocklist | --allowlist | --config)
+	-o | --output | --blocklist | --allowlist | --config | --metadata | --resume)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;

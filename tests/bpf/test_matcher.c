@@ -54,6 +54,7 @@ static const char *const counter_names[EM_CNT_MAX] = {
 	[EM_CNT_ICMP_ERROR] = "icmp_error",
 	[EM_CNT_PASSED] = "passed",
 	[EM_CNT_MALFORMED] = "malformed",
+	[EM_CNT_LOST] = "lost",
 };
 
 struct fixture {
@@ -1283,6 +1284,120 @@ static void test_trace_forged(void **state)
 	assert_int_equal(c[EM_CNT_MATCHED], 0);
 }
 
+/* Stream mode: STREAM_TARGETS targets in a two-word first-reply bitmap, a one-page ring. */
+#define STREAM_TARGETS 100
+
+static int setup_stream(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+	int err;
+
+	if (!fx)
+		return -1;
+	*state = fx;
+	if (no_bpf[0])
+		return 0;
+	err = em_cookie_key(fx->key);
+	if (err)
+		return -1;
+	fx->n_targets = STREAM_TARGETS;
+	fx->ncpu = libbpf_num_possible_cpus();
+	fx->skel = echomap_bpf__open();
+	if (!fx->skel)
+		return bpf_setup_verdict(-errno, "the matcher");
+	fx->skel->rodata->cfg.key[0] = fx->key[0];
+	fx->skel->rodata->cfg.key[1] = fx->key[1];
+	fx->skel->rodata->cfg.saddr = US;
+	fx->skel->rodata->cfg.n_targets = STREAM_TARGETS;
+	fx->skel->rodata->cfg.flags = EM_CFG_STREAM;
+	bpf_map__set_max_entries(fx->skel->maps.first_reply, (STREAM_TARGETS + 63) / 64);
+	bpf_map__set_max_entries(fx->skel->maps.events, sysconf(_SC_PAGESIZE));
+	err = echomap_bpf__load(fx->skel);
+	if (!err)
+		fx->prog_fd = bpf_program__fd(fx->skel->progs.echomap_xdp);
+	return bpf_setup_verdict(err, "the matcher in stream mode");
+}
+
+static bool first_reply_bit(const struct fixture *fx, __u32 index)
+{
+	__u32 word = index / 64;
+	__u64 w = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(fx->skel->maps.first_reply), &word, &w),
+			 0);
+	return w >> (index % 64) & 1;
+}
+
+/*
+ * Stream mode: every validated reply is an event, a target's second one flagged as a repeat by
+ * its bit, whatever its round; strangers and indices past the bitmap pass; and when the ring is
+ * full, each reply it could not take is counted lost: events + lost = replies.
+ */
+static void test_stream(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	struct events got = { 0 };
+	struct probe pr, stranger, past;
+	__u64 c[EM_CNT_MAX];
+	struct ring_buffer *rb;
+	struct run r;
+	struct frame f;
+	int n;
+
+	rb = ring_buffer__new(bpf_map__fd(fx->skel->maps.events), on_event, &got, NULL);
+	assert_non_null(rb);
+	pr = probe_at(fx, 70, 0, mono_ns());
+	frame_echo(&f, &pr, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
+	assert_false(first_reply_bit(fx, 70));
+	assert_true(run_frame(fx, &f, &r));
+	assert_int_equal(r.verdict, XDP_DROP);
+	assert_true(first_reply_bit(fx, 70));
+	assert_false(first_reply_bit(fx, 6));
+	pr = probe_at(fx, 70, 1, mono_ns()); /* another round: still a repeat */
+	frame_error(&f, &pr, ROUTER, EM_ICMP_DEST_UNREACH, 1,
+		    &(struct shape){ .ttl = 250 });
+	assert_true(run_frame(fx, &f, &r));
+	assert_int_equal(r.verdict, XDP_DROP);
+	stranger = probe_at(fx, 3, 0, mono_ns());
+	stranger.key[0] ^= 4;
+	frame_echo(&f, &stranger, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
+	assert_true(run_frame(fx, &f, &r));
+	assert_int_equal(r.verdict, XDP_PASS);
+	past = probe_at(fx, 128, 0, mono_ns()); /* the cookie holds, the bitmap ends at 127 */
+	frame_echo(&f, &past, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
+	assert_true(run_frame(fx, &f, &r));
+	assert_int_equal(r.verdict, XDP_PASS);
+
+	assert_int_equal(ring_buffer__consume(rb), 2);
+	assert_int_equal(got.n, 2);
+	assert_true(check_event(&got.ev[0], 70, 0, EM_ST_ECHOREPLY, TARGET, REPLY_TTL, false, 0,
+				~0ULL, 0));
+	assert_true(check_event(&got.ev[1], 70, 1, EM_ST_UNREACH, ROUTER, 250, true, 0, ~0ULL,
+				1));
+	read_counters(fx, c);
+	assert_int_equal(c[EM_CNT_MATCHED], 2);
+	assert_int_equal(c[EM_CNT_DUPLICATE], 1);
+	assert_int_equal(c[EM_CNT_ICMP_ERROR], 1);
+	assert_int_equal(c[EM_CNT_INVALID], 1);
+	assert_int_equal(c[EM_CNT_MALFORMED], 1);
+	assert_int_equal(c[EM_CNT_LOST], 0);
+
+	/* A page holds about 100 events: 300 replies unread overflow it. */
+	got.n = 0;
+	for (__u32 i = 0; i < 300; i++) {
+		pr = probe_at(fx, i % STREAM_TARGETS, i, mono_ns());
+		frame_echo(&f, &pr, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
+		assert_true(run_frame(fx, &f, &r));
+		assert_int_equal(r.verdict, XDP_DROP);
+	}
+	n = ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	read_counters(fx, c);
+	assert_true(n > 0 && c[EM_CNT_LOST] > 0);
+	assert_int_equal(n + c[EM_CNT_LOST], 300);
+	assert_int_equal(c[EM_CNT_MATCHED], 302);
+}
+
 /* Without EM_CFG_EVENTS the ring stays empty. */
 static void test_no_events_by_default(void **state)
 {
@@ -1509,6 +1624,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_events_by_default, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_ttls, setup_trace, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_forged, setup_trace, teardown),
+		cmocka_unit_test_setup_teardown(test_stream, setup_stream, teardown),
 		cmocka_unit_test_setup_teardown(test_cookie_agreement, setup, teardown),
 	};
 

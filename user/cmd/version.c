@@ -6,6 +6,16 @@
 #include "build_info.h"
 #include "cmd/version.h"
 
+const char *version_name(void)
+{
+	return EM_VERSION;
+}
+
+const char *version_commit(void)
+{
+	return EM_COMMIT;
+}
+
 void version_print(FILE *f)
 {
 	fprintf(f, "echomap %s (commit %s)\n", EM_VERSION, EM_COMMIT);

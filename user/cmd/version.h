@@ -6,5 +6,8 @@
 #include <stdio.h>
 
 void version_print(FILE *f);
+/* "VERSION" and the commit, for records such as --metadata. */
+const char *version_name(void);
+const char *version_commit(void);
 
 #endif

@@ -7,6 +7,7 @@
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -96,6 +97,8 @@ static int watch_maps(struct matcher *m, const struct matcher_watch *w)
 int matcher_open(struct matcher *m, const struct matcher_opts *o)
 {
 	size_t page = sysconf(_SC_PAGESIZE);
+	/* Stream mode keeps no slots: results is one placeholder slot that nothing writes. */
+	__u64 slots = o->stream ? 1 : o->n_targets;
 	int prot, err;
 
 	memset(m, 0, sizeof(*m));
@@ -111,12 +114,15 @@ int matcher_open(struct matcher *m, const struct matcher_opts *o)
 	m->skel->rodata->cfg.key[0] = o->key[0];
 	m->skel->rodata->cfg.key[1] = o->key[1];
 	m->skel->rodata->cfg.saddr = o->saddr;
-	m->skel->rodata->cfg.n_targets = o->n_targets;
-	m->skel->rodata->cfg.flags = o->on_event ? EM_CFG_EVENTS : 0;
+	/* Stream mode never reads it (2^32 targets would not fit): the bitmap bounds indices. */
+	m->skel->rodata->cfg.n_targets = o->n_targets > UINT32_MAX ? UINT32_MAX : o->n_targets;
+	m->skel->rodata->cfg.flags = o->stream ? EM_CFG_STREAM : o->on_event ? EM_CFG_EVENTS : 0;
 	if (o->trace)
 		m->skel->rodata->cfg.flags |= EM_CFG_TRACE;
 	m->skel->rodata->gen_marker = o->gen_marker;
-	bpf_map__set_max_entries(m->skel->maps.results, o->n_targets);
+	bpf_map__set_max_entries(m->skel->maps.results, slots);
+	if (o->stream)
+		bpf_map__set_max_entries(m->skel->maps.first_reply, (o->n_targets + 63) / 64);
 	if (o->watch) {
 		m->skel->rodata->cfg.flags |= EM_CFG_WATCH;
 		m->skel->rodata->cfg.timeout_ns = o->watch->timeout_ns;
@@ -128,7 +134,8 @@ int matcher_open(struct matcher *m, const struct matcher_opts *o)
 		}
 	}
 	/* Without events the ring buffer is never written: keep it one page. */
-	bpf_map__set_max_entries(m->skel->maps.events, o->on_event ? EVENTS_BYTES : page);
+	bpf_map__set_max_entries(m->skel->maps.events,
+				 o->stream ? o->stream_ring : o->on_event ? EVENTS_BYTES : page);
 
 	err = load(m, o);
 	if (err)
@@ -137,11 +144,20 @@ int matcher_open(struct matcher *m, const struct matcher_opts *o)
 	/* Watch mode clears the slots after each round; the other commands only read them. */
 	prot = o->watch ? PROT_READ | PROT_WRITE : PROT_READ;
 	m->results = bpf_map_mmap(bpf_map__fd(m->skel->maps.results),
-				  (size_t)o->n_targets * sizeof(struct em_result), prot, &m->results_len,
+				  slots * sizeof(struct em_result), prot, &m->results_len,
 				  "the results array");
 	if (!m->results) {
 		err = -errno;
 		goto fail;
+	}
+	if (o->stream) {
+		m->first_reply = bpf_map_mmap(bpf_map__fd(m->skel->maps.first_reply),
+					      (o->n_targets + 63) / 64 * sizeof(__u64), PROT_READ,
+					      &m->first_reply_len, "the first-reply bitmap");
+		if (!m->first_reply) {
+			err = -errno;
+			goto fail;
+		}
 	}
 
 	if (o->watch) {
@@ -230,6 +246,9 @@ void matcher_close(struct matcher *m)
 	if (m->series)
 		munmap((void *)m->series, m->series_len);
 	m->series = NULL;
+	if (m->first_reply)
+		munmap((void *)m->first_reply, m->first_reply_len);
+	m->first_reply = NULL;
 	echomap_bpf__destroy(m->skel);
 	m->skel = NULL;
 }

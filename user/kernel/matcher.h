@@ -20,7 +20,15 @@ struct matcher {
 	volatile struct em_series *series;  /* watch mode: mmap of the series array */
 	size_t series_len;
 	struct ring_buffer *events;
+	const volatile __u64 *first_reply; /* stream mode: mmap of the first-reply bitmap */
+	size_t first_reply_len;
 };
+
+/* Stream mode: whether target index i has answered (any reply). */
+static inline bool matcher_answered(const struct matcher *m, __u64 i)
+{
+	return m->first_reply[i / 64] >> (i % 64) & 1;
+}
 
 /* Watch mode: what the program needs to sort replies into series and rounds. */
 struct matcher_watch {
@@ -36,7 +44,13 @@ struct matcher_opts {
 	enum xdp_mode mode;
 	__u64 key[2];
 	__u32 saddr;	 /* network order */
-	__u32 n_targets;
+	__u64 n_targets;
+	/*
+	 * Sweep streaming (EM_CFG_STREAM): no result slots, a bit per target, every reply an
+	 * event to on_event (required) through a ring of stream_ring bytes.
+	 */
+	bool stream;
+	__u32 stream_ring;
 	ring_buffer_sample_fn on_event; /* NULL: no per-reply events */
 	void *ctx;
 	const struct matcher_watch *watch; /* NULL: sweep or ping */

@@ -94,8 +94,12 @@ int sweep_walk(struct probe_tx *tx, const struct target_set *ts, const struct wa
 
 		for (__u32 round = w->round; round < w->round + w->rounds; round++) {
 			if (!allowed) {
-				/* Flush what is staged before waiting, so no probe waits for its batch. */
-				if (w->rate && (err = probe_tx_flush(tx)))
+				/*
+				 * Flush what is staged before waiting, so no probe waits for its
+				 * batch and a tick sees every probe before the current index sent.
+				 */
+				err = probe_tx_flush(tx);
+				if (err)
 					return err;
 				w->tick(w->ctx, sent);
 				allowed = rate_allowance(w->rate, w->start, sent, TOKEN_NAP,

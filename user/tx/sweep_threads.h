@@ -33,7 +33,10 @@ struct walk {
 	void *it;
 	__u32 round, rounds;
 	__u64 rate, start; /* probes/s (0: unlimited), counted from start */
-	/* Runs at every refill of the token bucket and once at the end. */
+	/*
+	 * Runs at every refill of the token bucket, when every probe staged so far has been sent
+	 * and none of the index being sent, if any, and once at the end.
+	 */
 	void (*tick)(void *ctx, __u64 sent);
 	void *ctx;
 };

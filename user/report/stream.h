@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A sweep's results as they arrive: each reply event becomes an output line at once, written
+ * by one thread that polls the kernel's ring buffer and flushes at least every 100 ms, so a
+ * pipe downstream sees lines while the sweep is still sending.
+ */
+#ifndef ECHOMAP_REPORT_STREAM_H
+#define ECHOMAP_REPORT_STREAM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "report/output.h"
+#include "targets/targets.h"
+
+struct stream_out {
+	struct out_sink *out;
+	const struct target_set *ts;
+	bool repeats;	/* also print repeats (zmap's repeat = 1), flagged */
+	/*
+	 * A bit per target index, set by its first line: what was reported, not what the kernel
+	 * saw (a reply whose event the ring had no room for is only in the kernel's bitmap), so
+	 * that a target probed again for a lost reply still gets its first line.
+	 */
+	__u64 *reported;
+	/* Counted by the thread; read after stream_stop(). */
+	__u64 firsts;	/* targets' first replies */
+	__u64 alive;	/* first replies that are echo replies */
+	__u64 repeats_seen;
+	/* The poller: consumes what is ready within timeout_ms, as ring_buffer__poll(). */
+	int (*poll)(void *ctx, int timeout_ms);
+	void *poll_ctx;
+	pthread_t thread;
+	volatile bool stop;
+	bool closed;	/* the output's reader went away */
+	__u64 last_flush_ns;
+};
+
+/* A ring_buffer_sample_fn: one struct em_event, ctx the stream_out. */
+int stream_event(void *ctx, void *data, size_t size);
+/* Whether target index i has a line (safe while the thread runs). */
+static inline bool stream_reported(const struct stream_out *so, __u64 i)
+{
+	return __atomic_load_n(&so->reported[i / 64], __ATOMIC_RELAXED) >> (i % 64) & 1;
+}
+/* Starts the thread; 0 or -errno after one line. */
+int stream_start(struct stream_out *so);
+/* Consumes what the ring still holds, flushes and joins the thread. */
+void stream_stop(struct stream_out *so);
+
+#endif
