@@ -119,14 +119,12 @@ static unsigned int opt_cmds(int c)
 		return SWEEP | PING | MAP | TRACE;
 	case OPT_SIZE:
 		return PROBER | MAP | TRACE; /* the probes' size, or the image's */
-	case OPT_THREADS:
-	case OPT_ALL:
-		return SWEEP;
 	case 'w':
 	case OPT_RESEND:
 	case OPT_SHARDS:
 	case OPT_SHARD:
 		return SWEEP | TRACE;
+	case OPT_THREADS:
 	case OPT_ALL:
 	case OPT_STREAM:
 	case OPT_REPEATS:
