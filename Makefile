@@ -5,7 +5,7 @@ OUTPUT    := .output
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
 CC        ?= cc
-PKGS      := libbpf libxdp libelf zlib libmnl libcares libpng libmicrohttpd
+PKGS      := libbpf libxdp libelf zlib libmnl libcares libpng libmicrohttpd libcurl
 ARCH_INC  := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
 
 ifeq ($(V),1)
@@ -40,7 +40,7 @@ FIXTURE_BINS := $(patsubst %.c,$(OUTPUT)/%,$(FIXTURE_SRCS))
 DEBIAN_PKGS := make clang llvm gcc pkg-config bpftool libbpf-dev libxdp-dev xdp-tools libelf-dev \
 	       zlib1g-dev libmnl-dev libc-ares-dev libpng-dev libcmocka-dev bats iproute2 \
 	       iputils-ping nftables jq bc time dnsmasq-base procps util-linux libmicrohttpd-dev \
-	       curl prometheus supervisor
+	       curl prometheus supervisor libcurl4-openssl-dev clickhouse-server clickhouse-client
 # Only make bench needs these: the rivals it measures against, the capture and the chart.
 BENCH_PKGS  := zmap fping tcpdump gnuplot-nox
 

@@ -13,6 +13,7 @@
 #include "echomap_abi.h"
 #include "lib/log.h"
 #include "map/map.h"
+#include "report/clickhouse.h"
 
 static const char usage_text[] =
 	"usage: echomap sweep [OPTIONS] TARGET...   one pass over a target set, as fast as allowed\n"
@@ -47,6 +48,12 @@ static const char usage_text[] =
 	"                          an answer again, up to N passes (default 3; 0: only report)\n"
 	"      --shards S --shard K  probe slice K (0-based) of S disjoint slices\n"
 	"      --all               also print targets that did not answer\n"
+	"  -o clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB.TABLE\n"
+	"                          rows into a ClickHouse table (docs/clickhouse.md)\n"
+	"      --create-table      create DB.TABLE when it is missing\n"
+	"      --run-id N          the run id of the rows (default random; give the shards of\n"
+	"                          one sweep the same)\n"
+	"      --batch ROWS        rows per insert, 1..1000000 (default 65536)\n"
 	"ping:\n"
 	"  -c, --count N           probes per host (default 5; 0 = until interrupted)\n"
 	"  -p, --period MS         time between probes to a host (default 1000)\n"
@@ -61,8 +68,11 @@ static const char usage_text[] =
 	"                          empty (all IPv4 addresses) or [IPv6]\n"
 	"      --snapshot-dir DIR  after each round, a JSON lines file of per-target results\n"
 	"      --keep N            snapshots kept in DIR, 0 = all (default 60)\n"
+	"      --vantage NAME      label every series vantage=\"NAME\" (where it is measured from)\n"
 	"    SIGHUP reloads target files and names; SIGTERM or SIGINT stop it (exit 0)\n"
-	"map (RESULTS: output of sweep -F json or -F csv, or - for stdin):\n"
+	"map (RESULTS: output of sweep -F json or -F csv, - for stdin, or\n"
+	"     clickhouse://HOST:PORT/DB.TABLE):\n"
+	"      --where SQL         with clickhouse://: only the rows matching SQL\n"
 	"  -o, --output FILE       the image to write (required)\n"
 	"      --prefix CIDR       the part of the address space to draw (default 0.0.0.0/0)\n"
 	"      --size PIXELS       longer side of the map, 16..8192 (default 4096)\n"
@@ -94,6 +104,11 @@ enum {
 	OPT_LISTEN,
 	OPT_SNAPSHOT_DIR,
 	OPT_KEEP,
+	OPT_CREATE_TABLE,
+	OPT_RUN_ID,
+	OPT_BATCH,
+	OPT_VANTAGE,
+	OPT_WHERE,
 };
 
 static const struct option long_opts[] = {
@@ -130,6 +145,11 @@ static const struct option long_opts[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "snapshot-dir", required_argument, NULL, OPT_SNAPSHOT_DIR },
 	{ "keep", required_argument, NULL, OPT_KEEP },
+	{ "create-table", no_argument, NULL, OPT_CREATE_TABLE },
+	{ "run-id", required_argument, NULL, OPT_RUN_ID },
+	{ "batch", required_argument, NULL, OPT_BATCH },
+	{ "vantage", required_argument, NULL, OPT_VANTAGE },
+	{ "where", required_argument, NULL, OPT_WHERE },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
@@ -158,6 +178,9 @@ static unsigned int opt_cmds(int c)
 	case OPT_SHARDS:
 	case OPT_SHARD:
 	case OPT_ALL:
+	case OPT_CREATE_TABLE:
+	case OPT_RUN_ID:
+	case OPT_BATCH:
 		return SWEEP;
 	case OPT_SEED:
 	case 'r':
@@ -174,7 +197,9 @@ static unsigned int opt_cmds(int c)
 	case OPT_LISTEN:
 	case OPT_SNAPSHOT_DIR:
 	case OPT_KEEP:
+	case OPT_VANTAGE:
 		return WATCH;
+	case OPT_WHERE:
 	case OPT_PREFIX:
 	case OPT_TITLE:
 		return MAP;
@@ -295,6 +320,19 @@ bad:
 	return -EINVAL;
 }
 
+/* A Prometheus label value we write unescaped, and a name people type. */
+static int parse_vantage(const char *arg, struct config *cfg)
+{
+	size_t n = strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-");
+
+	if (!*arg || arg[n] || n > 64) {
+		pr_warn("--vantage '%s': 1..64 letters, digits and _ . : -\n", arg);
+		return -EINVAL;
+	}
+	cfg->vantage = arg;
+	return 0;
+}
+
 static void set_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -312,6 +350,8 @@ static void set_defaults(struct config *cfg)
 	cfg->every_s = 10;
 	cfg->aggregate = -1;
 	cfg->keep = 60;
+	cfg->batch_rows = 65536;
+	cfg->retry_s = 300;
 }
 
 static int parse_opt(int c, const char *arg, struct config *cfg)
@@ -420,6 +460,18 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 		return 0;
 	case OPT_KEEP:
 		return parse_uint("--keep", arg, 0, 1000000, &cfg->keep);
+	case OPT_CREATE_TABLE:
+		cfg->create_table = true;
+		return 0;
+	case OPT_RUN_ID:
+		return parse_u64("--run-id", arg, 1, ~0ULL >> 1, &cfg->run_id);
+	case OPT_BATCH:
+		return parse_uint("--batch", arg, 1, 1000000, &cfg->batch_rows);
+	case OPT_VANTAGE:
+		return parse_vantage(arg, cfg);
+	case OPT_WHERE:
+		cfg->where = arg;
+		return 0;
 	default:
 		return -EINVAL; /* getopt already named the problem */
 	}
@@ -437,6 +489,28 @@ static int check_watch(struct config *cfg)
 			cfg->timeout_ms, cfg->every_s, half);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* A malformed ClickHouse URL is bad usage, found before anything is set up. */
+static int check_clickhouse(const struct config *cfg)
+{
+	const char *url = cfg->cmd == CMD_MAP ? cfg->targets[0] : cfg->output;
+	struct ch_url u;
+
+	if (cfg->where && !ch_is_url(url)) {
+		pr_warn("--where needs RESULTS from clickhouse://HOST:PORT/DB.TABLE\n");
+		return -EINVAL;
+	}
+	if ((cfg->create_table || cfg->run_id || cfg->batch_rows != 65536) && !ch_is_url(url)) {
+		pr_warn("--create-table, --run-id and --batch need -o clickhouse://HOST:PORT/DB.TABLE\n");
+		return -EINVAL;
+	}
+	if (!ch_is_url(url))
+		return 0;
+	if (ch_url_parse(url, &u))
+		return -EINVAL;
+	ch_url_free(&u);
 	return 0;
 }
 
@@ -497,6 +571,8 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		pr_warn("map takes one RESULTS file and -o FILE (try: echomap map --help)\n");
 		return -EINVAL;
 	}
+	if (check_clickhouse(cfg))
+		return -EINVAL;
 	if (!cfg->n_targets) {
 		pr_warn("no targets given (try: echomap %s --help)\n", argv[0]);
 		return -EINVAL;

@@ -52,6 +52,11 @@ struct config {
 	unsigned int resend; /* passes over the unanswered after local drops */
 	unsigned int shards, shard;
 	bool all;
+	/* sweep -o clickhouse://... */
+	bool create_table;
+	__u64 run_id; /* 0: random */
+	unsigned int batch_rows;
+	unsigned int retry_s;
 	/* ping */
 	unsigned int count; /* 0 = until interrupted */
 	unsigned int period_ms;
@@ -65,12 +70,14 @@ struct config {
 	socklen_t listen_len;
 	const char *snapshot_dir;
 	unsigned int keep;	/* snapshots kept, 0 = all */
+	const char *vantage;	/* the vantage label of every series, or NULL */
 	/* map: RESULTS is targets[0] */
 	__u32 map_net; /* host order; default 0.0.0.0/0 */
 	unsigned int map_len;
 	unsigned int map_size; /* longer side of the map in pixels */
 	enum map_fmt map_fmt;
 	const char *title;
+	const char *where;	/* map from ClickHouse: the rows' SQL condition, or NULL */
 };
 
 /* Returns 0, 1 when help was printed, or -EINVAL after one line on stderr. */

@@ -10,6 +10,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/signals.h"
+#include "report/clickhouse.h"
 #include "report/output.h"
 #include "report/progress.h"
 #include "session.h"
@@ -296,7 +297,8 @@ int sweep_run(const struct config *cfg)
 	if (rc)
 		goto out;
 	/* An unwritable output is found before probing, not after. */
-	if (out_open(&out, cfg->output, cfg->fmt)) {
+	if (ch_is_url(cfg->output) ? out_open_clickhouse(&out, cfg) :
+				     out_open(&out, cfg->output, cfg->fmt)) {
 		rc = EXIT_SYSTEM;
 		goto out;
 	}

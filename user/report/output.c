@@ -4,11 +4,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "echomap_abi.h"
 #include "lib/log.h"
+#include "report/clickhouse.h"
 #include "report/output.h"
 #include "targets/scope.h"
 
@@ -34,6 +37,10 @@ int out_open(struct out_sink *o, const char *path, enum out_fmt fmt)
 	memset(o, 0, sizeof(*o));
 	o->fmt = fmt;
 	o->path = path;
+	if (ch_is_url(path)) {
+		pr_warn("only sweep writes to ClickHouse\n");
+		return -EINVAL;
+	}
 	if (!path) {
 		o->f = stdout;
 	} else if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
@@ -76,6 +83,23 @@ int out_open(struct out_sink *o, const char *path, enum out_fmt fmt)
 	return 0;
 }
 
+int out_open_clickhouse(struct out_sink *o, const struct config *cfg)
+{
+	struct ch_writer_opts co = { .run_id = cfg->run_id, .shard = cfg->shard,
+				     .shards = cfg->shards, .time = time(NULL),
+				     .create_table = cfg->create_table,
+				     .batch_rows = cfg->batch_rows, .retry_s = cfg->retry_s };
+
+	memset(o, 0, sizeof(*o));
+	o->path = cfg->output;
+	/* Unique per run unless --run-id gives the shards of one sweep a common one. */
+	while (!co.run_id)
+		if (getrandom(&co.run_id, sizeof(co.run_id), 0) != sizeof(co.run_id))
+			co.run_id = (__u64)time(NULL) << 20 ^ getpid();
+	co.run_id &= ~0ULL >> 1; /* fits a signed 64-bit integer too (JSON, SQL tools) */
+	return ch_writer_open(&o->ch, cfg->output, &co);
+}
+
 /* Names come from files and DNS: escape what would break a JSON string. */
 static void json_string(FILE *f, const char *s)
 {
@@ -101,6 +125,10 @@ void out_result(struct out_sink *o, const struct host_result *r)
 	double rtt_us = r->rtt_ns / 1000.0;
 	bool answered = r->status != EM_ST_NONE;
 
+	if (o->ch) {
+		ch_writer_add(o->ch, r); /* an error is kept and returned by out_commit */
+		return;
+	}
 	inet_ntop(AF_INET, &r->addr, addr, sizeof(addr));
 	if (answered)
 		inet_ntop(AF_INET, &r->from, from, sizeof(from));
@@ -171,10 +199,26 @@ void out_json_fields(FILE *f, const struct host_result *r)
 		fputs(",\"icmp_type\":null,\"icmp_code\":null,\"from\":null", f);
 }
 
+static int commit_clickhouse(struct out_sink *o)
+{
+	int err = ch_writer_finish(o->ch);
+
+	if (err)
+		ch_writer_abort(o->ch);
+	else
+		pr_warn("%llu rows written to %s\n", (unsigned long long)ch_writer_rows(o->ch),
+			ch_writer_shown(o->ch));
+	ch_writer_close(o->ch);
+	o->ch = NULL;
+	return err;
+}
+
 int out_commit(struct out_sink *o)
 {
 	int err = 0;
 
+	if (o->ch)
+		return commit_clickhouse(o);
 	if (fflush(o->f) || ferror(o->f))
 		err = -errno ?: -EIO;
 	if (!o->path)
@@ -204,6 +248,12 @@ int out_commit(struct out_sink *o)
 
 void out_abort(struct out_sink *o)
 {
+	if (o->ch) {
+		ch_writer_abort(o->ch);
+		ch_writer_close(o->ch);
+		o->ch = NULL;
+		return;
+	}
 	if (!o->path || !o->f)
 		return;
 	fclose(o->f);
