@@ -181,6 +181,12 @@ static int http_open(struct ch_http *h, const char *url)
 	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT, 5L);
 	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT, (long)CH_REQUEST_S);
 	curl_easy_setopt(h->curl, CURLOPT_PROXY, "");
+	/*
+	 * libcurl sends a request again by itself when a reused connection dies before an answer:
+	 * an insert the server took could go in twice. A connection per request (one per batch
+	 * of up to 65536 rows) leaves every resend to send_batch.
+	 */
+	curl_easy_setopt(h->curl, CURLOPT_FORBID_REUSE, 1L);
 	if (h->u.user) {
 		curl_easy_setopt(h->curl, CURLOPT_USERNAME, h->u.user);
 		curl_easy_setopt(h->curl, CURLOPT_PASSWORD, h->u.password ?: "");
