@@ -43,6 +43,7 @@ watch_at() {
 	ip netns exec "$1" "$ECHOMAP" watch -I "$2" --allow-reserved --every 1 --vantage "$4" \
 		--listen "$3:9100" 198.18.0.1 198.18.0.2 >"$NET_TMP/$4.out" 2>"$NET_TMP/$4.err" 3>&- &
 	track_pid $!
+	echo $! >>"$NET_TMP/watch.pids"
 	wait_for 10 in_r curl -sf -o /dev/null "http://$3:9100/metrics" ||
 		{ cat "$NET_TMP/$4.err" >&2; false; }
 }
@@ -54,8 +55,6 @@ promql() {
 }
 
 two_vantages() { [ "$(promql "$1" | wc -l)" -eq 2 ]; }
-
-WATCH_PIDS=()
 
 @test "one Prometheus over two watch instances: every series says its vantage point" {
 	watch_at "$NS_S" "$IFACE" 192.0.2.1 fra
@@ -77,6 +76,7 @@ WATCH_PIDS=()
 		--storage.tsdb.path="$NET_TMP/prometheus" --web.listen-address="$PROM" \
 		--log.level=warn >"$NET_TMP/prometheus.log" 2>&1 3>&- &
 	track_pid $!
+	echo $! >>"$NET_TMP/watch.pids"
 	# The RTT to one target from every vantage point, in one query.
 	local q='max by (vantage) (echomap_up{target="198.18.0.2"})'
 	wait_for 60 two_vantages "$q" || { promql "$q"; cat "$NET_TMP/prometheus.log"; false; }
@@ -84,7 +84,7 @@ WATCH_PIDS=()
 	q='sum by (vantage) (echomap_rtt_seconds_count{target="198.18.0.1"}) > 0'
 	wait_for 30 two_vantages "$q"
 	promql "$q" | awk '{ print "# " $0 }' >&3
-	for pid in "${WATCH_PIDS[@]}"; do
+	for pid in $(cat "$NET_TMP/watch.pids"); do
 		kill -TERM "$pid"
 		wait "$pid"
 	done
