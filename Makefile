@@ -123,6 +123,7 @@ bench: deps all
 	$(Q)bench/chart.sh
 	$(Q)bench/startup.sh
 	$(Q)bench/rtt.sh
+	$(Q)bench/clickhouse.sh
 	$(Q)bench/engines.sh
 	$(Q)bench/watch.sh
 	$(Q)bench/names.sh

@@ -23,17 +23,17 @@
 #include "report/output.h"
 #include "targets/scope.h"
 
-#define CH_DEFAULT_PORT	 8123
-#define CH_BATCH_BYTES	 (8U << 20)
-#define CH_ROW_MAX	 (64 + 2 * 256) /* fixed fields, name and scope with their lengths */
-#define CH_BATCH_AGE_NS	 NSEC_PER_SEC
-#define CH_BACKOFF_MS	 100
+#define CH_DEFAULT_PORT	  8123
+#define CH_BATCH_BYTES	  (8U << 20)
+#define CH_ROW_MAX	  (64 + 2 * 256) /* fixed fields, name and scope with their lengths */
+#define CH_BATCH_AGE_NS	  NSEC_PER_SEC
+#define CH_BACKOFF_MS	  100
 #define CH_BACKOFF_MAX_MS 5000
-#define CH_REQUEST_S	 30
+#define CH_REQUEST_S	  30
 
 /* The order of the RowBinary fields in put_row. */
-#define CH_COLUMNS                                                                              \
-	"time, run_id, shard, shards, batch, saddr, name, status, rtt_ns, ttl, icmp_type, "     \
+#define CH_COLUMNS                                                                                 \
+	"time, run_id, shard, shards, batch, saddr, name, status, rtt_ns, ttl, icmp_type, "        \
 	"icmp_code, router, replies, dups, scope"
 
 struct ch_http {
@@ -54,8 +54,8 @@ struct ch_writer {
 	unsigned int batch_rows_now;
 	__u32 batch;
 	__u64 first_ns; /* when the batch got its first row */
-	__u64 rows; /* in the table */
-	int err; /* sticky: the run cannot go on */
+	__u64 rows;	/* in the table */
+	int err;	/* sticky: the run cannot go on */
 };
 
 bool ch_is_url(const char *s)
@@ -80,8 +80,8 @@ static bool plain_name(const char *s, size_t n)
 	if (!n || (s[0] >= '0' && s[0] <= '9'))
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!(s[i] == '_' || (s[i] >= '0' && s[i] <= '9') || ((s[i] | 0x20) >= 'a' &&
-								      (s[i] | 0x20) <= 'z')))
+		if (!(s[i] == '_' || (s[i] >= '0' && s[i] <= '9') ||
+		      ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z')))
 			return false;
 	return true;
 }
@@ -116,7 +116,8 @@ int ch_url_parse(const char *s, struct ch_url *u)
 	if ((colon ? colon : slash) == host)
 		goto bad;
 	dot = strchr(slash + 1, '.');
-	if (!dot || !plain_name(slash + 1, dot - slash - 1) || !plain_name(dot + 1, strlen(dot + 1)))
+	if (!dot || !plain_name(slash + 1, dot - slash - 1) ||
+	    !plain_name(dot + 1, strlen(dot + 1)))
 		goto bad;
 	u->db = strndup(slash + 1, dot - slash - 1);
 	u->table = strdup(dot + 1);
@@ -135,8 +136,9 @@ int ch_url_parse(const char *s, struct ch_url *u)
 	return 0;
 bad:
 	ch_url_free(u);
-	pr_warn("'%s' is not a ClickHouse URL: clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB.TABLE\n",
-		s);
+	pr_warn(
+	    "'%s' is not a ClickHouse URL: clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB.TABLE\n",
+	    s);
 	return -EINVAL;
 }
 
@@ -288,10 +290,10 @@ static void put(struct ch_writer *w, const void *p, size_t n)
 }
 
 /* Little-endian, as RowBinary wants; x86 and arm64 are. */
-#define PUT(w, type, v)                      \
-	do {                                 \
-		type v_ = (v);               \
-		put((w), &v_, sizeof(v_));   \
+#define PUT(w, type, v)                                                                            \
+	do {                                                                                       \
+		type v_ = (v);                                                                     \
+		put((w), &v_, sizeof(v_));                                                         \
 	} while (0)
 
 /* A String: LEB128 length, then the bytes (at most 255 here). */
@@ -332,7 +334,7 @@ static void put_row(struct ch_writer *w, const struct host_result *r)
 
 static void pause_ms(unsigned int ms)
 {
-	struct timespec t = { 0, 50 * 1000000L };
+	struct timespec t = {0, 50 * 1000000L};
 
 	for (unsigned int i = 0; i < ms / 50 && !stop_requested; i++)
 		nanosleep(&t, NULL);
@@ -381,16 +383,18 @@ static int send_batch(struct ch_writer *w)
 		if (landed == 1)
 			break;
 		if (landed == -EPROTO) {
-			pr_warn("%s: batch %u of run %llu is in the table in part: the table is not "
-				"echomap's alone\n",
-				w->h.u.shown, w->batch, (unsigned long long)w->o.run_id);
+			pr_warn(
+			    "%s: batch %u of run %llu is in the table in part: the table is not "
+			    "echomap's alone\n",
+			    w->h.u.shown, w->batch, (unsigned long long)w->o.run_id);
 			return -EPROTO;
 		}
 		if (!landed) {
 			err = http_post(&w->h, sql, w->buf, w->len, qid);
 			if (!err)
 				break;
-			/* A refusal (credentials, table, columns) does not get better by waiting. */
+			/* A refusal (credentials, table, columns) does not get better by waiting.
+			 */
 			if (w->h.status >= 400 && w->h.status < 500) {
 				pr_warn("%s: %s\n", w->h.u.shown, server_says(&w->h));
 				return -EPROTO;
@@ -400,11 +404,12 @@ static int send_batch(struct ch_writer *w)
 					w->batch, server_says(&w->h));
 		}
 		if (stop_requested || mono_ns() > deadline) {
-			pr_warn("%s: batch %u still not written after %u s%s: %llu rows of run %llu "
-				"written\n",
-				w->h.u.shown, w->batch, w->o.retry_s,
-				stop_requested ? " (interrupted)" : "", (unsigned long long)w->rows,
-				(unsigned long long)w->o.run_id);
+			pr_warn(
+			    "%s: batch %u still not written after %u s%s: %llu rows of run %llu "
+			    "written\n",
+			    w->h.u.shown, w->batch, w->o.retry_s,
+			    stop_requested ? " (interrupted)" : "", (unsigned long long)w->rows,
+			    (unsigned long long)w->o.run_id);
 			return -ETIMEDOUT;
 		}
 		pause_ms(backoff);
@@ -419,10 +424,9 @@ static int send_batch(struct ch_writer *w)
 	return 0;
 }
 
-static const char *const needed_columns[] = { "time", "run_id", "shard", "shards", "batch",
-					      "saddr", "name", "status", "rtt_ns", "ttl",
-					      "icmp_type", "icmp_code", "router", "replies", "dups",
-					      "scope" };
+static const char *const needed_columns[] = {
+    "time",   "run_id", "shard",     "shards",	  "batch",  "saddr",   "name", "status",
+    "rtt_ns", "ttl",	"icmp_type", "icmp_code", "router", "replies", "dups", "scope"};
 
 /* The typed address column where the server has it (19.3 and later), UInt32 before. */
 static const char *addr_type(struct ch_http *h)
@@ -534,8 +538,8 @@ int ch_writer_open(struct ch_writer **out, const char *url, const struct ch_writ
 	}
 	err = http_post(&w->h, NULL, ping, strlen(ping), NULL);
 	if (err) {
-		pr_warn("%s: %s%s\n", w->h.u.shown, w->h.status ? "" : "cannot reach the server: ",
-			server_says(&w->h));
+		pr_warn("%s: %s%s\n", w->h.u.shown,
+			w->h.status ? "" : "cannot reach the server: ", server_says(&w->h));
 		ch_writer_close(w);
 		return err;
 	}
@@ -625,8 +629,8 @@ FILE *ch_select_results(const char *url, const char *where)
 		return NULL;
 	}
 	if (http_post(&h, NULL, sql, strlen(sql), NULL))
-		pr_warn("%s: %s%s\n", h.u.shown, h.status ? "" : "cannot reach the server: ",
-			server_says(&h));
+		pr_warn("%s: %s%s\n", h.u.shown,
+			h.status ? "" : "cannot reach the server: ", server_says(&h));
 	else if (!(f = tmpfile()))
 		pr_warn("cannot make a temporary file: %s\n", strerror(errno));
 	if (f && (fwrite(h.resp ?: "", 1, h.resp_len, f) != h.resp_len || fseek(f, 0, SEEK_SET))) {

@@ -18,7 +18,7 @@ struct ch_writer;
 
 /* clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB.TABLE, split up; strings are owned. */
 struct ch_url {
-	char *base; /* http://HOST:PORT/ */
+	char *base;	       /* http://HOST:PORT/ */
 	char *user, *password; /* NULL: the server's default user */
 	char *db, *table;
 	char *shown; /* the URL without the password, for messages */
@@ -30,7 +30,7 @@ struct ch_writer_opts {
 	__u32 time; /* the run's start, Unix seconds: the time column and the partition */
 	bool create_table;
 	unsigned int batch_rows; /* a batch is sent at this many rows, at 8 MiB or 1 s old */
-	unsigned int retry_s; /* a batch not in the table after this long stops the run */
+	unsigned int retry_s;	 /* a batch not in the table after this long stops the run */
 };
 
 bool ch_is_url(const char *s);
