@@ -51,7 +51,7 @@ once() {
 	[ "$(ch_query a 'SELECT uniqExact(run_id), any(shard), any(shards), max(batch),
 		min(ttl), max(rtt_ns) > 0, any(status) FROM em.sweep FORMAT TSV')" = \
 		"$(printf '1\t0\t1\t5\t61\t1\techoreply')" ] || { ch_query a 'SELECT * FROM em.sweep LIMIT 3'; false; }
-	grep -q "^echomap: $(wc -l <"$NET_TMP/want") rows written to $(url a em.sweep)$" "$ERR" ||
+	grep -q "^echomap: $(wc -l <"$NET_TMP/want") rows written to $(url a em.sweep) (run [0-9]*, shard 0 of 1)$" "$ERR" ||
 		{ em_dump; false; }
 	assert_clean
 }
@@ -98,7 +98,8 @@ once() {
 	# Each insert takes 50 ms more (sleep once per block): 113 batches of 500 rows take more
 	# than 5 s, so the kill below comes while rows are still coming.
 	ch_query a 'ALTER TABLE echomap.sweep_local ADD COLUMN pause UInt8 MATERIALIZED sleep(0.05)'
-	em sweep -I "$IFACE" --allow-reserved -q --rate 100000 --wait 200 --batch 500 \
+	ip netns exec "$NS_S" "$ECHOMAP" sweep -I "$IFACE" --allow-reserved -q --rate 100000 \
+		--wait 200 --batch 500 \
 		-o "$(url a echomap.sweep_local)" "$NET" >"$NET_TMP/out" 2>"$NET_TMP/err" &
 	pid=$!
 	track_pid "$pid"
@@ -119,6 +120,28 @@ once() {
 	got a echomap.sweep_local
 	same_lines "$NET_TMP/want" "$NET_TMP/got"
 	once a echomap.sweep_local
+	assert_clean
+}
+
+@test "a sweep stopped in the middle of the rows takes its rows back" {
+	local pid status=0
+	ch_server a
+	ch_sql_file a "$ROOT/contrib/clickhouse/local.sql"
+	ch_query a 'ALTER TABLE echomap.sweep_local ADD COLUMN pause UInt8 MATERIALIZED sleep(0.05)'
+	ip netns exec "$NS_S" "$ECHOMAP" sweep -I "$IFACE" --allow-reserved -q --rate 100000 \
+		--wait 200 --batch 500 \
+		-o "$(url a echomap.sweep_local)" "$NET" >"$NET_TMP/out" 2>"$NET_TMP/err" &
+	pid=$!
+	track_pid "$pid"
+	has_rows() { [ "$(ch_query a 'SELECT count() FROM echomap.sweep_local')" -gt 0 ]; }
+	wait_for 60 has_rows
+	kill -TERM "$pid"
+	wait "$pid" || status=$?
+	cat "$NET_TMP/err"
+	[ "$status" -eq 1 ]
+	grep -q 'rows of run [0-9]* written so far are being deleted' "$NET_TMP/err"
+	no_rows() { [ "$(ch_query a 'SELECT count() FROM echomap.sweep_local')" -eq 0 ]; }
+	wait_for 60 no_rows
 	assert_clean
 }
 

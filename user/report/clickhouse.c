@@ -556,6 +556,9 @@ int ch_writer_add(struct ch_writer *w, const struct host_result *r)
 {
 	__u64 now;
 
+	/* An interrupted run is taken back (ch_writer_abort): no more rows for it. */
+	if (stop_requested && !w->err)
+		w->err = -EINTR;
 	if (w->err)
 		return w->err;
 	if (!w->batch_rows_now)
@@ -572,6 +575,10 @@ int ch_writer_finish(struct ch_writer *w)
 {
 	if (!w->err)
 		w->err = send_batch(w);
+	if (!w->err)
+		pr_warn("%llu rows written to %s (run %llu, shard %u of %u)\n",
+			(unsigned long long)w->rows, w->h.u.shown, (unsigned long long)w->o.run_id,
+			w->o.shard, w->o.shards);
 	return w->err;
 }
 
@@ -590,16 +597,6 @@ void ch_writer_abort(struct ch_writer *w)
 	else
 		pr_warn("%s: the %llu rows of run %llu written so far are being deleted\n",
 			w->h.u.shown, (unsigned long long)w->rows, (unsigned long long)w->o.run_id);
-}
-
-__u64 ch_writer_rows(const struct ch_writer *w)
-{
-	return w->rows;
-}
-
-const char *ch_writer_shown(const struct ch_writer *w)
-{
-	return w->h.u.shown;
 }
 
 void ch_writer_close(struct ch_writer *w)

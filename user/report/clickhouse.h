@@ -45,12 +45,10 @@ void ch_url_free(struct ch_url *u);
 int ch_writer_open(struct ch_writer **w, const char *url, const struct ch_writer_opts *o);
 /* Appends a row, sending the batch when it is due; 0 or -errno once the run cannot go on. */
 int ch_writer_add(struct ch_writer *w, const struct host_result *r);
-/* Sends what is left; 0 or -errno. */
+/* Sends what is left and says how many rows the run wrote; 0 or -errno. */
 int ch_writer_finish(struct ch_writer *w);
 /* An interrupted run: deletes its rows from the table (a mutation) and says so. */
 void ch_writer_abort(struct ch_writer *w);
-__u64 ch_writer_rows(const struct ch_writer *w);
-const char *ch_writer_shown(const struct ch_writer *w);
 void ch_writer_close(struct ch_writer *w);
 
 /*

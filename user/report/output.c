@@ -203,11 +203,9 @@ static int commit_clickhouse(struct out_sink *o)
 {
 	int err = ch_writer_finish(o->ch);
 
+	/* A run that cannot be completed leaves no rows behind, as a file output leaves none. */
 	if (err)
 		ch_writer_abort(o->ch);
-	else
-		pr_warn("%llu rows written to %s\n", (unsigned long long)ch_writer_rows(o->ch),
-			ch_writer_shown(o->ch));
 	ch_writer_close(o->ch);
 	o->ch = NULL;
 	return err;
