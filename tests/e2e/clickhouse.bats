@@ -170,10 +170,11 @@ fails_cleanly() {
 	fails_cleanly 4 'Wrong password for user writer'
 	[ "$(ch_query a 'EXISTS TABLE em.t')" = 0 ]
 
-	# The right password works; a table of someone else's lacks our columns.
+	# The right password (from the environment) works; a table of someone else's lacks our
+	# columns.
 	ch_query a 'CREATE TABLE default.other (x UInt8) ENGINE = Memory'
-	em_capture sweep -I "$IFACE" --allow-reserved -q \
-		-o "clickhouse://writer:secret@127.0.0.1:${CH_HTTP[a]}/default.other" 198.18.0.0/30
+	CLICKHOUSE_PASSWORD=secret em_capture sweep -I "$IFACE" --allow-reserved -q \
+		-o "clickhouse://writer@127.0.0.1:${CH_HTTP[a]}/default.other" 198.18.0.0/30
 	fails_cleanly 4 'table default.other has no column time'
 	[ "$(ch_query a 'SELECT count() FROM default.other')" = 0 ]
 

@@ -136,9 +136,11 @@ int ch_url_parse(const char *s, struct ch_url *u)
 	return 0;
 bad:
 	ch_url_free(u);
-	pr_warn(
-	    "'%s' is not a ClickHouse URL: clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB.TABLE\n",
-	    s);
+	/* Not the credentials, though. */
+	at = strrchr(s, '@');
+	pr_warn("'%s%s' is not a ClickHouse URL: "
+		"clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB.TABLE\n",
+		at ? CH_SCHEME "...@" : "", at ? at + 1 : s);
 	return -EINVAL;
 }
 
@@ -190,8 +192,11 @@ static int http_open(struct ch_http *h, const char *url)
 	 */
 	curl_easy_setopt(h->curl, CURLOPT_FORBID_REUSE, 1L);
 	if (h->u.user) {
+		/* A password in the URL is in ps's output: the environment keeps it to us. */
+		const char *pw = h->u.password ?: getenv("CLICKHOUSE_PASSWORD");
+
 		curl_easy_setopt(h->curl, CURLOPT_USERNAME, h->u.user);
-		curl_easy_setopt(h->curl, CURLOPT_PASSWORD, h->u.password ?: "");
+		curl_easy_setopt(h->curl, CURLOPT_PASSWORD, pw ?: "");
 	}
 	return 0;
 }
