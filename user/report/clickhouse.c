@@ -433,7 +433,7 @@ static const char *const needed_columns[] = {
     "time",   "run_id", "shard",     "shards",	  "batch",  "saddr",   "name", "status",
     "rtt_ns", "ttl",	"icmp_type", "icmp_code", "router", "replies", "dups", "scope"};
 
-/* The typed address column where the server has it (19.3 and later), UInt32 before. */
+/* The typed address column where the server has it (not 18.16), UInt32 otherwise. */
 static const char *addr_type(struct ch_http *h)
 {
 	static const char sql[] = "SELECT toIPv4('198.18.0.1')";
