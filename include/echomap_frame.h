@@ -12,10 +12,10 @@
 #include "echomap_abi.h"
 
 /* <linux/icmp.h> pulls in libc socket headers that do not build for -target bpf. */
-#define EM_ICMP_ECHOREPLY	0
-#define EM_ICMP_DEST_UNREACH	3
-#define EM_ICMP_ECHO		8
-#define EM_ICMP_TIME_EXCEEDED	11
+#define EM_ICMP_ECHOREPLY     0
+#define EM_ICMP_DEST_UNREACH  3
+#define EM_ICMP_ECHO	      8
+#define EM_ICMP_TIME_EXCEEDED 11
 
 #define EM_ETH_LEN	 14
 #define EM_IP_LEN	 20
@@ -36,7 +36,8 @@
 
 _Static_assert(EM_OFF_IP_SUM == 24 && EM_OFF_DADDR == 30 && EM_OFF_ICMP == 34,
 	       "IPv4 header fields at their RFC 791 offsets after Ethernet");
-_Static_assert(EM_OFF_TX_NS == EM_PROBE_HDR_LEN && EM_OFF_MAC + 8 == EM_PROBE_HDR_LEN + EM_PAYLOAD_LEN,
+_Static_assert(EM_OFF_TX_NS == EM_PROBE_HDR_LEN &&
+		   EM_OFF_MAC + 8 == EM_PROBE_HDR_LEN + EM_PAYLOAD_LEN,
 	       "the payload follows the ICMP header, its fields in order");
 
 #endif /* ECHOMAP_FRAME_H */

@@ -329,6 +329,9 @@ elif [ "$accel" = tcg ] && [ "${VMTEST_PVH:-1}" != 0 ] && extract_vmlinux "$kern
 	boot_image=$tmp/vmlinux how=PVH
 fi
 
+# Tests whose truth is time itself read this (see require_real_time in tests/lib/netns.bash).
+echo "export VMTEST_ACCEL=$accel" >>"$results/env"
+
 log "booting ${kver:-$kernel} ($how, $accel, ${smp} CPUs, $mem, timeout ${timeout_s}s): $(quote "${cmd[@]}")"
 start=$SECONDS
 boot "$accel" "$boot_image" "$results" "$timeout_s"

@@ -24,17 +24,18 @@ reply_re() {
 
 @test "a 5 ms imposed delay shows as hold + path in every reply, as the kernel's ping sees it" {
 	require_fixtures delay_responder
+	require_real_time
 	local kping pid rlo rhi kn=160
 
 	# Truth per reply is the hold the responder applied (it logs it per target, from the
 	# kernel's receive stamp to its send) plus the path's round trip without the hold. The path
 	# is measured over the same 4 s by the kernel's own ping to a second delayed target: its
-	# RTT minus its logged hold. That residual is a few µs on a real kernel and milliseconds,
-	# varying packet to packet, under emulation (a TCG VM, where a stalled vCPU now and then
-	# adds 5-75 ms to one packet of either prober), so the band is the residuals' spread plus
-	# 0.5 ms rather than a fixed figure, and the kernel's ping takes 160 samples so that the
-	# spread includes the tail. No reply may be shorter than its hold; one of ten may fall above
-	# the band. A bias moves them all.
+	# RTT minus its logged hold. That residual is a few µs on a real kernel; under emulation (a
+	# TCG VM, where a stalled vCPU now and then adds 5-75 ms to one packet of either prober)
+	# echomap's tail and the kernel ping's differ from run to run, so the test needs a real CPU
+	# clock. The band is the residuals' spread plus 0.5 ms, and the kernel's ping takes 160
+	# samples so that the spread includes the tail. No reply may be shorter than its hold; one
+	# of ten may fall above the band. A bias moves them all.
 	for ENGINE in $(e2e_engines); do
 		echo "# engine $ENGINE"
 		respond_delay 198.18.0.0/16 5 0 0 --ttl 62

@@ -6,7 +6,7 @@
 #include <signal.h>
 #include <stdbool.h>
 
-extern volatile sig_atomic_t stop_requested;	/* SIGINT, SIGTERM */
+extern volatile sig_atomic_t stop_requested;   /* SIGINT, SIGTERM */
 extern volatile sig_atomic_t reload_requested; /* SIGHUP, when asked for */
 
 /* SIGINT and SIGTERM request a stop, SIGPIPE is ignored; with reload, SIGHUP requests one. */

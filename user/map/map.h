@@ -14,9 +14,9 @@
 #define MAP_RGB_FAINT  0xe0e0e0 /* outlines of cells big enough to have them */
 #define MAP_RGB_INK    0x000000 /* text */
 
-#define MAP_SIZE_MIN 16
-#define MAP_SIZE_MAX 8192
-#define MAP_ZOOM_MAX 48 /* pixels per cell side at most: a /24 is 768 pixels wide */
+#define MAP_SIZE_MIN	  16
+#define MAP_SIZE_MAX	  8192
+#define MAP_ZOOM_MAX	  48	/* pixels per cell side at most: a /24 is 768 pixels wide */
 #define MAP_SVG_MAX_CELLS 65536 /* one element per cell: a /16 at one address per cell */
 
 enum map_fmt { MAP_PNG, MAP_SVG };

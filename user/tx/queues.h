@@ -17,8 +17,8 @@ struct sweep_plan {
 	const char *ifname;
 	unsigned int threads; /* --threads; 0: one per transmit queue */
 	const struct target_set *ts;
-	__u32 probes;	      /* rounds per target */
-	__u64 rate;	      /* probes/s over all threads; 0: unlimited */
+	__u32 probes; /* rounds per target */
+	__u64 rate;   /* probes/s over all threads; 0: unlimited */
 };
 
 /*
