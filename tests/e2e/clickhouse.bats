@@ -39,7 +39,7 @@ once() {
 	[ "$rows" -eq "$distinct" ] || { echo "$rows rows, $distinct addresses" >&2; false; }
 }
 
-@test "sweep into ClickHouse: --create-table, every answering host once, with run id and shard" {
+@test "sweep into ClickHouse: --create-table, every answering host once, with run id and shard; map reads it back" {
 	ch_server a
 	em_capture sweep -I "$IFACE" --allow-reserved -q --rate 100000 --batch 10000 \
 		-o "$(url a em.sweep)" --create-table "$NET"
@@ -54,6 +54,20 @@ once() {
 	grep -q "^echomap: $(wc -l <"$NET_TMP/want") rows written to $(url a em.sweep) (run [0-9]*, shard 0 of 1)$" "$ERR" ||
 		{ em_dump; false; }
 	assert_clean
+
+	# map reads the rows back; --where narrows them.
+	em_capture map -v --prefix "$NET" --size 256 -o "$NET_TMP/all.png" "$(url a em.sweep)"
+	expect_status 0
+	grep -q "^echomap: $(wc -l <"$NET_TMP/want") results drawn, $(wc -l <"$NET_TMP/want") alive" \
+		"$ERR" || { em_dump; false; }
+	em_capture map -v --prefix "$NET" --size 256 -o "$NET_TMP/some.png" "$(url a em.sweep)" \
+		--where "saddr < IPv4StringToNum('198.18.1.0')"
+	expect_status 0
+	grep -q "^echomap: 219 results drawn, 219 alive" "$ERR" || { em_dump; false; }
+	[ "$(head -c 4 "$NET_TMP/some.png" | od -An -c | tr -d ' ')" = '211PNG' ]
+	em_capture map --where "no such column" -o "$NET_TMP/bad.png" "$(url a em.sweep)"
+	expect_status 4
+	[ ! -e "$NET_TMP/bad.png" ]
 }
 
 @test "two shards on two servers behind a Distributed table: the union is the truth, once" {
@@ -181,24 +195,4 @@ fails_cleanly() {
 	em_capture sweep -I "$IFACE" --allow-reserved -q -o clickhouse://127.0.0.1/nodot 198.18.0.1
 	fails_cleanly 3 'is not a ClickHouse URL'
 	assert_clean
-}
-
-@test "map reads rows back from ClickHouse, --where narrows them" {
-	ch_server a
-	em_capture sweep -I "$IFACE" --allow-reserved -q --rate 100000 -o "$(url a em.sweep)" \
-		--create-table "$NET"
-	expect_status 0
-	em_capture map -v --prefix "$NET" --size 256 -o "$NET_TMP/all.png" "$(url a em.sweep)"
-	expect_status 0
-	grep -q "^echomap: $(wc -l <"$NET_TMP/want") results drawn, $(wc -l <"$NET_TMP/want") alive" \
-		"$ERR" || { em_dump; false; }
-	em_capture map -v --prefix "$NET" --size 256 -o "$NET_TMP/some.png" "$(url a em.sweep)" \
-		--where "saddr < IPv4StringToNum('198.18.1.0')"
-	expect_status 0
-	grep -q "^echomap: 219 results drawn, 219 alive" "$ERR" || { em_dump; false; }
-	[ "$(head -c 4 "$NET_TMP/some.png" | od -An -c | tr -d ' ')" = '211PNG' ]
-
-	em_capture map --where "no such column" -o "$NET_TMP/bad.png" "$(url a em.sweep)"
-	expect_status 4
-	[ ! -e "$NET_TMP/bad.png" ]
 }

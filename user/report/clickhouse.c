@@ -339,7 +339,7 @@ static void put_row(struct ch_writer *w, const struct host_result *r)
 
 static void pause_ms(unsigned int ms)
 {
-	struct timespec t = {0, 50 * 1000000L};
+	struct timespec t = { 0, 50 * 1000000L };
 
 	for (unsigned int i = 0; i < ms / 50 && !stop_requested; i++)
 		nanosleep(&t, NULL);
@@ -388,18 +388,16 @@ static int send_batch(struct ch_writer *w)
 		if (landed == 1)
 			break;
 		if (landed == -EPROTO) {
-			pr_warn(
-			    "%s: batch %u of run %llu is in the table in part: the table is not "
-			    "echomap's alone\n",
-			    w->h.u.shown, w->batch, (unsigned long long)w->o.run_id);
+			pr_warn("%s: batch %u of run %llu is in the table in part: the table is "
+				"not echomap's alone\n",
+				w->h.u.shown, w->batch, (unsigned long long)w->o.run_id);
 			return -EPROTO;
 		}
 		if (!landed) {
 			err = http_post(&w->h, sql, w->buf, w->len, qid);
 			if (!err)
 				break;
-			/* A refusal (credentials, table, columns) does not get better by waiting.
-			 */
+			/* A refusal (credentials, table, columns) does not get better. */
 			if (w->h.status >= 400 && w->h.status < 500) {
 				pr_warn("%s: %s\n", w->h.u.shown, server_says(&w->h));
 				return -EPROTO;
@@ -409,12 +407,11 @@ static int send_batch(struct ch_writer *w)
 					w->batch, server_says(&w->h));
 		}
 		if (stop_requested || mono_ns() > deadline) {
-			pr_warn(
-			    "%s: batch %u still not written after %u s%s: %llu rows of run %llu "
-			    "written\n",
-			    w->h.u.shown, w->batch, w->o.retry_s,
-			    stop_requested ? " (interrupted)" : "", (unsigned long long)w->rows,
-			    (unsigned long long)w->o.run_id);
+			pr_warn("%s: batch %u still not written after %u s%s: %llu rows of run "
+				"%llu written\n",
+				w->h.u.shown, w->batch, w->o.retry_s,
+				stop_requested ? " (interrupted)" : "",
+				(unsigned long long)w->rows, (unsigned long long)w->o.run_id);
 			return -ETIMEDOUT;
 		}
 		pause_ms(backoff);
@@ -428,10 +425,6 @@ static int send_batch(struct ch_writer *w)
 	w->len = 0;
 	return 0;
 }
-
-static const char *const needed_columns[] = {
-    "time",   "run_id", "shard",     "shards",	  "batch",  "saddr",   "name", "status",
-    "rtt_ns", "ttl",	"icmp_type", "icmp_code", "router", "replies", "dups", "scope"};
 
 /* The typed address column where the server has it (not 18.16), UInt32 otherwise. */
 static const char *addr_type(struct ch_http *h)
@@ -470,7 +463,7 @@ static int create_table(struct ch_writer *w)
 /* The table exists (or is created) and has our columns; 0 or -errno after one line. */
 static int check_table(struct ch_writer *w)
 {
-	char sql[512], *missing = NULL;
+	char sql[512];
 	__u64 n;
 	int err;
 
@@ -497,23 +490,21 @@ static int check_table(struct ch_writer *w)
 		pr_warn("%s: %s\n", w->h.u.shown, server_says(&w->h));
 		return err;
 	}
-	for (size_t i = 0; i < sizeof(needed_columns) / sizeof(needed_columns[0]); i++) {
-		const char *c = needed_columns[i], *p = w->h.resp;
-		size_t len = strlen(c);
+	/* Every column of our inserts, by name: the answer is one name per line. */
+	for (const char *c = CH_COLUMNS; *c; c += strspn(c, ", ")) {
+		size_t len = strcspn(c, ", ");
+		const char *p = w->h.resp;
 		bool found = false;
 
-		for (; p && *p; p += strcspn(p, "\n"), p += *p == '\n')
-			if (!strncmp(p, c, len) && (p[len] == '\n' || !p[len]))
-				found = true;
+		for (; p && *p && !found; p += strcspn(p, "\n"), p += *p == '\n')
+			found = !strncmp(p, c, len) && (p[len] == '\n' || !p[len]);
 		if (!found) {
-			missing = (char *)c;
-			break;
+			pr_warn("%s: table %s has no column %.*s (see docs/clickhouse.md for the "
+				"schema)\n",
+				w->h.u.shown, w->table, (int)len, c);
+			return -EINVAL;
 		}
-	}
-	if (missing) {
-		pr_warn("%s: table %s has no column %s (see docs/clickhouse.md for the schema)\n",
-			w->h.u.shown, w->table, missing);
-		return -EINVAL;
+		c += len;
 	}
 	return 0;
 }
