@@ -498,6 +498,10 @@ static int check_clickhouse(const struct config *cfg)
 	const char *url = cfg->cmd == CMD_MAP ? cfg->targets[0] : cfg->output;
 	struct ch_url u;
 
+	if (cfg->cmd != CMD_SWEEP && ch_is_url(cfg->output)) {
+		pr_warn("only sweep writes to ClickHouse\n");
+		return -EINVAL;
+	}
 	if (cfg->where && !ch_is_url(url)) {
 		pr_warn("--where needs RESULTS from clickhouse://HOST:PORT/DB.TABLE\n");
 		return -EINVAL;

@@ -194,5 +194,7 @@ fails_cleanly() {
 
 	em_capture sweep -I "$IFACE" --allow-reserved -q -o clickhouse://127.0.0.1/nodot 198.18.0.1
 	fails_cleanly 3 'is not a ClickHouse URL'
+	em_capture ping --allow-reserved -c 1 -o "$(url a em.t)" 198.18.0.1
+	fails_cleanly 3 'only sweep writes to ClickHouse'
 	assert_clean
 }
