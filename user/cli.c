@@ -54,6 +54,9 @@ static const char usage_text[] =
 	"      --run-id N          the run id of the rows (default random; give the shards of\n"
 	"                          one sweep the same)\n"
 	"      --batch ROWS        rows per insert, 1..1000000 (default 65536)\n"
+	"      --retry SECONDS     how long a batch is retried, 1..86400 (default 300); then\n"
+	"                          the run fails and takes its rows back, or with\n"
+	"      --spill FILE        the rest of the rows go to FILE, to load later\n"
 	"ping:\n"
 	"  -c, --count N           probes per host (default 5; 0 = until interrupted)\n"
 	"  -p, --period MS         time between probes to a host (default 1000)\n"
@@ -109,6 +112,8 @@ enum {
 	OPT_BATCH,
 	OPT_VANTAGE,
 	OPT_WHERE,
+	OPT_RETRY,
+	OPT_SPILL,
 };
 
 static const struct option long_opts[] = {
@@ -150,6 +155,8 @@ static const struct option long_opts[] = {
 	{ "batch", required_argument, NULL, OPT_BATCH },
 	{ "vantage", required_argument, NULL, OPT_VANTAGE },
 	{ "where", required_argument, NULL, OPT_WHERE },
+	{ "retry", required_argument, NULL, OPT_RETRY },
+	{ "spill", required_argument, NULL, OPT_SPILL },
 	{ "help", no_argument, NULL, 'h' },
 	{},
 };
@@ -181,6 +188,8 @@ static unsigned int opt_cmds(int c)
 	case OPT_CREATE_TABLE:
 	case OPT_RUN_ID:
 	case OPT_BATCH:
+	case OPT_RETRY:
+	case OPT_SPILL:
 		return SWEEP;
 	case OPT_SEED:
 	case 'r':
@@ -472,6 +481,11 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 	case OPT_WHERE:
 		cfg->where = arg;
 		return 0;
+	case OPT_RETRY:
+		return parse_uint("--retry", arg, 1, 86400, &cfg->retry_s);
+	case OPT_SPILL:
+		cfg->spill = arg;
+		return 0;
 	default:
 		return -EINVAL; /* getopt already named the problem */
 	}
@@ -506,8 +520,11 @@ static int check_clickhouse(const struct config *cfg)
 		pr_warn("--where needs RESULTS from clickhouse://HOST:PORT/DB.TABLE\n");
 		return -EINVAL;
 	}
-	if ((cfg->create_table || cfg->run_id || cfg->batch_rows != 65536) && !ch_is_url(url)) {
-		pr_warn("--create-table, --run-id and --batch need -o clickhouse://HOST:PORT/DB.TABLE\n");
+	if ((cfg->create_table || cfg->run_id || cfg->batch_rows != 65536 || cfg->retry_s != 300 ||
+	     cfg->spill) &&
+	    !ch_is_url(url)) {
+		pr_warn("--create-table, --run-id, --batch, --retry and --spill need -o "
+			"clickhouse://HOST:PORT/DB.TABLE\n");
 		return -EINVAL;
 	}
 	if (!ch_is_url(url))

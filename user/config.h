@@ -57,6 +57,7 @@ struct config {
 	__u64 run_id; /* 0: random */
 	unsigned int batch_rows;
 	unsigned int retry_s;
+	const char *spill; /* where rows go once the server is given up, or NULL */
 	/* ping */
 	unsigned int count; /* 0 = until interrupted */
 	unsigned int period_ms;

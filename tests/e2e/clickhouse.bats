@@ -137,6 +137,38 @@ once() {
 	assert_clean
 }
 
+@test "server gone for good: --spill keeps the rest in a file that loads to every row once" {
+	local pid status=0 alter insert
+	ch_server a
+	ch_sql_file a "$ROOT/contrib/clickhouse/local.sql"
+	ch_query a 'ALTER TABLE echomap.sweep_local ADD COLUMN pause UInt8 MATERIALIZED sleep(0.05)'
+	ip netns exec "$NS_S" "$ECHOMAP" sweep -I "$IFACE" --allow-reserved -q --rate 100000 \
+		--wait 200 --batch 500 --retry 2 --spill "$NET_TMP/rest.bin" \
+		-o "$(url a echomap.sweep_local)" "$NET" >"$NET_TMP/out" 2>"$NET_TMP/err" &
+	pid=$!
+	track_pid "$pid"
+	has_rows() { [ "$(ch_query a 'SELECT count() FROM echomap.sweep_local')" -gt 0 ]; }
+	wait_for 60 has_rows
+	ch_stop a
+	wait "$pid" || status=$?
+	cat "$NET_TMP/err"
+	[ "$status" -eq 4 ]
+	[ -s "$NET_TMP/rest.bin" ]
+	# What the summary says to do, done.
+	alter=$(sed -n "s/.*load them with clickhouse-client --query '\([^']*\)'.*/\1/p" "$NET_TMP/err")
+	insert=$(sed -n "s/.* && clickhouse-client --query '\([^']*\)' < .*/\1/p" "$NET_TMP/err")
+	[ -n "$alter" ] && [ -n "$insert" ]
+	ch_restart a
+	in_s clickhouse-client --port "${CH_TCP[a]}" --query "$alter"
+	in_s clickhouse-client --port "${CH_TCP[a]}" --query "$insert" <"$NET_TMP/rest.bin"
+	exact() { [ "$(ch_query a 'SELECT count() FROM echomap.sweep_local')" -eq "$(wc -l <"$NET_TMP/want")" ]; }
+	wait_for 60 exact
+	got a echomap.sweep_local
+	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	once a echomap.sweep_local
+	assert_clean
+}
+
 @test "a sweep stopped in the middle of the rows takes its rows back" {
 	local pid status=0
 	ch_server a

@@ -54,8 +54,12 @@ struct ch_writer {
 	unsigned int batch_rows_now;
 	__u32 batch;
 	__u64 first_ns; /* when the batch got its first row */
-	__u64 rows;	/* in the table */
-	int err;	/* sticky: the run cannot go on */
+	__u64 rows; /* in the table */
+	struct out_sink spill; /* --spill: where the rows go once the server is given up */
+	__u64 spilled; /* rows there */
+	__u32 unsure_batch; /* the first one there: it may be in the table too */
+	bool spilling;
+	int err; /* sticky: the run cannot go on */
 };
 
 bool ch_is_url(const char *s)
@@ -406,12 +410,13 @@ static int send_batch(struct ch_writer *w)
 				pr_warn("%s: batch %u not written (%s): retrying\n", w->h.u.shown,
 					w->batch, server_says(&w->h));
 		}
-		if (stop_requested || mono_ns() > deadline) {
-			pr_warn("%s: batch %u still not written after %u s%s: %llu rows of run "
-				"%llu written\n",
-				w->h.u.shown, w->batch, w->o.retry_s,
-				stop_requested ? " (interrupted)" : "",
-				(unsigned long long)w->rows, (unsigned long long)w->o.run_id);
+		if (stop_requested)
+			return -EINTR;
+		if (mono_ns() > deadline) {
+			pr_warn("%s: batch %u still not written after %u s: %llu rows of run %llu "
+				"written\n",
+				w->h.u.shown, w->batch, w->o.retry_s, (unsigned long long)w->rows,
+				(unsigned long long)w->o.run_id);
 			return -ETIMEDOUT;
 		}
 		pause_ms(backoff);
@@ -540,12 +545,46 @@ int ch_writer_open(struct ch_writer **out, const char *url, const struct ch_writ
 		return err;
 	}
 	err = check_table(w);
+	/* An unwritable spill file is found before probing too; unused, it is dropped. */
+	if (!err && o->spill_path && out_open(&w->spill, o->spill_path, FMT_TEXT))
+		err = -EIO;
 	if (err) {
 		ch_writer_close(w);
 		return err;
 	}
 	*out = w;
 	return 0;
+}
+
+/*
+ * The batch (and every one after it) into the spill file. The first may have landed before
+ * the server went away: the file is loadable once that batch is deleted (a no-op if absent).
+ */
+static int spill_batch(struct ch_writer *w)
+{
+	if (!w->spilling) {
+		w->spilling = true;
+		w->unsure_batch = w->batch;
+	}
+	if (fwrite(w->buf, 1, w->len, w->spill.f) != w->len) {
+		pr_warn("cannot write %s: %s\n", w->o.spill_path, strerror(errno));
+		return -EIO;
+	}
+	w->spilled += w->batch_rows_now;
+	w->batch++;
+	w->batch_rows_now = 0;
+	w->len = 0;
+	return 0;
+}
+
+/* Sends the batch; when the server stays away, it and the rest go to --spill if given. */
+static int flush_batch(struct ch_writer *w)
+{
+	int err = w->spilling ? 0 : send_batch(w);
+
+	if ((err == -ETIMEDOUT && w->spill.f) || w->spilling)
+		err = spill_batch(w);
+	return err;
 }
 
 int ch_writer_add(struct ch_writer *w, const struct host_result *r)
@@ -563,14 +602,25 @@ int ch_writer_add(struct ch_writer *w, const struct host_result *r)
 	w->batch_rows_now++;
 	now = w->batch_rows_now >= w->o.batch_rows || w->len >= CH_BATCH_BYTES ? 0 : mono_ns();
 	if (!now || now - w->first_ns >= CH_BATCH_AGE_NS)
-		w->err = send_batch(w);
+		w->err = flush_batch(w);
 	return w->err;
 }
 
 int ch_writer_finish(struct ch_writer *w)
 {
-	if (!w->err)
-		w->err = send_batch(w);
+	if (!w->err && w->batch_rows_now)
+		w->err = flush_batch(w);
+	if (!w->err && w->spilling && !(w->err = out_commit(&w->spill))) {
+		pr_warn("%llu rows written to %s (run %llu, shard %u of %u), %llu rows to %s: load "
+			"them with clickhouse-client --query 'ALTER TABLE %s DELETE WHERE run_id = "
+			"%llu AND shard = %u AND batch = %u' && clickhouse-client --query 'INSERT "
+			"INTO %s (" CH_COLUMNS ") FORMAT RowBinary' < %s\n",
+			(unsigned long long)w->rows, w->h.u.shown, (unsigned long long)w->o.run_id,
+			w->o.shard, w->o.shards, (unsigned long long)w->spilled, w->o.spill_path,
+			w->table, (unsigned long long)w->o.run_id, w->o.shard, w->unsure_batch,
+			w->table, w->o.spill_path);
+		return 1;
+	}
 	if (!w->err)
 		pr_warn("%llu rows written to %s (run %llu, shard %u of %u)\n",
 			(unsigned long long)w->rows, w->h.u.shown, (unsigned long long)w->o.run_id,
@@ -582,6 +632,8 @@ void ch_writer_abort(struct ch_writer *w)
 {
 	char sql[256];
 
+	if (w->spill.f)
+		out_abort(&w->spill);
 	if (!w->rows && !w->batch)
 		return;
 	snprintf(sql, sizeof(sql), "ALTER TABLE %s DELETE WHERE run_id = %llu AND shard = %u",
@@ -599,6 +651,8 @@ void ch_writer_close(struct ch_writer *w)
 {
 	if (!w)
 		return;
+	if (w->spill.f)
+		out_abort(&w->spill);
 	http_close(&w->h);
 	free(w->buf);
 	free(w->table);

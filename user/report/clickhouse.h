@@ -30,7 +30,8 @@ struct ch_writer_opts {
 	__u32 time; /* the run's start, Unix seconds: the time column and the partition */
 	bool create_table;
 	unsigned int batch_rows; /* a batch is sent at this many rows, at 8 MiB or 1 s old */
-	unsigned int retry_s;	 /* a batch not in the table after this long stops the run */
+	unsigned int retry_s; /* a batch not in the table after this long gives the server up */
+	const char *spill_path; /* then the rest goes here; NULL: the run fails */
 };
 
 bool ch_is_url(const char *s);
@@ -45,7 +46,10 @@ void ch_url_free(struct ch_url *u);
 int ch_writer_open(struct ch_writer **w, const char *url, const struct ch_writer_opts *o);
 /* Appends a row, sending the batch when it is due; 0 or -errno once the run cannot go on. */
 int ch_writer_add(struct ch_writer *w, const struct host_result *r);
-/* Sends what is left and says how many rows the run wrote; 0 or -errno. */
+/*
+ * Sends what is left and says how many rows the run wrote; 0, 1 when some went to the spill
+ * file (the summary says how to load them), or -errno.
+ */
 int ch_writer_finish(struct ch_writer *w);
 /* An interrupted run: deletes its rows from the table (a mutation) and says so. */
 void ch_writer_abort(struct ch_writer *w);

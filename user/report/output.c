@@ -88,7 +88,8 @@ int out_open_clickhouse(struct out_sink *o, const struct config *cfg)
 	struct ch_writer_opts co = { .run_id = cfg->run_id, .shard = cfg->shard,
 				     .shards = cfg->shards, .time = time(NULL),
 				     .create_table = cfg->create_table,
-				     .batch_rows = cfg->batch_rows, .retry_s = cfg->retry_s };
+				     .batch_rows = cfg->batch_rows, .retry_s = cfg->retry_s,
+				     .spill_path = cfg->spill };
 
 	memset(o, 0, sizeof(*o));
 	o->path = cfg->output;
@@ -203,12 +204,15 @@ static int commit_clickhouse(struct out_sink *o)
 {
 	int err = ch_writer_finish(o->ch);
 
-	/* A run that cannot be completed leaves no rows behind, as a file output leaves none. */
-	if (err)
+	/*
+	 * A run that cannot be completed leaves no rows behind, as a file output leaves none; one
+	 * completed into the spill file is complete, but not where it was asked to be.
+	 */
+	if (err < 0)
 		ch_writer_abort(o->ch);
 	ch_writer_close(o->ch);
 	o->ch = NULL;
-	return err;
+	return err > 0 ? -EIO : err;
 }
 
 int out_commit(struct out_sink *o)
