@@ -7,6 +7,18 @@ BPFTOOL   ?= bpftool
 CC        ?= cc
 PKGS      := libbpf libxdp libelf zlib libmnl libcares libpng libmicrohttpd libcurl
 ARCH_INC  := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
+VERSION   := $(shell cat VERSION)
+# The commit --version names; the Debian build's copy of the tree has no .git and is given it.
+EM_COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+# make install: PREFIX, DESTDIR and each directory can be overridden (debian/rules does).
+PREFIX         ?= /usr/local
+BINDIR         ?= $(PREFIX)/bin
+MANDIR         ?= $(PREFIX)/share/man
+DOCDIR         ?= $(PREFIX)/share/doc/echomap
+BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR     ?= $(PREFIX)/share/zsh/site-functions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 ifeq ($(V),1)
 Q :=
@@ -36,24 +48,27 @@ TEST_SRCS    := $(wildcard tests/unit/test_*.c tests/integration/test_*.c tests/
 TEST_BINS    := $(patsubst %.c,$(OUTPUT)/%,$(TEST_SRCS))
 FIXTURE_SRCS := $(filter-out %.bpf.c,$(wildcard tests/fixtures/*.c))
 FIXTURE_BINS := $(patsubst %.c,$(OUTPUT)/%,$(FIXTURE_SRCS))
+MAN_PAGES    := $(patsubst docs/man/%.scd,$(OUTPUT)/man/%,$(wildcard docs/man/*.8.scd))
 
 DEBIAN_PKGS := make clang llvm gcc pkg-config bpftool libbpf-dev libxdp-dev xdp-tools libelf-dev \
 	       zlib1g-dev libmnl-dev libc-ares-dev libpng-dev libcmocka-dev bats iproute2 \
 	       iputils-ping nftables jq bc time dnsmasq-base procps util-linux libmicrohttpd-dev \
-	       curl prometheus supervisor libcurl4-openssl-dev clickhouse-server clickhouse-client
+	       curl prometheus supervisor scdoc man-db zsh build-essential debhelper lintian \
+	       libcurl4-openssl-dev clickhouse-server clickhouse-client
 # Only make bench needs these: the rivals it measures against, the capture and the chart.
 BENCH_PKGS  := zmap fping tcpdump gnuplot-nox
 
-.PHONY: all clean test demo deps bench vmtest check-tools install format
+.PHONY: all clean test demo deps bench vmtest check-tools install uninstall man deb format FORCE
 .DELETE_ON_ERROR:
 # Skeletons and BPF objects are intermediate files: keep them, so nothing rebuilds twice.
 .SECONDARY:
 
-all: check-tools $(OUTPUT)/echomap $(FIXTURE_BINS)
+all: check-tools $(OUTPUT)/echomap $(FIXTURE_BINS) $(MAN_PAGES)
 
 check-tools:
 	@command -v $(CLANG) >/dev/null || { echo "missing clang: run 'make deps'" >&2; exit 1; }
 	@command -v $(BPFTOOL) >/dev/null || { echo "missing bpftool: run 'make deps'" >&2; exit 1; }
+	@command -v scdoc >/dev/null || { echo "missing scdoc: run 'make deps'" >&2; exit 1; }
 	@v=$$($(CLANG) -dumpversion | cut -d. -f1); [ "$$v" -ge 11 ] || \
 		{ echo "clang $$v too old: need >= 11 for BPF atomics" >&2; exit 1; }
 	@pkg-config --exists $(PKGS) || { echo "missing libraries ($(PKGS)): run 'make deps'" >&2; exit 1; }
@@ -90,6 +105,24 @@ $(OUTPUT)/user/%.o: user/%.c $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+# Rewritten only when its content changes: a new commit recompiles version.o alone.
+$(OUTPUT)/build_info.h: VERSION FORCE | $(OUTPUT)
+	$(Q)printf '#define EM_VERSION "%s"\n#define EM_COMMIT "%s"\n#define EM_LIBBPF_BUILD "%s"\n#define EM_LIBXDP_BUILD "%s"\n' \
+		'$(VERSION)' '$(EM_COMMIT)' "$$(pkg-config --modversion libbpf)" \
+		"$$(pkg-config --modversion libxdp)" >$@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; printf '  %-8s %s\n' GEN $@; fi
+
+$(OUTPUT)/user/cmd/version.o: $(OUTPUT)/build_info.h
+
+$(OUTPUT)/man/%: docs/man/%.scd $(wildcard docs/man/include/*.scd) VERSION
+	$(call msg,SCDOC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)awk -v v='$(VERSION)' '/^;include / { f = "docs/man/include/" $$2; \
+		while ((getline l < f) > 0) print l; close(f); next } { gsub(/@VERSION@/, v); print }' \
+		$< | scdoc >$@
+
+man: $(MAN_PAGES)
 
 $(OUTPUT)/echomap: $(USER_OBJS)
 	$(call msg,LINK,$@)
@@ -131,8 +164,42 @@ bench: deps all
 vmtest: deps all $(TEST_BINS)
 	$(Q)vmtest/run.sh $(if $(KERNEL),--kernel $(KERNEL)) $(if $(CMD),-- $(CMD))
 
-install: all
-	install -D -m 0755 $(OUTPUT)/echomap $(DESTDIR)/usr/local/bin/echomap
+# Installs the binary that was built, with whatever flags it was built with (make SAN=1, CFLAGS=...):
+# install never rebuilds it, and builds it only when there is none.
+install: $(MAN_PAGES)
+	$(Q)[ -x $(OUTPUT)/echomap ] || $(MAKE) $(OUTPUT)/echomap
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(DOCDIR)/examples
+	$(Q)install -m 0755 $(OUTPUT)/echomap $(DESTDIR)$(BINDIR)/echomap
+	$(Q)install -m 0644 $(MAN_PAGES) $(DESTDIR)$(MANDIR)/man8/
+	$(Q)install -m 0644 contrib/completion/echomap.bash $(DESTDIR)$(BASHCOMPDIR)/echomap
+	$(Q)install -m 0644 contrib/completion/_echomap $(DESTDIR)$(ZSHCOMPDIR)/_echomap
+	$(Q)sed 's|/usr/local/bin/echomap|$(BINDIR)/echomap|' contrib/systemd/echomap.service \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/echomap.service
+	$(Q)sed 's|/usr/local/bin/echomap|$(BINDIR)/echomap|' contrib/supervisor/echomap.conf \
+		>$(DESTDIR)$(DOCDIR)/examples/supervisor-echomap.conf
+	$(Q)chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/echomap.service \
+		$(DESTDIR)$(DOCDIR)/examples/supervisor-echomap.conf
+	$(Q)install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(BINDIR)/echomap $(DESTDIR)$(BASHCOMPDIR)/echomap \
+		$(DESTDIR)$(ZSHCOMPDIR)/_echomap $(DESTDIR)$(SYSTEMDUNITDIR)/echomap.service \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN_PAGES))) \
+		$(DESTDIR)$(DOCDIR)/examples/supervisor-echomap.conf $(DESTDIR)$(DOCDIR)/README.md
+	$(Q)rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+# echomap_VERSION_amd64.deb in $(OUTPUT)/deb, built by dpkg-buildpackage from a copy of the tree
+# (it writes its results next to the source directory).
+deb:
+	$(call msg,DEB,$(OUTPUT)/deb/echomap_$(VERSION)_amd64.deb)
+	$(Q)rm -rf $(OUTPUT)/deb && mkdir -p $(OUTPUT)/deb/echomap-$(VERSION)
+	$(Q)tar --exclude=./.output --exclude=./.git -cf - . | tar -C $(OUTPUT)/deb/echomap-$(VERSION) -xf -
+	$(Q)cd $(OUTPUT)/deb/echomap-$(VERSION) && EM_COMMIT=$(EM_COMMIT) \
+		dpkg-buildpackage -b -us -uc $(if $(filter 1,$(V)),,>../build.log 2>&1 || { tail -40 ../build.log; exit 1; })
+	$(Q)lintian --fail-on error $(OUTPUT)/deb/echomap_$(VERSION)_amd64.deb
 
 format:
 	clang-format -i $$(find bpf user include tests -name "*.[ch]")

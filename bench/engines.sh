@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# make bench: echomap's transmit engines (xdp-live, afxdp, raw) beside zmap, sweeping
+# make bench: echomap's transmit engines (xdp-live, afxdp, raw) beside their ceilings and zmap,
+# sweeping
 # 198.18.0.0/15 as fast as they can against the XDP responder over a veth pair with one queue,
 # then with two. Per run: probes/s, found/missed/invented against the responder's rule, CPU.
+# The ceilings are the bare paths the engines run on (tests/fixtures/bare_tx): a live-frames
+# program that only writes an echo request's header, and a copy-mode AF_XDP loop of prebuilt
+# frames, both answered by the same responder; each engine's rate is given as a fraction of its
+# ceiling measured in the same run.
 # Then where the cycles of an xdp-live run go: BPF run times (kernel.bpf_stats_enabled) and the
 # kernel's hottest symbols (perf, when installed).
 # Prints a table and writes bench/results/engines.json (and engines-profile.txt).
@@ -47,6 +52,7 @@ timed() {
 }
 
 rows=()
+ceilings=()
 json=()
 # add NAME QUEUES PPS USER SYS BUSY FOUND MISSED INVENTED
 add() {
@@ -70,6 +76,21 @@ sweep() {
 	read -r n miss inv < <(found "$W/em.addrs")
 	add "echomap $1" "$2" "$pps" "$user" "$sys" "$busy" "$n" "$miss" "$inv"
 	eval "PPS_${1//-/_}_$2=$pps"
+}
+
+# ceiling MODE QUEUES: the bare path of MODE (live, afxdp), TOTAL probes on QUEUES threads.
+ceiling() {
+	local gwmac out pps replies
+	echo "bench: bare $1 path, $2 queue(s)" >&2
+	gwmac=$(ip -n "$NS_R" -j link show "$RIFACE" | jq -r '.[0].address')
+	out=$(ip netns exec "$NS_S" "$FIXTURES/bare_tx" "$1" "$IFACE" "$2" "$TOTAL" \
+		"${PREFIX%/*}" "$TARGETS" "$SRC" "$gwmac")
+	pps=$(sed -n 's/.*(\([0-9]*\)\/s).*/\1/p' <<<"$out")
+	replies=$(sed -n 's/.*replies \([0-9]*\).*/\1/p' <<<"$out")
+	ceilings+=("$(printf 'bare %s|%s|%.0f|%s' "$1" "$2" "$pps" "$replies")")
+	json+=("$(printf '{"run":"bare %s","queues":%s,"probes":%s,"pps":%.0f,"replies":%s}' \
+		"$1" "$2" "$TOTAL" "$pps" "$replies")")
+	eval "CEIL_$1_$2=$pps"
 }
 
 zmap_run() {
@@ -127,6 +148,8 @@ TRUTH=$(wc -l <"$W/truth")
 for q in 1 2; do
 	netns_setup --queues "$q"
 	respond_xdp "$PREFIX" --ttl 61 --silent-mod "$SILENT_MOD"
+	ceiling live "$q"
+	ceiling afxdp "$q"
 	for engine in xdp-live afxdp raw; do
 		sweep "$engine" "$q"
 	done
@@ -142,6 +165,16 @@ done
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 	for r in "${rows[@]}"; do echo "| ${r//|/ | } |"; done
 	echo
+	echo
+	echo "ceilings: the bare paths, $TOTAL probes (every reply counted by an XDP program)"
+	echo "| path | queues | probes/s | replies |"
+	echo "|---|---:|---:|---:|"
+	for r in "${ceilings[@]}"; do echo "| ${r//|/ | } |"; done
+	echo
+	printf 'of the ceiling: xdp-live %.2f (1 queue), %.2f (2 queues); afxdp %.2f, %.2f\n' \
+		"$(echo "$PPS_xdp_live_1 / $CEIL_live_1" | bc -l)" \
+		"$(echo "$PPS_xdp_live_2 / $CEIL_live_2" | bc -l)" \
+		"$(echo "$PPS_afxdp_1 / $CEIL_afxdp_1" | bc -l)" "$(echo "$PPS_afxdp_2 / $CEIL_afxdp_2" | bc -l)"
 	printf 'xdp-live / zmap: %.1fx (1 queue), %.1fx (2 queues); afxdp / zmap: %.1fx, %.1fx\n' \
 		"$(echo "$PPS_xdp_live_1 / $PPS_zmap_1" | bc -l)" \
 		"$(echo "$PPS_xdp_live_2 / $PPS_zmap_2" | bc -l)" \

@@ -8,8 +8,8 @@
  * SEEN = MATCHED + PASSED. DUPLICATE and ICMP_ERROR are subsets of MATCHED; INVALID and MALFORMED
  * are subsets of PASSED. MALFORMED means an EtherType-IPv4 frame whose header is cut short or
  * inconsistent (version, ihl, tot_len shorter than the header or longer than the frame), or a
- * well-formed reply or error naming a target index out of range (in watch mode also one whose
- * prefix has no series). Frames too short for their Ethernet header or VLAN tag make no claim to
+ * reply or error with a valid cookie naming a target index out of range (in watch mode also one
+ * whose prefix has no series); a frame that fails the cookie is INVALID, whatever its index. Frames too short for their Ethernet header or VLAN tag make no claim to
  * be IPv4 and pass uncounted.
  *
  * Watch mode (EM_CFG_WATCH) adds per-series histograms, see struct em_series. A late reply is
@@ -33,13 +33,15 @@ const volatile struct em_config cfg = {};
  * generator by tail call. BPF_PROG_RUN adds the program it runs to the kernel's XDP dispatcher
  * for the run's duration, and each change of the dispatcher waits for an RCU grace period (tens
  * of ms per run on a busy machine); this program is in the dispatcher already while attached,
- * so a run through it costs none. 0: no generator.
+ * so a run through it costs none. Its low bits are zero: the marker of a run is gen_marker
+ * plus the slot of gen_prog to enter, one generator per route (see user/tx/routes.h). 0: no
+ * generator.
  */
 const volatile __u64 gen_marker = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, EM_GEN_SLOTS);
 	__type(key, __u32);
 	__type(value, __u32);
 } gen_prog SEC(".maps");
@@ -52,6 +54,9 @@ struct em_probe {
 	struct em_icmp icmp;
 	struct em_payload pl;
 };
+
+/* Compare-and-swap attempts of mark_round() before it falls back to a plain OR. */
+#define EM_MARK_TRIES 32
 
 enum verdict {
 	V_PASS,
@@ -69,8 +74,10 @@ static __always_inline void count(__u32 counter)
 }
 
 /*
- * Is p one of our probes (or its echo), sent to daddr? All 96 bits are checked: the mac in the
- * payload and its low 32 bits in id/seq. On V_MATCHED *slot is the target's result slot.
+ * Is p one of our probes (or its echo), sent to daddr? The 64-bit mac in the payload is what a
+ * forger must guess; id/seq carry 32 bits of that same mac, a check, not more strength. The
+ * cookie comes first, so whoever has no key can make only invalid frames, never malformed
+ * ones. On V_MATCHED *slot is the target's result slot.
  */
 static __always_inline enum verdict check_probe(const struct em_probe *p, __u32 daddr,
 						struct em_result **slot)
@@ -78,15 +85,37 @@ static __always_inline enum verdict check_probe(const struct em_probe *p, __u32 
 	__u32 index = p->pl.index;
 	__u64 mac;
 
-	if (index >= cfg.n_targets)
-		return V_MALFORMED;
 	mac = em_cookie(cfg.key[0], cfg.key[1], daddr, p->pl.tx_ns, p->pl.index, p->pl.round);
 	if (mac != p->pl.mac || p->icmp.id != bpf_htons(mac & 0xffff) ||
 	    p->icmp.seq != bpf_htons((mac >> 16) & 0xffff))
 		return V_INVALID;
+	if (index >= cfg.n_targets)
+		return V_MALFORMED;
 	*slot = bpf_map_lookup_elem(&results, &index);
 	/* Only possible if the loader sized results below n_targets. */
 	return *slot ? V_MATCHED : V_MALFORMED;
+}
+
+/*
+ * Sets round's bit in *seen and, in the same atomic update, clears the bit of the round 16
+ * ahead: a sliding window of 16 rounds, so that bit can serve that round again (ping and watch
+ * run past 32 rounds). Two updates would let replies of rounds r and r + 16 on two CPUs clear
+ * each other's bit. Our own bit stays set, so *seen is never 0 again after the first reply.
+ * Returns the word before the update.
+ */
+static __always_inline __u32 mark_round(__u32 *seen, __u32 round)
+{
+	__u32 bit = 1U << (round & 31), stale = 1U << ((round + 16) & 31), old = *seen, prev;
+
+	/* Each failed exchange is another CPU's update of this slot in between. */
+	for (int i = 0; i < EM_MARK_TRIES; i++) {
+		prev = __sync_val_compare_and_swap(seen, old, (old | bit) & ~stale);
+		if (prev == old)
+			return old;
+		old = prev;
+	}
+	/* A flood of replies to one target: keep the election exact, let the window lag. */
+	return __sync_fetch_and_or(seen, bit);
 }
 
 /*
@@ -103,16 +132,12 @@ static __always_inline bool record(struct em_result *slot, const struct em_paylo
 	rtt = rtt_ns > 0xffffffffULL ? 0xffffffffU : rtt_ns;
 
 	/*
-	 * The atomic OR elects exactly one CPU as the first reply of this (index, round), and one
+	 * mark_round() elects exactly one CPU as the first reply of this (index, round), and one
 	 * as the first reply of the slot (old == 0), which alone writes the first-reply fields.
 	 * min/max are plain stores: two replies of different rounds racing on one slot may lose an
-	 * extreme, which costs less than a compare-and-swap loop on every reply.
+	 * extreme, which costs less than a compare-and-swap loop on every field.
 	 */
-	old = __sync_fetch_and_or(&slot->rounds_seen, bit);
-	/* A sliding window of 16 rounds: forget the round 16 ahead so that bit can serve it
-	 * again (ping and watch run past 32 rounds). Our own bit stays set, so old is never 0
-	 * again after the first reply. */
-	__sync_fetch_and_and(&slot->rounds_seen, ~(1U << ((round + 16) & 31)));
+	old = mark_round(&slot->rounds_seen, round);
 	if (old & bit) {
 		__sync_fetch_and_add(&slot->dups, 1);
 		count(EM_CNT_DUPLICATE);
@@ -283,23 +308,28 @@ static __always_inline enum verdict handle(struct xdp_md *ctx)
 	return V_MATCHED;
 }
 
-/* A run of the generator: metadata only our own BPF_PROG_RUN can give a frame. */
-static __always_inline bool generator_run(struct xdp_md *ctx)
+/*
+ * A run of the generator: metadata only our own BPF_PROG_RUN can give a frame. *slot: the
+ * generator it is for.
+ */
+static __always_inline bool generator_run(struct xdp_md *ctx, __u32 *slot)
 {
 	__u64 *meta = (void *)(long)ctx->data_meta;
 
 	if (!gen_marker || (void *)(meta + 1) > (void *)(long)ctx->data)
 		return false;
-	return *meta == gen_marker;
+	*slot = *meta & (EM_GEN_SLOTS - 1);
+	return (*meta & ~(__u64)(EM_GEN_SLOTS - 1)) == gen_marker;
 }
 
 SEC("xdp")
 int echomap_xdp(struct xdp_md *ctx)
 {
 	enum verdict v;
+	__u32 slot;
 
-	if (generator_run(ctx)) {
-		bpf_tail_call(ctx, &gen_prog, 0);
+	if (generator_run(ctx, &slot)) {
+		bpf_tail_call(ctx, &gen_prog, slot);
 		return XDP_DROP; /* no generator in the slot: nothing to send */
 	}
 	count(EM_CNT_SEEN);

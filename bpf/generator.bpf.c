@@ -52,7 +52,10 @@ __u32 gen_list_pos; /* next probe; runs past gen_list_len drop */
 __u32 gen_list_ip_id;
 __u64 gen_list_sent;
 
-/* The address of index: the last interval whose first index is <= index. */
+/*
+ * The address of index: in the last interval whose first index is <= index. false for an index
+ * beyond that interval (and so beyond the set): whatever the walk says, no probe leaves the set.
+ */
 static __always_inline bool index_addr(__u32 index, __u32 *daddr)
 {
 	__u32 lo = 0, hi = cfg.n_iv, mid;
@@ -69,7 +72,7 @@ static __always_inline bool index_addr(__u32 index, __u32 *daddr)
 			hi = mid;
 	}
 	iv = bpf_map_lookup_elem(&gen_iv, &lo);
-	if (!iv)
+	if (!iv || index - iv->first > iv->hi - iv->lo)
 		return false;
 	*daddr = bpf_htonl(iv->lo + (index - iv->first));
 	return true;
@@ -88,8 +91,11 @@ static __always_inline bool walk_probe(struct em_gen_probe *pr, __u16 *ip_id)
 			return false;
 		w->rounds_left = w->probes;
 	}
-	if (!index_addr(w->index, &pr->daddr))
+	if (!index_addr(w->index, &pr->daddr)) {
+		/* Not a target: none of its rounds is sent, and the walk moves on. */
+		w->rounds_left = 0;
 		return false;
+	}
 	pr->index = w->index;
 	pr->round = w->probes - w->rounds_left;
 	w->rounds_left--;

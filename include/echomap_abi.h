@@ -28,6 +28,9 @@ struct em_payload {
 };
 _Static_assert(sizeof(struct em_payload) == 24, "em_payload must be 24 bytes");
 
+/* Generators the matcher can enter, one per route (a power of two: the marker's low bits). */
+#define EM_GEN_SLOTS 8
+
 #define EM_PAYLOAD_LEN	     24
 #define EM_COOKIE_MSG_LEN    20
 
@@ -83,7 +86,7 @@ enum em_counter {
 	EM_CNT_DUPLICATE,  /* valid, but (index, round) already answered */
 	EM_CNT_ICMP_ERROR, /* valid ICMP errors quoting our probes */
 	EM_CNT_PASSED,	   /* everything handed to the stack */
-	EM_CNT_MALFORMED,  /* truncated / inconsistent / index out of range */
+	EM_CNT_MALFORMED,  /* truncated / inconsistent / valid cookie, index out of range */
 	EM_CNT_MAX,
 };
 

@@ -42,10 +42,11 @@ struct em_gen_config {
 };
 _Static_assert(sizeof(struct em_gen_config) == 56, "em_gen_config must be 56 bytes");
 
-/* One interval of the target set: indices [first, next's first) are addresses lo, lo + 1, ... */
+/* One interval of the target set: indices first, first + 1, ... are addresses lo .. hi. */
 struct em_gen_iv {
 	__u32 first; /* index of lo */
 	__u32 lo;    /* host order */
+	__u32 hi;    /* host order, inclusive: no index maps beyond it */
 };
 
 /*

@@ -2,7 +2,8 @@
 # Runs every suite (cmocka unit and BPF tests, bats end-to-end tests) in TAP mode, streams their
 # output and ends with one line: "N passed, N failed, N skipped".
 #   tests/run.sh            all suites
-#   tests/run.sh --no-e2e   unit, BPF and integration (cmocka, own namespaces) suites only
+#   tests/run.sh --no-e2e   unit, BPF, integration (cmocka, own namespaces), static and
+#                           packaging suites only
 set -u
 cd "$(dirname "$0")/.."
 
@@ -45,6 +46,8 @@ for t in .output/tests/unit/test_* .output/tests/bpf/test_* .output/tests/integr
 done
 
 run_suite static 60 bats --tap tests/static
+# make install, man pages, completion, --version: no network, a few seconds.
+run_suite packaging 600 bats --tap tests/packaging
 
 if [ "${1:-}" != --no-e2e ] && compgen -G 'tests/e2e/*.bats' >/dev/null; then
 	run_suite e2e 3000 bats --tap tests/e2e

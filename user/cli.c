@@ -9,81 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/version.h"
 #include "config.h"
 #include "echomap_abi.h"
 #include "lib/log.h"
 #include "map/map.h"
 #include "report/clickhouse.h"
-
-static const char usage_text[] =
-	"usage: echomap sweep [OPTIONS] TARGET...   one pass over a target set, as fast as allowed\n"
-	"       echomap ping  [OPTIONS] HOST...     fping-like repeated probes of a few hosts\n"
-	"       echomap watch [OPTIONS] TARGET...   rounds until stopped, Prometheus, snapshots\n"
-	"       echomap map   [OPTIONS] RESULTS     draw results as a PNG latency map\n"
-	"\n"
-	"TARGET: 198.18.0.1, 198.18.0.0/16, 198.18.0.1-198.18.3.255, host.name, @file, - (stdin)\n"
-	"\n"
-	"common options:\n"
-	"  -I, --interface IFACE   send and listen on IFACE (default: route to the first target)\n"
-	"      --ttl N             IP TTL of probes, 1..255 (default 64)\n"
-	"      --size BYTES        ICMP data bytes, 24..1472 (default 24)\n"
-	"  -F, --format FMT        text, csv or json (one object per line)\n"
-	"  -o, --output FILE       write results to FILE (atomically, on success)\n"
-	"  -q, --quiet             no progress line\n"
-	"  -v, --verbose           say what is done and why (twice: debug)\n"
-	"      --xdp-mode MODE     auto, native or generic attachment of the reply matcher\n"
-	"      --engine ENGINE     afxdp (default), xdp-live (probes built in the kernel), raw\n"
-	"                          (kernel raw socket) or auto (xdp-live where it can run)\n"
-	"      --threads N         xdp-live sweep: transmit threads (default: one per queue)\n"
-	"      --seed N            permutation seed (same seed, same order; default random)\n"
-	"  -m, --all-addresses     probe every address of a name, not just the first\n"
-	"      --blocklist FILE    also exclude these ranges\n"
-	"      --allowlist FILE    only probe addresses inside these ranges\n"
-	"      --allow-reserved    lift the default blocklist of special-purpose ranges\n"
-	"sweep:\n"
-	"  -r, --rate PPS          probes per second (default 10000; 0 = unlimited)\n"
-	"  -n, --probes N          probes per target, 1..16 (default 1)\n"
-	"  -w, --wait MS           wait for replies after the last probe (default 1000)\n"
-	"      --resend N          when the interface dropped frames, probe the targets without\n"
-	"                          an answer again, up to N passes (default 3; 0: only report)\n"
-	"      --shards S --shard K  probe slice K (0-based) of S disjoint slices\n"
-	"      --all               also print targets that did not answer\n"
-	"  -o clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB.TABLE\n"
-	"                          rows into a ClickHouse table (docs/clickhouse.md)\n"
-	"      --create-table      create DB.TABLE when it is missing\n"
-	"      --run-id N          the run id of the rows (default random; give the shards of\n"
-	"                          one sweep the same)\n"
-	"      --batch ROWS        rows per insert, 1..1000000 (default 65536)\n"
-	"      --retry SECONDS     how long a batch is retried, 1..86400 (default 300); then\n"
-	"                          the run fails and takes its rows back, or with\n"
-	"      --spill FILE        the rest of the rows go to FILE, to load later\n"
-	"ping:\n"
-	"  -c, --count N           probes per host (default 5; 0 = until interrupted)\n"
-	"  -p, --period MS         time between probes to a host (default 1000)\n"
-	"  -t, --timeout MS        time a reply may take (default 1000)\n"
-	"watch (also -r; -n probes per target and round; -t at most half of --every, default\n"
-	"       1000 or that half):\n"
-	"      --every SECONDS     a round every SECONDS, 1..86400 (default 10)\n"
-	"      --aggregate /N      one series per /N prefix instead of one per target\n"
-	"      --buckets LIST      exported histogram bounds in seconds (default 1-2-5 from\n"
-	"                          0.0001 to 10)\n"
-	"      --listen ADDR:PORT  serve /metrics (Prometheus), / and /-/healthy; ADDR may be\n"
-	"                          empty (all IPv4 addresses) or [IPv6]\n"
-	"      --snapshot-dir DIR  after each round, a JSON lines file of per-target results\n"
-	"      --keep N            snapshots kept in DIR, 0 = all (default 60)\n"
-	"      --vantage NAME      label every series vantage=\"NAME\" (where it is measured from)\n"
-	"    SIGHUP reloads target files and names; SIGTERM or SIGINT stop it (exit 0)\n"
-	"map (RESULTS: output of sweep -F json or -F csv, - for stdin, or\n"
-	"     clickhouse://HOST:PORT/DB.TABLE):\n"
-	"      --where SQL         with clickhouse://: only the rows matching SQL\n"
-	"  -o, --output FILE       the image to write (required)\n"
-	"      --prefix CIDR       the part of the address space to draw (default 0.0.0.0/0)\n"
-	"      --size PIXELS       longer side of the map, 16..8192 (default 4096)\n"
-	"  -F, --format FMT        png (default) or svg (up to 65536 cells)\n"
-	"      --title TEXT        title above the map\n"
-	"\n"
-	"exit: 0 all answered (sweep: completed), 1 some did not, 2 a name did not resolve,\n"
-	"      3 bad usage, 4 system error\n";
 
 enum {
 	OPT_TTL = 0x100,
@@ -107,13 +38,14 @@ enum {
 	OPT_LISTEN,
 	OPT_SNAPSHOT_DIR,
 	OPT_KEEP,
+	OPT_VERSION,
 	OPT_CREATE_TABLE,
 	OPT_RUN_ID,
 	OPT_BATCH,
-	OPT_VANTAGE,
-	OPT_WHERE,
 	OPT_RETRY,
 	OPT_SPILL,
+	OPT_VANTAGE,
+	OPT_WHERE,
 };
 
 static const struct option long_opts[] = {
@@ -150,14 +82,15 @@ static const struct option long_opts[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "snapshot-dir", required_argument, NULL, OPT_SNAPSHOT_DIR },
 	{ "keep", required_argument, NULL, OPT_KEEP },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "create-table", no_argument, NULL, OPT_CREATE_TABLE },
 	{ "run-id", required_argument, NULL, OPT_RUN_ID },
 	{ "batch", required_argument, NULL, OPT_BATCH },
-	{ "vantage", required_argument, NULL, OPT_VANTAGE },
-	{ "where", required_argument, NULL, OPT_WHERE },
 	{ "retry", required_argument, NULL, OPT_RETRY },
 	{ "spill", required_argument, NULL, OPT_SPILL },
-	{ "help", no_argument, NULL, 'h' },
+	{ "vantage", required_argument, NULL, OPT_VANTAGE },
+	{ "where", required_argument, NULL, OPT_WHERE },
 	{},
 };
 
@@ -173,6 +106,7 @@ static unsigned int opt_cmds(int c)
 	switch (c) {
 	case 'v':
 	case 'h':
+	case OPT_VERSION:
 		return PROBER | MAP;
 	case 'F':
 	case 'o':
@@ -223,6 +157,202 @@ static const char *opt_name(int c)
 		if (o->val == c)
 			return o->name;
 	return "?";
+}
+
+/*
+ * Help: each option's line(s) tied to its getopt value, so `echomap COMMAND --help` lists
+ * exactly the options opt_cmds() lets COMMAND take; `echomap --help` lists every section.
+ * The man pages are checked against each (tests/packaging/man.bats).
+ */
+struct help_opt {
+	int opt;	   /* 0: a note, printed with its section */
+	const char *names; /* "-I, --interface IFACE" */
+	const char *desc;  /* its lines, '\n' between them */
+};
+
+struct help_section {
+	const char *title;
+	int cmd; /* the command whose section it is, -1: common */
+	const struct help_opt *opts;
+	unsigned int n;
+};
+
+static const struct help_opt help_common[] = {
+	{ 'I', "-I, --interface IFACE",
+	  "send and listen on IFACE (default: route to the first target)" },
+	{ OPT_TTL, "--ttl N", "IP TTL of probes, 1..255 (default 64)" },
+	{ OPT_SIZE, "--size BYTES", "ICMP data bytes, 24..1472 (default 24)" },
+	{ 'F', "-F, --format FMT", "text, csv or json (one object per line)" },
+	{ 'o', "-o, --output FILE", "write results to FILE (atomically, on success)" },
+	{ 'q', "-q, --quiet", "no progress line" },
+	{ 'v', "-v, --verbose", "say what is done and why (twice: debug)" },
+	{ OPT_XDP_MODE, "--xdp-mode MODE",
+	  "auto, native or generic attachment of the reply matcher" },
+	{ OPT_ENGINE, "--engine ENGINE",
+	  "afxdp (default), xdp-live (probes built in the kernel), raw\n"
+	  "(kernel raw socket) or auto (xdp-live where it can run)" },
+	{ OPT_THREADS, "--threads N", "xdp-live sweep: transmit threads (default: one per queue)" },
+	{ OPT_SEED, "--seed N", "permutation seed (same seed, same order; default random)" },
+	{ 'm', "-m, --all-addresses", "probe every address of a name, not just the first" },
+	{ OPT_BLOCKLIST, "--blocklist FILE", "also exclude these ranges" },
+	{ OPT_ALLOWLIST, "--allowlist FILE", "only probe addresses inside these ranges" },
+	{ OPT_ALLOW_RESERVED, "--allow-reserved",
+	  "lift the default blocklist of special-purpose ranges" },
+	{ 'h', "-h, --help", "this help (after a command: that command's options)" },
+	{ OPT_VERSION, "--version", "version, git commit, libbpf and libxdp versions" },
+};
+
+static const struct help_opt help_sweep[] = {
+	{ 'r', "-r, --rate PPS", "probes per second (default 10000; 0 = unlimited)" },
+	{ 'n', "-n, --probes N", "probes per target, 1..16 (default 1)" },
+	{ 'w', "-w, --wait MS", "wait for replies after the last probe (default 1000)" },
+	{ OPT_RESEND, "--resend N",
+	  "when the interface dropped frames, probe the targets without\n"
+	  "an answer again, up to N passes (default 3; 0: only report)" },
+	{ OPT_SHARDS, "--shards S --shard K", "probe slice K (0-based) of S disjoint slices" },
+	{ OPT_ALL, "--all", "also print targets that did not answer" },
+	{ 0, NULL, "-o clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB.TABLE: rows into ClickHouse" },
+	{ OPT_CREATE_TABLE, "--create-table", "create DB.TABLE when it is missing" },
+	{ OPT_RUN_ID, "--run-id N",
+	  "the rows' run id (default random; the same on every shard\n"
+	  "of one sweep joins them)" },
+	{ OPT_BATCH, "--batch ROWS", "rows per insert, 1..1000000 (default 65536)" },
+	{ OPT_RETRY, "--retry SECONDS",
+	  "how long a batch is retried, 1..86400 (default 300); then\n"
+	  "the run fails and takes its rows back, or with --spill" },
+	{ OPT_SPILL, "--spill FILE", "the rest of the rows go to FILE, to load later" },
+};
+
+static const struct help_opt help_ping[] = {
+	{ 'c', "-c, --count N", "probes per host (default 5; 0 = until interrupted)" },
+	{ 'p', "-p, --period MS", "time between probes to a host (default 1000)" },
+	{ 't', "-t, --timeout MS", "time a reply may take (default 1000)" },
+};
+
+static const struct help_opt help_watch[] = {
+	{ 'r', "-r, --rate PPS", "at most PPS probes per second (default 10000; 0 = no cap)" },
+	{ 'n', "-n, --probes N", "probes per target and round, 1..16 (default 1)" },
+	{ 't', "-t, --timeout MS",
+	  "time a reply may take, at most half of --every (default\n"
+	  "1000 or that half)" },
+	{ OPT_EVERY, "--every SECONDS", "a round every SECONDS, 1..86400 (default 10)" },
+	{ OPT_AGGREGATE, "--aggregate /N", "one series per /N prefix instead of one per target" },
+	{ OPT_BUCKETS, "--buckets LIST",
+	  "exported histogram bounds in seconds (default 1-2-5 from\n"
+	  "0.0001 to 10)" },
+	{ OPT_LISTEN, "--listen ADDR:PORT",
+	  "serve /metrics (Prometheus), / and /-/healthy; ADDR may be\n"
+	  "empty (all IPv4 addresses) or [IPv6]" },
+	{ OPT_SNAPSHOT_DIR, "--snapshot-dir DIR",
+	  "after each round, a JSON lines file of per-target results" },
+	{ OPT_KEEP, "--keep N", "snapshots kept in DIR, 0 = all (default 60)" },
+	{ OPT_VANTAGE, "--vantage NAME", "label every series vantage=\"NAME\" (where it runs)" },
+	{ 0, NULL, "SIGHUP reloads target files and names; SIGTERM or SIGINT stop it (exit 0)" },
+};
+
+static const struct help_opt help_map[] = {
+	{ 'o', "-o, --output FILE", "the image to write (required)" },
+	{ OPT_PREFIX, "--prefix CIDR",
+	  "the part of the address space to draw (default 0.0.0.0/0)" },
+	{ OPT_SIZE, "--size PIXELS", "longer side of the map, 16..8192 (default 4096)" },
+	{ 'F', "-F, --format FMT", "png (default) or svg (up to 65536 cells)" },
+	{ OPT_TITLE, "--title TEXT", "title above the map" },
+	{ OPT_WHERE, "--where SQL", "RESULTS from clickhouse://: only the rows matching SQL" },
+};
+
+#define HELP_SECTION(title, cmd, opts) { title, cmd, opts, sizeof(opts) / sizeof(opts[0]) }
+
+static const struct help_section help_sections[] = {
+	HELP_SECTION("common options:\n", -1, help_common),
+	HELP_SECTION("sweep:\n", CMD_SWEEP, help_sweep),
+	HELP_SECTION("ping:\n", CMD_PING, help_ping),
+	HELP_SECTION("watch:\n", CMD_WATCH, help_watch),
+	HELP_SECTION("map (RESULTS: output of sweep -F json or -F csv, - for stdin, or\n"
+		     "     clickhouse://HOST:PORT/DB.TABLE):\n",
+		     CMD_MAP, help_map),
+};
+
+static const char *const help_usage[] = {
+	[CMD_SWEEP] = "echomap sweep [OPTIONS] TARGET...   "
+		      "one pass over a target set, as fast as allowed\n",
+	[CMD_PING] = "echomap ping  [OPTIONS] HOST...     "
+		     "fping-like repeated probes of a few hosts\n",
+	[CMD_WATCH] = "echomap watch [OPTIONS] TARGET...   "
+		      "rounds until stopped, Prometheus, snapshots\n",
+	[CMD_MAP] = "echomap map   [OPTIONS] RESULTS     draw results as a PNG latency map\n",
+};
+
+/* Whether command cmd's own section has a line for option opt. */
+static bool own_section_has(int cmd, int opt)
+{
+	for (unsigned int s = 0; s < sizeof(help_sections) / sizeof(help_sections[0]); s++)
+		for (unsigned int i = 0; help_sections[s].cmd == cmd && i < help_sections[s].n; i++)
+			if (help_sections[s].opts[i].opt == opt)
+				return true;
+	return false;
+}
+
+/* One option's lines: names from column 2 (6 without a short form), descriptions from 26. */
+static void print_opt(FILE *f, const struct help_opt *o)
+{
+	const char *d = o->desc, *nl;
+	int col;
+
+	if (!o->names) {
+		fprintf(f, "    %s\n", d);
+		return;
+	}
+	col = fprintf(f, "%s%s", o->names[1] == '-' ? "      " : "  ", o->names);
+	for (;; col = 0) {
+		nl = strchrnul(d, '\n');
+		fprintf(f, "%*s%.*s\n", col < 24 ? 26 - col : 2, "", (int)(nl - d), d);
+		if (!*nl)
+			break;
+		d = nl + 1;
+	}
+}
+
+/*
+ * The whole help (cmd < 0), or one command's: the common options it takes, except those its
+ * own section describes for it (watch's -r, map's -o), then its own section.
+ */
+static void print_help(FILE *f, int cmd)
+{
+	const unsigned int n_sec = sizeof(help_sections) / sizeof(help_sections[0]);
+
+	for (int c = CMD_SWEEP; c <= CMD_MAP; c++)
+		if (cmd < 0 || c == cmd)
+			fprintf(f, "%s%s", c == CMD_SWEEP || cmd >= 0 ? "usage: " : "       ",
+				help_usage[c]);
+	if (cmd < 0)
+		fputs("       echomap --version\n", f);
+	if (cmd != CMD_MAP)
+		fputs("\nTARGET: 198.18.0.1, 198.18.0.0/16, 198.18.0.1-198.18.3.255, host.name, "
+		      "@file, - (stdin)\n",
+		      f);
+	fputs("\n", f);
+	for (unsigned int s = 0; s < n_sec; s++) {
+		const struct help_section *sec = &help_sections[s];
+		bool titled = false;
+
+		if (cmd >= 0 && sec->cmd >= 0 && sec->cmd != cmd)
+			continue;
+		for (unsigned int i = 0; i < sec->n; i++) {
+			int opt = sec->opts[i].opt;
+
+			if (cmd >= 0 && opt &&
+			    (!(opt_cmds(opt) & (1U << cmd)) ||
+			     (sec->cmd < 0 && own_section_has(cmd, opt))))
+				continue;
+			if (!titled)
+				fputs(sec->title, f);
+			titled = true;
+			print_opt(f, &sec->opts[i]);
+		}
+	}
+	fputs("\nexit: 0 all answered (sweep: completed), 1 some did not, 2 a name did not "
+	      "resolve,\n      3 bad usage, 4 system error\n",
+	      f);
 }
 
 /* Strict unsigned parse: digits only, within [min, max]. */
@@ -476,15 +606,15 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 		return parse_u64("--run-id", arg, 1, ~0ULL >> 1, &cfg->run_id);
 	case OPT_BATCH:
 		return parse_uint("--batch", arg, 1, 1000000, &cfg->batch_rows);
-	case OPT_VANTAGE:
-		return parse_vantage(arg, cfg);
-	case OPT_WHERE:
-		cfg->where = arg;
-		return 0;
 	case OPT_RETRY:
 		return parse_uint("--retry", arg, 1, 86400, &cfg->retry_s);
 	case OPT_SPILL:
 		cfg->spill = arg;
+		return 0;
+	case OPT_VANTAGE:
+		return parse_vantage(arg, cfg);
+	case OPT_WHERE:
+		cfg->where = arg;
 		return 0;
 	default:
 		return -EINVAL; /* getopt already named the problem */
@@ -541,8 +671,12 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 
 	set_defaults(cfg);
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		fputs(usage_text, argc < 2 ? stderr : stdout);
+		print_help(argc < 2 ? stderr : stdout, -1);
 		return argc < 2 ? -EINVAL : 1;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		version_print(stdout);
+		return 1;
 	}
 	if (!strcmp(argv[1], "sweep")) {
 		cfg->cmd = CMD_SWEEP;
@@ -563,7 +697,11 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "I:F:o:qvmr:n:w:c:p:t:h", long_opts, NULL)) != -1) {
 		if (c == 'h') {
-			fputs(usage_text, stdout);
+			print_help(stdout, cfg->cmd);
+			return 1;
+		}
+		if (c == OPT_VERSION) {
+			version_print(stdout);
 			return 1;
 		}
 		if (c != '?' && !(opt_cmds(c) & (1U << cfg->cmd))) {

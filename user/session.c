@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kernel/xdp_guard.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/signals.h"
@@ -82,6 +83,33 @@ static int watch_series(struct session *s, const struct target_set *ts, struct s
 	return 0;
 }
 
+/* The source address of every route, which the matcher then checks replies against; or 0. */
+static __u32 common_saddr(const struct routes *rt)
+{
+	for (unsigned int i = 1; i < rt->n_paths; i++)
+		if (rt->paths[i].saddr != rt->paths[0].saddr)
+			return 0;
+	return rt->paths[0].saddr;
+}
+
+/* The matcher on m's first interface goes onto every other one the routes leave by. */
+static int attach_also(struct session *s, struct matcher *m)
+{
+	for (unsigned int i = 1; i < s->rt.n_paths; i++) {
+		bool seen = s->rt.paths[i].ifindex == s->rt.paths[0].ifindex;
+		int err;
+
+		for (unsigned int j = 1; j < i && !seen; j++)
+			seen = s->rt.paths[j].ifindex == s->rt.paths[i].ifindex;
+		if (seen)
+			continue;
+		err = matcher_attach_also(m, s->rt.paths[i].ifindex, s->cfg->xdp_mode);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int session_open(struct session *s, const struct config *cfg, ring_buffer_sample_fn on_event,
 		 void *ctx)
 {
@@ -110,10 +138,22 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 		goto usage;
 	}
 
-	err = netif_next_hop(htonl(targets_addr(&s->ts, 0)), cfg->ifname, NEIGH_TIMEOUT_MS, &s->nh);
+	err = routes_build(&s->rt, &s->ts, cfg->ifname, NEIGH_TIMEOUT_MS);
 	if (err)
 		goto system;
-	if (s->nh.on_link && cfg->engine != ENGINE_RAW) {
+	s->nh = s->rt.paths[0];
+	if (s->rt.n_paths > 1) {
+		pr_info("targets leave by %u routes\n", s->rt.n_paths);
+		topt.routes = &s->rt;
+		/* The generator's walk of a sweep has one template: one route. */
+		if (cfg->cmd == CMD_SWEEP && cfg->engine == ENGINE_XDP_LIVE) {
+			pr_warn("the xdp-live engine sweeps by one route, these targets need %u: "
+				"use --engine afxdp\n", s->rt.n_paths);
+			goto usage;
+		}
+		if (cfg->cmd == CMD_SWEEP && cfg->engine == ENGINE_AUTO)
+			topt.engine = ENGINE_AFXDP;
+	} else if (s->nh.on_link && cfg->engine != ENGINE_RAW) {
 		/* Each on-link target needs its own neighbour entry: let the kernel resolve them. */
 		pr_info("targets are on-link on %s: sending through the kernel (raw engine)\n",
 			s->nh.ifname);
@@ -140,13 +180,14 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 			pr_warn("cannot get random bytes: %s\n", strerror(-err));
 			goto system;
 		}
-		s->gen_marker = marker[0] | 1;
+		/* Never 0, and the low bits left for the generator's slot. */
+		s->gen_marker = (marker[0] & ~(__u64)(EM_GEN_SLOTS - 1)) | EM_GEN_SLOTS;
 	}
 	mopts.gen_marker = s->gen_marker;
 	mopts.ifindex = s->nh.ifindex;
-	mopts.saddr = s->nh.saddr;
+	mopts.saddr = common_saddr(&s->rt);
 	mopts.n_targets = s->ts.count;
-	err = matcher_open(&s->m, &mopts);
+	err = matcher_open(&s->m, &mopts) ?: attach_also(s, &s->m);
 	if (err)
 		goto system;
 
@@ -183,7 +224,7 @@ system:
 static int swap(struct session *s, struct target_set *ts)
 {
 	struct matcher_opts mopts = { .mode = s->cfg->xdp_mode,
-				      .saddr = s->nh.saddr,
+				      .saddr = common_saddr(&s->rt),
 				      .gen_marker = s->gen_marker };
 	struct matcher_watch watch;
 	struct series_set ss;
@@ -212,10 +253,16 @@ static int swap(struct session *s, struct target_set *ts)
 	}
 	mopts.n_targets = ts->count;
 	mopts.watch = &watch;
+	/*
+	 * A shared hook has no atomic swap of one component: the successor joins the dispatcher
+	 * beside the old matcher, each takes only replies to its own key, then the old one leaves.
+	 */
+	if (matcher_shared(&s->m))
+		mopts.ifindex = s->nh.ifindex;
 	err = matcher_open(&m, &mopts);
 	if (err)
 		goto free_ss;
-	err = matcher_take_over(&m, &s->m);
+	err = mopts.ifindex ? attach_also(s, &m) : matcher_take_over(&m, &s->m);
 	if (err) {
 		matcher_close(&m);
 		goto free_ss;
@@ -275,6 +322,8 @@ void session_close(struct session *s)
 	s->tx = NULL;
 	if (s->m.skel)
 		matcher_close(&s->m);
+	xdp_guard_stop();
+	routes_free(&s->rt);
 	series_free(&s->ss);
 	targets_free(&s->ts);
 	names_free(&s->names);

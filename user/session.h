@@ -10,12 +10,14 @@
 #include "report/series.h"
 #include "targets/targets.h"
 #include "tx/probe_tx.h"
+#include "tx/routes.h"
 
 struct session {
 	const struct config *cfg;
 	struct target_set ts;
 	int unresolved; /* names that did not resolve */
-	struct next_hop nh;
+	struct routes rt;	  /* every target's route */
+	struct next_hop nh;	  /* target 0's (rt.paths[0]) */
 	struct matcher m;
 	struct probe_tx_opts txo; /* what the transmit engine is opened with */
 	struct probe_tx *tx;	  /* NULL for a sweep on xdp-live or auto: see sweep.c */

@@ -260,26 +260,74 @@ static void test_rewrites_whole_header(void **state)
 	check_probe(fx, out, len, htonl(targets_addr(&fx->ts, idx)), idx, 0, t0, t1);
 }
 
-/* p above 2^32 takes the split multiplication: the walk still follows perm_next(). */
+/*
+ * The probe of a walk over more indices than the set has: built for an index of the set, to
+ * its address, or not at all (XDP_DROP); false when dropped.
+ */
+static bool probe_in_set(const struct fixture *fx, __u64 idx)
+{
+	__u8 out[OUT_MAX];
+	__u32 len, verdict = run_once(fx, out, &len);
+	const struct em_payload *pl = (const void *)(out + EM_PROBE_HDR_LEN);
+	__u32 daddr;
+
+	if (idx >= fx->ts.count) {
+		assert_int_equal(verdict, XDP_DROP);
+		return false;
+	}
+	assert_int_equal(verdict, XDP_TX);
+	memcpy(&daddr, out + EM_OFF_DADDR, sizeof(daddr));
+	assert_int_equal(pl->index, idx);
+	assert_int_equal(ntohl(daddr), targets_addr(&fx->ts, idx));
+	return true;
+}
+
+/*
+ * p above 2^32 takes the split multiplication: the walk still follows perm_next(), and of its
+ * indices only the 23 of the set become probes.
+ */
 static void test_walk_large_prime(void **state)
 {
 	struct fixture *fx = need_bpf(state);
 	struct permutation pm, ref;
-	__u8 out[OUT_MAX];
 	__u64 idx;
-	__u32 len;
 
 	assert_int_equal(perm_init(&pm, 1ULL << 32, SEED, 1, 0), 0);
 	assert_true(pm.p > 1ULL << 32);
 	ref = pm;
 	gen_set_walk(fx->gen, CPU, &pm, 1);
-	/* The generator maps index through the 23 targets' intervals: compare the payload only. */
 	for (int i = 0; i < 2000; i++) {
 		assert_true(perm_next(&ref, &idx));
-		assert_int_equal(run_once(fx, out, &len), XDP_TX);
-		assert_int_equal(((struct em_payload *)(out + EM_PROBE_HDR_LEN))->index,
-				 (__u32)idx);
+		probe_in_set(fx, idx);
+		assert_true(gen_walk(fx->gen, CPU)->cur == ref.cur);
 	}
+}
+
+/*
+ * A walk whose n exceeds the set (the blocklist is a promise, kept at the last point): every
+ * index of the set is sent its rounds, nothing else leaves, and the walk still ends.
+ */
+static void test_walk_beyond_set(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	struct permutation pm, ref;
+	__u64 idx, sent = 0;
+
+	assert_int_equal(perm_init(&pm, 1000, SEED, 1, 0), 0);
+	ref = pm;
+	gen_set_walk(fx->gen, CPU, &pm, PROBES);
+	while (perm_next(&ref, &idx)) {
+		if (idx >= fx->ts.count) {
+			probe_in_set(fx, idx);
+			continue;
+		}
+		for (__u32 r = 0; r < PROBES; r++)
+			sent += probe_in_set(fx, idx);
+	}
+	assert_int_equal(probe_in_set(fx, fx->ts.count), false);
+	assert_int_equal(sent, fx->ts.count * PROBES);
+	assert_int_equal(gen_walk(fx->gen, CPU)->sent, sent);
+	assert_true(gen_walk(fx->gen, CPU)->left == 0);
 }
 
 /* List mode: the staged probes in order, then drops. */
@@ -387,6 +435,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_walk_padded, setup_walk_padded, teardown),
 		cmocka_unit_test_setup_teardown(test_rewrites_whole_header, setup_walk, teardown),
 		cmocka_unit_test_setup_teardown(test_walk_large_prime, setup_walk, teardown),
+		cmocka_unit_test_setup_teardown(test_walk_beyond_set, setup_walk, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup_list, teardown),
 		cmocka_unit_test_setup_teardown(test_matcher_accepts, setup_walk, teardown),
 	};

@@ -275,7 +275,8 @@ static int open_parallel(struct session *s, struct parallel *par)
 		if (probe_tx_open(&s->tx, &s->txo))
 			return EXIT_SYSTEM;
 	}
-	if (s->txo.engine != ENGINE_AFXDP)
+	/* Several routes: one sender, which stages each probe on its route's engine. */
+	if (s->txo.engine != ENGINE_AFXDP || s->rt.n_paths > 1)
 		return 0;
 	return sweep_threads_open(&par->threads, &plan, &s->txo, s->tx) ? EXIT_SYSTEM : 0;
 }

@@ -26,6 +26,7 @@ struct generator {
 	int prog_fd;
 	int run_fd; /* what a run runs: the matcher (entry) or the generator itself */
 	int ifindex;
+	__u64 marker; /* the matcher's gen_marker and our slot */
 	/* What every page of a run starts from: the marker as metadata, then the template. */
 	__u8 in[EM_GEN_META_LEN + FRAME_MAX];
 	__u8 *frame;
@@ -127,6 +128,7 @@ static int fill_intervals(struct generator *g, const struct target_set *ts)
 		keys[i] = i;
 		iv[i].first = ts->before[i];
 		iv[i].lo = ts->iv[i].lo;
+		iv[i].hi = ts->iv[i].hi;
 	}
 	if (bpf_map_update_batch(bpf_map__fd(g->skel->maps.gen_iv), keys, iv, &n, &bopts))
 		err = -errno;
@@ -138,52 +140,32 @@ out:
 	return err;
 }
 
-/* Runs go through the matcher, which hands them on by tail call. */
-static int enter_through(struct generator *g, const struct matcher *m)
+/* Runs go through the matcher, which hands them on by tail call. quiet: the caller has more. */
+static int enter_through(struct generator *g, const struct matcher *m, bool quiet)
 {
-	__u32 key = 0;
+	__u32 key = g->marker & (EM_GEN_SLOTS - 1);
 
 	if (bpf_map_update_elem(bpf_map__fd(m->skel->maps.gen_prog), &key, &g->prog_fd, BPF_ANY)) {
 		int err = -errno;
 
-		pr_warn("cannot hand the generator to the matcher: %s\n", strerror(-err));
+		log_msg(quiet ? LOG_INFO : LOG_WARN, "cannot hand the generator to the matcher: %s\n",
+			strerror(-err));
 		return err;
 	}
-	g->run_fd = bpf_program__fd(m->skel->progs.echomap_xdp);
+	g->run_fd = matcher_entry_fd(m);
 	return 0;
 }
 
-static int map_walks(struct generator *g)
+/* Opens and loads the generator. */
+static int load(struct generator *g, const struct gen_opts *o)
 {
-	g->walks = bpf_map_mmap(bpf_map__fd(g->skel->maps.gen_walk),
-				(size_t)g->ncpu * sizeof(struct em_gen_walk), PROT_READ | PROT_WRITE,
-				&g->walks_len, "the generator's walks");
-	return g->walks ? 0 : -errno;
-}
-
-int gen_open(struct generator **gp, const struct gen_opts *o, bool quiet_fail)
-{
-	struct generator *g = calloc(1, sizeof(*g));
 	struct em_gen_config *c;
 	int err;
 
-	if (!g)
-		return -ENOMEM;
-	g->ifindex = o->ifindex;
-	g->ncpu = libbpf_num_possible_cpus();
-	g->meta_len = o->entry ? EM_GEN_META_LEN : 0;
-	memcpy(g->in, &o->marker, g->meta_len);
-	g->frame = g->in + g->meta_len;
-	g->frame_len = frame_build_template(g->frame, FRAME_MAX, &o->tmpl);
-	if (g->ncpu <= 0 || !g->frame_len) {
-		free(g);
-		return -EINVAL;
-	}
 	g->skel = generator_bpf__open();
 	if (!g->skel) {
 		err = -errno;
 		pr_warn("cannot open the generator's BPF object: %s\n", strerror(-err));
-		free(g);
 		return err;
 	}
 	c = &g->skel->rodata->cfg;
@@ -200,13 +182,64 @@ int gen_open(struct generator **gp, const struct gen_opts *o, bool quiet_fail)
 	err = generator_bpf__load(g->skel);
 	if (err) {
 		pr_warn("cannot load the generator: %s\n", strerror(-err));
-		goto fail;
+		return err;
 	}
 	g->prog_fd = bpf_program__fd(g->skel->progs.echomap_gen);
 	g->run_fd = g->prog_fd;
-	err = o->entry ? enter_through(g, o->entry) : 0;
-	if (!err)
-		err = map_walks(g);
+	return 0;
+}
+
+/*
+ * Where the matcher is a component of libxdp's dispatcher (an extension program), kernels
+ * refuse the tail call into the generator: Linux 6.1's stable updates take no extension program
+ * into a prog array and no program of another hook into an extension's. The runs then go to the
+ * generator directly, each paying for a change of the kernel's dispatcher.
+ */
+static int enter(struct generator *g, const struct gen_opts *o)
+{
+	bool shared = matcher_shared(o->entry);
+	int err = load(g, o);
+
+	if (err)
+		return err;
+	err = enter_through(g, o->entry, shared);
+	if (!err || !shared)
+		return err;
+	pr_info("the generator cannot be entered through libxdp's dispatcher: each run costs a "
+		"change of the kernel's XDP dispatcher\n");
+	return 0;
+}
+
+static int map_walks(struct generator *g)
+{
+	g->walks = bpf_map_mmap(bpf_map__fd(g->skel->maps.gen_walk),
+				(size_t)g->ncpu * sizeof(struct em_gen_walk), PROT_READ | PROT_WRITE,
+				&g->walks_len, "the generator's walks");
+	return g->walks ? 0 : -errno;
+}
+
+int gen_open(struct generator **gp, const struct gen_opts *o, bool quiet_fail)
+{
+	struct generator *g = calloc(1, sizeof(*g));
+	int err;
+
+	if (!g)
+		return -ENOMEM;
+	g->ifindex = o->ifindex;
+	g->ncpu = libbpf_num_possible_cpus();
+	g->meta_len = o->entry ? EM_GEN_META_LEN : 0;
+	g->marker = o->marker | o->slot;
+	memcpy(g->in, &g->marker, g->meta_len);
+	g->frame = g->in + g->meta_len;
+	g->frame_len = frame_build_template(g->frame, FRAME_MAX, &o->tmpl);
+	if (g->ncpu <= 0 || !g->frame_len) {
+		free(g);
+		return -EINVAL;
+	}
+	err = o->entry ? enter(g, o) : load(g, o);
+	if (err)
+		goto fail;
+	err = map_walks(g);
 	if (!err && o->ts)
 		err = fill_intervals(g, o->ts);
 	if (!err && o->ifindex)

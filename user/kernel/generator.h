@@ -33,6 +33,7 @@ struct gen_opts {
 	 */
 	const struct matcher *entry;
 	__u64 marker;
+	__u32 slot; /* the matcher's slot for this generator (< EM_GEN_SLOTS): one per route */
 };
 
 /*

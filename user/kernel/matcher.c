@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 
 #include "echomap_abi.h"
 #include "kernel/matcher.h"
+#include "kernel/xdp_hook.h"
 #include "lib/bpf_map.h"
 #include "lib/log.h"
 
@@ -35,39 +37,44 @@ static const char *bpf_hint(int err)
 	return "";
 }
 
-static int attach(struct matcher *m, int ifindex, enum xdp_mode mode)
+/*
+ * libxdp loads the object itself, without the skeleton's mappings: map the .bss (watch_round)
+ * over the skeleton's copy, as the skeleton's own load would.
+ */
+static int map_bss(struct matcher *m)
 {
-	LIBBPF_OPTS(bpf_link_create_opts, opts);
-	int prog_fd = bpf_program__fd(m->skel->progs.echomap_xdp);
-	char name[IF_NAMESIZE] = "?";
+	struct bpf_map *map = m->skel->maps.bss;
+	size_t page = sysconf(_SC_PAGESIZE);
+	size_t len = (bpf_map__value_size(map) + page - 1) / page * page;
 
-	if_indextoname(ifindex, name);
-	if (mode != XDPM_GENERIC) {
-		opts.flags = XDP_FLAGS_DRV_MODE;
-		m->link_fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
-		if (m->link_fd >= 0) {
-			pr_info("reply matcher attached to %s in native mode\n", name);
-			return 0;
-		}
-		if (mode == XDPM_NATIVE) {
-			int err = -errno;
-
-			pr_warn("cannot attach XDP in native mode to %s: %s\n", name, strerror(-err));
-			return err;
-		}
-		pr_info("native XDP unavailable on %s (%s), falling back to generic\n", name,
-			strerror(errno));
-	}
-	opts.flags = XDP_FLAGS_SKB_MODE;
-	m->link_fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &opts);
-	if (m->link_fd < 0) {
+	if (mmap(m->skel->bss, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 bpf_map__fd(map), 0) == MAP_FAILED) {
 		int err = -errno;
 
-		pr_warn("cannot attach XDP to %s: %s%s\n", name, strerror(errno), bpf_hint(err));
+		pr_warn("cannot map the matcher's data: %s\n", strerror(-err));
 		return err;
 	}
-	pr_info("reply matcher attached to %s in generic mode\n", name);
 	return 0;
+}
+
+/* Loads the program: as a component of libxdp's dispatcher when the hook is shared. */
+static int load(struct matcher *m, const struct matcher_opts *o)
+{
+	struct bpf_program *prog = m->skel->progs.echomap_xdp;
+	int shared = o->ifindex ? xdp_hook_shareable(o->ifindex) : 0, err;
+
+	if (shared < 0)
+		return shared;
+	if (shared) {
+		err = xdp_hook_join(&m->hook, m->skel->obj, prog, o->ifindex, o->mode);
+		return err ?: map_bss(m);
+	}
+	err = echomap_bpf__load(m->skel);
+	if (err) {
+		pr_warn("cannot load the BPF program: %s%s\n", strerror(-err), bpf_hint(err));
+		return err;
+	}
+	return o->ifindex ? xdp_hook_link(&m->hook, prog, o->ifindex, o->mode) : 0;
 }
 
 /* Maps the series array and files each aggregated series under its prefix. */
@@ -98,7 +105,7 @@ int matcher_open(struct matcher *m, const struct matcher_opts *o)
 	int prot, err;
 
 	memset(m, 0, sizeof(*m));
-	m->link_fd = -1;
+	m->hook.link_fd = -1;
 	libbpf_set_print(libbpf_print);
 
 	m->skel = echomap_bpf__open();
@@ -127,11 +134,9 @@ int matcher_open(struct matcher *m, const struct matcher_opts *o)
 	/* Without events the ring buffer is never written: keep it one page. */
 	bpf_map__set_max_entries(m->skel->maps.events, o->on_event ? EVENTS_BYTES : page);
 
-	err = echomap_bpf__load(m->skel);
-	if (err) {
-		pr_warn("cannot load the BPF program: %s%s\n", strerror(-err), bpf_hint(err));
+	err = load(m, o);
+	if (err)
 		goto fail;
-	}
 
 	/* Watch mode clears the slots after each round; the other commands only read them. */
 	prot = o->watch ? PROT_READ | PROT_WRITE : PROT_READ;
@@ -159,11 +164,6 @@ int matcher_open(struct matcher *m, const struct matcher_opts *o)
 		}
 	}
 
-	if (!o->ifindex)
-		return 0;
-	err = attach(m, o->ifindex, o->mode);
-	if (err)
-		goto fail;
 	return 0;
 
 fail:
@@ -173,14 +173,28 @@ fail:
 
 int matcher_take_over(struct matcher *m, struct matcher *old)
 {
-	if (bpf_link_update(old->link_fd, bpf_program__fd(m->skel->progs.echomap_xdp), NULL)) {
+	int prog_fd = bpf_program__fd(m->skel->progs.echomap_xdp);
+
+	if (bpf_link_update(old->hook.link_fd, prog_fd, NULL)) {
 		int err = -errno;
 
 		pr_warn("cannot replace the reply matcher: %s\n", strerror(-err));
 		return err;
 	}
-	m->link_fd = old->link_fd;
-	old->link_fd = -1;
+	for (unsigned int i = 0; i < old->n_more; i++) {
+		if (bpf_link_update(old->more[i].link_fd, prog_fd, NULL)) {
+			int err = -errno;
+
+			pr_warn("cannot replace the reply matcher: %s\n", strerror(-err));
+			return err;
+		}
+	}
+	m->hook = old->hook;
+	old->hook.link_fd = -1;
+	m->more = old->more;
+	m->n_more = old->n_more;
+	old->more = NULL;
+	old->n_more = 0;
 	return 0;
 }
 
@@ -198,10 +212,12 @@ void matcher_set_round(struct matcher *m, __u32 first, __u32 count)
 
 void matcher_close(struct matcher *m)
 {
-	/* Closing the link detaches the program; a killed process gets the same from the kernel. */
-	if (m->link_fd >= 0)
-		close(m->link_fd);
-	m->link_fd = -1;
+	xdp_hook_leave(&m->hook);
+	for (unsigned int i = 0; i < m->n_more; i++)
+		xdp_hook_leave(&m->more[i]);
+	free(m->more);
+	m->more = NULL;
+	m->n_more = 0;
 	ring_buffer__free(m->events);
 	m->events = NULL;
 	if (m->results)
@@ -212,6 +228,42 @@ void matcher_close(struct matcher *m)
 	m->series = NULL;
 	echomap_bpf__destroy(m->skel);
 	m->skel = NULL;
+}
+
+int matcher_attach_also(struct matcher *m, int ifindex, enum xdp_mode mode)
+{
+	struct bpf_program *prog = m->skel->progs.echomap_xdp;
+	int shared = xdp_hook_shareable(ifindex), err;
+	struct xdp_hook *h;
+
+	if (shared < 0)
+		return shared;
+	if (shared != matcher_shared(m)) {
+		pr_warn("cannot attach the reply matcher to every interface of the routes: the "
+			"hook of one is shared through libxdp's dispatcher, another's cannot be\n");
+		return -EINVAL;
+	}
+	h = realloc(m->more, (m->n_more + 1) * sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	m->more = h;
+	h = &m->more[m->n_more];
+	memset(h, 0, sizeof(*h));
+	err = shared ? xdp_hook_join_loaded(h, prog, ifindex, mode) :
+		       xdp_hook_link(h, prog, ifindex, mode);
+	if (!err)
+		m->n_more++;
+	return err;
+}
+
+bool matcher_shared(const struct matcher *m)
+{
+	return m->hook.xprog;
+}
+
+int matcher_entry_fd(const struct matcher *m)
+{
+	return xdp_hook_entry_fd(&m->hook, m->skel->progs.echomap_xdp);
 }
 
 int matcher_stats(const struct matcher *m, __u64 *out)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The reply matcher's lifecycle: open skeleton, set config, size maps, load, attach by bpf_link. */
+/* The reply matcher's lifecycle: open skeleton, set config, size maps, load, attach (xdp_hook.h). */
 #ifndef ECHOMAP_KERNEL_MATCHER_H
 #define ECHOMAP_KERNEL_MATCHER_H
 
@@ -8,10 +8,13 @@
 
 #include "config.h"
 #include "echomap_abi.h"
+#include "kernel/xdp_hook.h"
 
 struct matcher {
 	struct echomap_bpf *skel;
-	int link_fd;
+	struct xdp_hook hook;
+	struct xdp_hook *more; /* the other interfaces the targets' routes leave by */
+	unsigned int n_more;
 	volatile struct em_result *results; /* mmap of the results array (writable in watch mode) */
 	size_t results_len;
 	volatile struct em_series *series;  /* watch mode: mmap of the series array */
@@ -42,9 +45,15 @@ struct matcher_opts {
 
 /* 0 or -errno after one pr_warn line; on failure nothing stays loaded or attached. */
 int matcher_open(struct matcher *m, const struct matcher_opts *o);
+/* Attaches the matcher to ifindex too, in the way of its first hook. 0 or -errno (logged). */
+int matcher_attach_also(struct matcher *m, int ifindex, enum xdp_mode mode);
+/* Joined libxdp's dispatcher (xdp_hook.h): replaced by opening a successor, not by take-over. */
+bool matcher_shared(const struct matcher *m);
+/* What a BPF_PROG_RUN that reaches the matcher (and the generator behind it) runs. */
+int matcher_entry_fd(const struct matcher *m);
 /*
- * Swaps m's program (opened with ifindex 0) in for old's on old's bpf_link, atomically: the
- * interface is never without a matcher and never has two. m then owns the link; old can be
+ * Exclusive hook only: swaps m's program (opened with ifindex 0) in for old's on old's bpf_link,
+ * atomically: the interface is never without a matcher and never has two. m then owns the link; old can be
  * closed. 0 or -errno after one pr_warn line.
  */
 int matcher_take_over(struct matcher *m, struct matcher *old);

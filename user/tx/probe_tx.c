@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Staging and batching of probes in front of the transmit engines. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "lib/clock.h"
@@ -9,12 +11,19 @@
 #include "tx/cookie.h"
 #include "tx/probe_tx.h"
 
-struct probe_tx {
+/* One way out: an engine on one interface, with its route's addresses in its template. */
+struct path_tx {
 	struct tx_engine *engine;
 	struct frame_tmpl tmpl;
-	__u64 key[2];
 	struct staged_probe staged[PROBE_BATCH];
 	unsigned int n_staged, batch;
+};
+
+struct probe_tx {
+	struct path_tx *path;
+	unsigned int n_paths;
+	const struct routes *routes; /* which path a target takes, when there are several */
+	__u64 key[2];
 	__u64 sent;
 };
 
@@ -27,76 +36,130 @@ void probe_payload(const struct tx_engine *e, const struct staged_probe *p, __u6
 	pl->mac = em_cookie(e->key[0], e->key[1], p->daddr, tx_ns, p->index, p->round);
 }
 
-int probe_tx_open(struct probe_tx **txp, const struct probe_tx_opts *o)
+static int path_open(struct path_tx *p, const struct probe_tx_opts *o, const __u64 *key)
 {
-	struct probe_tx *tx = calloc(1, sizeof(*tx));
 	int err;
 
-	if (!tx)
-		return -ENOMEM;
 	switch (o->engine) {
 	case ENGINE_XDP_LIVE:
-		err = xdp_live_engine_open(&tx->engine, o, false);
+		err = xdp_live_engine_open(&p->engine, o, false);
 		break;
 	case ENGINE_AUTO:
-		err = xdp_live_engine_open(&tx->engine, o, true);
+		err = xdp_live_engine_open(&p->engine, o, true);
 		if (!err)
 			break;
 		pr_info("xdp-live unavailable on %s, using afxdp\n", o->ifname);
 		/* fall through */
 	case ENGINE_AFXDP:
-		err = afxdp_engine_open(&tx->engine, o);
+		err = afxdp_engine_open(&p->engine, o);
 		if (err) {
 			pr_info("AF_XDP unavailable on %s (%d), falling back to a raw socket\n",
 				o->ifname, err);
-			err = raw_engine_open(&tx->engine, o);
+			err = raw_engine_open(&p->engine, o);
 		}
 		break;
 	default:
-		err = raw_engine_open(&tx->engine, o);
+		err = raw_engine_open(&p->engine, o);
 		break;
 	}
-	if (err) {
-		free(tx);
+	if (err)
 		return err;
-	}
-	tx->tmpl = o->tmpl;
-	tx->key[0] = o->key[0];
-	tx->key[1] = o->key[1];
-	tx->batch = o->stamp_each && !tx->engine->stamps_each ? 1 : PROBE_BATCH;
-	tx->engine->tmpl = &tx->tmpl;
-	tx->engine->key = tx->key;
+	p->tmpl = o->tmpl;
+	p->batch = o->stamp_each && !p->engine->stamps_each ? 1 : PROBE_BATCH;
+	p->engine->tmpl = &p->tmpl;
+	p->engine->key = key;
 	if (o->queue)
-		pr_info("transmit engine: %s on %s, queue %u\n", tx->engine->name, o->ifname,
+		pr_info("transmit engine: %s on %s, queue %u\n", p->engine->name, o->ifname,
 			o->queue);
 	else
-		pr_info("transmit engine: %s on %s\n", tx->engine->name, o->ifname);
+		pr_info("transmit engine: %s on %s\n", p->engine->name, o->ifname);
+	return 0;
+}
+
+/*
+ * o, for path i of route nh: its interface and addresses, its generator's slot in the matcher
+ * (beyond the slots, afxdp); on-link targets through the kernel.
+ */
+static struct probe_tx_opts path_opts(const struct probe_tx_opts *o, const struct next_hop *nh,
+				      unsigned int i)
+{
+	struct probe_tx_opts po = *o;
+
+	po.gen_slot = i;
+	if (i >= EM_GEN_SLOTS && (po.engine == ENGINE_XDP_LIVE || po.engine == ENGINE_AUTO))
+		po.engine = ENGINE_AFXDP;
+	po.ifname = nh->ifname;
+	po.ifindex = nh->ifindex;
+	memcpy(po.tmpl.src_mac, nh->src_mac, sizeof(po.tmpl.src_mac));
+	memcpy(po.tmpl.dst_mac, nh->dst_mac, sizeof(po.tmpl.dst_mac));
+	po.tmpl.saddr = nh->saddr;
+	if (nh->on_link)
+		po.engine = ENGINE_RAW;
+	return po;
+}
+
+int probe_tx_open(struct probe_tx **txp, const struct probe_tx_opts *o)
+{
+	struct probe_tx *tx = calloc(1, sizeof(*tx));
+	bool routed = o->routes && o->routes->n_paths > 1;
+	int err = 0;
+
+	if (!tx)
+		return -ENOMEM;
+	tx->n_paths = routed ? o->routes->n_paths : 1;
+	tx->routes = routed ? o->routes : NULL;
+	tx->key[0] = o->key[0];
+	tx->key[1] = o->key[1];
+	tx->path = calloc(tx->n_paths, sizeof(*tx->path));
+	if (!tx->path) {
+		free(tx);
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < tx->n_paths && !err; i++) {
+		struct probe_tx_opts po = routed ? path_opts(o, &o->routes->paths[i], i) : *o;
+
+		err = path_open(&tx->path[i], &po, tx->key);
+	}
+	if (err) {
+		probe_tx_close(tx);
+		return err;
+	}
 	*txp = tx;
+	return 0;
+}
+
+static int path_flush(struct probe_tx *tx, struct path_tx *p)
+{
+	int err;
+
+	if (!p->n_staged)
+		return 0;
+	err = p->engine->send(p->engine, p->staged, p->n_staged, mono_ns());
+	if (err)
+		return err;
+	tx->sent += p->n_staged;
+	p->n_staged = 0;
 	return 0;
 }
 
 int probe_tx_flush(struct probe_tx *tx)
 {
-	int err;
+	int err = 0;
 
-	if (!tx->n_staged)
-		return 0;
-	err = tx->engine->send(tx->engine, tx->staged, tx->n_staged, mono_ns());
-	if (err)
-		return err;
-	tx->sent += tx->n_staged;
-	tx->n_staged = 0;
-	return 0;
+	for (unsigned int i = 0; i < tx->n_paths && !err; i++)
+		err = path_flush(tx, &tx->path[i]);
+	return err;
 }
 
 int probe_tx_stage(struct probe_tx *tx, __u32 daddr, __u32 index, __u32 round)
 {
-	struct staged_probe *p = &tx->staged[tx->n_staged++];
+	struct path_tx *path = &tx->path[tx->routes ? routes_path(tx->routes, ntohl(daddr)) : 0];
+	struct staged_probe *p = &path->staged[path->n_staged++];
 
 	p->daddr = daddr;
 	p->index = index;
 	p->round = round;
-	return tx->n_staged == tx->batch ? probe_tx_flush(tx) : 0;
+	return path->n_staged == path->batch ? path_flush(tx, path) : 0;
 }
 
 __u64 probe_tx_sent(const struct probe_tx *tx)
@@ -114,6 +177,9 @@ void probe_tx_close(struct probe_tx *tx)
 {
 	if (!tx)
 		return;
-	tx->engine->close(tx->engine);
+	for (unsigned int i = 0; i < tx->n_paths; i++)
+		if (tx->path[i].engine)
+			tx->path[i].engine->close(tx->path[i].engine);
+	free(tx->path);
 	free(tx);
 }

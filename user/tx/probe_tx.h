@@ -13,6 +13,7 @@
 #include "config.h"
 #include "kernel/matcher.h"
 #include "tx/frame.h"
+#include "tx/routes.h"
 
 #define PROBE_BATCH 64
 
@@ -28,6 +29,7 @@ struct probe_tx_opts {
 	/* xdp-live: the matcher the generator is run through, and its marker (see gen_opts) */
 	const struct matcher *entry;
 	__u64 gen_marker;
+	__u32 gen_slot; /* set per route by probe_tx_open */
 	/*
 	 * One send stamp per probe (ping, watch). A batch shares one stamp taken before the
 	 * kick, and the kernel puts its frames on the wire one after the other (in AF_XDP copy
@@ -35,6 +37,12 @@ struct probe_tx_opts {
 	 * whole batches for rate; xdp-live stamps each frame in the kernel anyway.
 	 */
 	bool stamp_each;
+	/*
+	 * Targets on several routes: one engine per path, each probe staged on its target's
+	 * (the path's interface and addresses replace ifname, ifindex and the template's). NULL,
+	 * or one path: everything by ifname and tmpl.
+	 */
+	const struct routes *routes;
 };
 
 /* Returns 0 or -errno after one pr_warn line. */

@@ -78,6 +78,7 @@ int xdp_live_engine_open(struct tx_engine **ep, const struct probe_tx_opts *o, b
 	memcpy(l->opts.key, o->key, sizeof(l->opts.key));
 	l->opts.entry = o->entry;
 	l->opts.marker = o->gen_marker;
+	l->opts.slot = o->gen_slot;
 	err = gen_open(&l->gen, &l->opts, quiet_fail);
 	if (err) {
 		free(l);

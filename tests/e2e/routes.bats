@@ -1,0 +1,95 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0
+# End-to-end tests of targets on different routes in one run: the sender reaches 198.18.0.0/16
+# by em0 and 198.19.0.0/16 by a second veth pair (em2 192.0.2.5/30 - em3 192.0.2.6/30), each
+# prefix answered only on its own link (an XDP responder per link), so a probe that leaves by
+# the wrong interface goes unanswered.
+
+bats_require_minimum_version 1.5.0
+
+load ../lib/netns
+
+IFACE2=em2
+RIFACE2=em3
+
+setup() {
+	e2e_setup
+	require_fixtures xdp_responder
+	ip -n "$NS_S" link add "$IFACE2" type veth peer name "$RIFACE2" netns "$NS_R"
+	ip -n "$NS_S" addr add 192.0.2.5/30 dev "$IFACE2"
+	ip -n "$NS_R" addr add 192.0.2.6/30 dev "$RIFACE2"
+	ip -n "$NS_S" link set "$IFACE2" up
+	ip -n "$NS_R" link set "$RIFACE2" up
+	in_s sysctl -qw "net.ipv4.conf.$IFACE2.rp_filter=0"
+	in_r sysctl -qw "net.ipv4.conf.$RIFACE2.rp_filter=0"
+	in_s "$FIXTURES/set_gro" "$IFACE2" on
+	in_r "$FIXTURES/set_gro" "$RIFACE2" on
+	ip -n "$NS_S" route del 198.18.0.0/15
+	ip -n "$NS_S" route add 198.18.0.0/16 via 192.0.2.2 dev "$IFACE"
+	ip -n "$NS_S" route add 198.19.0.0/16 via 192.0.2.6 dev "$IFACE2"
+	respond_xdp 198.18.0.0/16 --ttl 61 --silent-mod 5
+	in_r "$FIXTURES/xdp_responder" "$RIFACE2" 198.19.0.0/16 --ttl 60 --silent-mod 7 \
+		>"$NET_TMP/xdp_responder2.out" 2>"$NET_TMP/xdp_responder2.err" 3>&- &
+	track_pid $!
+	_wait_ready $! "$NET_TMP/xdp_responder2.out" xdp_responder
+}
+
+teardown() {
+	if [ -n "${NS_S:-}" ] && ip -n "$NS_S" -d link show dev "$IFACE2" 2>/dev/null |
+		grep -q 'prog/xdp'; then
+		echo "XDP program left attached to $IFACE2" >&2
+		e2e_teardown
+		return 1
+	fi
+	e2e_teardown
+}
+
+@test "ping: two targets behind two gateways on two interfaces, in either order, both answer" {
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		for order in "198.18.0.1 198.19.0.1" "198.19.0.1 198.18.0.1"; do
+			# shellcheck disable=SC2086
+			em_capture ping --allow-reserved -c 3 -p 100 $order
+			expect_status 0
+			grep -q '^198.18.0.1 (198.18.0.1): xmt/rcv/%loss = 3/3/0%' "$ERR" ||
+				{ em_dump; false; }
+			grep -q '^198.19.0.1 (198.19.0.1): xmt/rcv/%loss = 3/3/0%' "$ERR" ||
+				{ em_dump; false; }
+			grep -Eq '^198.19.0.1 \(198.19.0.1\): seq=0 ttl=60 ' "$OUT"
+			grep -Eq '^198.18.0.1 \(198.18.0.1\): seq=0 ttl=61 ' "$OUT"
+		done
+	done
+	assert_clean
+}
+
+@test "sweep over both prefixes, and over the /15 spanning them: exactly the live hosts" {
+	local want=$NET_TMP/want got=$NET_TMP/got
+	{
+		xdp_truth 198.18.0.0/24 5
+		xdp_truth 198.19.0.0/24 7
+	} | sort >"$want"
+	for ENGINE in afxdp raw auto; do
+		echo "# engine $ENGINE"
+		em_capture sweep --allow-reserved -q 198.18.0.0/24 198.19.0.0/24
+		expect_status 0
+		awk '{ print $1 }' "$OUT" | sort >"$got"
+		same_lines "$want" "$got"
+	done
+	# One interval across both routes: halved until each piece has one route.
+	{
+		xdp_truth 198.18.255.0/24 5
+		xdp_truth 198.19.0.0/24 7
+	} | sort >"$want"
+	ENGINE=afxdp em_capture sweep --allow-reserved -q 198.18.255.0-198.19.0.255
+	expect_status 0
+	awk '{ print $1 }' "$OUT" | sort >"$got"
+	same_lines "$want" "$got"
+	assert_clean
+}
+
+@test "sweep on xdp-live over two routes: refused in one line, exit 3" {
+	ENGINE=xdp-live em_capture sweep --allow-reserved -q 198.18.0.0/24 198.19.0.0/24
+	expect_status 3
+	grep -q '^echomap: the xdp-live engine sweeps by one route, these targets need 2' "$ERR"
+	assert_clean
+}
