@@ -16,6 +16,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/signals.h"
+#include "report/clickhouse.h"
 #include "report/metadata.h"
 #include "report/output.h"
 #include "report/progress.h"
@@ -651,7 +652,8 @@ int sweep_run(const struct config *given)
 	if (rc)
 		goto out;
 	/* An unwritable output is found before probing, not after. */
-	if (out_open(&out, cfg->output, cfg->fmt)) {
+	if (ch_is_url(cfg->output) ? out_open_clickhouse(&out, cfg) :
+				     out_open(&out, cfg->output, cfg->fmt)) {
 		rc = EXIT_SYSTEM;
 		goto out;
 	}
