@@ -65,13 +65,14 @@ watch_stop() {
 	fi
 }
 
-# Prometheus in NS_S, scraping echomap every second.
+# Prometheus in NS_S, scraping echomap every second; PROM_RULES: a rule file it loads.
 prom_start() {
 	local i
 	cat >"$NET_TMP/prometheus.yml" <<-EOF
 		global:
 		  scrape_interval: 1s
 		  evaluation_interval: 1s
+		rule_files: [${PROM_RULES:-}]
 		scrape_configs:
 		  - job_name: echomap
 		    static_configs:
@@ -142,6 +143,48 @@ within() {
 	# Every series carries target, name and scope.
 	[ "$(promql 'count(echomap_probes_sent_total{name="",scope="reserved"})')" = 3 ]
 	watch_stop TERM
+	assert_clean
+}
+
+# promql_all QUERY: the query's whole answer (JSON), or nothing when Prometheus refused it.
+promql_all() {
+	in_s curl -sf "http://$PROM/api/v1/query" --data-urlencode "query=$1" |
+		jq -ce 'select(.status == "success") | .data.result'
+}
+
+@test "contrib: every Grafana panel's query answers, and every alerting rule evaluates, on a real Prometheus scraping watch" {
+	require_cmd prometheus
+	require_cmd jq
+	require_fixtures delay_responder
+	respond_delay 198.18.0.0/24 2 1
+	PROM_RULES="$ROOT/contrib/prometheus/echomap.rules.yml" prom_start
+	watch_start -n 2 198.18.0.1 198.18.0.2 198.18.1.1
+	wait_for 30 rounds_at_least 3
+	wait_for 20 promql_ready 'increase(echomap_rounds_total[1m]) >= 2'
+	local expr res n=0
+	while IFS= read -r expr; do
+		# Grafana's variables as a dashboard with every target and a 1 minute step has them.
+		expr=${expr//\$__rate_interval/1m}
+		expr=${expr//\$target/.*}
+		res=$(promql_all "$expr") || { echo "refused: $expr" >&2; false; }
+		[ "$(jq length <<<"$res")" -gt 0 ] || { echo "no series: $expr" >&2; false; }
+		n=$((n + 1))
+	done < <(jq -r '.panels[].targets[].expr' "$ROOT/contrib/grafana/echomap.json")
+	[ "$n" -eq "$(jq '[.panels[].targets[]] | length' "$ROOT/contrib/grafana/echomap.json")" ]
+	echo "# $n dashboard queries answered" >&3
+	# Every rule of the file loaded and evaluated without error; the silent target is down.
+	rules_evaluated() {
+		in_s curl -sf "http://$PROM/api/v1/rules" | jq -e '[.data.groups[].rules[]] |
+			length == 6 and all(.health == "ok" and .lastEvaluation > "2000")' >/dev/null
+	}
+	wait_for 20 rules_evaluated || { in_s curl -s "http://$PROM/api/v1/rules" >&2; false; }
+	target_down() {
+		in_s curl -sf "http://$PROM/api/v1/alerts" | jq -e '[.data.alerts[] |
+			select(.labels.alertname == "EchomapTargetDown") | .labels.target] ==
+			["198.18.1.1"]' >/dev/null
+	}
+	wait_for 20 target_down || { in_s curl -s "http://$PROM/api/v1/alerts" >&2; false; }
+	watch_stop
 	assert_clean
 }
 
