@@ -40,6 +40,7 @@ enum {
 	OPT_AGGREGATE,
 	OPT_BUCKETS,
 	OPT_LISTEN,
+	OPT_WEB_CONFIG,
 	OPT_SNAPSHOT_DIR,
 	OPT_KEEP,
 	OPT_VERSION,
@@ -94,6 +95,7 @@ static const struct option long_opts[] = {
 	{ "aggregate", required_argument, NULL, OPT_AGGREGATE },
 	{ "buckets", required_argument, NULL, OPT_BUCKETS },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "web.config.file", required_argument, NULL, OPT_WEB_CONFIG },
 	{ "snapshot-dir", required_argument, NULL, OPT_SNAPSHOT_DIR },
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "config", required_argument, NULL, OPT_CONFIG },
@@ -165,6 +167,7 @@ static unsigned int opt_cmds(int c)
 	case OPT_AGGREGATE:
 	case OPT_BUCKETS:
 	case OPT_LISTEN:
+	case OPT_WEB_CONFIG:
 	case OPT_SNAPSHOT_DIR:
 	case OPT_KEEP:
 	case OPT_CONFIG:
@@ -285,6 +288,9 @@ static const struct help_opt help_watch[] = {
 	{ OPT_LISTEN, "--listen ADDR:PORT",
 	  "serve /metrics (Prometheus), / and /-/healthy; ADDR may be\n"
 	  "empty (all IPv4 addresses) or [IPv6]" },
+	{ OPT_WEB_CONFIG, "--web.config.file FILE",
+	  "serve over TLS and/or ask for basic authentication, as\n"
+	  "Prometheus exporters do (tls_server_config, basic_auth_users)" },
 	{ OPT_SNAPSHOT_DIR, "--snapshot-dir DIR",
 	  "after each round, a JSON lines file of per-target results" },
 	{ OPT_KEEP, "--keep N", "snapshots kept in DIR, 0 = all (default 60)" },
@@ -680,6 +686,9 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 		return 0;
 	case OPT_LISTEN:
 		return parse_listen(arg, cfg);
+	case OPT_WEB_CONFIG:
+		cfg->web_config = arg;
+		return 0;
 	case OPT_SNAPSHOT_DIR:
 		cfg->snapshot_dir = arg;
 		return 0;
@@ -727,6 +736,10 @@ static int check_watch(struct config *cfg)
 {
 	unsigned int half = cfg->every_s * 500;
 
+	if (cfg->web_config && !cfg->listen) {
+		pr_warn("--web.config.file is for the HTTP server: give --listen too\n");
+		return -EINVAL;
+	}
 	if (!cfg->timeout_ms)
 		cfg->timeout_ms = half < 1000 ? half : 1000;
 	if (cfg->timeout_ms > half) {

@@ -71,6 +71,7 @@ struct config {
 	int aggregate;		/* prefix length of a series, -1: one series per target */
 	const char *buckets;	/* exported histogram bounds (s, comma-separated) or NULL */
 	const char *listen;	/* --listen as given, or NULL: no HTTP server */
+	const char *web_config;	/* --web.config.file: TLS and basic auth (conf/web_config.h) */
 	struct sockaddr_storage listen_addr;
 	socklen_t listen_len;
 	const char *snapshot_dir;

@@ -15,7 +15,8 @@ _echomap_opts()
 		--retry --spill $general" ;;
 	ping) echo "$common $output -c --count -p --period -t --timeout $general" ;;
 	watch) echo "$common --seed -r --rate -n --probes -t --timeout --every --aggregate --buckets
-		--listen --snapshot-dir --keep --config --vantage $general" ;;
+		--listen --web.config.file --snapshot-dir --keep --config --vantage
+		$general" ;;
 	map) echo "-o --output --prefix --size -F --format --title --where -v --verbose $general" ;;
 	trace) echo "-I --interface --size -q --quiet -v --verbose --xdp-mode --engine -m --all-addresses
 		--blocklist --allowlist --allow-reserved $output --seed -r --rate -w --wait --resend
@@ -68,7 +69,8 @@ _echomap()
 		fi
 		return
 		;;
-	-o | --output | --blocklist | --allowlist | --config | --metadata | --resume | --spill)
+	-o | --output | --blocklist | --allowlist | --config | --metadata | --resume | --spill | \
+		--web.config.file)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;

@@ -34,7 +34,11 @@ watch_start() {
 	fi
 }
 
-metrics_ok() { in_s curl -sf -o /dev/null "http://$LISTEN/metrics"; }
+# METRICS_URL, METRICS_CURL: where and how /metrics is read (https, credentials).
+metrics_ok() {
+	# shellcheck disable=SC2086
+	in_s curl -sf ${METRICS_CURL:-} -o /dev/null "${METRICS_URL:-http://$LISTEN}/metrics"
+}
 metrics() { in_s curl -sf "http://$LISTEN/metrics"; }
 
 # sample NAME LABELS: the value of one sample, e.g. sample echomap_up 'target="198.18.0.1"'.
@@ -75,6 +79,7 @@ prom_start() {
 		rule_files: [${PROM_RULES:-}]
 		scrape_configs:
 		  - job_name: echomap
+		    ${PROM_SCRAPE:-}
 		    static_configs:
 		      - targets: ['$LISTEN']
 	EOF
@@ -185,6 +190,51 @@ promql_all() {
 	}
 	wait_for 20 target_down || { in_s curl -s "http://$PROM/api/v1/alerts" >&2; false; }
 	watch_stop
+	assert_clean
+}
+
+@test "--web.config.file: /metrics over TLS with basic auth, scraped by a real Prometheus; nothing without the password" {
+	require_cmd prometheus
+	require_cmd openssl
+	require_cmd htpasswd
+	require_fixtures delay_responder
+	respond_delay 198.18.0.0/24 2 1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+		-subj /CN=echomap -addext subjectAltName=IP:127.0.0.1 -keyout "$NET_TMP/key.pem" \
+		-out "$NET_TMP/cert.pem" 2>/dev/null
+	cat >"$NET_TMP/web.yml" <<-EOF
+		tls_server_config:
+		  cert_file: cert.pem
+		  key_file: key.pem
+		basic_auth_users:
+		  $(htpasswd -nbBC 10 prom s3cret | sed 's/:/: /')
+	EOF
+	METRICS_URL=https://$LISTEN METRICS_CURL="--cacert $NET_TMP/cert.pem -u prom:s3cret" \
+		watch_start --web.config.file "$NET_TMP/web.yml" 198.18.0.1 198.18.1.1
+	local code
+	# No password, a wrong one, plain HTTP: nothing of the metrics.
+	code=$(in_s curl -s --cacert "$NET_TMP/cert.pem" -o "$NET_TMP/body" -w '%{http_code}' \
+		"https://$LISTEN/metrics")
+	[ "$code" = 401 ] && ! grep -q echomap_ "$NET_TMP/body"
+	code=$(in_s curl -s --cacert "$NET_TMP/cert.pem" -u prom:wrong -o "$NET_TMP/body" \
+		-w '%{http_code}' "https://$LISTEN/-/healthy")
+	[ "$code" = 401 ] && ! grep -q OK "$NET_TMP/body"
+	! in_s curl -sf -u prom:s3cret -o /dev/null "http://$LISTEN/metrics"
+	# Prometheus over TLS (our certificate as its CA) with the password: the series arrive.
+	PROM_SCRAPE=$'scheme: https\n    tls_config: {ca_file: '"$NET_TMP/cert.pem"$'}\n    basic_auth: {username: prom, password: s3cret}' \
+		prom_start
+	wait_for 30 promql_ready 'echomap_up{target="198.18.0.1"} == 1' ||
+		{ in_s curl -s "http://$PROM/api/v1/targets" >&2; false; }
+	[ "$(promql 'echomap_up{target="198.18.1.1"}')" = 0 ]
+	[ "$(promql 'up{job="echomap"}')" = 1 ]
+	watch_stop TERM
+	assert_clean
+	# A broken file: exit 3, one line naming it.
+	em_capture watch -I "$IFACE" --allow-reserved --listen "$LISTEN" \
+		--web.config.file "$NET_TMP/cert.pem" 198.18.0.1
+	expect_status 3
+	grep -q "warn: $NET_TMP/cert.pem:1: expected tls_server_config" "$ERR" || { em_dump; false; }
+	[ "$(wc -l <"$ERR")" -eq 1 ] || { em_dump; false; }
 	assert_clean
 }
 

@@ -36,7 +36,8 @@ allowed() {
 }
 
 @test "outputs, kernel glue and engines know no command and open no session" {
-	allowed user/report 'lib/[a-z_]+\.h|targets/[a-z_]+\.h|echomap_[a-z]+\.h|config\.h'
+	allowed user/report \
+		'lib/[a-z_]+\.h|targets/[a-z_]+\.h|conf/web_config\.h|echomap_[a-z]+\.h|config\.h'
 	allowed user/kernel \
 		'lib/[a-z_]+\.h|targets/[a-z_]+\.h|echomap_[a-z]+\.h|[a-z]+\.skel\.h|config\.h|tx/frame\.h'
 	allowed user/tx 'lib/[a-z_]+\.h|targets/[a-z_]+\.h|kernel/[a-z_]+\.h|echomap_[a-z]+\.h|config\.h'

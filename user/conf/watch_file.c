@@ -11,6 +11,7 @@
 #include <yaml.h>
 
 #include "conf/watch_file.h"
+#include "conf/yaml_doc.h"
 #include "config.h"
 #include "echomap_abi.h"
 #include "lib/log.h"
@@ -21,42 +22,9 @@
 #define DEFAULT_TTL 64
 
 struct loader {
-	const char *path;
-	yaml_document_t doc;
+	struct yaml_src y;
 	struct watch_file *wf;
 };
-
-static int __attribute__((format(printf, 3, 4)))
-bad(const struct loader *ld, const yaml_node_t *n, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	pr_warn("%s:%zu: %s\n", ld->path, n ? n->start_mark.line + 1 : 1, msg);
-	return -EINVAL;
-}
-
-static yaml_node_t *node(const struct loader *ld, int id)
-{
-	return yaml_document_get_node((yaml_document_t *)&ld->doc, id);
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-	return n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-static int want_scalar(const struct loader *ld, const yaml_node_t *n, const char *what,
-		       const char **out)
-{
-	*out = scalar(n);
-	if (!*out || (n->type == YAML_SCALAR_NODE && strlen(*out) != n->data.scalar.length))
-		return bad(ld, n, "%s must be a plain value", what);
-	return 0;
-}
 
 static int parse_uint(const struct loader *ld, const yaml_node_t *n, const char *what,
 		      unsigned int min, unsigned int max, unsigned int *out)
@@ -64,16 +32,16 @@ static int parse_uint(const struct loader *ld, const yaml_node_t *n, const char 
 	const char *s;
 	char *end;
 	unsigned long v;
-	int err = want_scalar(ld, n, what, &s);
+	int err = yaml_want_scalar(&ld->y, n, what, &s);
 
 	if (err)
 		return err;
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (!*s || *end || errno || *s == '-' || *s == '+')
-		return bad(ld, n, "%s: '%s' is not a number", what, s);
+		return yaml_bad(&ld->y, n, "%s: '%s' is not a number", what, s);
 	if (v < min || v > max)
-		return bad(ld, n, "%s %lu out of range %u..%u", what, v, min, max);
+		return yaml_bad(&ld->y, n, "%s %lu out of range %u..%u", what, v, min, max);
 	*out = v;
 	return 0;
 }
@@ -89,25 +57,25 @@ static int parse_duration(const struct loader *ld, const yaml_node_t *n, const c
 	unsigned long long v;
 	const char *s;
 	char *end;
-	int err = want_scalar(ld, n, what, &s);
+	int err = yaml_want_scalar(&ld->y, n, what, &s);
 
 	if (err)
 		return err;
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (end == s || errno || *s == '-' || *s == '+')
-		return bad(ld, n, "%s: '%s' is not a duration (500ms, 10s, 1m, 1h)", what, s);
+		return yaml_bad(&ld->y, n, "%s: '%s' is not a duration (500ms, 10s, 1m, 1h)", what, s);
 	if (!*end)
-		return bad(ld, n, "%s: '%s' needs a unit (ms, s, m, h)", what, s);
+		return yaml_bad(&ld->y, n, "%s: '%s' needs a unit (ms, s, m, h)", what, s);
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 		if (strcmp(end, units[i].unit))
 			continue;
 		if (v > UINT32_MAX / units[i].ms)
-			return bad(ld, n, "%s: '%s' is too long", what, s);
+			return yaml_bad(&ld->y, n, "%s: '%s' is too long", what, s);
 		*ms = v * units[i].ms;
 		return 0;
 	}
-	return bad(ld, n, "%s: '%s' has an unknown unit (ms, s, m, h)", what, s);
+	return yaml_bad(&ld->y, n, "%s: '%s' has an unknown unit (ms, s, m, h)", what, s);
 }
 
 static char *dup_or_oom(const char *s, int *err)
@@ -139,7 +107,7 @@ static int add_target(struct loader *ld, const yaml_node_t *n, struct watch_grou
 	err = targets_parse(&sp, &t[g->n_targets++], 1, &check_opts);
 	if (err)
 		return err == -ENOMEM ? err :
-					bad(ld, n, "target '%s' refused", t[g->n_targets - 1]);
+					yaml_bad(&ld->y, n, "target '%s' refused", t[g->n_targets - 1]);
 	target_spec_free(&sp);
 	return 0;
 }
@@ -152,12 +120,12 @@ static int parse_targets(struct loader *ld, const yaml_node_t *n, struct watch_g
 	int err;
 
 	if (n->type != YAML_SEQUENCE_NODE)
-		return want_scalar(ld, n, "a target", &s) ?: add_target(ld, n, g, s, strlen(s));
+		return yaml_want_scalar(&ld->y, n, "a target", &s) ?: add_target(ld, n, g, s, strlen(s));
 	if (n->data.sequence.items.start == n->data.sequence.items.top)
-		return bad(ld, n, "targets of group '%s' is empty", g->name);
+		return yaml_bad(&ld->y, n, "targets of group '%s' is empty", g->name);
 	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
-		err = want_scalar(ld, node(ld, *it), "a target", &s) ?:
-		      add_target(ld, node(ld, *it), g, s, strlen(s));
+		err = yaml_want_scalar(&ld->y, yaml_node(&ld->y, *it), "a target", &s) ?:
+		      add_target(ld, yaml_node(&ld->y, *it), g, s, strlen(s));
 		if (err)
 			return err;
 	}
@@ -169,7 +137,7 @@ static int group_finish(struct loader *ld, const yaml_node_t *n, struct watch_gr
 {
 	int err = g->n_targets ? targets_parse(&g->spec, g->targets, g->n_targets, &check_opts) : 0;
 
-	return err == -ENOMEM ? err : err ? bad(ld, n, "the targets changed while read") : 0;
+	return err == -ENOMEM ? err : err ? yaml_bad(&ld->y, n, "the targets changed while read") : 0;
 }
 
 /*
@@ -184,26 +152,26 @@ static int parse_labels(struct loader *ld, const yaml_node_t *n, struct watch_gr
 	int err = 0;
 
 	if (n->type != YAML_MAPPING_NODE)
-		return bad(ld, n, "labels must be a mapping of names to values");
+		return yaml_bad(&ld->y, n, "labels must be a mapping of names to values");
 	l = realloc(g->labels, (g->n_labels + n->data.mapping.pairs.top -
 				n->data.mapping.pairs.start + 1) * sizeof(*l));
 	if (!l)
 		return -ENOMEM;
 	g->labels = l;
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-		const yaml_node_t *k = node(ld, p->key), *v = node(ld, p->value);
+		const yaml_node_t *k = yaml_node(&ld->y, p->key), *v = yaml_node(&ld->y, p->value);
 		const char *name, *value, *why;
 
-		err = want_scalar(ld, k, "a label name", &name) ?:
-		      want_scalar(ld, v, "a label value", &value);
+		err = yaml_want_scalar(&ld->y, k, "a label name", &name) ?:
+		      yaml_want_scalar(&ld->y, v, "a label value", &value);
 		if (err)
 			return err;
 		why = prom_label_name_problem(name);
 		if (why)
-			return bad(ld, k, "label name '%s' %s", name, why);
+			return yaml_bad(&ld->y, k, "label name '%s' %s", name, why);
 		for (unsigned int i = n_own; i < g->n_labels; i++)
 			if (!strcmp(g->labels[i].name, name))
-				return bad(ld, k, "label '%s' given twice", name);
+				return yaml_bad(&ld->y, k, "label '%s' given twice", name);
 		for (unsigned int i = 0; i < n_own; i++) {
 			if (strcmp(g->labels[i].name, name))
 				continue;
@@ -236,7 +204,7 @@ static int parse_shared(struct loader *ld, const yaml_node_t *n, const char *wha
 	if (err)
 		return err;
 	if (*seen && v != *shared)
-		return bad(ld, n, "%s %u differs from another group's %u: it must be the same in "
+		return yaml_bad(&ld->y, n, "%s %u differs from another group's %u: it must be the same in "
 			   "every group (one probe template)", what, v, *shared);
 	*shared = v;
 	*seen = true;
@@ -260,18 +228,18 @@ static int parse_group(struct loader *ld, const yaml_node_t *n, struct watch_gro
 	g->interval_ms = DEFAULT_INTERVAL_MS;
 	g->probes = 1;
 	if (n->type != YAML_MAPPING_NODE)
-		return bad(ld, n, "a group must be a mapping (name, targets, labels, ...)");
+		return yaml_bad(&ld->y, n, "a group must be a mapping (name, targets, labels, ...)");
 	/* The name first: the other fields' messages use it. */
 	snprintf(defname, sizeof(defname), "group %u", idx + 1);
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-		const char *k = scalar(node(ld, p->key)), *v;
+		const char *k = yaml_scalar(yaml_node(&ld->y, p->key)), *v;
 
 		if (k && !strcmp(k, "name")) {
-			err = want_scalar(ld, node(ld, p->value), "name", &v);
+			err = yaml_want_scalar(&ld->y, yaml_node(&ld->y, p->value), "name", &v);
 			if (err)
 				return err;
 			if (!*v)
-				return bad(ld, node(ld, p->value), "name is empty");
+				return yaml_bad(&ld->y, yaml_node(&ld->y, p->value), "name is empty");
 			g->name = dup_or_oom(v, &err);
 		}
 	}
@@ -280,11 +248,11 @@ static int parse_group(struct loader *ld, const yaml_node_t *n, struct watch_gro
 	if (err)
 		return err;
 	for (p = n->data.mapping.pairs.start; !err && p < n->data.mapping.pairs.top; p++) {
-		const yaml_node_t *kn = node(ld, p->key), *v = node(ld, p->value);
-		const char *k = scalar(kn);
+		const yaml_node_t *kn = yaml_node(&ld->y, p->key), *v = yaml_node(&ld->y, p->value);
+		const char *k = yaml_scalar(kn);
 
 		if (!k)
-			err = bad(ld, kn, "a key must be a plain value");
+			err = yaml_bad(&ld->y, kn, "a key must be a plain value");
 		else if (!strcmp(k, "name"))
 			continue;
 		else if (!strcmp(k, "targets"))
@@ -307,26 +275,26 @@ static int parse_group(struct loader *ld, const yaml_node_t *n, struct watch_gro
 		else if (!strcmp(k, "ttl"))
 			err = parse_shared(ld, v, "ttl", 1, 255, &ld->wf->ttl, &seen->ttl);
 		else
-			err = bad(ld, kn, "unknown key '%s' in group '%s' (name, targets, labels, "
+			err = yaml_bad(&ld->y, kn, "unknown key '%s' in group '%s' (name, targets, labels, "
 				  "file_sd, interval, probes, spacing, timeout, size, ttl)", k, g->name);
 	}
 	if (err)
 		return err;
 	if (g->interval_ms < INTERVAL_MIN_MS || g->interval_ms > INTERVAL_MAX_MS)
-		return bad(ld, n, "interval of group '%s' out of range 100ms..24h", g->name);
+		return yaml_bad(&ld->y, n, "interval of group '%s' out of range 100ms..24h", g->name);
 	g->timeout_ms = g->interval_ms / 2 < 1000 ? g->interval_ms / 2 : 1000;
 	if (timeout && (err = parse_duration(ld, timeout, "timeout", &g->timeout_ms)))
 		return err;
 	if (!g->timeout_ms || g->timeout_ms > g->interval_ms / 2)
-		return bad(ld, timeout ?: n, "timeout of group '%s' must be 1ms..%ums, half its "
+		return yaml_bad(&ld->y, timeout ?: n, "timeout of group '%s' must be 1ms..%ums, half its "
 			   "interval", g->name, g->interval_ms / 2);
 	/* The last probe of a target leaves a timeout before its round ends. */
 	if ((__u64)g->spacing_ms * (g->probes - 1) >= g->interval_ms - g->timeout_ms)
-		return bad(ld, n, "group '%s': %u probes %ums apart do not fit in its interval less "
+		return yaml_bad(&ld->y, n, "group '%s': %u probes %ums apart do not fit in its interval less "
 			   "its timeout (%ums)", g->name, g->probes, g->spacing_ms,
 			   g->interval_ms - g->timeout_ms);
 	if (!targets && !*file_sd)
-		return bad(ld, n, "group '%s' has no targets (targets: or file_sd:)", g->name);
+		return yaml_bad(&ld->y, n, "group '%s' has no targets (targets: or file_sd:)", g->name);
 	return (targets ? parse_targets(ld, targets, g) : 0) ?: group_finish(ld, n, g);
 }
 
@@ -361,34 +329,6 @@ static void group_free(struct watch_group *g)
 	target_spec_free(&g->spec);
 }
 
-/* Reads ld->path into ld->doc: 0, -EINVAL after one "path:LINE: reason" line, -ENOENT, -ENOMEM. */
-static int load_doc(struct loader *ld, const char *what)
-{
-	yaml_parser_t parser;
-	FILE *f = fopen(ld->path, "r");
-	int err = 0;
-
-	if (!f) {
-		pr_warn("cannot read the %s '%s': %s\n", what, ld->path, strerror(errno));
-		return -ENOENT;
-	}
-	if (!yaml_parser_initialize(&parser)) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	yaml_parser_set_input_file(&parser, f);
-	if (!yaml_parser_load(&parser, &ld->doc)) {
-		err = parser.error == YAML_MEMORY_ERROR ? -ENOMEM : -EINVAL;
-		if (err == -EINVAL)
-			pr_warn("%s:%zu: %s%s%s\n", ld->path, parser.problem_mark.line + 1,
-				parser.problem ? parser.problem : "not YAML",
-				parser.context ? " " : "", parser.context ? parser.context : "");
-	}
-	yaml_parser_delete(&parser);
-	fclose(f);
-	return err;
-}
-
 /* host:port as Prometheus writes targets: the port means nothing to ICMP. */
 static size_t without_port(const char *s)
 {
@@ -405,21 +345,21 @@ static size_t without_port(const char *s)
  */
 static int read_sd_file(struct loader *parent, unsigned int pi, const char *path)
 {
-	struct loader ld = { .path = path, .wf = parent->wf };
+	struct loader ld = { .y.path = path, .wf = parent->wf };
 	const yaml_node_item_t *it;
 	const yaml_node_t *root;
 	unsigned int idx = 0;
-	int err = load_doc(&ld, "file_sd file");
+	int err = yaml_load(&ld.y, "file_sd file");
 
 	if (err)
 		return err;
-	root = yaml_document_get_root_node(&ld.doc);
+	root = yaml_document_get_root_node(&ld.y.doc);
 	/* An empty file is an empty list, as Prometheus reads it. */
 	if (root && root->type != YAML_SEQUENCE_NODE)
-		err = bad(&ld, root, "a file_sd file is a list of {targets: [...], labels: {...}}");
+		err = yaml_bad(&ld.y, root, "a file_sd file is a list of {targets: [...], labels: {...}}");
 	for (it = root ? root->data.sequence.items.start : NULL; !err && root &&
 	     root->type == YAML_SEQUENCE_NODE && it < root->data.sequence.items.top; it++) {
-		const yaml_node_t *e = node(&ld, *it), *targets = NULL, *labels = NULL;
+		const yaml_node_t *e = yaml_node(&ld.y, *it), *targets = NULL, *labels = NULL;
 		const struct watch_group *pg;
 		struct watch_group *g;
 		const yaml_node_pair_t *p;
@@ -427,24 +367,24 @@ static int read_sd_file(struct loader *parent, unsigned int pi, const char *path
 
 		idx++;
 		if (e->type != YAML_MAPPING_NODE) {
-			err = bad(&ld, e, "an entry must be a mapping {targets: [...], labels: {...}}");
+			err = yaml_bad(&ld.y, e, "an entry must be a mapping {targets: [...], labels: {...}}");
 			break;
 		}
 		for (p = e->data.mapping.pairs.start; !err && p < e->data.mapping.pairs.top; p++) {
-			const char *k = scalar(node(&ld, p->key));
+			const char *k = yaml_scalar(yaml_node(&ld.y, p->key));
 
 			if (k && !strcmp(k, "targets"))
-				targets = node(&ld, p->value);
+				targets = yaml_node(&ld.y, p->value);
 			else if (k && !strcmp(k, "labels"))
-				labels = node(&ld, p->value);
+				labels = yaml_node(&ld.y, p->value);
 			else
-				err = bad(&ld, node(&ld, p->key), "unknown key '%s' (targets, labels)",
+				err = yaml_bad(&ld.y, yaml_node(&ld.y, p->key), "unknown key '%s' (targets, labels)",
 					  k ? k : "?");
 		}
 		if (err)
 			break;
 		if (!targets || targets->type != YAML_SEQUENCE_NODE) {
-			err = bad(&ld, e, "an entry needs targets: a list");
+			err = yaml_bad(&ld.y, e, "an entry needs targets: a list");
 			break;
 		}
 		g = group_new(ld.wf);
@@ -484,13 +424,13 @@ static int read_sd_file(struct loader *parent, unsigned int pi, const char *path
 		     !err && t < targets->data.sequence.items.top; t++) {
 			const char *v;
 
-			err = want_scalar(&ld, node(&ld, *t), "a target", &v) ?:
-			      add_target(&ld, node(&ld, *t), g, v, without_port(v));
+			err = yaml_want_scalar(&ld.y, yaml_node(&ld.y, *t), "a target", &v) ?:
+			      add_target(&ld, yaml_node(&ld.y, *t), g, v, without_port(v));
 		}
 		if (!err)
 			err = group_finish(&ld, e, g);
 	}
-	yaml_document_delete(&ld.doc);
+	yaml_document_delete(&ld.y.doc);
 	return err;
 }
 
@@ -502,16 +442,16 @@ static int parse_file_sd(struct loader *ld, const yaml_node_t *n, unsigned int p
 {
 	const yaml_node_item_t *it = NULL;
 	struct watch_file *wf = ld->wf;
-	const char *slash = strrchr(ld->path, '/');
+	const char *slash = strrchr(ld->y.path, '/');
 	int err = 0;
 
 	if (n->type == YAML_SEQUENCE_NODE && n->data.sequence.items.start ==
 	    n->data.sequence.items.top)
-		return bad(ld, n, "file_sd of group '%s' is empty", wf->g[pi].name);
+		return yaml_bad(&ld->y, n, "file_sd of group '%s' is empty", wf->g[pi].name);
 	if (n->type == YAML_SEQUENCE_NODE)
 		it = n->data.sequence.items.start;
 	for (;;) {
-		const yaml_node_t *pn = it ? node(ld, *it) : n;
+		const yaml_node_t *pn = it ? yaml_node(&ld->y, *it) : n;
 		char **pats = realloc(wf->sd_paths, (wf->n_sd_paths + 1) * sizeof(*pats)), *pat;
 		const char *v;
 		glob_t gl;
@@ -520,25 +460,25 @@ static int parse_file_sd(struct loader *ld, const yaml_node_t *n, unsigned int p
 		if (!pats)
 			return -ENOMEM;
 		wf->sd_paths = pats;
-		err = want_scalar(ld, pn, "a file_sd path", &v);
+		err = yaml_want_scalar(&ld->y, pn, "a file_sd path", &v);
 		if (err)
 			return err;
 		if (!*v)
-			return bad(ld, pn, "a file_sd path is empty");
+			return yaml_bad(&ld->y, pn, "a file_sd path is empty");
 		if (*v == '/' || !slash)
 			pat = strdup(v);
-		else if (asprintf(&pat, "%.*s/%s", (int)(slash - ld->path), ld->path, v) < 0)
+		else if (asprintf(&pat, "%.*s/%s", (int)(slash - ld->y.path), ld->y.path, v) < 0)
 			pat = NULL;
 		if (!pat)
 			return -ENOMEM;
 		wf->sd_paths[wf->n_sd_paths++] = pat;
 		r = glob(pat, 0, NULL, &gl);
 		if (r && r != GLOB_NOMATCH)
-			return bad(ld, pn, "cannot list '%s'", pat);
+			return yaml_bad(&ld->y, pn, "cannot list '%s'", pat);
 		for (size_t i = 0; !r && !err && i < gl.gl_pathc; i++) {
 			err = read_sd_file(ld, pi, gl.gl_pathv[i]);
 			if (err && err != -ENOMEM)
-				err = bad(ld, pn, "file_sd file '%s' refused", gl.gl_pathv[i]);
+				err = yaml_bad(&ld->y, pn, "file_sd file '%s' refused", gl.gl_pathv[i]);
 		}
 		if (!r)
 			globfree(&gl);
@@ -549,7 +489,7 @@ static int parse_file_sd(struct loader *ld, const yaml_node_t *n, unsigned int p
 
 static int parse_root(struct loader *ld)
 {
-	const yaml_node_t *root = yaml_document_get_root_node(&ld->doc), *groups = NULL;
+	const yaml_node_t *root = yaml_document_get_root_node(&ld->y.doc), *groups = NULL;
 	struct watch_file *wf = ld->wf;
 	struct shared_seen seen = { 0 };
 	const yaml_node_pair_t *p;
@@ -558,22 +498,22 @@ static int parse_root(struct loader *ld)
 	int err;
 
 	if (!root)
-		return bad(ld, NULL, "the file is empty: expected 'groups:'");
+		return yaml_bad(&ld->y, NULL, "the file is empty: expected 'groups:'");
 	if (root->type != YAML_MAPPING_NODE)
-		return bad(ld, root, "expected a mapping with 'groups:'");
+		return yaml_bad(&ld->y, root, "expected a mapping with 'groups:'");
 	for (p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
-		const yaml_node_t *k = node(ld, p->key);
+		const yaml_node_t *k = yaml_node(&ld->y, p->key);
 
-		if (!scalar(k) || strcmp(scalar(k), "groups"))
-			return bad(ld, k, "unknown key '%s' (expected 'groups')",
-				   scalar(k) ? scalar(k) : "?");
-		groups = node(ld, p->value);
+		if (!yaml_scalar(k) || strcmp(yaml_scalar(k), "groups"))
+			return yaml_bad(&ld->y, k, "unknown key '%s' (expected 'groups')",
+				   yaml_scalar(k) ? yaml_scalar(k) : "?");
+		groups = yaml_node(&ld->y, p->value);
 	}
 	if (!groups)
-		return bad(ld, root, "no 'groups:'");
+		return yaml_bad(&ld->y, root, "no 'groups:'");
 	if (groups->type != YAML_SEQUENCE_NODE ||
 	    groups->data.sequence.items.start == groups->data.sequence.items.top)
-		return bad(ld, groups, "groups must be a list of at least one group");
+		return yaml_bad(&ld->y, groups, "groups must be a list of at least one group");
 	wf->size = EM_PAYLOAD_LEN;
 	wf->ttl = DEFAULT_TTL;
 	for (it = groups->data.sequence.items.start; it < groups->data.sequence.items.top; it++) {
@@ -583,12 +523,12 @@ static int parse_root(struct loader *ld)
 
 		if (!g)
 			return -ENOMEM;
-		err = parse_group(ld, node(ld, *it), g, given++, &seen, &file_sd);
+		err = parse_group(ld, yaml_node(&ld->y, *it), g, given++, &seen, &file_sd);
 		if (err)
 			return err;
 		for (unsigned int i = 0; i < gi; i++)
 			if (!wf->g[i].from_sd && !strcmp(wf->g[i].name, g->name))
-				return bad(ld, node(ld, *it), "a second group named '%s'", g->name);
+				return yaml_bad(&ld->y, yaml_node(&ld->y, *it), "a second group named '%s'", g->name);
 		if (file_sd && (err = parse_file_sd(ld, file_sd, gi)))
 			return err;
 	}
@@ -606,15 +546,15 @@ static int parse_root(struct loader *ld)
 
 int watch_file_load(struct watch_file *wf, const char *path)
 {
-	struct loader ld = { .path = path, .wf = wf };
+	struct loader ld = { .y.path = path, .wf = wf };
 	int err;
 
 	memset(wf, 0, sizeof(*wf));
-	err = load_doc(&ld, "config file");
+	err = yaml_load(&ld.y, "config file");
 	if (err)
 		return err;
 	err = parse_root(&ld);
-	yaml_document_delete(&ld.doc);
+	yaml_document_delete(&ld.y.doc);
 	if (!err && !(wf->path = strdup(path)))
 		err = -ENOMEM;
 	if (err == -ENOMEM)

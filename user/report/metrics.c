@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "conf/web_config.h"
 #include "lib/caps.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -54,6 +55,7 @@ struct metrics {
 	struct page *spare[N_PAGES];
 	__u64 alive_until; /* CLOCK_MONOTONIC ns, atomic */
 	int fd;		    /* the listening socket */
+	struct web_config web;
 };
 
 static bool reserve(struct text *t, size_t n)
@@ -536,6 +538,31 @@ static enum MHD_Result serve_page(struct metrics *m, struct MHD_Connection *c,
 	return ret;
 }
 
+static bool authorized(struct metrics *m, struct MHD_Connection *c)
+{
+	char *pass = NULL, *user = MHD_basic_auth_get_username_password(c, &pass);
+	bool ok = user && pass && web_config_allows(&m->web, user, pass);
+
+	MHD_free(user);
+	MHD_free(pass);
+	return ok;
+}
+
+static enum MHD_Result ask_credentials(struct MHD_Connection *c)
+{
+	static const char denied[] = "authentication required\n";
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		sizeof(denied) - 1, (void *)denied, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, CONTENT_TEXT);
+	ret = MHD_queue_basic_auth_fail_response(c, "echomap", resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *upload,
 			      size_t *upload_len, void **req)
@@ -546,6 +573,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 	(void)version;
 	(void)upload;
+	if (m->web.n_users && !authorized(m, c))
+		return ask_credentials(c);
 	if (!strcmp(url, "/-/reload") && !strcmp(method, MHD_HTTP_METHOD_POST)) {
 		/* Called again for every piece of a body, and once more at its end to answer. */
 		if (!*req) {
@@ -618,10 +647,19 @@ static void *start_daemon(void *arg)
 		pr_warn("cannot drop the capabilities of the HTTP server: %s\n", strerror(-err));
 		return NULL;
 	}
-	m->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-				handle, m, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-				MHD_OPTION_LISTEN_SOCKET, m->fd, MHD_OPTION_CONNECTION_TIMEOUT, 30U,
-				MHD_OPTION_END);
+	if (m->web.cert_pem)
+		m->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
+						MHD_USE_TLS,
+					0, NULL, NULL, handle, m, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+					NULL, MHD_OPTION_LISTEN_SOCKET, m->fd,
+					MHD_OPTION_CONNECTION_TIMEOUT, 30U, MHD_OPTION_HTTPS_MEM_CERT,
+					m->web.cert_pem, MHD_OPTION_HTTPS_MEM_KEY, m->web.key_pem,
+					MHD_OPTION_END);
+	else
+		m->d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL,
+					NULL, handle, m, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+					MHD_OPTION_LISTEN_SOCKET, m->fd,
+					MHD_OPTION_CONNECTION_TIMEOUT, 30U, MHD_OPTION_END);
 	return NULL;
 }
 
@@ -636,13 +674,26 @@ int metrics_start(struct metrics **mp, const struct config *cfg)
 	struct metrics *m = calloc(1, sizeof(*m));
 	pthread_t starter;
 	struct page *p;
-	int fd;
+	int fd, err;
 
 	if (!m) {
 		pr_warn("out of memory\n");
 		return EXIT_SYSTEM;
 	}
 	pthread_mutex_init(&m->lock, NULL);
+	if (cfg->web_config) {
+		err = web_config_load(&m->web, cfg->web_config);
+		if (err) {
+			free(m);
+			return err == -ENOMEM ? EXIT_SYSTEM : EXIT_USAGE;
+		}
+		if (m->web.cert_pem && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			pr_warn("%s: this libmicrohttpd has no TLS\n", cfg->web_config);
+			web_config_free(&m->web);
+			free(m);
+			return EXIT_SYSTEM;
+		}
+	}
 	/* Until the first round closes: no series yet, and a status page that says so. */
 	for (int k = 0; k < N_PAGES; k++) {
 		p = page_new(m, k);
@@ -659,7 +710,8 @@ int metrics_start(struct metrics **mp, const struct config *cfg)
 	if (pthread_create(&starter, NULL, start_daemon, m) || pthread_join(starter, NULL))
 		m->d = NULL;
 	if (!m->d) {
-		pr_warn("cannot start the HTTP server on %s\n", cfg->listen);
+		pr_warn("cannot start the HTTP server on %s%s\n", cfg->listen,
+			m->web.cert_pem ? " (is the key the certificate's?)" : "");
 		close(fd);
 		goto fail;
 	}
@@ -682,5 +734,6 @@ void metrics_stop(struct metrics *m)
 		page_free(m->spare[k]);
 	}
 	pthread_mutex_destroy(&m->lock);
+	web_config_free(&m->web);
 	free(m);
 }
