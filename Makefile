@@ -5,7 +5,7 @@ OUTPUT    := .output
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
 CC        ?= cc
-PKGS      := libbpf libxdp libelf zlib libmnl libcares libpng libmicrohttpd yaml-0.1
+PKGS      := libbpf libxdp libelf zlib libmnl libcares libpng libmicrohttpd yaml-0.1 libcurl
 ARCH_INC  := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
 VERSION   := $(shell cat VERSION)
 # The commit --version names; the Debian build's copy of the tree has no .git and is given it.
@@ -67,7 +67,8 @@ DEBIAN_PKGS := make clang llvm gcc pkg-config bpftool libbpf-dev libxdp-dev xdp-
 	       zlib1g-dev libmnl-dev libc-ares-dev libpng-dev libcmocka-dev bats iproute2 \
 	       iputils-ping nftables jq bc time dnsmasq-base procps util-linux libmicrohttpd-dev \
 	       curl prometheus supervisor scdoc man-db zsh build-essential debhelper lintian \
-	       libclang-rt-14-dev kmod libyaml-dev
+	       libclang-rt-14-dev kmod libyaml-dev libcurl4-openssl-dev \
+	       clickhouse-server clickhouse-client
 # Only make bench needs these: the rivals it measures against, the capture and the chart.
 BENCH_PKGS  := zmap fping tcpdump gnuplot-nox scamper
 
@@ -203,6 +204,7 @@ bench: deps all
 	$(Q)bench/chart.sh
 	$(Q)bench/startup.sh
 	$(Q)bench/rtt.sh
+	$(Q)bench/clickhouse.sh
 	$(Q)bench/engines.sh
 	$(Q)bench/watch.sh
 	$(Q)bench/names.sh

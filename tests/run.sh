@@ -85,7 +85,17 @@ else
 fi
 
 if [ "${1:-}" != --no-e2e ] && compgen -G 'tests/e2e/*.bats' >/dev/null; then
-	run_suite e2e 3600 bats --tap tests/e2e
+	e2e=()
+	for f in tests/e2e/*.bats; do
+		# ClickHouse's suite tests the rows' way into real servers (libcurl, HTTP), the same
+		# on every kernel, and starts several servers: minutes under the VM's emulation.
+		if [ -d /run/vmtest ] && [ "$f" = tests/e2e/clickhouse.bats ]; then
+			echo "# e2e: $f not in the VM (no kernel feature; the host runs it)"
+			continue
+		fi
+		e2e+=("$f")
+	done
+	run_suite e2e 3600 bats --tap "${e2e[@]}"
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"

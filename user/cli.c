@@ -14,6 +14,7 @@
 #include "echomap_abi.h"
 #include "lib/log.h"
 #include "map/map.h"
+#include "report/clickhouse.h"
 
 enum {
 	OPT_TTL = 0x100,
@@ -48,6 +49,13 @@ enum {
 	OPT_FLOWS,
 	OPT_PATHS,
 	OPT_STOP_EARLY,
+	OPT_CREATE_TABLE,
+	OPT_RUN_ID,
+	OPT_BATCH,
+	OPT_RETRY,
+	OPT_SPILL,
+	OPT_VANTAGE,
+	OPT_WHERE,
 };
 
 static const struct option long_opts[] = {
@@ -96,6 +104,13 @@ static const struct option long_opts[] = {
 	{ "stop-early", no_argument, NULL, OPT_STOP_EARLY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "create-table", no_argument, NULL, OPT_CREATE_TABLE },
+	{ "run-id", required_argument, NULL, OPT_RUN_ID },
+	{ "batch", required_argument, NULL, OPT_BATCH },
+	{ "retry", required_argument, NULL, OPT_RETRY },
+	{ "spill", required_argument, NULL, OPT_SPILL },
+	{ "vantage", required_argument, NULL, OPT_VANTAGE },
+	{ "where", required_argument, NULL, OPT_WHERE },
 	{},
 };
 
@@ -130,6 +145,11 @@ static unsigned int opt_cmds(int c)
 	case OPT_REPEATS:
 	case OPT_METADATA:
 	case OPT_RESUME:
+	case OPT_CREATE_TABLE:
+	case OPT_RUN_ID:
+	case OPT_BATCH:
+	case OPT_RETRY:
+	case OPT_SPILL:
 		return SWEEP;
 	case 'n':
 		return SWEEP | WATCH;
@@ -148,7 +168,9 @@ static unsigned int opt_cmds(int c)
 	case OPT_SNAPSHOT_DIR:
 	case OPT_KEEP:
 	case OPT_CONFIG:
+	case OPT_VANTAGE:
 		return WATCH;
+	case OPT_WHERE:
 	case OPT_PREFIX:
 	case OPT_TITLE:
 		return MAP;
@@ -231,6 +253,16 @@ static const struct help_opt help_sweep[] = {
 	{ OPT_RESUME, "--resume FILE",
 	  "checkpoint the walk to FILE every second; if FILE holds one,\n"
 	  "go on from it (afxdp or raw, one transmit thread)" },
+	{ 0, NULL, "-o clickhouse://[USER[:PASSWORD]@]HOST[:PORT]/DB.TABLE: rows into ClickHouse" },
+	{ OPT_CREATE_TABLE, "--create-table", "create DB.TABLE when it is missing" },
+	{ OPT_RUN_ID, "--run-id N",
+	  "the rows' run id (default random; the same on every shard\n"
+	  "of one sweep joins them)" },
+	{ OPT_BATCH, "--batch ROWS", "rows per insert, 1..1000000 (default 65536)" },
+	{ OPT_RETRY, "--retry SECONDS",
+	  "how long a batch is retried, 1..86400 (default 300); then\n"
+	  "the run fails and takes its rows back, or with --spill" },
+	{ OPT_SPILL, "--spill FILE", "the rest of the rows go to FILE, to load later" },
 };
 
 static const struct help_opt help_ping[] = {
@@ -256,6 +288,7 @@ static const struct help_opt help_watch[] = {
 	{ OPT_SNAPSHOT_DIR, "--snapshot-dir DIR",
 	  "after each round, a JSON lines file of per-target results" },
 	{ OPT_KEEP, "--keep N", "snapshots kept in DIR, 0 = all (default 60)" },
+	{ OPT_VANTAGE, "--vantage NAME", "label every series vantage=\"NAME\" (where it runs)" },
 	{ OPT_CONFIG, "--config FILE",
 	  "groups of targets, each with its labels, interval, probes,\n"
 	  "spacing, timeout and file_sd files (YAML; instead of TARGETs)" },
@@ -290,6 +323,7 @@ static const struct help_opt help_map[] = {
 	{ OPT_SIZE, "--size PIXELS", "longer side of the map, 16..8192 (default 4096)" },
 	{ 'F', "-F, --format FMT", "png (default) or svg (up to 65536 cells)" },
 	{ OPT_TITLE, "--title TEXT", "title above the map" },
+	{ OPT_WHERE, "--where SQL", "RESULTS from clickhouse://: only the rows matching SQL" },
 };
 
 #define HELP_SECTION(title, cmd, opts) { title, cmd, opts, sizeof(opts) / sizeof(opts[0]) }
@@ -299,8 +333,9 @@ static const struct help_section help_sections[] = {
 	HELP_SECTION("sweep:\n", CMD_SWEEP, help_sweep),
 	HELP_SECTION("ping:\n", CMD_PING, help_ping),
 	HELP_SECTION("watch:\n", CMD_WATCH, help_watch),
-	HELP_SECTION("map (RESULTS: output of sweep -F json or -F csv, or - for stdin):\n", CMD_MAP,
-		     help_map),
+	HELP_SECTION("map (RESULTS: output of sweep -F json or -F csv, - for stdin, or\n"
+		     "     clickhouse://HOST:PORT/DB.TABLE):\n",
+		     CMD_MAP, help_map),
 	HELP_SECTION("trace:\n", CMD_TRACE, help_trace),
 };
 
@@ -493,6 +528,19 @@ bad:
 	return -EINVAL;
 }
 
+/* A Prometheus label value we write unescaped, and a name people type. */
+static int parse_vantage(const char *arg, struct config *cfg)
+{
+	size_t n = strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-");
+
+	if (!*arg || arg[n] || n > 64) {
+		pr_warn("--vantage '%s': 1..64 letters, digits and _ . : -\n", arg);
+		return -EINVAL;
+	}
+	cfg->vantage = arg;
+	return 0;
+}
+
 static void set_defaults(struct config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -513,6 +561,8 @@ static void set_defaults(struct config *cfg)
 	cfg->min_ttl = 1;
 	cfg->max_ttl = 32;
 	cfg->flows = 1;
+	cfg->batch_rows = 65536;
+	cfg->retry_s = 300;
 }
 
 static int parse_opt(int c, const char *arg, struct config *cfg)
@@ -650,6 +700,23 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 	case OPT_STOP_EARLY:
 		cfg->stop_early = true;
 		return 0;
+	case OPT_CREATE_TABLE:
+		cfg->create_table = true;
+		return 0;
+	case OPT_RUN_ID:
+		return parse_u64("--run-id", arg, 1, ~0ULL >> 1, &cfg->run_id);
+	case OPT_BATCH:
+		return parse_uint("--batch", arg, 1, 1000000, &cfg->batch_rows);
+	case OPT_RETRY:
+		return parse_uint("--retry", arg, 1, 86400, &cfg->retry_s);
+	case OPT_SPILL:
+		cfg->spill = arg;
+		return 0;
+	case OPT_VANTAGE:
+		return parse_vantage(arg, cfg);
+	case OPT_WHERE:
+		cfg->where = arg;
+		return 0;
 	default:
 		return -EINVAL; /* getopt already named the problem */
 	}
@@ -667,6 +734,35 @@ static int check_watch(struct config *cfg)
 			cfg->timeout_ms, cfg->every_s, half);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* A malformed ClickHouse URL is bad usage, found before anything is set up. */
+static int check_clickhouse(const struct config *cfg)
+{
+	const char *url = cfg->cmd == CMD_MAP ? cfg->targets[0] : cfg->output;
+	struct ch_url u;
+
+	if (cfg->cmd != CMD_SWEEP && ch_is_url(cfg->output)) {
+		pr_warn("only sweep writes to ClickHouse\n");
+		return -EINVAL;
+	}
+	if (cfg->where && !ch_is_url(url)) {
+		pr_warn("--where needs RESULTS from clickhouse://HOST:PORT/DB.TABLE\n");
+		return -EINVAL;
+	}
+	if ((cfg->create_table || cfg->run_id || cfg->batch_rows != 65536 || cfg->retry_s != 300 ||
+	     cfg->spill) &&
+	    !ch_is_url(url)) {
+		pr_warn("--create-table, --run-id, --batch, --retry and --spill need -o "
+			"clickhouse://HOST:PORT/DB.TABLE\n");
+		return -EINVAL;
+	}
+	if (!ch_is_url(url))
+		return 0;
+	if (ch_url_parse(url, &u))
+		return -EINVAL;
+	ch_url_free(&u);
 	return 0;
 }
 
@@ -774,6 +870,8 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		pr_warn("map takes one RESULTS file and -o FILE (try: echomap map --help)\n");
 		return -EINVAL;
 	}
+	if (check_clickhouse(cfg))
+		return -EINVAL;
 	if (!cfg->n_targets) {
 		pr_warn("no targets given (try: echomap %s --help)\n", argv[0]);
 		return -EINVAL;

@@ -56,6 +56,12 @@ struct config {
 	bool repeats;		/* streaming: repeat replies printed too */
 	const char *metadata;	/* --metadata FILE or NULL */
 	const char *resume;	/* --resume FILE or NULL */
+	/* sweep -o clickhouse://... */
+	bool create_table;
+	__u64 run_id; /* 0: random */
+	unsigned int batch_rows;
+	unsigned int retry_s;
+	const char *spill; /* where rows go once the server is given up, or NULL */
 	/* ping */
 	unsigned int count; /* 0 = until interrupted */
 	unsigned int period_ms;
@@ -76,12 +82,14 @@ struct config {
 	unsigned int flows;	/* flow ids per target */
 	bool paths;		/* one reconstructed path per target and flow */
 	bool stop_early;	/* skip TTLs beyond where a target answered */
+	const char *vantage;	/* the vantage label of every series, or NULL */
 	/* map: RESULTS is targets[0] */
 	__u32 map_net; /* host order; default 0.0.0.0/0 */
 	unsigned int map_len;
 	unsigned int map_size; /* longer side of the map in pixels */
 	enum map_fmt map_fmt;
 	const char *title;
+	const char *where;	/* map from ClickHouse: the rows' SQL condition, or NULL */
 };
 
 /* Returns 0, 1 when help was printed, or -EINVAL after one line on stderr. */

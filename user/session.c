@@ -75,6 +75,11 @@ static int watch_series(struct session *s, const struct target_set *ts, struct s
 
 	if (err)
 		return err == -E2BIG ? EXIT_USAGE : EXIT_SYSTEM;
+	/* Instances at several sites, scraped by one Prometheus, are told apart by it. */
+	if (s->cfg->vantage && series_add_label(ss, "vantage", s->cfg->vantage)) {
+		series_free(ss);
+		return EXIT_SYSTEM;
+	}
 	w->timeout_ns = (__u64)s->cfg->timeout_ms * NSEC_PER_MSEC;
 	w->n_series = ss->n;
 	w->aggregate = ss->agg_len >= 0;

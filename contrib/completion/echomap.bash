@@ -11,11 +11,12 @@ _echomap_opts()
 
 	case $1 in
 	sweep) echo "$common $output --seed --threads -r --rate -n --probes -w --wait --resend --shards
-		--shard --all --stream --repeats --metadata --resume $general" ;;
+		--shard --all --stream --repeats --metadata --resume --create-table --run-id --batch
+		--retry --spill $general" ;;
 	ping) echo "$common $output -c --count -p --period -t --timeout $general" ;;
 	watch) echo "$common --seed -r --rate -n --probes -t --timeout --every --aggregate --buckets
-		--listen --snapshot-dir --keep --config $general" ;;
-	map) echo "-o --output --prefix --size -F --format --title -v --verbose $general" ;;
+		--listen --snapshot-dir --keep --config --vantage $general" ;;
+	map) echo "-o --output --prefix --size -F --format --title --where -v --verbose $general" ;;
 	trace) echo "-I --interface --size -q --quiet -v --verbose --xdp-mode --engine -m --all-addresses
 		--blocklist --allowlist --allow-reserved $output --seed -r --rate -w --wait --resend
 		--shards --shard --min-ttl --max-ttl --flows --paths --stop-early $general" ;;
@@ -67,7 +68,7 @@ _echomap()
 		fi
 		return
 		;;
-	-o | --output | --blocklist | --allowlist | --config | --metadata | --resume)
+	-o | --output | --blocklist | --allowlist | --config | --metadata | --resume | --spill)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
@@ -78,7 +79,7 @@ _echomap()
 	--ttl | --size | --threads | --seed | -r | --rate | -n | --probes | -w | --wait | --resend | \
 		--shards | --shard | -c | --count | -p | --period | -t | --timeout | --every | \
 		--aggregate | --buckets | --listen | --keep | --prefix | --title | --min-ttl | \
-		--max-ttl | --flows)
+		--max-ttl | --flows | --run-id | --batch | --retry | --vantage | --where)
 		return # a number, an address or text: nothing to offer
 		;;
 	esac

@@ -12,6 +12,7 @@
 #include "cmd/commands.h"
 #include "lib/log.h"
 #include "map/map.h"
+#include "report/clickhouse.h"
 #include "report/output.h"
 
 /*
@@ -46,7 +47,13 @@ int map_run(const struct config *cfg)
 			MAP_SVG_MAX_CELLS);
 		return EXIT_USAGE;
 	}
-	in = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	if (ch_is_url(path)) {
+		in = ch_select_results(path, cfg->where);
+		if (!in)
+			return EXIT_SYSTEM;
+	} else {
+		in = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	}
 	if (!in) {
 		pr_warn("cannot open %s: %s\n", path, strerror(errno));
 		return EXIT_USAGE;

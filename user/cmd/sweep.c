@@ -16,6 +16,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/signals.h"
+#include "report/clickhouse.h"
 #include "report/metadata.h"
 #include "report/output.h"
 #include "report/progress.h"
@@ -644,7 +645,8 @@ int sweep_run(const struct config *given)
 	if (rc)
 		goto out;
 	/* An unwritable output is found before probing, not after. */
-	if (out_open(&out, cfg->output, cfg->fmt)) {
+	if (ch_is_url(cfg->output) ? out_open_clickhouse(&out, cfg) :
+				     out_open(&out, cfg->output, cfg->fmt)) {
 		rc = EXIT_SYSTEM;
 		goto out;
 	}
@@ -717,6 +719,8 @@ int sweep_run(const struct config *given)
 	} else {
 		rc = report(&s, &out, probed, sent, resent, send_ns, &meta.alive);
 	}
+	meta.written = out.results;
+	meta.spilled = out.spilled;
 	write_metadata(&s, &par, &meta, drops);
 	/* The last checkpoint: exact, once what it covers is written out. */
 	if (rw && (rc == EXIT_ALL_UP || rc == EXIT_UNRESOLVED || meta.interrupted)) {

@@ -5,11 +5,14 @@
 #include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "echomap_abi.h"
 #include "lib/log.h"
+#include "report/clickhouse.h"
 #include "report/output.h"
 #include "targets/scope.h"
 
@@ -62,6 +65,10 @@ int out_open(struct out_sink *o, const char *path, enum out_fmt fmt)
 	memset(o, 0, sizeof(*o));
 	o->fmt = fmt;
 	o->path = path;
+	if (ch_is_url(path)) {
+		pr_warn("only sweep writes to ClickHouse\n");
+		return -EINVAL;
+	}
 	if (!path) {
 		o->f = stdout;
 	} else if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
@@ -102,6 +109,24 @@ int out_open(struct out_sink *o, const char *path, enum out_fmt fmt)
 		      "from,errors,error_type,error_code,error_from\n",
 		      o->f);
 	return 0;
+}
+
+int out_open_clickhouse(struct out_sink *o, const struct config *cfg)
+{
+	struct ch_writer_opts co = { .run_id = cfg->run_id, .shard = cfg->shard,
+				     .shards = cfg->shards, .time = time(NULL),
+				     .create_table = cfg->create_table,
+				     .batch_rows = cfg->batch_rows, .retry_s = cfg->retry_s,
+				     .spill_path = cfg->spill };
+
+	memset(o, 0, sizeof(*o));
+	o->path = cfg->output;
+	/* Unique per run unless --run-id gives the shards of one sweep a common one. */
+	while (!co.run_id)
+		if (getrandom(&co.run_id, sizeof(co.run_id), 0) != sizeof(co.run_id))
+			co.run_id = (__u64)time(NULL) << 20 ^ getpid();
+	co.run_id &= ~0ULL >> 1; /* fits a signed 64-bit integer too (JSON, SQL tools) */
+	return ch_writer_open(&o->ch, cfg->output, &co);
 }
 
 /*
@@ -346,6 +371,11 @@ void out_result(struct out_sink *o, const struct host_result *r)
 {
 	char line[LINE_MAX_LEN], *p = line;
 
+	o->results++;
+	if (o->ch) {
+		ch_writer_add(o->ch, r); /* an error is kept and returned by out_commit */
+		return;
+	}
 	switch (o->fmt) {
 	case FMT_TEXT:
 		p = put_text(p, r);
@@ -376,7 +406,25 @@ void out_json_fields(FILE *f, const struct host_result *r)
 	fwrite(line, 1, put_json_fields(line, r) - line, f);
 }
 
-int out_commit(struct out_sink *o)
+static int commit_clickhouse(struct out_sink *o)
+{
+	int err = ch_writer_finish(o->ch);
+
+	/*
+	 * A run that cannot be completed leaves no rows behind, as a file output leaves none; one
+	 * completed into the spill file is complete, but not where it was asked to be.
+	 */
+	if (err < 0) {
+		ch_writer_abort(o->ch);
+		o->results = 0;
+	}
+	o->spilled = ch_writer_spilled(o->ch);
+	ch_writer_close(o->ch);
+	o->ch = NULL;
+	return err > 0 ? -EIO : err;
+}
+
+static int commit_file(struct out_sink *o)
 {
 	int err = 0;
 
@@ -407,8 +455,27 @@ int out_commit(struct out_sink *o)
 	return err;
 }
 
+int out_commit(struct out_sink *o)
+{
+	int err;
+
+	if (o->ch)
+		return commit_clickhouse(o);
+	err = commit_file(o);
+	if (err)
+		o->results = 0;
+	return err;
+}
+
 void out_abort(struct out_sink *o)
 {
+	o->results = 0;
+	if (o->ch) {
+		ch_writer_abort(o->ch);
+		ch_writer_close(o->ch);
+		o->ch = NULL;
+		return;
+	}
 	if (!o->path || !o->f)
 		return;
 	fclose(o->f);

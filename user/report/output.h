@@ -8,11 +8,16 @@
 
 #include "config.h"
 
+struct ch_writer;
+
 struct out_sink {
 	FILE *f;
+	struct ch_writer *ch; /* -o clickhouse://...: rows go there, f is unused */
 	enum out_fmt fmt;
 	const char *path; /* NULL: stdout */
 	char *tmp_path; /* renamed to path on commit; NULL when path is written in place */
+	__u64 results; /* lines or rows given; once committed, written */
+	__u64 spilled; /* of them, rows that went to ClickHouse's --spill file instead */
 };
 
 /*
@@ -44,6 +49,8 @@ void host_result_of_slot(struct host_result *r, __u32 addr, const volatile struc
 
 /* Opens a temporary file next to path (or stdout); 0 or -errno after one pr_warn line. */
 int out_open(struct out_sink *o, const char *path, enum out_fmt fmt);
+/* sweep's -o clickhouse://HOST:PORT/DB.TABLE (report/clickhouse.h); 0 or -errno. */
+int out_open_clickhouse(struct out_sink *o, const struct config *cfg);
 void out_result(struct out_sink *o, const struct host_result *r);
 /* The fields of a JSON line (saddr ... from), without the braces, for writers that add some. */
 void out_json_fields(FILE *f, const struct host_result *r);

@@ -101,6 +101,22 @@ static int label(struct series *s, const struct target_set *ts, int agg_len)
 		       0;
 }
 
+int series_add_label(struct series_set *ss, const char *name, const char *value)
+{
+	char esc[768];
+
+	prom_escape(esc, sizeof(esc), value);
+	for (__u32 i = 0; i < ss->n; i++) {
+		char *l;
+
+		if (asprintf(&l, "%s=\"%s\",%s", name, esc, ss->v[i].labels) < 0)
+			return -ENOMEM;
+		free(ss->v[i].labels);
+		ss->v[i].labels = l;
+	}
+	return 0;
+}
+
 int series_build(struct series_set *ss, const struct target_set *ts, int agg_len)
 {
 	int err;

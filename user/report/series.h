@@ -41,6 +41,8 @@ struct series_set {
  */
 int series_build(struct series_set *ss, const struct target_set *ts, int agg_len);
 /* The series of a target index (< ts->count); O(log n). */
+/* Puts name="value" (escaped) first in every series' labels; 0 or -ENOMEM. */
+int series_add_label(struct series_set *ss, const char *name, const char *value);
 __u32 series_of(const struct series_set *ss, __u64 index);
 void series_free(struct series_set *ss);
 
