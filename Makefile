@@ -206,6 +206,7 @@ bench: deps all
 	$(Q)bench/chart.sh
 	$(Q)bench/startup.sh
 	$(Q)bench/rtt.sh
+	$(Q)bench/sweep_rtt.sh
 	$(Q)bench/clickhouse.sh
 	$(Q)bench/engines.sh
 	$(Q)bench/watch.sh

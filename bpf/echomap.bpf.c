@@ -129,35 +129,35 @@ static __always_inline __u32 mark_round(__u32 *seen, __u32 round)
 
 /*
  * Record a validated reply: ip and icmp are the outer headers (the router's for an ICMP error),
- * pl our payload as echoed or quoted. Returns false for a duplicate of its (index, round).
+ * pl our payload as echoed or quoted. Echo replies and errors each have their round window, so
+ * neither is ever a duplicate of the other. Returns false for a duplicate of its kind.
  */
 static __always_inline bool record(struct em_result *slot, const struct em_payload *pl,
 				   const struct iphdr *ip, const struct em_icmp *icmp, __u8 status,
 				   __u64 rtt_ns)
 {
 	__u32 round = pl->round, bit = 1U << (round & 31), old, rtt;
+	bool echo = status == EM_ST_ECHOREPLY;
 	struct em_event *ev;
 
 	rtt = rtt_ns > 0xffffffffULL ? 0xffffffffU : rtt_ns;
 
 	/*
-	 * mark_round() elects exactly one CPU as the first reply of this (index, round), and one
-	 * as the first reply of the slot (old == 0), which alone writes the first-reply fields.
-	 * min/max are plain stores: two replies of different rounds racing on one slot may lose an
-	 * extreme, which costs less than a compare-and-swap loop on every field.
+	 * mark_round() elects exactly one CPU as the first echo reply (or error) of this
+	 * (index, round), and one as the first echo reply of the slot (old == 0), which alone
+	 * writes the first-reply fields. min/max and the latest error are plain stores: two
+	 * replies racing on one slot may lose an extreme or mix two errors' fields, which costs
+	 * less than a compare-and-swap loop on every field.
 	 */
-	old = mark_round(&slot->rounds_seen, round);
+	old = mark_round(echo ? &slot->rounds_seen : &slot->err_rounds_seen, round);
 	if (old & bit) {
 		__sync_fetch_and_add(&slot->dups, 1);
 		count(EM_CNT_DUPLICATE);
-	} else {
+	} else if (echo) {
 		if (!old) {
 			slot->rtt_first_ns = rtt;
 			slot->rtt_min_ns = rtt;
 			slot->ttl = ip->ttl;
-			slot->status = status;
-			slot->icmp_type = icmp->type;
-			slot->icmp_code = icmp->code;
 			slot->from = ip->saddr;
 		} else if (rtt < slot->rtt_min_ns) {
 			slot->rtt_min_ns = rtt;
@@ -165,6 +165,14 @@ static __always_inline bool record(struct em_result *slot, const struct em_paylo
 		if (rtt > slot->rtt_max_ns)
 			slot->rtt_max_ns = rtt;
 		__sync_fetch_and_add(&slot->replies, 1);
+	} else {
+		slot->err_rtt_ns = rtt;
+		slot->err_from = ip->saddr;
+		slot->err_status = status;
+		slot->err_type = icmp->type;
+		slot->err_code = icmp->code;
+		slot->err_ttl = ip->ttl;
+		__sync_fetch_and_add(&slot->errors, 1);
 	}
 
 	if (!(cfg.flags & EM_CFG_EVENTS))
@@ -188,17 +196,18 @@ static __always_inline bool record(struct em_result *slot, const struct em_paylo
 }
 
 /*
- * Stream mode (sweeps): one bit per target instead of a slot, and every validated reply goes
- * to user space as an event, marked as a repeat when its target's bit was already set. The
- * cookie covers the index, so only indices we sent pass it; the bitmap's bound is checked
+ * Stream mode (sweeps): two bits per target instead of a slot (its first echo reply, its first
+ * error), and every validated reply goes to user space as an event, marked as a repeat when
+ * its kind's bit was already set: an echo reply after an error is a target's first echo reply.
+ * The cookie covers the index, so only indices we sent pass it; the bitmap's bound is checked
  * anyway. A full ring counts the reply LOST: no reply is dropped unseen.
  */
 static __always_inline enum verdict stream_reply(const struct em_probe *p, __u32 daddr,
 						 const struct iphdr *ip, const struct em_icmp *icmp,
 						 __u8 status)
 {
-	__u32 word = p->pl.index / 64;
-	__u64 bit = 1ULL << (p->pl.index % 64), mac, now, old, *w;
+	__u32 word = p->pl.index / 32;
+	__u64 bit = 1ULL << (p->pl.index % 32 * 2 + (status != EM_ST_ECHOREPLY)), mac, now, old, *w;
 	struct em_event *ev;
 
 	mac = em_cookie(cfg.key[0], cfg.key[1], daddr, p->pl.tx_ns, p->pl.index, p->pl.round);

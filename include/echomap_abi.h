@@ -43,26 +43,44 @@ enum em_status {
 };
 
 /*
- * One slot per target index, in the mmap-able `results` array. The first reply of a
- * (index, round) pair sets its bit in rounds_seen; a second one is a duplicate. Setting bit r
+ * One slot per target index, in the mmap-able `results` array. Echo replies and ICMP errors are
+ * kept apart (the reply policy): a target that answered an echo is alive, with the RTT and TTL
+ * of its first echo reply, whatever errors came before or after; its errors are counted beside
+ * it with the latest one's type, code and router. The first reply of each kind to an
+ * (index, round) pair sets its bit in that kind's round window (rounds_seen, err_rounds_seen);
+ * a second one of the same kind is a duplicate, one of the other kind never is. Setting bit r
  * clears bit (r + 16) % 32, so duplicates are told apart within a window of 16 rounds; with
  * EM_CFG_TRACE nothing is cleared: trace rounds are TTLs 1..32, one bit each for the whole run.
- * rtt_* saturate at U32_MAX ns (4.29 s).
+ * RTTs saturate at U32_MAX ns (4.29 s).
  */
 struct em_result {
+	/* Echo replies */
 	__u32 rtt_first_ns;
 	__u32 rtt_min_ns;
 	__u32 rtt_max_ns;
-	__u32 replies;	   /* replies recorded, one per (index, round); duplicates only in dups */
-	__u32 rounds_seen; /* bit (round % 32) set when that round has answered */
-	__u32 from;	   /* source address of the reply (the router for ICMP errors) */
-	__u8 ttl;	   /* IPv4 TTL of the first reply */
-	__u8 status;	   /* enum em_status of the first reply */
-	__u8 icmp_type;
-	__u8 icmp_code;
-	__u32 dups;	   /* duplicate replies */
+	__u32 replies;	   /* echo replies recorded, one per (index, round) */
+	__u32 rounds_seen; /* bit (round % 32) set when that round's echo reply came */
+	__u32 from;	   /* source address of the first echo reply */
+	__u32 dups;	   /* duplicates, of either kind */
+	__u8 ttl;	   /* IPv4 TTL of the first echo reply */
+	/* ICMP errors (unreachable, time exceeded): the latest one's */
+	__u8 err_status; /* enum em_status */
+	__u8 err_type;
+	__u8 err_code;
+	__u32 errors;	       /* errors recorded, one per (index, round) */
+	__u32 err_rounds_seen; /* as rounds_seen, for errors */
+	__u32 err_from;	       /* the router that sent it */
+	__u32 err_rtt_ns;
+	__u8 err_ttl;	/* IPv4 TTL of the error */
+	__u8 pad[7];	/* an array map's values are 8-aligned: the mmap's stride */
 };
-_Static_assert(sizeof(struct em_result) == 32, "em_result must be 32 bytes");
+_Static_assert(sizeof(struct em_result) == 56, "em_result must be 56 bytes");
+
+/* What a slot says of its target: an echo reply, else its latest error, else nothing. */
+static inline __u8 em_result_status(const volatile struct em_result *r)
+{
+	return r->replies ? EM_ST_ECHOREPLY : r->errors ? r->err_status : EM_ST_NONE;
+}
 
 /* Per-reply event in the `events` ring buffer (when EM_CFG_EVENTS is set). */
 struct em_event {
@@ -74,7 +92,7 @@ struct em_event {
 	__u8 status;
 	__u8 icmp_type;
 	__u8 icmp_code;
-	__u8 duplicate;
+	__u8 duplicate; /* a second reply of its kind (echo or error) to its (index, round) */
 	__u8 pad[7];
 };
 _Static_assert(sizeof(struct em_event) == 32, "em_event must be 32 bytes");
@@ -84,7 +102,7 @@ enum em_counter {
 	EM_CNT_SEEN = 0,   /* frames the program ran on */
 	EM_CNT_MATCHED,	   /* valid replies to our probes (dropped) */
 	EM_CNT_INVALID,	   /* looked like ours, failed the cookie (passed) */
-	EM_CNT_DUPLICATE,  /* valid, but (index, round) already answered */
+	EM_CNT_DUPLICATE,  /* valid, but (index, round) already had one of its kind */
 	EM_CNT_ICMP_ERROR, /* valid ICMP errors quoting our probes */
 	EM_CNT_PASSED,	   /* everything handed to the stack */
 	EM_CNT_MALFORMED,  /* truncated / inconsistent / valid cookie, index out of range */

@@ -415,7 +415,7 @@ static void test_matcher_accepts(void **state)
 		assert_int_equal(opts.retval, XDP_DROP);
 	}
 	for (__u64 i = 0; i < fx->ts.count; i++) {
-		assert_int_equal(res[i].status, EM_ST_ECHOREPLY);
+		assert_int_equal(em_result_status(&res[i]), EM_ST_ECHOREPLY);
 		assert_int_equal(res[i].replies, 1);
 		assert_int_equal(res[i].ttl, 61);
 		assert_int_equal(res[i].from, htonl(targets_addr(&fx->ts, i)));

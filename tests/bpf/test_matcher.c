@@ -301,14 +301,18 @@ static bool check_untouched(const struct fixture *fx, __u32 except, const char *
 	for (__u32 i = 0; i < fx->n_slots; i++) {
 		if (i == except || !memcmp(&fx->res[i], &zero, sizeof(zero)))
 			continue;
-		print_error("# %s: slot %u was written (status %u, replies %u, dups %u)\n", what, i,
-			    fx->res[i].status, fx->res[i].replies, fx->res[i].dups);
+		print_error("# %s: slot %u was written (replies %u, errors %u, dups %u)\n", what, i,
+			    fx->res[i].replies, fx->res[i].errors, fx->res[i].dups);
 		ok = false;
 	}
 	return ok;
 }
 
-/* The first-reply fields of a slot, as a test expects them. */
+/*
+ * The fields of a slot a test expects of its one kind of reply: the first echo reply's, or
+ * with another status the latest error's (replies and rounds_seen then stand for errors and
+ * err_rounds_seen); the other kind must be empty.
+ */
 struct want_slot {
 	__u8 status, type, code, ttl;
 	__u32 from;
@@ -332,24 +336,30 @@ static bool check_slot(const struct fixture *fx, __u32 index, const struct want_
 	char got_from[INET_ADDRSTRLEN], want_from[INET_ADDRSTRLEN];
 	bool ok = true;
 
-	CHECK_FIELD(s->status, w->status, "status", "%u");
-	CHECK_FIELD(s->icmp_type, w->type, "icmp_type", "%u");
-	CHECK_FIELD(s->icmp_code, w->code, "icmp_code", "%u");
-	CHECK_FIELD(s->ttl, w->ttl, "ttl", "%u");
-	CHECK_FIELD(s->replies, w->replies, "replies", "%u");
+	bool echo = w->status == EM_ST_ECHOREPLY;
+	__u32 from = echo ? s->from : s->err_from, rtt = echo ? s->rtt_first_ns : s->err_rtt_ns;
+
+	CHECK_FIELD(em_result_status(s), w->status, "status", "%u");
+	if (!echo) {
+		CHECK_FIELD(s->err_type, w->type, "err_type", "%u");
+		CHECK_FIELD(s->err_code, w->code, "err_code", "%u");
+	}
+	CHECK_FIELD(echo ? s->ttl : s->err_ttl, w->ttl, "ttl", "%u");
+	CHECK_FIELD(echo ? s->replies : s->errors, w->replies, "replies (of its kind)", "%u");
+	CHECK_FIELD(echo ? s->errors : s->replies, 0U, "replies of the other kind", "%u");
 	CHECK_FIELD(s->dups, w->dups, "dups", "%u");
-	CHECK_FIELD(s->rounds_seen, w->rounds_seen, "rounds_seen", "%#x");
-	if (s->from != w->from) {
-		inet_ntop(AF_INET, &s->from, got_from, sizeof(got_from));
+	CHECK_FIELD(echo ? s->rounds_seen : s->err_rounds_seen, w->rounds_seen, "rounds_seen",
+		    "%#x");
+	if (from != w->from) {
+		inet_ntop(AF_INET, &from, got_from, sizeof(got_from));
 		inet_ntop(AF_INET, &w->from, want_from, sizeof(want_from));
 		print_error("# %s: slot %u from is %s, want %s\n", what, index, got_from,
 			    want_from);
 		ok = false;
 	}
-	if (s->rtt_first_ns < w->rtt_lo || s->rtt_first_ns > w->rtt_hi) {
-		print_error("# %s: slot %u rtt_first_ns is %u, want %llu..%llu\n", what, index,
-			    s->rtt_first_ns, (unsigned long long)w->rtt_lo,
-			    (unsigned long long)w->rtt_hi);
+	if (rtt < w->rtt_lo || rtt > w->rtt_hi) {
+		print_error("# %s: slot %u rtt is %u, want %llu..%llu\n", what, index, rtt,
+			    (unsigned long long)w->rtt_lo, (unsigned long long)w->rtt_hi);
 		ok = false;
 	}
 	if (s->rtt_min_ns > s->rtt_first_ns || s->rtt_max_ns < s->rtt_first_ns) {
@@ -958,6 +968,120 @@ static void test_duplicate(void **state)
 	assert_true(check_counters(fx, want, "reply seen twice"));
 }
 
+/*
+ * The reply policy: one target's echo replies and ICMP errors, in every order, within a round
+ * and across rounds. A target that answered an echo is alive with its first echo reply's RTT,
+ * TTL and source; its errors are kept beside it (the latest one's type, code and router);
+ * duplicates are per kind per round.
+ */
+#define ROUTER2 htonl(0xc00002fd)
+
+struct policy_step {
+	__u32 round;
+	__u8 type, code; /* EM_ICMP_ECHOREPLY or an error */
+	__u32 router;
+};
+
+struct policy_case {
+	const char *desc;
+	struct policy_step steps[3];
+	int n_steps;
+	__u8 status;	   /* em_result_status() */
+	int echo_step;	   /* the step whose RTT is rtt_first_ns; -1: none */
+	__u32 replies, errors, dups;
+	__u8 err_status, err_type, err_code;
+	__u32 err_from;
+};
+
+static bool run_policy_case(const struct fixture *fx, const struct policy_case *c)
+{
+	const struct em_result *s = &fx->res[5];
+	__u64 want[EM_CNT_MAX] = { 0 };
+	struct run r[3];
+	struct probe pr[3];
+	const char *what = c->desc;
+	__u32 index = 5;
+	struct frame f;
+	bool ok = true;
+
+	fixture_reset(fx);
+	for (int i = 0; i < c->n_steps; i++) {
+		const struct policy_step *st = &c->steps[i];
+
+		pr[i] = probe_at(fx, 5, st->round, mono_ns());
+		if (st->type == EM_ICMP_ECHOREPLY)
+			frame_echo(&f, &pr[i], EM_ICMP_ECHOREPLY,
+				   &(struct shape){ .ttl = REPLY_TTL });
+		else
+			frame_error(&f, &pr[i], st->router, st->type, st->code,
+				    &(struct shape){ .ttl = ROUTER_TTL + i });
+		if (!run_frame(fx, &f, &r[i]))
+			return false;
+		CHECK_FIELD(r[i].verdict, (__u32)XDP_DROP, "verdict", "%u");
+		add_outcome(want, st->type == EM_ICMP_ECHOREPLY ? MATCH : MATCH_ERROR);
+	}
+	want[EM_CNT_DUPLICATE] = c->dups;
+	CHECK_FIELD(em_result_status(s), c->status, "status", "%u");
+	CHECK_FIELD(s->replies, c->replies, "replies", "%u");
+	CHECK_FIELD(s->errors, c->errors, "errors", "%u");
+	CHECK_FIELD(s->dups, c->dups, "dups", "%u");
+	if (c->echo_step >= 0) {
+		const struct run *er = &r[c->echo_step];
+		__u64 tx = pr[c->echo_step].tx_ns;
+
+		CHECK_FIELD(s->from, TARGET, "from", "%#x");
+		CHECK_FIELD(s->ttl, REPLY_TTL, "ttl", "%u");
+		if (s->rtt_first_ns < er->t0 - tx || s->rtt_first_ns > er->t1 - tx) {
+			print_error("# %s: rtt_first_ns %u is not its first echo reply's\n", what,
+				    s->rtt_first_ns);
+			ok = false;
+		}
+	}
+	if (c->errors) {
+		CHECK_FIELD(s->err_status, c->err_status, "err_status", "%u");
+		CHECK_FIELD(s->err_type, c->err_type, "err_type", "%u");
+		CHECK_FIELD(s->err_code, c->err_code, "err_code", "%u");
+		CHECK_FIELD(s->err_from, c->err_from, "err_from", "%#x");
+	}
+	ok &= check_untouched(fx, 5, what);
+	ok &= check_counters(fx, want, what);
+	return ok;
+}
+
+#define UNR(r, code) { r, EM_ICMP_DEST_UNREACH, code, ROUTER }
+#define TEX(r)	     { r, EM_ICMP_TIME_EXCEEDED, 0, ROUTER2 }
+#define ECHO(r)	     { r, EM_ICMP_ECHOREPLY, 0, 0 }
+
+static void test_reply_policy(void **state)
+{
+	const struct policy_case cases[] = {
+		{ "error, then a reply in the next round", { UNR(0, 1), ECHO(1) }, 2,
+		  EM_ST_ECHOREPLY, 1, 1, 1, 0, EM_ST_UNREACH, 3, 1, ROUTER },
+		{ "a reply, then an error in the next round", { ECHO(0), UNR(1, 1) }, 2,
+		  EM_ST_ECHOREPLY, 0, 1, 1, 0, EM_ST_UNREACH, 3, 1, ROUTER },
+		{ "error and reply in one round", { UNR(0, 1), ECHO(0) }, 2, EM_ST_ECHOREPLY, 1,
+		  1, 1, 0, EM_ST_UNREACH, 3, 1, ROUTER },
+		{ "reply and error in one round", { ECHO(0), UNR(0, 1) }, 2, EM_ST_ECHOREPLY, 0,
+		  1, 1, 0, EM_ST_UNREACH, 3, 1, ROUTER },
+		{ "two errors in two rounds: the latest kept", { UNR(0, 1), TEX(1) }, 2,
+		  EM_ST_TIMXCEED, -1, 0, 2, 0, EM_ST_TIMXCEED, 11, 0, ROUTER2 },
+		{ "two errors in one round: one duplicate", { UNR(0, 1), UNR(0, 3) }, 2,
+		  EM_ST_UNREACH, -1, 0, 1, 1, EM_ST_UNREACH, 3, 1, ROUTER },
+		{ "error, reply, error across three rounds", { UNR(0, 1), ECHO(1), TEX(2) }, 3,
+		  EM_ST_ECHOREPLY, 1, 1, 2, 0, EM_ST_TIMXCEED, 11, 0, ROUTER2 },
+		{ "error and reply in one round, reply again: one duplicate",
+		  { UNR(0, 1), ECHO(0), ECHO(0) }, 3, EM_ST_ECHOREPLY, 1, 1, 1, 1, EM_ST_UNREACH, 3, 1,
+		  ROUTER },
+	};
+	struct fixture *fx = need_bpf(state);
+	size_t failed = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		failed += !run_policy_case(fx, &cases[i]);
+	if (failed)
+		fail_msg("%zu of %zu reply orders misjudged", failed, ARRAY_SIZE(cases));
+}
+
 #define RACE_RUNS  20000 /* runs of one frame per BPF_PROG_TEST_RUN of a racer */
 #define RACE_CALLS 25
 
@@ -1239,9 +1363,12 @@ static void test_trace_ttls(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(got.ev); i++)
 		dups += got.ev[i].duplicate;
 	assert_int_equal(dups, 0); /* the first 16 events are of the first pass */
-	assert_int_equal(s->replies, 32);
+	/* TTL 32 (bit 0) brought the echo reply, TTLs 1..31 time exceeded: each in its window. */
+	assert_int_equal(s->replies, 1);
+	assert_int_equal(s->errors, 31);
 	assert_int_equal(s->dups, 32);
-	assert_int_equal(s->rounds_seen, 0xffffffff);
+	assert_int_equal(s->rounds_seen, 1);
+	assert_int_equal(s->err_rounds_seen, 0xfffffffe);
 }
 
 /* A forged time exceeded (a quote our key did not sign) is passed, never recorded as a hop. */
@@ -1310,7 +1437,7 @@ static int setup_stream(void **state)
 	fx->skel->rodata->cfg.saddr = US;
 	fx->skel->rodata->cfg.n_targets = STREAM_TARGETS;
 	fx->skel->rodata->cfg.flags = EM_CFG_STREAM;
-	bpf_map__set_max_entries(fx->skel->maps.first_reply, (STREAM_TARGETS + 63) / 64);
+	bpf_map__set_max_entries(fx->skel->maps.first_reply, (STREAM_TARGETS + 31) / 32);
 	bpf_map__set_max_entries(fx->skel->maps.events, sysconf(_SC_PAGESIZE));
 	err = echomap_bpf__load(fx->skel);
 	if (!err)
@@ -1318,20 +1445,22 @@ static int setup_stream(void **state)
 	return bpf_setup_verdict(err, "the matcher in stream mode");
 }
 
-static bool first_reply_bit(const struct fixture *fx, __u32 index)
+/* The target's bit of its first echo reply (error false) or of its first error. */
+static bool first_reply_bit(const struct fixture *fx, __u32 index, bool error)
 {
-	__u32 word = index / 64;
+	__u32 word = index / 32;
 	__u64 w = 0;
 
 	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(fx->skel->maps.first_reply), &word, &w),
 			 0);
-	return w >> (index % 64) & 1;
+	return w >> (index % 32 * 2 + error) & 1;
 }
 
 /*
- * Stream mode: every validated reply is an event, a target's second one flagged as a repeat by
- * its bit, whatever its round; strangers and indices past the bitmap pass; and when the ring is
- * full, each reply it could not take is counted lost: events + lost = replies.
+ * Stream mode: every validated reply is an event, a target's second one of its kind (echo
+ * reply or error) flagged as a repeat by its bit, whatever its round: an error after an echo
+ * reply is none; strangers and indices past the bitmap pass; and when the ring is full, each
+ * reply it could not take is counted lost: events + lost = replies.
  */
 static void test_stream(void **state)
 {
@@ -1348,14 +1477,20 @@ static void test_stream(void **state)
 	assert_non_null(rb);
 	pr = probe_at(fx, 70, 0, mono_ns());
 	frame_echo(&f, &pr, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
-	assert_false(first_reply_bit(fx, 70));
+	assert_false(first_reply_bit(fx, 70, false));
 	assert_true(run_frame(fx, &f, &r));
 	assert_int_equal(r.verdict, XDP_DROP);
-	assert_true(first_reply_bit(fx, 70));
-	assert_false(first_reply_bit(fx, 6));
-	pr = probe_at(fx, 70, 1, mono_ns()); /* another round: still a repeat */
+	assert_true(first_reply_bit(fx, 70, false));
+	assert_false(first_reply_bit(fx, 70, true));
+	assert_false(first_reply_bit(fx, 6, false));
+	pr = probe_at(fx, 70, 1, mono_ns()); /* the first error, after an echo reply */
 	frame_error(&f, &pr, ROUTER, EM_ICMP_DEST_UNREACH, 1,
 		    &(struct shape){ .ttl = 250 });
+	assert_true(run_frame(fx, &f, &r));
+	assert_int_equal(r.verdict, XDP_DROP);
+	assert_true(first_reply_bit(fx, 70, true));
+	pr = probe_at(fx, 70, 2, mono_ns()); /* another round: still a repeat */
+	frame_echo(&f, &pr, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
 	assert_true(run_frame(fx, &f, &r));
 	assert_int_equal(r.verdict, XDP_DROP);
 	stranger = probe_at(fx, 3, 0, mono_ns());
@@ -1368,14 +1503,16 @@ static void test_stream(void **state)
 	assert_true(run_frame(fx, &f, &r));
 	assert_int_equal(r.verdict, XDP_PASS);
 
-	assert_int_equal(ring_buffer__consume(rb), 2);
-	assert_int_equal(got.n, 2);
+	assert_int_equal(ring_buffer__consume(rb), 3);
+	assert_int_equal(got.n, 3);
 	assert_true(check_event(&got.ev[0], 70, 0, EM_ST_ECHOREPLY, TARGET, REPLY_TTL, false, 0,
 				~0ULL, 0));
-	assert_true(check_event(&got.ev[1], 70, 1, EM_ST_UNREACH, ROUTER, 250, true, 0, ~0ULL,
+	assert_true(check_event(&got.ev[1], 70, 1, EM_ST_UNREACH, ROUTER, 250, false, 0, ~0ULL,
 				1));
+	assert_true(check_event(&got.ev[2], 70, 2, EM_ST_ECHOREPLY, TARGET, REPLY_TTL, true, 0,
+				~0ULL, 2));
 	read_counters(fx, c);
-	assert_int_equal(c[EM_CNT_MATCHED], 2);
+	assert_int_equal(c[EM_CNT_MATCHED], 3);
 	assert_int_equal(c[EM_CNT_DUPLICATE], 1);
 	assert_int_equal(c[EM_CNT_ICMP_ERROR], 1);
 	assert_int_equal(c[EM_CNT_INVALID], 1);
@@ -1395,7 +1532,7 @@ static void test_stream(void **state)
 	read_counters(fx, c);
 	assert_true(n > 0 && c[EM_CNT_LOST] > 0);
 	assert_int_equal(n + c[EM_CNT_LOST], 300);
-	assert_int_equal(c[EM_CNT_MATCHED], 302);
+	assert_int_equal(c[EM_CNT_MATCHED], 303);
 }
 
 /* Without EM_CFG_EVENTS the ring stays empty. */
@@ -1617,6 +1754,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_short_quotes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_window_race, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rtt_limits, setup, teardown),

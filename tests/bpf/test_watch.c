@@ -266,7 +266,7 @@ static void test_in_time(void **state)
 	assert_bucket(s, r.rtt_lo, r.rtt_hi, 1);
 	/* The per-target slot is kept as in a sweep: snapshots read it. */
 	assert_int_equal(fx->res[3].replies, 1);
-	assert_int_equal(fx->res[3].status, EM_ST_ECHOREPLY);
+	assert_int_equal(em_result_status(&fx->res[3]), EM_ST_ECHOREPLY);
 	assert_int_equal(counter(fx, EM_CNT_MATCHED), 1);
 	for (__u32 i = 0; i < fx->n_series; i++)
 		if (i != 3)
@@ -398,7 +398,7 @@ static void test_icmp_error(void **state)
 	assert_int_equal(s->errors, 1);
 	assert_int_equal(s->replies + hist_total(s), 0);
 	assert_int_equal(s->ttl, 0);
-	assert_int_equal(fx->res[4].status, EM_ST_UNREACH);
+	assert_int_equal(em_result_status(&fx->res[4]), EM_ST_UNREACH);
 	assert_int_equal(counter(fx, EM_CNT_ICMP_ERROR), 1);
 }
 

@@ -96,14 +96,16 @@ teardown() {
 
 @test "ICMP errors quoting translated probes are attributed after the NAT translates them back" {
 	require_cmd jq
-	range_list 198.18.9.0 198.18.9.15 | awk '{ print $1, "unreach", "192.0.2.10", 3, 1 }' |
+	# The error fields repeat what classifies an errors-only target (the reply policy).
+	range_list 198.18.9.0 198.18.9.15 |
+		awk '{ print $1, "unreach", "192.0.2.10", 3, 1, 1, 3, 1, "192.0.2.10" }' |
 		sort >"$NET_TMP/want"
 	for ENGINE in $(e2e_engines); do
 		echo "# engine $ENGINE"
 		em_capture sweep -I "$IFACE" --allow-reserved -q --all -F json -w 500 198.18.9.0/28
 		expect_status 0
-		jq -r '"\(.saddr) \(.classification) \(.from) \(.icmp_type) \(.icmp_code)"' "$OUT" |
-			sort >"$NET_TMP/got"
+		jq -r '"\(.saddr) \(.classification) \(.from) \(.icmp_type) \(.icmp_code) \(.errors)" +
+			" \(.error_type) \(.error_code) \(.error_from)"' "$OUT" | sort >"$NET_TMP/got"
 		same_lines "$NET_TMP/want" "$NET_TMP/got"
 	done
 	assert_clean

@@ -168,10 +168,10 @@ above() { [ "$(link_stat "$NS_S" "$IFACE" "$1")" -gt "$2" ]; }
 		em_capture sweep -I "$IFACE" --allow-reserved -q --all -F csv 198.18.0.0/24
 		expect_status 0
 		[ "$(head -1 "$OUT")" = \
-			"saddr,name,rtt_us,ttl,classification,success,repeat,scope,icmp_type,icmp_code,from" ]
+			"saddr,name,rtt_us,ttl,classification,success,repeat,scope,icmp_type,icmp_code,from,errors,error_type,error_code,error_from" ]
 		[ "$(tail -n +2 "$OUT" | wc -l)" -eq 256 ]
-		# Every row has 11 fields.
-		[ "$(tail -n +2 "$OUT" | awk -F, 'NF != 11' | wc -l)" -eq 0 ]
+		# Every row has 15 fields.
+		[ "$(tail -n +2 "$OUT" | awk -F, 'NF != 15' | wc -l)" -eq 0 ]
 		tail -n +2 "$OUT" | awk -F, '$5 == "echoreply" { print $1, $4 }' | sort >"$NET_TMP/got"
 		xdp_truth 198.18.0.0/24 4 | awk '{ print $1, 60 }' | sort >"$NET_TMP/want"
 		same_lines "$NET_TMP/want" "$NET_TMP/got"

@@ -19,7 +19,7 @@
 /* The line as printf would write it: the formulas of the fields, one by one. */
 static void reference(char *buf, size_t len, enum out_fmt fmt, const struct host_result *r)
 {
-	char a[INET_ADDRSTRLEN], f[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], f[INET_ADDRSTRLEN], ef[INET_ADDRSTRLEN];
 	const char *cls = status_name(r->status), *sc = addr_scope(ntohl(r->addr));
 	bool ans = r->status != EM_ST_NONE;
 	double us = r->rtt_ns / 1000.0;
@@ -27,6 +27,7 @@ static void reference(char *buf, size_t len, enum out_fmt fmt, const struct host
 
 	inet_ntop(AF_INET, &r->addr, a, sizeof(a));
 	inet_ntop(AF_INET, &r->from, f, sizeof(f));
+	inet_ntop(AF_INET, &r->err_from, ef, sizeof(ef));
 	if (fmt == FMT_TEXT) {
 		fprintf(m, r->name ? "%s (%s)" : "%.0s%s", r->name ? r->name : "", a);
 		if (!ans)
@@ -36,6 +37,9 @@ static void reference(char *buf, size_t len, enum out_fmt fmt, const struct host
 				us / 1000, r->ttl);
 		else
 			fprintf(m, " rtt=%.3fms ttl=%u", us / 1000, r->ttl);
+		if (r->errors && r->status == EM_ST_ECHOREPLY)
+			fprintf(m, " errors=%u (%s code=%u from=%s)", r->errors,
+				status_name(r->err_status), r->err_code, ef);
 		if (r->dups)
 			fprintf(m, " dup=%u", r->dups);
 		fputc('\n', m);
@@ -47,9 +51,13 @@ static void reference(char *buf, size_t len, enum out_fmt fmt, const struct host
 			fputs(",,", m);
 		fprintf(m, "%s,%d,%d,%s,", cls, r->status == EM_ST_ECHOREPLY, r->dups > 0, sc);
 		if (ans)
-			fprintf(m, "%u,%u,%s\n", r->icmp_type, r->icmp_code, f);
+			fprintf(m, "%u,%u,%s,", r->icmp_type, r->icmp_code, f);
 		else
-			fputs(",,\n", m);
+			fputs(",,,", m);
+		if (r->errors)
+			fprintf(m, "%u,%u,%u,%s\n", r->errors, r->err_type, r->err_code, ef);
+		else
+			fputs("0,,,\n", m);
 	} else {
 		fprintf(m, "{\"saddr\":\"%s\",\"name\":%s%s%s", a, r->name ? "\"" : "",
 			r->name ? r->name : "null", r->name ? "\"" : "");
@@ -61,10 +69,18 @@ static void reference(char *buf, size_t len, enum out_fmt fmt, const struct host
 			   "\"scope\":\"%s\"", cls, r->status == EM_ST_ECHOREPLY ? "true" : "false",
 			r->dups ? "true" : "false", r->replies, sc);
 		if (ans)
-			fprintf(m, ",\"icmp_type\":%u,\"icmp_code\":%u,\"from\":\"%s\"}\n",
+			fprintf(m, ",\"icmp_type\":%u,\"icmp_code\":%u,\"from\":\"%s\"",
 				r->icmp_type, r->icmp_code, f);
 		else
-			fputs(",\"icmp_type\":null,\"icmp_code\":null,\"from\":null}\n", m);
+			fputs(",\"icmp_type\":null,\"icmp_code\":null,\"from\":null", m);
+		if (r->errors)
+			fprintf(m, ",\"errors\":%u,\"error_type\":%u,\"error_code\":%u,"
+				   "\"error_from\":\"%s\"}\n",
+				r->errors, r->err_type, r->err_code, ef);
+		else
+			fputs(",\"errors\":0,\"error_type\":null,\"error_code\":null,"
+			      "\"error_from\":null}\n",
+			      m);
 	}
 	fclose(m);
 }
@@ -92,6 +108,11 @@ static void test_lines_as_printf(void **state)
 				.icmp_type = rand(),
 				.icmp_code = rand(),
 				.name = names[rand() % 2],
+				.errors = rand() % 3,
+				.err_from = rand() ^ ((__u32)rand() << 16),
+				.err_status = EM_ST_UNREACH + rand() % 2,
+				.err_type = rand(),
+				.err_code = rand(),
 			};
 
 			o.fmt = fmt;
@@ -118,11 +139,61 @@ static void test_json_name_escaped(void **state)
 	assert_non_null(strstr(got, "\"name\":\"a\\\"b\\\\c\\u0001\","));
 }
 
+static void line_of_slot(char *got, size_t len, enum out_fmt fmt, const struct em_result *slot)
+{
+	struct out_sink o = { .fmt = fmt };
+	struct host_result r;
+
+	host_result_of_slot(&r, htonl(0xc6120005), slot);
+	o.f = fmemopen(got, len, "w");
+	out_result(&o, &r);
+	fclose(o.f);
+}
+
+/*
+ * The reply policy in the lines: an echo reply makes the target alive with its own RTT, TTL and
+ * source whatever errors came, and the latest error stands beside it; errors alone classify it.
+ */
+static void test_policy_lines(void **state)
+{
+	struct em_result both = {
+		.rtt_first_ns = 1500000, .rtt_min_ns = 1500000, .rtt_max_ns = 1500000,
+		.replies = 1, .rounds_seen = 2, .from = htonl(0xc6120005), .ttl = 57,
+		.err_status = EM_ST_UNREACH, .err_type = 3, .err_code = 1, .errors = 1,
+		.err_rounds_seen = 1, .err_from = htonl(0xc00002fe), .err_rtt_ns = 250000,
+		.err_ttl = 249,
+	};
+	struct em_result only_error = both;
+	char got[1024];
+
+	(void)state;
+	only_error.replies = 0;
+	only_error.rounds_seen = 0;
+	line_of_slot(got, sizeof(got), FMT_TEXT, &both);
+	assert_string_equal(got, "198.18.0.5 rtt=1.500ms ttl=57 errors=1 (unreach code=1 "
+				 "from=192.0.2.254)\n");
+	line_of_slot(got, sizeof(got), FMT_CSV, &both);
+	assert_string_equal(got, "198.18.0.5,,1500.000,57,echoreply,1,0,reserved,0,0,198.18.0.5,1,3,"
+				 "1,192.0.2.254\n");
+	line_of_slot(got, sizeof(got), FMT_JSON, &both);
+	assert_non_null(strstr(got, "\"rtt_us\":1500.000,\"ttl\":57,\"classification\":"
+				    "\"echoreply\",\"success\":true,\"repeat\":false,"));
+	assert_non_null(strstr(got, "\"icmp_type\":0,\"icmp_code\":0,\"from\":\"198.18.0.5\","
+				    "\"errors\":1,\"error_type\":3,\"error_code\":1,"
+				    "\"error_from\":\"192.0.2.254\"}"));
+	line_of_slot(got, sizeof(got), FMT_TEXT, &only_error);
+	assert_string_equal(got, "198.18.0.5 unreach code=1 from=192.0.2.254 rtt=0.250ms ttl=249\n");
+	line_of_slot(got, sizeof(got), FMT_CSV, &only_error);
+	assert_string_equal(got, "198.18.0.5,,250.000,249,unreach,0,0,reserved,3,1,192.0.2.254,1,3,"
+				 "1,192.0.2.254\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lines_as_printf),
 		cmocka_unit_test(test_json_name_escaped),
+		cmocka_unit_test(test_policy_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

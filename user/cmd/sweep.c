@@ -235,7 +235,7 @@ struct unanswered {
 static bool answered(const struct unanswered *u, __u64 i)
 {
 	if (!u->so)
-		return u->s->m.results[i].status != EM_ST_NONE;
+		return em_result_status(&u->s->m.results[i]) != EM_ST_NONE;
 	if (u->lost_only && !matcher_answered(&u->s->m, i))
 		return true;
 	return stream_reported(u->so, i);
@@ -288,23 +288,16 @@ static int report(struct session *s, struct out_sink *out, const __u8 *probed, _
 
 	for (__u64 i = 0; i < s->ts.count; i++) {
 		const volatile struct em_result *slot = &s->m.results[i];
-		struct host_result r = { .addr = htonl(targets_addr(&s->ts, i)) };
+		struct host_result r;
 
 		if (!in_shard(probed, i))
 			continue;
-		r.status = slot->status;
+		host_result_of_slot(&r, htonl(targets_addr(&s->ts, i)), slot);
 		if (r.status == EM_ST_NONE && !cfg->all)
 			continue;
 		if (r.status == EM_ST_ECHOREPLY)
 			alive++;
 		r.name = targets_name(&s->ts, ntohl(r.addr));
-		r.rtt_ns = slot->rtt_first_ns;
-		r.ttl = slot->ttl;
-		r.from = slot->from;
-		r.replies = slot->replies;
-		r.dups = slot->dups;
-		r.icmp_type = slot->icmp_type;
-		r.icmp_code = slot->icmp_code;
 		out_result(out, &r);
 	}
 	if (stop_requested) {
@@ -639,7 +632,7 @@ int sweep_run(const struct config *given)
 	}
 	so.ts = &s.ts;
 	so.poll_ctx = s.m.events;
-	if (s.stream && !(so.reported = calloc((s.ts.count + 63) / 64, sizeof(__u64)))) {
+	if (s.stream && !(so.reported = calloc((s.ts.count + 31) / 32, sizeof(__u64)))) {
 		pr_warn("out of memory\n");
 		rc = EXIT_SYSTEM;
 		goto out;

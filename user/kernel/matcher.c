@@ -122,7 +122,7 @@ int matcher_open(struct matcher *m, const struct matcher_opts *o)
 	m->skel->rodata->gen_marker = o->gen_marker;
 	bpf_map__set_max_entries(m->skel->maps.results, slots);
 	if (o->stream)
-		bpf_map__set_max_entries(m->skel->maps.first_reply, (o->n_targets + 63) / 64);
+		bpf_map__set_max_entries(m->skel->maps.first_reply, (o->n_targets + 31) / 32);
 	if (o->watch) {
 		m->skel->rodata->cfg.flags |= EM_CFG_WATCH;
 		m->skel->rodata->cfg.timeout_ns = o->watch->timeout_ns;

@@ -24,10 +24,10 @@ struct matcher {
 	size_t first_reply_len;
 };
 
-/* Stream mode: whether target index i has answered (any reply). */
+/* Stream mode: whether target index i has answered (an echo reply or an error). */
 static inline bool matcher_answered(const struct matcher *m, __u64 i)
 {
-	return m->first_reply[i / 64] >> (i % 64) & 1;
+	return m->first_reply[i / 32] >> (i % 32 * 2) & 3;
 }
 
 /* Watch mode: what the program needs to sort replies into series and rounds. */

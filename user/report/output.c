@@ -30,6 +30,33 @@ const char *status_name(__u8 status)
 	}
 }
 
+void host_result_of_slot(struct host_result *r, __u32 addr, const volatile struct em_result *slot)
+{
+	memset(r, 0, sizeof(*r));
+	r->addr = addr;
+	r->status = em_result_status(slot);
+	r->replies = slot->replies;
+	r->dups = slot->dups;
+	r->errors = slot->errors;
+	if (r->errors) {
+		r->err_from = slot->err_from;
+		r->err_status = slot->err_status;
+		r->err_type = slot->err_type;
+		r->err_code = slot->err_code;
+	}
+	if (r->status == EM_ST_ECHOREPLY) {
+		r->rtt_ns = slot->rtt_first_ns;
+		r->ttl = slot->ttl;
+		r->from = slot->from;
+	} else if (r->status != EM_ST_NONE) {
+		r->rtt_ns = slot->err_rtt_ns;
+		r->ttl = slot->err_ttl;
+		r->from = r->err_from;
+		r->icmp_type = r->err_type;
+		r->icmp_code = r->err_code;
+	}
+}
+
 int out_open(struct out_sink *o, const char *path, enum out_fmt fmt)
 {
 	struct stat st;
@@ -79,7 +106,7 @@ int out_open(struct out_sink *o, const char *path, enum out_fmt fmt)
 	}
 	if (fmt == FMT_CSV)
 		fputs("saddr,name,rtt_us,ttl,classification,success,repeat,scope,icmp_type,icmp_code,"
-		      "from\n",
+		      "from,errors,error_type,error_code,error_from\n",
 		      o->f);
 	return 0;
 }
@@ -215,6 +242,19 @@ static char *put_json_fields(char *p, const struct host_result *r)
 	} else {
 		p = put_str(p, ",\"icmp_type\":null,\"icmp_code\":null,\"from\":null");
 	}
+	p = put_str(p, ",\"errors\":");
+	p = put_u(p, r->errors);
+	if (r->errors) {
+		p = put_str(p, ",\"error_type\":");
+		p = put_u(p, r->err_type);
+		p = put_str(p, ",\"error_code\":");
+		p = put_u(p, r->err_code);
+		p = put_str(p, ",\"error_from\":\"");
+		p = put_ip(p, r->err_from);
+		p = put_str(p, "\"");
+	} else {
+		p = put_str(p, ",\"error_type\":null,\"error_code\":null,\"error_from\":null");
+	}
 	return p;
 }
 
@@ -246,6 +286,18 @@ static char *put_csv(char *p, const struct host_result *r)
 		p = put_u(p, r->icmp_code);
 		*p++ = ',';
 		p = put_ip(p, r->from);
+	} else {
+		p = put_str(p, ",,");
+	}
+	*p++ = ',';
+	p = put_u(p, r->errors);
+	*p++ = ',';
+	if (r->errors) {
+		p = put_u(p, r->err_type);
+		*p++ = ',';
+		p = put_u(p, r->err_code);
+		*p++ = ',';
+		p = put_ip(p, r->err_from);
 	} else {
 		p = put_str(p, ",,");
 	}
@@ -294,6 +346,18 @@ static char *put_text(char *p, const struct host_result *r)
 		p = put_ms(p, r->rtt_ns);
 		p = put_str(p, "ms ttl=");
 		p = put_u(p, r->ttl);
+	}
+	/* An error beside an echo reply: the one above says it otherwise. */
+	if (r->errors && r->status == EM_ST_ECHOREPLY) {
+		p = put_str(p, " errors=");
+		p = put_u(p, r->errors);
+		p = put_str(p, " (");
+		p = put_str(p, status_name(r->err_status));
+		p = put_str(p, " code=");
+		p = put_u(p, r->err_code);
+		p = put_str(p, " from=");
+		p = put_ip(p, r->err_from);
+		*p++ = ')';
 	}
 	if (r->dups) {
 		p = put_str(p, " dup=");

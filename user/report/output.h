@@ -20,6 +20,11 @@ struct out_sink {
 	__u64 spilled; /* of them, rows that went to ClickHouse's --spill file instead */
 };
 
+/*
+ * One target's line. status, rtt_ns, ttl, from and icmp_type/code are those of its echo reply
+ * if it had one, else of its latest ICMP error; the error fields keep that error beside an echo
+ * reply (the reply policy, include/echomap_abi.h).
+ */
 struct host_result {
 	__u32 addr; /* network order */
 	const char *name;
@@ -31,7 +36,16 @@ struct host_result {
 	__u8 status; /* enum em_status; EM_ST_NONE = timeout */
 	__u8 icmp_type;
 	__u8 icmp_code;
+	__u32 errors; /* ICMP errors; 0: the err_* fields say nothing */
+	__u32 err_from; /* network order */
+	__u8 err_status;
+	__u8 err_type;
+	__u8 err_code;
 };
+
+struct em_result;
+/* A result slot's line for target addr (network order); the name is left to the caller. */
+void host_result_of_slot(struct host_result *r, __u32 addr, const volatile struct em_result *slot);
 
 /* Opens a temporary file next to path (or stdout); 0 or -errno after one pr_warn line. */
 int out_open(struct out_sink *o, const char *path, enum out_fmt fmt);

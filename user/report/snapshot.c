@@ -52,22 +52,12 @@ static void write_row(FILE *f, const struct round_report *r, __u64 i, const char
 	__u32 addr = targets_addr(r->ts, i);
 	__u32 si = r->ss->agg_len < 0 ? i : series_of(r->ss, i);
 	const struct series_state *st = &r->st[si];
-	struct host_result h = {
-		.addr = htonl(addr),
-		.name = targets_name(r->ts, addr),
-		.rtt_ns = slot->rtt_first_ns,
-		.from = slot->from,
-		.replies = slot->replies,
-		.dups = slot->dups,
-		.ttl = slot->ttl,
-		.status = slot->status,
-		.icmp_type = slot->icmp_type,
-		.icmp_code = slot->icmp_code,
-	};
-	/* replies counts every probe answered; only echo replies make a target less lost. */
-	__u32 got = slot->status != EM_ST_ECHOREPLY ? 0 :
-		    slot->replies < r->probes	    ? slot->replies :
-						      r->probes;
+	struct host_result h;
+	/* Only echo replies make a target less lost. */
+	__u32 got = slot->replies < r->probes ? slot->replies : r->probes;
+
+	host_result_of_slot(&h, htonl(addr), slot);
+	h.name = targets_name(r->ts, addr);
 
 	fputc('{', f);
 	out_json_fields(f, &h);

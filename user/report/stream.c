@@ -19,30 +19,38 @@ int stream_event(void *ctx, void *data, size_t size)
 	const struct em_event *ev = data;
 	struct host_result r = { 0 };
 
-	__u64 bit = 1ULL << (ev->index % 64);
-	bool repeat;
+	bool error = ev->status != EM_ST_ECHOREPLY, repeat;
+	__u64 bit = 1ULL << (ev->index % 32 * 2 + error);
 
 	if (size < sizeof(*ev))
 		return 0;
-	repeat = __atomic_fetch_or(&so->reported[ev->index / 64], bit, __ATOMIC_RELAXED) & bit;
+	/* Each kind has its first line: an echo reply after an error is no repeat. */
+	repeat = __atomic_fetch_or(&so->reported[ev->index / 32], bit, __ATOMIC_RELAXED) & bit;
 	if (repeat) {
 		so->repeats_seen++;
 		if (!so->repeats)
 			return 0;
 	} else {
 		so->firsts++;
-		so->alive += ev->status == EM_ST_ECHOREPLY;
+		so->alive += !error;
 	}
 	r.addr = htonl(targets_addr(so->ts, ev->index));
 	r.name = targets_name(so->ts, ntohl(r.addr));
 	r.rtt_ns = ev->rtt_ns > UINT32_MAX ? UINT32_MAX : ev->rtt_ns;
 	r.ttl = ev->ttl;
 	r.from = ev->from;
-	r.replies = 1;
+	r.replies = !error;
 	r.dups = repeat;
 	r.status = ev->status;
 	r.icmp_type = ev->icmp_type;
 	r.icmp_code = ev->icmp_code;
+	if (error) {
+		r.errors = 1;
+		r.err_from = ev->from;
+		r.err_status = ev->status;
+		r.err_type = ev->icmp_type;
+		r.err_code = ev->icmp_code;
+	}
 	out_result(so->out, &r);
 	return 0;
 }

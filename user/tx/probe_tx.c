@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "lib/clock.h"
 #include "lib/log.h"
 #include "tx/cookie.h"
 #include "tx/probe_tx.h"
@@ -134,7 +133,7 @@ static int path_flush(struct probe_tx *tx, struct path_tx *p)
 
 	if (!p->n_staged)
 		return 0;
-	err = p->engine->send(p->engine, p->staged, p->n_staged, mono_ns());
+	err = p->engine->send(p->engine, p->staged, p->n_staged);
 	if (err)
 		return err;
 	tx->sent += p->n_staged;

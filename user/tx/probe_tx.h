@@ -64,8 +64,12 @@ struct staged_probe {
 
 struct tx_engine {
 	const char *name;
-	/* Sends n staged probes (n <= PROBE_BATCH); 0 or -errno. */
-	int (*send)(struct tx_engine *e, const struct staged_probe *p, unsigned int n, __u64 tx_ns);
+	/*
+	 * Sends n staged probes (n <= PROBE_BATCH); 0 or -errno. The engine stamps the send time
+	 * itself, once it has room for the batch: a wait for ring space or a full qdisc is no
+	 * part of any RTT.
+	 */
+	int (*send)(struct tx_engine *e, const struct staged_probe *p, unsigned int n);
 	void (*close)(struct tx_engine *e);
 	const struct frame_tmpl *tmpl;
 	const __u64 *key;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <xdp/xsk.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "tx/probe_tx.h"
 
@@ -72,11 +73,11 @@ static int kick(struct afxdp_engine *a)
 	return 0;
 }
 
-static int afxdp_send(struct tx_engine *e, const struct staged_probe *p, unsigned int n,
-		      __u64 tx_ns)
+static int afxdp_send(struct tx_engine *e, const struct staged_probe *p, unsigned int n)
 {
 	struct afxdp_engine *a = (struct afxdp_engine *)e;
 	struct em_payload pl;
+	__u64 tx_ns;
 	__u32 idx;
 	int err;
 
@@ -87,6 +88,8 @@ static int afxdp_send(struct tx_engine *e, const struct staged_probe *p, unsigne
 			return err;
 		reclaim(a);
 	}
+	/* After the wait for frames and ring space: the frames leave with the kick below. */
+	tx_ns = mono_ns();
 	for (unsigned int i = 0; i < n; i++) {
 		struct xdp_desc *d = xsk_ring_prod__tx_desc(&a->tx, idx + i);
 		__u64 addr = take_frame(a);

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "tx/probe_tx.h"
 
@@ -26,24 +27,38 @@ struct raw_engine {
 	struct mmsghdr msg[PROBE_BATCH];
 };
 
-static int raw_send(struct tx_engine *e, const struct staged_probe *p, unsigned int n, __u64 tx_ns)
+/* Patches probes [from, n) with a send time taken now. */
+static void raw_patch(struct raw_engine *r, const struct staged_probe *p, unsigned int from,
+		      unsigned int n)
 {
-	struct raw_engine *r = (struct raw_engine *)e;
+	__u64 tx_ns = mono_ns();
 	struct em_payload pl;
-	unsigned int done = 0;
 
-	for (unsigned int i = 0; i < n; i++) {
-		probe_payload(e, &p[i], tx_ns, &pl);
-		frame_patch_ip(r->pkt[i], e->tmpl, p[i].daddr, e->ip_id++, &pl);
+	for (unsigned int i = from; i < n; i++) {
+		probe_payload(&r->base, &p[i], tx_ns, &pl);
+		frame_patch_ip(r->pkt[i], r->base.tmpl, p[i].daddr, r->base.ip_id++, &pl);
 		r->dst[i].sin_addr.s_addr = p[i].daddr;
 	}
+}
+
+static int raw_send(struct tx_engine *e, const struct staged_probe *p, unsigned int n)
+{
+	struct raw_engine *r = (struct raw_engine *)e;
+	unsigned int done = 0;
+
+	raw_patch(r, p, 0, n);
 	while (done < n) {
 		int sent = sendmmsg(r->fd, r->msg + done, n - done, 0);
 
 		if (sent < 0) {
-			/* A full qdisc or an unresolved neighbour is congestion, not failure. */
+			/*
+			 * A full qdisc or an unresolved neighbour is congestion, not failure. The
+			 * probes not sent yet are stamped again after the wait: it is no part of
+			 * their RTT.
+			 */
 			if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR) {
 				usleep(50);
+				raw_patch(r, p, done, n);
 				continue;
 			}
 			if (errno == EHOSTUNREACH || errno == ENETUNREACH) {

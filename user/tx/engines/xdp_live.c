@@ -37,14 +37,13 @@ static int follow_key(struct live_engine *l)
 	return 0;
 }
 
-static int live_send(struct tx_engine *e, const struct staged_probe *p, unsigned int n,
-		     __u64 tx_ns)
+/* Stamped in the kernel, as each probe is built. */
+static int live_send(struct tx_engine *e, const struct staged_probe *p, unsigned int n)
 {
 	struct live_engine *l = (struct live_engine *)e;
 	struct em_gen_probe list[EM_GEN_LIST_MAX];
 	int err;
 
-	(void)tx_ns; /* stamped in the kernel, as each probe is built */
 	err = follow_key(l);
 	if (err)
 		return err;
