@@ -24,6 +24,7 @@
 #include "bpf_test.h"
 #include "echomap_abi.h"
 #include "tx/cookie.h"
+#include "tx/frame6.h"
 
 #include "echomap.skel.h"
 
@@ -580,6 +581,47 @@ static void test_not_ours(void **state)
 	assert_true(ok);
 }
 
+/*
+ * user/tx/frame6.c's probe, answered as a host answers it (addresses swapped, type 129) and as
+ * a router quotes it: the sender's cookie is the matcher's.
+ */
+static void test_builder_probe(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	struct frame6_tmpl t = { .hop_limit = 1, .payload_len = EM_PAYLOAD_LEN + 16 };
+	struct em_payload pl = { .tx_ns = mono_ns() - DELTA_NS, .index = 6, .round = 9 };
+	__u8 probe[256];
+	struct frame f = { .len = 0 };
+	__u32 d[4];
+	size_t len;
+	bool ok = true;
+
+	memcpy(t.saddr, US, 16);
+	memcpy(d, TARGET, 16);
+	pl.mac = em_cookie6(fx->key[0], fx->key[1], d, pl.tx_ns, pl.index, pl.round);
+	len = frame6_build(probe, sizeof(probe), &t, TARGET, &pl);
+	assert_int_not_equal(len, 0);
+
+	memcpy(f.buf, probe, len);
+	memcpy(f.buf + 14 + 8, TARGET, 16);
+	memcpy(f.buf + 14 + 24, US, 16);
+	f.buf[14 + 7] = HOP_LIMIT;
+	f.buf[EM_OFF6_ICMP] = 129;
+	f.len = len;
+	ok &= expect(fx, &f, MATCH, "echo reply to frame6_build's probe");
+	ok &= expect_slot(fx, 6, EM_ST_ECHOREPLY, 129, 0, TARGET, "echo reply to frame6_build's probe");
+
+	memset(&f, 0, sizeof(f));
+	memcpy(f.buf, probe, 14);
+	put_ip6(&f, 14, ROUTER, US, HOP_LIMIT, IPPROTO_ICMPV6, 8 + len - 14);
+	f.buf[14 + 40] = 3;
+	memcpy(f.buf + 14 + 40 + 8, probe + 14, len - 14);
+	f.len = 14 + 40 + 8 + len - 14;
+	ok &= expect(fx, &f, MATCH_ERROR, "time exceeded quoting frame6_build's probe");
+	ok &= expect_slot(fx, 6, EM_ST_TIMXCEED, 3, 0, ROUTER, "time exceeded quoting it");
+	assert_true(ok);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -588,6 +630,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_ours, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_builder_probe, setup, teardown),
 	};
 
 	libbpf_set_print(print_libbpf);
