@@ -16,6 +16,9 @@
 # mmap, so RSS counts those pages as memlock does; RSS also holds the user's own bitmap (lines
 # written). Kernel and user memory together are the RSS growth, not RSS + memlock.
 #
+# zmap (empty blocklist, no rate limit) sweeps a /12 of the same set in the same run, for its
+# rate beside echomap's: the whole /4 would take it about 25 minutes here.
+#
 # Not part of make test or make bench (about a minute on this machine; much longer under
 # emulation). Prints a table and writes bench/results/scale.json.
 set -euo pipefail
@@ -30,7 +33,7 @@ PREFIX=240.0.0.0/4
 TARGETS=$((1 << 28))
 RESULTS=bench/results
 
-bench_need jq /usr/bin/time:time
+bench_need jq zmap /usr/bin/time:time
 mkdir -p "$RESULTS"
 
 W=$(mktemp -d)
@@ -78,6 +81,21 @@ run() {
 run one 240.0.0.0
 run all "$PREFIX"
 
+# zmap over the /12: its send rate (wall time less its 1 s cooldown) and what it found.
+ZPREFIX=240.0.0.0/12
+ZTARGETS=$((1 << 20))
+: >"$W/empty.conf"
+gwmac=$(ip -n "$NS_R" -j link show "$RIFACE" | jq -r '.[0].address')
+ip netns exec "$NS_S" /usr/bin/time -f '%e' -o "$W/zmap.time" zmap -q --disable-syslog \
+	-M icmp_echoscan -i "$IFACE" -S "$SRC" -G "$gwmac" -b "$W/empty.conf" -r 0 -c 1 \
+	-o "$W/zmap.out" "$ZPREFIX" 2>"$W/zmap.err" || true
+zwant=$(((ZTARGETS + ANSWER_MOD - 1) / ANSWER_MOD))
+zfound=$(awk -v mod="$ANSWER_MOD" '{
+		split($1, o, "."); h = ((o[1] * 256 + o[2]) * 256 + o[3]) * 256 + o[4] - 240 * 16777216
+		if (h % mod == 0) print $1
+	}' "$W/zmap.out" | sort -u | wc -l)
+zrate=$(awk -v n="$ZTARGETS" '{ printf "%.0f", n / ($1 - 1) }' "$W/zmap.time")
+
 # The check, in one pass: each line's address answers by the rule; then no address twice.
 read -r lines bad < <(awk -v mod="$ANSWER_MOD" '{
 		split($1, o, "."); h = ((o[1] * 256 + o[2]) * 256 + o[3]) * 256 + o[4] - 240 * 16777216
@@ -103,11 +121,15 @@ printf '| 1 | - | - | - | - | %s | - | - | %.1f | %.1f |\n' "$(jq .lost "$W/one.
 printf '| %s | %s | %s | %s | %s | %s | %.0f | %.1f | %.1f | %.1f |\n' "$TARGETS" "$want" \
 	"$uniq" "$bad" "$((lines - uniq))" "$(jq .lost "$W/all.meta")" "$rate" "$secs" \
 	"$(echo "$rss_all / 1024" | bc -l)" "$(echo "$bpf_all / 1048576" | bc -l)"
+printf '| zmap, %s | %s | %s | - | - | - | %s | - | - | - |\n' "$ZPREFIX" "$zwant" "$zfound" "$zrate"
 echo "beyond the fixed part, per target: BPF maps $bpf_bits bits, RSS $rss_bits bits (kernel + user)"
+printf 'echomap / zmap rate: %.2fx; the whole IPv4 space (2^32) at this rate: %.0f s\n' \
+	"$(echo "$rate / $zrate" | bc -l)" "$(echo "4294967296 / $rate" | bc -l)"
 tail -1 "$W/all.err"
 
-printf '{"date":"%s","kernel":"%s","engine":"%s","queues":%d,"targets":%d,"answer_mod":%d,"answering":%d,"found":%d,"wrong":%d,"repeated":%d,"lost":%s,"probes_per_s":%s,"duration_s":%s,"rss_kb_one":%s,"rss_kb_all":%s,"bpf_bytes_one":%s,"bpf_bytes_all":%s,"bpf_bits_per_target":%s,"rss_bits_per_target":%s}\n' \
+printf '{"date":"%s","kernel":"%s","engine":"%s","queues":%d,"targets":%d,"answer_mod":%d,"answering":%d,"found":%d,"wrong":%d,"repeated":%d,"lost":%s,"probes_per_s":%s,"duration_s":%s,"rss_kb_one":%s,"rss_kb_all":%s,"bpf_bytes_one":%s,"bpf_bytes_all":%s,"bpf_bits_per_target":%s,"rss_bits_per_target":%s,"zmap_prefix":"%s","zmap_answering":%d,"zmap_found":%d,"zmap_probes_per_s":%s}\n' \
 	"$(date -u +%FT%TZ)" "$(uname -r)" "$ENGINE" "$QUEUES" "$TARGETS" "$ANSWER_MOD" "$want" \
 	"$uniq" "$bad" "$((lines - uniq))" "$(jq .lost "$W/all.meta")" "$rate" "$secs" \
-	"$rss_one" "$rss_all" "$bpf_one" "$bpf_all" "$bpf_bits" "$rss_bits" >"$RESULTS/scale.json"
+	"$rss_one" "$rss_all" "$bpf_one" "$bpf_all" "$bpf_bits" "$rss_bits" "$ZPREFIX" "$zwant" \
+	"$zfound" "$zrate" >"$RESULTS/scale.json"
 [ "$uniq" -eq "$want" ] && [ "$bad" -eq 0 ] && [ "$lines" -eq "$uniq" ]

@@ -70,6 +70,19 @@ once() {
 	[ ! -e "$NET_TMP/bad.png" ]
 }
 
+@test "--stream into ClickHouse: the rows as they arrive, every answering host once; --metadata counts them" {
+	ch_server a
+	em_capture sweep -I "$IFACE" --allow-reserved -q --stream --rate 100000 --batch 10000 \
+		-o "$(url a em.stream)" --create-table --metadata "$NET_TMP/meta.json" "$NET"
+	expect_status 0
+	got a em.stream
+	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	once a em.stream
+	jq -e '.stream and .results_written == '"$(wc -l <"$NET_TMP/want")"' and
+		.results_spilled == 0' "$NET_TMP/meta.json" || { cat "$NET_TMP/meta.json" >&2; false; }
+	assert_clean
+}
+
 @test "two shards on two servers behind a Distributed table: the union is the truth, once" {
 	local cluster
 	ch_server b
@@ -144,7 +157,8 @@ once() {
 	ch_query a 'ALTER TABLE echomap.sweep_local ADD COLUMN pause UInt8 MATERIALIZED sleep(0.05)'
 	ip netns exec "$NS_S" "$ECHOMAP" sweep -I "$IFACE" --allow-reserved -q --rate 100000 \
 		--wait 200 --batch 500 --retry 2 --spill "$NET_TMP/rest.bin" \
-		-o "$(url a echomap.sweep_local)" "$NET" >"$NET_TMP/out" 2>"$NET_TMP/err" &
+		--metadata "$NET_TMP/meta.json" -o "$(url a echomap.sweep_local)" "$NET" \
+		>"$NET_TMP/out" 2>"$NET_TMP/err" &
 	pid=$!
 	track_pid "$pid"
 	has_rows() { [ "$(ch_query a 'SELECT count() FROM echomap.sweep_local')" -gt 0 ]; }
@@ -154,6 +168,10 @@ once() {
 	cat "$NET_TMP/err"
 	[ "$status" -eq 4 ]
 	[ -s "$NET_TMP/rest.bin" ]
+	# Every row written, part of them to the spill file.
+	jq -e '.results_written == '"$(wc -l <"$NET_TMP/want")"' and .results_spilled > 0 and
+		.results_spilled < .results_written' "$NET_TMP/meta.json" ||
+		{ cat "$NET_TMP/meta.json" >&2; false; }
 	# What the summary says to do, done.
 	alter=$(sed -n "s/.*load them with clickhouse-client --query '\([^']*\)'.*/\1/p" "$NET_TMP/err")
 	insert=$(sed -n "s/.* && clickhouse-client --query '\([^']*\)' < .*/\1/p" "$NET_TMP/err")

@@ -58,6 +58,9 @@ watch_start() {
 	WATCH_PID=$!
 	track_pid "$WATCH_PID"
 	wait_for 10 metrics_ok || { cat "$NET_TMP/watch.err" >&2; false; }
+	# Metrics are served before the matcher is attached: "watching" is said after.
+	wait_for 10 grep -q 'notice: watching ' "$NET_TMP/watch.err" ||
+		{ cat "$NET_TMP/watch.err" >&2; false; }
 }
 
 watch_stop() {

@@ -138,7 +138,8 @@ _partial_written() {
 		.interface == $ifc and .seed == "7" and .shards == 1 and .targets == 4096 and
 		(.targets_digest | test("^[0-9a-f]{16}$")) and .rate_asked == 20000 and
 		.rate_achieved > 0 and .probes == 4096 and .replies == '"$alive"' and
-		.alive == '"$alive"' and .duplicates == 0 and .invalid == 0 and .lost == 0 and
+		.alive == '"$alive"' and .results_written == '"$alive"' and
+		.results_spilled == 0 and .duplicates == 0 and .invalid == 0 and .lost == 0 and
 		.complete and (.interrupted | not) and .start <= .end and
 		(.engine | IN("afxdp", "raw", "xdp-live"))' "$NET_TMP/meta.json" ||
 		{ cat "$NET_TMP/meta.json" >&2; false; }

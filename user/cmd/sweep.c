@@ -726,6 +726,8 @@ int sweep_run(const struct config *given)
 	} else {
 		rc = report(&s, &out, probed, sent, resent, send_ns, &meta.alive);
 	}
+	meta.written = out.results;
+	meta.spilled = out.spilled;
 	write_metadata(&s, &par, &meta, drops);
 	/* The last checkpoint: exact, once what it covers is written out. */
 	if (rw && (rc == EXIT_ALL_UP || rc == EXIT_UNRESOLVED || meta.interrupted)) {

@@ -628,6 +628,11 @@ int ch_writer_finish(struct ch_writer *w)
 	return w->err;
 }
 
+__u64 ch_writer_spilled(const struct ch_writer *w)
+{
+	return w->spilled;
+}
+
 void ch_writer_abort(struct ch_writer *w)
 {
 	char sql[256];

@@ -53,6 +53,8 @@ int ch_writer_add(struct ch_writer *w, const struct host_result *r);
 int ch_writer_finish(struct ch_writer *w);
 /* An interrupted run: deletes its rows from the table (a mutation) and says so. */
 void ch_writer_abort(struct ch_writer *w);
+/* Rows that went to the spill file (after ch_writer_finish). */
+__u64 ch_writer_spilled(const struct ch_writer *w);
 void ch_writer_close(struct ch_writer *w);
 
 /*

@@ -78,12 +78,13 @@ static void write_json(FILE *f, const struct run_meta *m)
 						   (m->end.tv_nsec - m->start.tv_nsec) / 1e9);
 	fprintf(f, "\"probes\":%llu,\"resent\":%llu,\"replies\":%llu,\"alive\":%llu,"
 		   "\"duplicates\":%llu,\"invalid\":%llu,\"lost\":%llu,\"interface_drops\":%llu,"
-		   "\"interrupted\":%s,\"complete\":%s}\n",
+		   "\"results_written\":%llu,\"results_spilled\":%llu,\"interrupted\":%s,"
+		   "\"complete\":%s}\n",
 		(unsigned long long)m->probes, (unsigned long long)m->resent,
 		(unsigned long long)m->replies, (unsigned long long)m->alive,
 		(unsigned long long)m->dups, (unsigned long long)m->invalid,
 		(unsigned long long)m->lost, (unsigned long long)m->drops,
-		m->interrupted ? "true" : "false", m->interrupted ? "false" : "true");
+		(unsigned long long)m->written, (unsigned long long)m->spilled, m->interrupted ? "true" : "false", m->interrupted ? "false" : "true");
 }
 
 int metadata_write(const char *path, const struct run_meta *m)

@@ -22,6 +22,7 @@ struct run_meta {
 	double rate_achieved;	/* probes/s over the sending phase */
 	struct timespec start, end; /* CLOCK_REALTIME */
 	__u64 probes, resent, replies, alive, dups, invalid, lost, drops;
+	__u64 written, spilled; /* results written out (lines or rows); rows to --spill */
 };
 
 /* 0 or -errno after one line; nothing is left at path on failure. */

@@ -307,6 +307,7 @@ void out_result(struct out_sink *o, const struct host_result *r)
 {
 	char line[LINE_MAX_LEN], *p = line;
 
+	o->results++;
 	if (o->ch) {
 		ch_writer_add(o->ch, r); /* an error is kept and returned by out_commit */
 		return;
@@ -349,19 +350,20 @@ static int commit_clickhouse(struct out_sink *o)
 	 * A run that cannot be completed leaves no rows behind, as a file output leaves none; one
 	 * completed into the spill file is complete, but not where it was asked to be.
 	 */
-	if (err < 0)
+	if (err < 0) {
 		ch_writer_abort(o->ch);
+		o->results = 0;
+	}
+	o->spilled = ch_writer_spilled(o->ch);
 	ch_writer_close(o->ch);
 	o->ch = NULL;
 	return err > 0 ? -EIO : err;
 }
 
-int out_commit(struct out_sink *o)
+static int commit_file(struct out_sink *o)
 {
 	int err = 0;
 
-	if (o->ch)
-		return commit_clickhouse(o);
 	if (fflush(o->f) || ferror(o->f))
 		err = -errno ?: -EIO;
 	if (!o->path)
@@ -389,8 +391,21 @@ int out_commit(struct out_sink *o)
 	return err;
 }
 
+int out_commit(struct out_sink *o)
+{
+	int err;
+
+	if (o->ch)
+		return commit_clickhouse(o);
+	err = commit_file(o);
+	if (err)
+		o->results = 0;
+	return err;
+}
+
 void out_abort(struct out_sink *o)
 {
+	o->results = 0;
 	if (o->ch) {
 		ch_writer_abort(o->ch);
 		ch_writer_close(o->ch);

@@ -16,6 +16,8 @@ struct out_sink {
 	enum out_fmt fmt;
 	const char *path; /* NULL: stdout */
 	char *tmp_path; /* renamed to path on commit; NULL when path is written in place */
+	__u64 results; /* lines or rows given; once committed, written */
+	__u64 spilled; /* of them, rows that went to ClickHouse's --spill file instead */
 };
 
 struct host_result {
