@@ -24,6 +24,7 @@
 #include "echomap_hist.h"
 #include "maps.h"
 #include "parse.h"
+#include "parse_ipv6.h"
 
 const volatile struct em_config cfg = {};
 
@@ -128,12 +129,13 @@ static __always_inline __u32 mark_round(__u32 *seen, __u32 round)
 }
 
 /*
- * Record a validated reply: ip and icmp are the outer headers (the router's for an ICMP error),
- * pl our payload as echoed or quoted. Echo replies and errors each have their round window, so
- * neither is ever a duplicate of the other. Returns false for a duplicate of its kind.
+ * Record a validated reply: from, ttl and icmp are of the outer headers (the router's for an ICMP
+ * error; from is 0 for IPv6, whose address goes to from6), pl our payload as echoed or quoted.
+ * Echo replies and errors each have their round window, so neither is ever a duplicate of the
+ * other. Returns false for a duplicate of its kind.
  */
 static __always_inline bool record(struct em_result *slot, const struct em_payload *pl,
-				   const struct iphdr *ip, const struct em_icmp *icmp, __u8 status,
+				   __u32 from, __u8 ttl, const struct em_icmp *icmp, __u8 status,
 				   __u64 rtt_ns)
 {
 	__u32 round = pl->round, bit = 1U << (round & 31), old, rtt;
@@ -157,8 +159,8 @@ static __always_inline bool record(struct em_result *slot, const struct em_paylo
 		if (!old) {
 			slot->rtt_first_ns = rtt;
 			slot->rtt_min_ns = rtt;
-			slot->ttl = ip->ttl;
-			slot->from = ip->saddr;
+			slot->ttl = ttl;
+			slot->from = from;
 		} else if (rtt < slot->rtt_min_ns) {
 			slot->rtt_min_ns = rtt;
 		}
@@ -167,11 +169,11 @@ static __always_inline bool record(struct em_result *slot, const struct em_paylo
 		__sync_fetch_and_add(&slot->replies, 1);
 	} else {
 		slot->err_rtt_ns = rtt;
-		slot->err_from = ip->saddr;
+		slot->err_from = from;
 		slot->err_status = status;
 		slot->err_type = icmp->type;
 		slot->err_code = icmp->code;
-		slot->err_ttl = ip->ttl;
+		slot->err_ttl = ttl;
 		__sync_fetch_and_add(&slot->errors, 1);
 	}
 
@@ -184,8 +186,8 @@ static __always_inline bool record(struct em_result *slot, const struct em_paylo
 	ev->rtt_ns = rtt_ns;
 	ev->index = pl->index;
 	ev->round = round;
-	ev->from = ip->saddr;
-	ev->ttl = ip->ttl;
+	ev->from = from;
+	ev->ttl = ttl;
 	ev->status = status;
 	ev->icmp_type = icmp->type;
 	ev->icmp_code = icmp->code;
@@ -313,6 +315,92 @@ static __always_inline void watch_count(struct em_series *s, bool fresh, __u8 st
 	__sync_fetch_and_add(&s->replies, 1);
 }
 
+/* An ICMPv6 reply's fields, copied out of the frame for match6(). */
+struct em_cand6 {
+	__u32 daddr[4]; /* the probe's destination, what the cookie covers */
+	__u32 from[4];	/* the reply's source */
+	struct em_payload pl;
+	struct em_icmp icmp;  /* outer: type and code */
+	__be16 id, seq;	      /* of the echo request or reply carrying pl */
+	__u8 hop_limit, status;
+	__u8 pad[2];
+};
+
+/*
+ * The cookie, the slot and the record of an ICMPv6 reply. A global function, verified once on
+ * its own: inlined, the cookie would be verified again on every path through the extension
+ * headers, past the verifier's budget. Returns an enum verdict.
+ */
+__noinline int match6(struct em_cand6 *r)
+{
+	struct em_result *slot;
+	struct em_addr6 *from6;
+	__u64 mac, now;
+	__u32 index;
+
+	if (!r)
+		return V_PASS;
+	mac = em_cookie6(cfg.key[0], cfg.key[1], r->daddr, r->pl.tx_ns, r->pl.index, r->pl.round);
+	if (mac != r->pl.mac || r->id != bpf_htons(mac & 0xffff) ||
+	    r->seq != bpf_htons((mac >> 16) & 0xffff))
+		return V_INVALID;
+	index = r->pl.index;
+	if (index >= cfg.n_targets)
+		return V_MALFORMED;
+	slot = bpf_map_lookup_elem(&results, &index);
+	from6 = bpf_map_lookup_elem(&from6_addrs, &index);
+	if (!slot || !from6)
+		return V_MALFORMED;
+	/*
+	 * Before record() elects the first reply: of two first replies racing on two CPUs, the
+	 * address may be the other's, both valid replies about this target.
+	 */
+	if (!slot->rounds_seen)
+		__builtin_memcpy(from6->a, r->from, sizeof(from6->a));
+	now = bpf_ktime_get_ns();
+	record(slot, &r->pl, 0, r->hop_limit, &r->icmp, r->status,
+	       now > r->pl.tx_ns ? now - r->pl.tx_ns : 0);
+	if (r->status != EM_ST_ECHOREPLY)
+		count(EM_CNT_ICMP_ERROR);
+	return V_MATCHED;
+}
+
+/*
+ * An IPv6 frame: ICMPv6 echo replies and errors quoting our probes are matched as IPv4's are,
+ * with the cookie over the 128-bit address; the reply's source goes to from6_addrs. Sweeps and
+ * pings only: in watch and stream mode IPv6 frames pass, uncounted as malformed.
+ */
+static __always_inline enum verdict handle_ipv6(struct cursor *c)
+{
+	const volatile __u32 *s6 = cfg.saddr6;
+	struct em_cand6 cand = {};
+	struct em_reply6 r = {};
+	const struct em_probe *p;
+
+	/* First: the verifier then drops the IPv6 code from watch and stream programs. */
+	if (cfg.flags & (EM_CFG_WATCH | EM_CFG_STREAM))
+		return V_PASS;
+	switch (parse_icmp6(c, s6, !(s6[0] | s6[1] | s6[2] | s6[3]), &r)) {
+	case EM_P6_MALFORMED:
+		return V_MALFORMED;
+	case EM_P6_PASS:
+		return V_PASS;
+	default:
+		break;
+	}
+	p = r.probe;
+	__builtin_memcpy(cand.daddr, r.daddr, sizeof(cand.daddr));
+	__builtin_memcpy(cand.from, &r.ip->saddr, sizeof(cand.from));
+	__builtin_memcpy(&cand.pl, &p->pl, sizeof(cand.pl));
+	cand.icmp.type = r.icmp->type;
+	cand.icmp.code = r.icmp->code;
+	cand.id = p->icmp.id;
+	cand.seq = p->icmp.seq;
+	cand.hop_limit = r.ip->hop_limit;
+	cand.status = r.status;
+	return match6(&cand);
+}
+
 static __always_inline enum verdict handle(struct xdp_md *ctx)
 {
 	struct cursor c = { (void *)(long)ctx->data, (void *)(long)ctx->data_end };
@@ -325,10 +413,14 @@ static __always_inline enum verdict handle(struct xdp_md *ctx)
 	__u64 now, rtt_ns;
 	__u32 len, daddr;
 	enum verdict v;
+	__be16 proto;
 	__u8 status;
 	bool fresh;
 
-	if (parse_eth(&c) != bpf_htons(ETH_P_IP))
+	proto = parse_eth(&c);
+	if (proto == bpf_htons(ETH_P_IPV6))
+		return handle_ipv6(&c);
+	if (proto != bpf_htons(ETH_P_IP))
 		return V_PASS;
 	len = parse_ipv4(&c, &ip);
 	if (!len)
@@ -402,7 +494,7 @@ static __always_inline enum verdict handle(struct xdp_md *ctx)
 			return V_MATCHED;
 		}
 	}
-	fresh = record(slot, &p->pl, ip, icmp, status, rtt_ns);
+	fresh = record(slot, &p->pl, ip->saddr, ip->ttl, icmp, status, rtt_ns);
 	if (series)
 		watch_count(series, fresh, status, ip->ttl, rtt_ns);
 	if (busy)

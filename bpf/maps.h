@@ -21,6 +21,18 @@ struct {
 	__uint(max_entries, 1);
 } results SEC(".maps");
 
+/*
+ * IPv6 runs: the source of each target's first reply (the router's for an ICMPv6 error); sized to
+ * the target count then, 1 otherwise.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct em_addr6);
+	__uint(max_entries, 1);
+} from6_addrs SEC(".maps");
+
 /* struct em_event per reply, only written when cfg.flags has EM_CFG_EVENTS. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

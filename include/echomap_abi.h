@@ -33,6 +33,7 @@ _Static_assert(sizeof(struct em_payload) == 24, "em_payload must be 24 bytes");
 
 #define EM_PAYLOAD_LEN	     24
 #define EM_COOKIE_MSG_LEN    20
+#define EM_COOKIE6_MSG_LEN   32
 
 /* Status of a result slot or event; also the classification reported to the user. */
 enum em_status {
@@ -129,8 +130,18 @@ struct em_config {
 	__u32 flags;
 	__u32 agg_mask;	 /* EM_CFG_AGGREGATE: netmask of a series' prefix (network order) */
 	__u64 timeout_ns; /* EM_CFG_WATCH: a reply slower than this is late */
+	__u32 saddr6[4];  /* our IPv6 source address (as in the header); all zero: any */
 };
-_Static_assert(sizeof(struct em_config) == 40, "em_config must be 40 bytes");
+_Static_assert(sizeof(struct em_config) == 56, "em_config must be 56 bytes");
+
+/*
+ * An IPv6 address as the matcher stores it: the header's 16 bytes. The `from6` array holds one per
+ * target index, written by the first IPv6 reply of the slot (em_result.from is 0 for those).
+ */
+struct em_addr6 {
+	__u32 a[4];
+};
+_Static_assert(sizeof(struct em_addr6) == 16, "em_addr6 must be 16 bytes");
 
 /*
  * Watch mode: the payload rounds [first, first + count) are the round in progress (count is the

@@ -709,7 +709,8 @@ static void test_not_ours(void **state)
 {
 	static const struct frame_case cases[] = {
 		{ "UDP", 0, 0, {}, NULL, to_udp, PASS },
-		{ "IPv6 EtherType", 0, 0, {}, NULL, to_ipv6_ethertype, PASS },
+		/* An IPv4 datagram under the IPv6 EtherType: a version the header cannot have. */
+		{ "IPv6 EtherType", 0, 0, {}, NULL, to_ipv6_ethertype, PASS_MALFORMED },
 		{ "ARP EtherType", 0, 0, {}, NULL, to_arp_ethertype, PASS },
 		{ "two VLAN tags", 0, 0, { .vlan_tpid = ETH_P_8021AD }, NULL, add_inner_tag, PASS },
 		{ "echo request carrying our payload", EM_ICMP_ECHO, 0, {}, NULL, NULL, PASS },
@@ -1735,15 +1736,43 @@ static void test_cookie_vectors(void **state)
 	}
 }
 
+/* em_cookie6 against the reference over its 32-byte message: daddr | tx_ns | index | round. */
+static void test_cookie6_vectors(void **state)
+{
+	__u8 k[16], msg[EM_COOKIE6_MSG_LEN];
+	__u64 key[2], seed, tx_ns;
+	__u32 daddr[4], index, round;
+
+	(void)state;
+	assert_int_equal(getrandom(&seed, sizeof(seed), 0), sizeof(seed));
+	for (int i = 0; i < 100000; i++) {
+		for (size_t b = 0; b < sizeof(msg); b += 8) {
+			__u64 r = splitmix64(&seed);
+
+			memcpy(msg + b, &r, 8);
+		}
+		key[0] = splitmix64(&seed);
+		key[1] = splitmix64(&seed);
+		memcpy(k, key, sizeof(k));
+		memcpy(daddr, msg, 16);
+		memcpy(&tx_ns, msg + 16, 8);
+		memcpy(&index, msg + 24, 4);
+		memcpy(&round, msg + 28, 4);
+		assert_int_equal(em_cookie6(key[0], key[1], daddr, tx_ns, index, round),
+				 ref_siphash(k, msg, sizeof(msg)));
+	}
+}
+
 static void test_program_size(void **state)
 {
-	assert_true(prog_size_ok(need_bpf(state)->prog_fd, "echomap_xdp", 1000, 20000));
+	assert_true(prog_size_ok(need_bpf(state)->prog_fd, "echomap_xdp", 2500, 250000));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cookie_vectors),
+		cmocka_unit_test(test_cookie6_vectors),
 		cmocka_unit_test_setup_teardown(test_program_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_echo_replies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_errors, setup, teardown),

@@ -616,7 +616,7 @@ static void test_close_race(void **state)
 /* The verifier must not explode on the histogram path. */
 static void test_program_size(void **state)
 {
-	assert_true(prog_size_ok(need_bpf(state)->prog_fd, "echomap_xdp (watch)", 1200, 30000));
+	assert_true(prog_size_ok(need_bpf(state)->prog_fd, "echomap_xdp (watch)", 2000, 30000));
 }
 
 int main(void)
