@@ -316,7 +316,8 @@ static void put_string(struct ch_writer *w, const char *s)
 	} else {
 		w->buf[w->len++] = n;
 	}
-	put(w, s, n);
+	if (n) /* a target without a name: s is NULL, and memcpy's source must not be */
+		put(w, s, n);
 }
 
 static void put_row(struct ch_writer *w, const struct host_result *r)
