@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "lib/atomic_file.h"
 #include "lib/log.h"
 #include "report/metadata.h"
 #include "targets/resume.h"
@@ -48,8 +49,9 @@ static void utc(FILE *f, const char *key, const struct timespec *t)
 	fprintf(f, "\"%s\":\"%s.%03ldZ\",", key, s, t->tv_nsec / 1000000);
 }
 
-static void write_json(FILE *f, const struct run_meta *m)
+static void write_json(FILE *f, const void *arg)
 {
+	const struct run_meta *m = arg;
 	struct utsname u;
 
 	if (uname(&u))
@@ -84,37 +86,11 @@ static void write_json(FILE *f, const struct run_meta *m)
 		(unsigned long long)m->replies, (unsigned long long)m->alive,
 		(unsigned long long)m->dups, (unsigned long long)m->invalid,
 		(unsigned long long)m->lost, (unsigned long long)m->drops,
-		(unsigned long long)m->written, (unsigned long long)m->spilled, m->interrupted ? "true" : "false", m->interrupted ? "false" : "true");
+		(unsigned long long)m->written, (unsigned long long)m->spilled,
+		m->interrupted ? "true" : "false", m->interrupted ? "false" : "true");
 }
 
 int metadata_write(const char *path, const struct run_meta *m)
 {
-	char *tmp;
-	FILE *f;
-	int fd, err = 0;
-
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkstemp(tmp);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		err = -errno;
-		if (fd >= 0)
-			close(fd);
-		goto out;
-	}
-	fchmod(fd, 0644);
-	write_json(f, m);
-	if (fflush(f) || ferror(f) || fsync(fd))
-		err = -errno ?: -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-out:
-	if (err) {
-		pr_warn("cannot write %s: %s\n", path, strerror(-err));
-		unlink(tmp);
-	}
-	free(tmp);
-	return err;
+	return atomic_file_write(path, write_json, m);
 }

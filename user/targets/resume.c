@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/atomic_file.h"
 #include "lib/log.h"
 #include "targets/resume.h"
 
@@ -54,22 +55,10 @@ int resume_read(const char *path, struct resume_state *st)
 	return 0;
 }
 
-int resume_write(const char *path, const struct resume_state *st)
+static void put_state(FILE *f, const void *arg)
 {
-	char *tmp;
-	FILE *f = NULL;
-	int fd, err = 0;
+	const struct resume_state *st = arg;
 
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
-		return -ENOMEM;
-	fd = mkstemp(tmp);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		err = -errno;
-		if (fd >= 0)
-			close(fd);
-		goto out;
-	}
-	fchmod(fd, 0644);
 	fprintf(f, MAGIC "\nseed %llu\nshards %u\nshard %u\nprobes %u\ntargets %llu\n"
 		      "digest %016llx\nwalk %llu %llu %llu %llu %llu\ncomplete %u\n",
 		(unsigned long long)st->seed, st->shards, st->shard, st->probes,
@@ -77,18 +66,10 @@ int resume_write(const char *path, const struct resume_state *st)
 		(unsigned long long)st->pm.n, (unsigned long long)st->pm.p,
 		(unsigned long long)st->pm.g, (unsigned long long)st->pm.cur,
 		(unsigned long long)st->pm.left, st->complete);
-	/* Whole on disk before it replaces the last one: a crash keeps one or the other. */
-	if (fflush(f) || ferror(f) || fsync(fd))
-		err = -errno ?: -EIO;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-out:
-	if (err) {
-		pr_warn("cannot write %s: %s\n", path, strerror(-err));
-		unlink(tmp);
-	}
-	free(tmp);
-	return err;
+}
+
+/* Atomic: a crash keeps the last checkpoint or this one. */
+int resume_write(const char *path, const struct resume_state *st)
+{
+	return atomic_file_write(path, put_state, st);
 }
