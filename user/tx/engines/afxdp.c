@@ -58,19 +58,31 @@ static void reclaim(struct afxdp_engine *a)
 	xsk_ring_cons__release(&a->comp, n);
 }
 
+static int wake(struct afxdp_engine *a)
+{
+	if (sendto(a->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN &&
+	    errno != EBUSY && errno != ENOBUFS && errno != EINTR)
+		return -errno;
+	return 0;
+}
+
 /*
  * Copy mode sends at most a small batch per syscall (and EAGAINs past it): kick until the
  * kernel has taken every descriptor, so no probe waits in the ring for the next batch.
  */
 static int kick(struct afxdp_engine *a)
 {
-	while (xsk_ring_prod__needs_wakeup(&a->tx) &&
-	       a->tx.cached_prod != __atomic_load_n(a->tx.consumer, __ATOMIC_ACQUIRE)) {
-		if (sendto(a->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN &&
-		    errno != EBUSY && errno != ENOBUFS && errno != EINTR)
-			return -errno;
-	}
-	return 0;
+	int err = 0;
+
+	while (!err && xsk_ring_prod__needs_wakeup(&a->tx) &&
+	       a->tx.cached_prod != __atomic_load_n(a->tx.consumer, __ATOMIC_ACQUIRE))
+		err = wake(a);
+	return err;
+}
+
+static bool frames_short(const struct afxdp_engine *a, unsigned int n)
+{
+	return a->n_free + NUM_FRAMES - a->n_built < n;
 }
 
 static int afxdp_send(struct tx_engine *e, const struct staged_probe *p, unsigned int n)
@@ -82,8 +94,12 @@ static int afxdp_send(struct tx_engine *e, const struct staged_probe *p, unsigne
 	int err;
 
 	reclaim(a);
-	while (a->n_free + NUM_FRAMES - a->n_built < n || xsk_ring_prod__reserve(&a->tx, n, &idx) != n) {
-		err = kick(a);
+	while (frames_short(a, n) || xsk_ring_prod__reserve(&a->tx, n, &idx) != n) {
+		/*
+		 * Every frame sent and none completed: the ring is empty, but a driver that
+		 * completes from its poll does so only when woken.
+		 */
+		err = frames_short(a, n) && xsk_ring_prod__needs_wakeup(&a->tx) ? wake(a) : kick(a);
 		if (err)
 			return err;
 		reclaim(a);
