@@ -3,7 +3,7 @@
  * Send stamps are taken once the engine has room, never before a wait for it: through
  * probe_tx, the afxdp engine runs against a fake kernel (the xsk calls and sendto defined
  * here) that holds completions until every frame is in flight, and the raw engine against a
- * sendmmsg that reports a full qdisc once. Each fake notes the clock when it gives room, after
+ * sendmmsg that finds the qdisc or the send buffer full once. Each fake notes the clock when it gives room, after
  * the clock has moved past the moment the engine asked; every probe that leaves afterwards
  * must carry a stamp from after it. Nothing is timed: a stamp taken before the wait is
  * strictly older.
@@ -173,22 +173,28 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sock
 	return 0;
 }
 
-/* The fake qdisc: full once, at the call number full_at_call; every other call takes all. */
+/*
+ * The fake stack: full once, at call number full_at_call, every other call takes all. Full is
+ * a full qdisc (ENOBUFS) or a full send buffer, which blocks the call until there is room
+ * unless it says MSG_DONTWAIT (EAGAIN).
+ */
 static struct {
 	unsigned int calls, full_at_call;
-} qdisc;
+	bool sndbuf;
+} stack;
 
 int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags)
 {
 	(void)fd;
-	(void)flags;
-	if (++qdisc.calls == qdisc.full_at_call) {
+	if (++stack.calls == stack.full_at_call) {
 		seen.room_at = clock_moved();
-		errno = ENOBUFS;
-		return -1;
+		if (!stack.sndbuf || flags & MSG_DONTWAIT) {
+			errno = stack.sndbuf ? EAGAIN : ENOBUFS;
+			return -1;
+		}
 	}
-	/* The first call takes part of the batch, so the rest waits for the full qdisc. */
-	if (qdisc.calls == 1 && vlen > 10)
+	/* The first call takes part of the batch, so the rest meets the full stack. */
+	if (stack.calls == 1 && vlen > 10)
 		vlen = 10;
 	for (unsigned int i = 0; i < vlen; i++)
 		saw_probe((const __u8 *)vec[i].msg_hdr.msg_iov->iov_base + EM_IP_LEN + EM_ICMP_LEN);
@@ -230,29 +236,44 @@ static void test_afxdp_stamp_after_frames(void **state)
 	stage(tx, FAKE_FRAMES + 4 * PROBE_BATCH);
 	assert_int_equal(seen.sent, FAKE_FRAMES + 4 * PROBE_BATCH);
 	assert_int_not_equal(seen.room_at, 0);
-	assert_int_equal(seen.after_room, 4 * PROBE_BATCH);
 	assert_int_equal(seen.stamped_early, 0);
+	assert_int_equal(seen.after_room, 4 * PROBE_BATCH);
 	probe_tx_close(tx);
 }
 
-/* A full qdisc after 10 probes of a batch: the other 54 are stamped after it took them. */
-static void test_raw_stamp_after_full_qdisc(void **state)
+/* A full qdisc or send buffer after 10 probes of a batch: the other 54 follow it, stamped after. */
+static void raw_full_after_10(bool sndbuf)
 {
 	struct probe_tx *tx;
 
+	reset_seen();
+	memset(&stack, 0, sizeof(stack));
+	stack.full_at_call = 2;
+	stack.sndbuf = sndbuf;
+	tx = open_tx(ENGINE_RAW);
+	stage(tx, PROBE_BATCH);
+	assert_int_equal(seen.sent, PROBE_BATCH);
+	assert_int_equal(seen.stamped_early, 0);
+	assert_int_equal(seen.after_room, PROBE_BATCH - 10);
+	assert_int_equal(stack.calls, 3);
+	probe_tx_close(tx);
+}
+
+static void test_raw_stamp_after_full_qdisc(void **state)
+{
 	(void)state;
 	if (geteuid())
 		skip(); /* a raw socket bound to lo */
-	reset_seen();
-	memset(&qdisc, 0, sizeof(qdisc));
-	qdisc.full_at_call = 2;
-	tx = open_tx(ENGINE_RAW);
-	stage(tx, PROBE_BATCH);
-	assert_int_equal(qdisc.calls, 3);
-	assert_int_equal(seen.sent, PROBE_BATCH);
-	assert_int_equal(seen.after_room, PROBE_BATCH - 10);
-	assert_int_equal(seen.stamped_early, 0);
-	probe_tx_close(tx);
+	raw_full_after_10(false);
+}
+
+/* A blocking send would wait for the buffer after the stamp: the engine must not block. */
+static void test_raw_stamp_after_full_sndbuf(void **state)
+{
+	(void)state;
+	if (geteuid())
+		skip();
+	raw_full_after_10(true);
 }
 
 int main(void)
@@ -260,6 +281,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_afxdp_stamp_after_frames),
 		cmocka_unit_test(test_raw_stamp_after_full_qdisc),
+		cmocka_unit_test(test_raw_stamp_after_full_sndbuf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

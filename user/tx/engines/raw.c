@@ -48,13 +48,14 @@ static int raw_send(struct tx_engine *e, const struct staged_probe *p, unsigned 
 
 	raw_patch(r, p, 0, n);
 	while (done < n) {
-		int sent = sendmmsg(r->fd, r->msg + done, n - done, 0);
+		/* Never blocks for a full send buffer: that wait would follow the stamp. */
+		int sent = sendmmsg(r->fd, r->msg + done, n - done, MSG_DONTWAIT);
 
 		if (sent < 0) {
 			/*
-			 * A full qdisc or an unresolved neighbour is congestion, not failure. The
-			 * probes not sent yet are stamped again after the wait: it is no part of
-			 * their RTT.
+			 * A full qdisc or send buffer or an unresolved neighbour is congestion, not
+			 * failure. The probes not sent yet are stamped again after the wait: it is
+			 * no part of their RTT.
 			 */
 			if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR) {
 				usleep(50);
