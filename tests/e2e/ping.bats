@@ -33,9 +33,13 @@ reply_re() {
 	# RTT minus its logged hold. That residual is a few µs on a real kernel; under emulation (a
 	# TCG VM, where a stalled vCPU now and then adds 5-75 ms to one packet of either prober)
 	# echomap's tail and the kernel ping's differ from run to run, so the test needs a real CPU
-	# clock. The band is the residuals' spread plus 0.5 ms, and the kernel's ping takes 160
-	# samples so that the spread includes the tail. No reply may be shorter than its hold; one
-	# of ten may fall above the band. A bias moves them all.
+	# clock. No reply may be shorter than its hold (the hold is logged in whole µs, echomap
+	# prints µs: 1 µs of rounding). Above, echomap's path is a part of the kernel ping's: it
+	# stamps later (before the kick, or in the kernel as it builds the frame) and earlier on
+	# the way back (at XDP, before the stack the kernel's reply goes through), so its residual
+	# is at most the largest of the kernel ping's 160, plus the 5 µs to which the kernel's ping
+	# rounds and the hold's 1 µs. One of ten may fall above that (a preemption between stamp
+	# and kick that the kernel's ping missed). A bias moves them all.
 	for ENGINE in $(e2e_engines); do
 		echo "# engine $ENGINE"
 		respond_delay 198.18.0.0/16 5 0 0 --ttl 62
@@ -65,27 +69,25 @@ reply_re() {
 		# Reply i against hold i: the responder answers one request at a time, in order.
 		sed 's/.*time=\([0-9.]*\) ms.*/\1/' "$OUT" |
 			paste -d' ' - <(awk '$1 == "198.18.0.1" { print $2 }' "$DELAY_LOG") |
-			awk -v rlo="$rlo" -v rhi="$rhi" '{
+			awk -v rhi="$rhi" '{
 				hold = $2 / 1000
 				r = $1 - hold
 				if (NR == 1 || r < rmin)
 					rmin = r
 				if (NR == 1 || r > rmax)
 					rmax = r
-				lo = hold + rlo - 0.5
-				if (lo < hold)
-					lo = hold
-				hi = hold + rhi + 0.5
+				lo = hold - 0.001
+				hi = hold + rhi + 0.006
 				if ($2 < 4900) {
 					print "hold " $2 " us: the delay was not imposed" >"/dev/stderr"
 					bad = 1
 				}
-				if ($1 < hold - 0.001) {
+				if ($1 < lo) {
 					printf "rtt %s ms, shorter than its hold %.3f ms\n", $1, hold >"/dev/stderr"
 					bad = 1
 				}
-				if ($1 < lo || $1 > hi) {
-					printf "rtt %s ms, outside hold + path %.3f..%.3f ms\n", $1, lo, hi >"/dev/stderr"
+				if ($1 > hi) {
+					printf "rtt %s ms, above hold + path %.3f ms\n", $1, hi >"/dev/stderr"
 					out++
 				}
 			}
