@@ -30,7 +30,7 @@ reply_re() {
 	# Truth per reply is the hold the responder applied (it logs it per target, from the
 	# kernel's receive stamp to its send) plus the path's round trip without the hold. The path
 	# is measured over the same 4 s by the kernel's own ping to a second delayed target: its
-	# RTT minus its logged hold. That residual is a few µs on a real kernel; under emulation (a
+	# RTT minus its logged hold. That residual is 10-150 µs on a real kernel; under emulation (a
 	# TCG VM, where a stalled vCPU now and then adds 5-75 ms to one packet of either prober)
 	# echomap's tail and the kernel ping's differ from run to run, so the test needs a real CPU
 	# clock. No reply may be shorter than its hold (the hold is logged in whole µs, echomap
