@@ -24,3 +24,15 @@ found() {
 	invented=$(sort -u "$1" | comm -23 - "$W/truth" | wc -l)
 	echo "$n $missed $invented"
 }
+
+# path_drops: "OURS RESPONDER", frames lost so far on the way to the delaying responder: OURS
+# on our side of the veth (em0's tx_dropped and rx_missed, the peer's tx_dropped: what ping and
+# watch warn about), RESPONDER in its raw socket's receive queue (/proc/net/raw's drops). A
+# benchmark takes it before and after a run to say where a probe that never got a reply went.
+path_drops() {
+	local ours raw
+	ours=$(($(link_stat "$NS_S" "$IFACE" tx_dropped) + $(link_stat "$NS_S" "$IFACE" rx_missed_errors) +
+		$(link_stat "$NS_R" "$RIFACE" tx_dropped)))
+	raw=$(in_r awk 'NR > 1 { n += $NF } END { print n + 0 }' /proc/net/raw)
+	echo "$ours $raw"
+}

@@ -165,9 +165,11 @@ for d in $DELAYS_MS; do
 	for t in $TOOLS; do
 		delay_start "$d" "$(echo "$JITTER_US / 1000" | bc -l)"
 		load_start
+		read -r ours0 raw0 < <(path_drops)
 		p0=$(rx_packets) t0=$(date +%s%N)
 		"run_$t" "$W/$t.$d.meas"
 		p1=$(rx_packets) t1=$(date +%s%N)
+		read -r ours1 raw1 < <(path_drops)
 		load_stop
 		delay_stop "$W/$t.$d.holds"
 		load=$(echo "($p1 - $p0) * 1000000000 / ($t1 - $t0)" | bc)
@@ -181,12 +183,14 @@ for d in $DELAYS_MS; do
 		hosts=$(awk '{ print $1 }' "$W/$t.$d.joined" | sort -u | wc -l)
 		sent=$(($(wc -l <"$W/hosts") * COUNT))
 		[ "$t" = ping ] && sent=$(($(wc -l <"$W/hosts.ping") * COUNT))
-		echo "bench:   $t: $n of $sent replies joined ($hosts hosts, $left left out)," \
+		echo "bench:   $t: $n of $sent replies joined ($hosts hosts, $left left out;" \
+			"dropped on our side $((ours1 - ours0)), in the responder's socket $((raw1 - raw0)))," \
 			"median |err| $med us, p99 $p99 us, load $load pps" >&2
 		rows+=("$(printf '| %s | %s ms ± %s µs | %s / %s | %s | %s | %s | %s | %s |' "$t" "$d" \
 			"$JITTER_US" "$n" "$sent" "${BASE[$t]}" "$bias" "$med" "$p99" "$load")")
-		json+=("$(printf '{"tool":"%s","delay_ms":%s,"jitter_us":%s,"replies":%s,"probes":%s,"hosts":%s,"left_out":%s,"base_us":%s,"median_err_us":%s,"median_abs_err_us":%s,"p99_abs_err_us":%s,"load_pps":%s}' \
-			"$t" "$d" "$JITTER_US" "$n" "$sent" "$hosts" "$left" "${BASE[$t]}" "$bias" "$med" \
+		json+=("$(printf '{"tool":"%s","delay_ms":%s,"jitter_us":%s,"replies":%s,"probes":%s,"hosts":%s,"left_out":%s,"dropped_ours":%s,"dropped_responder":%s,"base_us":%s,"median_err_us":%s,"median_abs_err_us":%s,"p99_abs_err_us":%s,"load_pps":%s}' \
+			"$t" "$d" "$JITTER_US" "$n" "$sent" "$hosts" "$left" "$((ours1 - ours0))" \
+			"$((raw1 - raw0))" "${BASE[$t]}" "$bias" "$med" \
 			"$p99" "$load")")
 	done
 done

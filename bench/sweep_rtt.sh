@@ -7,7 +7,8 @@
 # with the base the median of (measured - hold) of a sweep at --rate 10000 and zero hold: the
 # fixed cost of the path, which neither rate nor batching must move. One probe per host
 # (-n 1, --resend 0), so each target has one reply and one logged hold to join; a target
-# without both is left out and counted. Prints a table and writes bench/results/sweep_rtt.json
+# without both is left out and counted, beside the frames dropped on our side of the veth and in
+# the responder's socket during the sweep (path_drops). Prints a table and writes bench/results/sweep_rtt.json
 # (merged into latest.json). Needs root; builds its own namespaces and removes them.
 #
 # The responder runs SCHED_OTHER here (DELAY_RT=0), unlike for ping: a sweep's thousands of
@@ -47,15 +48,18 @@ in_s ping -c 2 -i 0.2 -q "$GW" >/dev/null
 # sweep_once ENGINE RATE MS JITTER_MS OUT: one sweep of the hosts; "target rtt_us hold_us" per
 # joined reply to OUT, the number left out to OUT.left.
 sweep_once() {
-	local engine=$1 rate=$2 pid
+	local engine=$1 rate=$2 pid ours0 raw0 ours1 raw1
 	respond_delay 198.19.0.0/16 "$3" "$4" 0 --log-ns
 	pid=$DELAY_RESPONDER_PID
+	read -r ours0 raw0 < <(path_drops)
 	in_s "$ECHOMAP" sweep -q -I "$IFACE" --allow-reserved --engine "$engine" --rate "$rate" \
 		-n 1 --resend 0 -w 300 -F csv -o "$W/sweep.csv" "$HOSTS_FIRST-$HOSTS_LAST" \
 		2>"$W/sweep.err" || true
+	read -r ours1 raw1 < <(path_drops)
 	kill -TERM "$pid"
 	wait "$pid" 2>/dev/null || true
 	DELAY_RESPONDER_PID=''
+	echo "$((ours1 - ours0)) $((raw1 - raw0))" >"$5.drops"
 	awk -F, 'NR > 1 && $5 == "echoreply" { print $1, $3 }' "$W/sweep.csv" | sort >"$W/meas"
 	awk '{ n[$1]++; h[$1] = $2 } END { for (t in n) if (n[t] == 1) print t, h[t] }' \
 		"$DELAY_LOG" | sort >"$W/holds"
@@ -87,12 +91,13 @@ for e in $ENGINES; do
 			"$W/$e.$r" | stats)
 		read -r _ bias _ < <(awk -v b="$base" '{ print $2 - ($3 + b) }' "$W/$e.$r" | stats)
 		left=$(cat "$W/$e.$r.left")
-		echo "bench:   $e --rate $r: $n of $N joined ($left left out)," \
-			"median |err| $med us, p99 $p99 us" >&2
+		read -r ours raw <"$W/$e.$r.drops"
+		echo "bench:   $e --rate $r: $n of $N joined ($left left out; dropped on our side" \
+			"$ours, in the responder's socket $raw), median |err| $med us, p99 $p99 us" >&2
 		rows+=("$(printf '| %s | %s | %s / %s | %s | %s | %s | %s |' "$e" "$r" "$n" "$N" \
 			"$base" "$bias" "$med" "$p99")")
-		json+=("$(printf '{"engine":"%s","rate":%s,"replies":%s,"hosts":%s,"left_out":%s,"base_us":%s,"median_err_us":%s,"median_abs_err_us":%s,"p99_abs_err_us":%s}' \
-			"$e" "$r" "$n" "$N" "$left" "$base" "$bias" "$med" "$p99")")
+		json+=("$(printf '{"engine":"%s","rate":%s,"replies":%s,"hosts":%s,"left_out":%s,"dropped_ours":%s,"dropped_responder":%s,"base_us":%s,"median_err_us":%s,"median_abs_err_us":%s,"p99_abs_err_us":%s}' \
+			"$e" "$r" "$n" "$N" "$left" "$ours" "$raw" "$base" "$bias" "$med" "$p99")")
 	done
 done
 
