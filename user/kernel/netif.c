@@ -424,25 +424,6 @@ out:
 	return err;
 }
 
-int netif_neigh_mac(int ifindex, __u32 addr, int timeout_ms, __u8 mac[6])
-{
-	struct link_info l;
-	struct nl nl;
-	int err;
-
-	err = nl_open(&nl);
-	if (err)
-		return err;
-	/* The name is for the messages; a vanished interface is worth its own. */
-	err = link_get(&nl, ifindex, NULL, &l);
-	if (err)
-		pr_warn("cannot read interface %d: %s\n", ifindex, strerror(-err));
-	else
-		err = neigh_resolve(&nl, ifindex, l.name, addr, timeout_ms, mac);
-	nl_close(&nl);
-	return err;
-}
-
 int netif_ifindex(const char *ifname)
 {
 	struct link_info l;

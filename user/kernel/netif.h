@@ -28,9 +28,6 @@ struct next_hop {
  */
 int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_hop *nh);
 
-/* MAC of the on-link neighbour addr on ifindex, resolved like the next hop's. */
-int netif_neigh_mac(int ifindex, __u32 addr, int timeout_ms, __u8 mac[6]);
-
 /*
  * Frames lost on our side of the wire of interface ifindex, since it came up: probes its driver
  * dropped (a full ring: veth on Linux 6.1 drops there rather than push back), frames that came
