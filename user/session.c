@@ -258,8 +258,8 @@ static int open_tx(struct session *s, struct probe_tx **txp, struct probe_tx_opt
 {
 	*o = s->txo;
 	o->engine = s->cfg->engine;
-	/* Without the generator's marker the matcher never lets xdp-live's probes out. */
-	if (!s->gen_marker && (o->engine == ENGINE_XDP_LIVE || o->engine == ENGINE_AUTO))
+	/* xdp-live's generator would enter through the matcher that is being replaced. */
+	if (o->engine == ENGINE_XDP_LIVE || o->engine == ENGINE_AUTO)
 		o->engine = ENGINE_AFXDP;
 	if (s->rt.n_paths == 1 && s->rt.paths[0].on_link)
 		o->engine = ENGINE_RAW;

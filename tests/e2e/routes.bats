@@ -123,6 +123,7 @@ ttl_is() { [ "$(ttl_of "$1")" = "$2" ]; }
 	grep -q "targets now leave by $IFACE2 from 192.0.2.5 (2 of 2 routes)" "$NET_TMP/watch.err" ||
 		{ cat "$NET_TMP/watch.err" >&2; false; }
 	ttl_is 198.18.0.1 61
+	grep 'now leave by' "$NET_TMP/watch.err" | sed 's/^/# /' >&3
 	kill -TERM "$pid"
 	wait "$pid"
 	assert_clean
