@@ -88,13 +88,40 @@ static int watch_series(struct session *s, const struct target_set *ts, struct s
 	return 0;
 }
 
-/* The source address of every route, which the matcher then checks replies against; or 0. */
-static __u32 common_saddr(const struct routes *rt)
+/*
+ * The source address of every probe, which the matcher then checks replies against; or 0 (any:
+ * the cookie alone tells ours) for several.
+ */
+static __u32 common_saddr(const struct config *cfg, const struct routes *rt)
 {
+	if (cfg->n_sources)
+		return cfg->n_sources == 1 ? cfg->source : 0;
 	for (unsigned int i = 1; i < rt->n_paths; i++)
 		if (rt->paths[i].saddr != rt->paths[0].saddr)
 			return 0;
 	return rt->paths[0].saddr;
+}
+
+/* -S: every source address must be one of each route's interface, or no reply comes back. */
+static int check_sources(const struct config *cfg, const struct routes *rt)
+{
+	for (unsigned int i = 0; i < rt->n_paths; i++) {
+		for (unsigned int k = 0; k < cfg->n_sources; k++) {
+			__u32 a = em_probe_saddr(cfg->source, cfg->n_sources, k);
+			char buf[INET_ADDRSTRLEN];
+			int err = netif_has_addr(rt->paths[i].ifindex, a);
+
+			if (err < 0)
+				return err;
+			if (!err) {
+				pr_warn("--source %s is not an address of %s\n",
+					inet_ntop(AF_INET, &a, buf, sizeof(buf)),
+					rt->paths[i].ifname);
+				return -EADDRNOTAVAIL;
+			}
+		}
+	}
+	return 0;
 }
 
 static bool hooked(const struct matcher *m, int ifindex)
@@ -125,14 +152,18 @@ static int attach_also(const struct routes *rt, struct matcher *m, enum xdp_mode
 	return 0;
 }
 
-/* The engine's interface and addresses: the first path's; the others' come from the routes. */
-static void tx_path0(struct probe_tx_opts *o, const struct next_hop *nh)
+/*
+ * The engine's interface and addresses: the first path's, the sources of -S (which every path
+ * keeps); the other paths' come from the routes.
+ */
+static void tx_path0(struct probe_tx_opts *o, const struct config *cfg, const struct next_hop *nh)
 {
 	o->ifname = nh->ifname;
 	o->ifindex = nh->ifindex;
 	memcpy(o->tmpl.src_mac, nh->src_mac, 6);
 	memcpy(o->tmpl.dst_mac, nh->dst_mac, 6);
-	o->tmpl.saddr = nh->saddr;
+	o->tmpl.saddr = cfg->n_sources ? cfg->source : nh->saddr;
+	o->tmpl.n_saddr = cfg->n_sources;
 }
 
 int session_open(struct session *s, const struct config *cfg, ring_buffer_sample_fn on_event,
@@ -168,6 +199,11 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	}
 
 	err = routes_build(&s->rt, &s->ts, cfg->ifname, NEIGH_TIMEOUT_MS);
+	if (err)
+		goto system;
+	err = check_sources(cfg, &s->rt);
+	if (err == -EADDRNOTAVAIL)
+		goto usage;
 	if (err)
 		goto system;
 	s->nh = s->rt.paths[0];
@@ -214,7 +250,7 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	}
 	mopts.gen_marker = s->gen_marker;
 	mopts.ifindex = s->nh.ifindex;
-	mopts.saddr = common_saddr(&s->rt);
+	mopts.saddr = common_saddr(cfg, &s->rt);
 	/* A trace's result slots and payload indices are (target, flow) pairs. */
 	mopts.n_targets = s->ts.count * (cfg->cmd == CMD_TRACE ? cfg->flows : 1);
 	mopts.trace = cfg->cmd == CMD_TRACE;
@@ -224,7 +260,7 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	if (err)
 		goto system;
 
-	tx_path0(&topt, &s->nh);
+	tx_path0(&topt, cfg, &s->nh);
 	topt.tmpl.ttl = cfg->ttl;
 	topt.tmpl.payload_len = cfg->size;
 	topt.tmpl.fixed_csum = cfg->cmd == CMD_TRACE;
@@ -264,7 +300,7 @@ static int open_tx(struct session *s, struct probe_tx **txp, struct probe_tx_opt
 	if (s->rt.n_paths == 1 && s->rt.paths[0].on_link)
 		o->engine = ENGINE_RAW;
 	o->routes = &s->rt;
-	tx_path0(o, &s->rt.paths[0]);
+	tx_path0(o, s->cfg, &s->rt.paths[0]);
 	return probe_tx_open(txp, o);
 }
 
@@ -303,6 +339,9 @@ static int swap(struct session *s, struct target_set *ts)
 	err = routes_build(&rt, ts, s->cfg->ifname, NEIGH_TIMEOUT_MS);
 	if (err)
 		goto free_ts;
+	err = check_sources(s->cfg, &rt);
+	if (err)
+		goto free_rt;
 	moved = !routes_same_paths(&rt, &s->rt);
 	err = watch_series(s, ts, &ss, &watch);
 	if (err) {
@@ -318,7 +357,7 @@ static int swap(struct session *s, struct target_set *ts)
 		pr_warn("cannot get random bytes for the key: %s\n", strerror(-err));
 		goto free_ss;
 	}
-	mopts.saddr = common_saddr(&rt);
+	mopts.saddr = common_saddr(s->cfg, &rt);
 	mopts.n_targets = ts->count;
 	mopts.watch = &watch;
 	/*

@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <libmnl/libmnl.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
@@ -422,6 +423,21 @@ int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_
 out:
 	nl_close(&nl);
 	return err;
+}
+
+int netif_has_addr(int ifindex, __u32 addr)
+{
+	struct ifaddrs *all, *a;
+	int found = 0;
+
+	if (getifaddrs(&all))
+		return -errno;
+	for (a = all; a && !found; a = a->ifa_next)
+		found = a->ifa_addr && a->ifa_addr->sa_family == AF_INET &&
+			(int)if_nametoindex(a->ifa_name) == ifindex &&
+			((struct sockaddr_in *)a->ifa_addr)->sin_addr.s_addr == addr;
+	freeifaddrs(all);
+	return found;
 }
 
 int netif_ifindex(const char *ifname)

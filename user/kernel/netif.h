@@ -37,6 +37,9 @@ int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_
  */
 int netif_drops(int ifindex, __u64 *drops);
 
+/* 1 if addr (network order) is an IPv4 address of interface ifindex, 0 if not, or -errno. */
+int netif_has_addr(int ifindex, __u32 addr);
+
 /* Index of the interface ifname; -ENODEV (with a pr_warn line) if there is none. */
 int netif_ifindex(const char *ifname);
 
