@@ -37,14 +37,13 @@ static size_t ip_len(const struct frame_tmpl *t)
 }
 
 /*
- * The IP header words that never change between probes: version/ihl/tos, tot_len, ttl/proto
- * and saddr (id, fragment offset, checksum and daddr are zero in this sum). A handful of adds,
- * cheap enough per probe that the template needs no cached state that could go stale.
+ * The IP header words of a probe but its id, checksum and daddr: version/ihl/tos, tot_len,
+ * ttl/proto and saddr. A handful of adds, cheap enough per probe that the template needs no
+ * cached state that could go stale.
  */
-static __u64 ip_const_sum(const struct frame_tmpl *t, __u8 ttl)
+static __u64 ip_const_sum(const struct frame_tmpl *t, __u8 ttl, __u32 saddr)
 {
-	return htons(0x4500) + htons(ip_len(t)) + htons(ttl << 8 | IPPROTO_ICMP) +
-	       (__u64)t->saddr;
+	return htons(0x4500) + htons(ip_len(t)) + htons(ttl << 8 | IPPROTO_ICMP) + (__u64)saddr;
 }
 
 /* A multiplicative hash: neighbouring indices (the flows of one target) get unrelated sums. */
@@ -110,13 +109,15 @@ void frame_patch_ip(__u8 *ip, const struct frame_tmpl *t, __u32 daddr, __u16 ip_
 	__u8 *icmp = ip + EM_IP_LEN;
 	__u16 id = htons(ip_id), csum;
 	__u16 qid = htons(pl->mac & 0xffff), qseq = htons((pl->mac >> 16) & 0xffff);
+	__u32 saddr = em_probe_saddr(t->saddr, t->n_saddr, pl->index);
 	__u8 ttl = t->ttl ?: pl->round;
 	__u64 sum;
 
 	memcpy(ip + 4, &id, 2);
 	ip[8] = ttl;
+	memcpy(ip + 12, &saddr, 4);
 	memcpy(ip + 16, &daddr, 4);
-	csum = csum_fold64(ip_const_sum(t, ttl) + id + (__u64)daddr);
+	csum = csum_fold64(ip_const_sum(t, ttl, saddr) + id + (__u64)daddr);
 	memcpy(ip + 10, &csum, 2);
 
 	sum = htons(8 << 8) + qid + qseq;
