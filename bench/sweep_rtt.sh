@@ -49,7 +49,7 @@ in_s ping -c 2 -i 0.2 -q "$GW" >/dev/null
 # joined reply to OUT, the number left out to OUT.left.
 sweep_once() {
 	local engine=$1 rate=$2 pid ours0 raw0 ours1 raw1
-	respond_delay 198.19.0.0/16 "$3" "$4" 0 --log-ns
+	respond_delay 198.19.0.0/16 "$3" "$4" 0 --log-ns --rcvbuf-mb 32
 	pid=$DELAY_RESPONDER_PID
 	read -r ours0 raw0 < <(path_drops)
 	in_s "$ECHOMAP" sweep -q -I "$IFACE" --allow-reserved --engine "$engine" --rate "$rate" \
