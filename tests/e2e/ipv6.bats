@@ -175,3 +175,15 @@ neigh_resolved() { ip -n "$NS_S" -6 neigh show 2001:db8::2 dev "$IFACE" | grep -
 		{ em_dump; false; }
 	assert_clean
 }
+
+@test "on-link IPv6 targets go through the kernel (raw engine), which resolves each neighbour" {
+	v6_link
+	em_capture sweep -I "$IFACE" --allow-reserved -v 2001:db8::2 2001:db8::5
+	expect_status 0
+	grep -q 'targets are on-link on em0: sending through the kernel (raw engine)' "$ERR" ||
+		{ em_dump; false; }
+	# ::5 has no host: no neighbour, no reply, no line.
+	[ "$(awk '{ print $1 }' "$OUT")" = 2001:db8::2 ] || { em_dump; false; }
+	grep -q '2 targets, 1 alive' "$ERR" || { em_dump; false; }
+	assert_clean
+}
