@@ -134,6 +134,9 @@ static bool refuse_ipv6(const struct config *cfg, bool stream)
 		      "targets only";
 	else if (cfg->engine == ENGINE_XDP_LIVE)
 		why = "the xdp-live engine builds IPv4 probes only: use --engine afxdp or raw";
+	/* The IPv6 header is 20 bytes longer: what fits a 1500-byte MTU is that much less. */
+	else if (cfg->size > PAYLOAD_MAX - 20)
+		why = "an IPv6 probe carries at most 1452 data bytes (--size)";
 	if (why)
 		pr_warn("IPv6 targets given, but %s\n", why);
 	return why;

@@ -65,12 +65,16 @@ neigh_resolved() { ip -n "$NS_S" -6 neigh show 2001:db8::2 dev "$IFACE" | grep -
 	assert_clean
 }
 
-@test "auto sends IPv6 through afxdp; xdp-live refuses IPv6 targets in one line, exit 3" {
+@test "auto sends IPv6 through afxdp, up to 1452 data bytes; xdp-live refuses IPv6, exit 3" {
 	v6_link
 	ENGINE=auto em_capture sweep -I "$IFACE" --allow-reserved -q -v 2001:db8:1::/124
 	expect_status 0
 	[ "$(wc -l <"$OUT")" -eq 16 ] || { em_dump; false; }
 	grep -q 'transmit engine: afxdp' "$ERR" || { em_dump; false; }
+	# The largest IPv6 probe, a full 1514-byte frame, still goes and comes back.
+	em_capture sweep -I "$IFACE" --allow-reserved -q --size 1452 2001:db8:1::/124
+	expect_status 0
+	[ "$(wc -l <"$OUT")" -eq 16 ] || { em_dump; false; }
 	ENGINE=xdp-live em_capture sweep -I "$IFACE" --allow-reserved 2001:db8:1::/124
 	expect_status 3
 	[ "$(cat "$ERR")" = "echomap: IPv6 targets given, but the xdp-live engine builds IPv4 probes only: use --engine afxdp or raw" ] || { em_dump; false; }
@@ -160,7 +164,7 @@ neigh_resolved() { ip -n "$NS_S" -6 neigh show 2001:db8::2 dev "$IFACE" | grep -
 	assert_clean
 }
 
-@test "IPv6 refusals: a prefix above the limit, reserved space, watch; one line, exit 3" {
+@test "IPv6 refusals: a prefix above the limit, reserved space, --size, watch; one line, exit 3" {
 	em_capture sweep -I "$IFACE" --allow-reserved 2001:db8::/64
 	expect_status 3
 	[ "$(cat "$ERR")" = "echomap: bad target '2001:db8::/64': a /64 holds 2^64 addresses, more than the 16777216 IPv6 targets a run takes: use a longer prefix or a hitlist" ] ||
@@ -168,6 +172,10 @@ neigh_resolved() { ip -n "$NS_S" -6 neigh show 2001:db8::2 dev "$IFACE" | grep -
 	em_capture ping -I "$IFACE" 2001:db8::2
 	expect_status 3
 	[ "$(cat "$ERR")" = "echomap: target '2001:db8::2' is in the reserved special-purpose range 2001:db8::/32: use --allow-reserved to probe it" ] ||
+		{ em_dump; false; }
+	em_capture sweep -I "$IFACE" --allow-reserved --size 1453 2001:db8::2
+	expect_status 3
+	[ "$(cat "$ERR")" = "echomap: IPv6 targets given, but an IPv6 probe carries at most 1452 data bytes (--size)" ] ||
 		{ em_dump; false; }
 	em_capture watch -I "$IFACE" --allow-reserved 2001:db8::2
 	expect_status 3
