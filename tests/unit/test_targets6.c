@@ -137,7 +137,8 @@ static void test_forms(void **state)
 	targets_free(&ts);
 
 	/* The top of the address space does not wrap. */
-	assert_int_equal(BUILD(&ts, &reserved_ok, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fff0/124"), 0);
+	assert_int_equal(BUILD(&ts, &reserved_ok, "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fff0/124"),
+			 0);
 	assert_int_equal(ts.count, 16);
 	assert_string_equal(addr_at(&ts, 15, buf), "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
 	targets_free(&ts);
@@ -188,9 +189,9 @@ static void test_blocklist(void **state)
 	assert_non_null(strstr(msg, "::1/128"));
 	assert_int_equal(BUILD(&ts, &defaults, "fe80::1"), -EINVAL);
 	assert_int_equal(BUILD(&ts, &defaults, "2001:db8::/120"), -ENOENT);
-	/* 2001:1ff:ffff:ffff:ffff:ffff:ffff:ff00/120 ends 2001::/23: 2001:200:: on is public. */
-	assert_int_equal(BUILD(&ts, &defaults, "2001:1ff:ffff:ffff:ffff:ffff:ffff:fff0-2001:200::f"),
-			 0);
+	/* 2001::/23 ends at 2001:1ff:ffff:...:ffff: from 2001:200:: on it is public. */
+	assert_int_equal(BUILD(&ts, &defaults,
+			       "2001:1ff:ffff:ffff:ffff:ffff:ffff:fff0-2001:200::f"), 0);
 	assert_int_equal(ts.count, 16);
 	targets_free(&ts);
 	assert_int_equal(BUILD(&ts, &defaults, "2606:4700::1", "fd00::1"), 0);

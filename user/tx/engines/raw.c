@@ -94,7 +94,8 @@ static void raw_close(struct tx_engine *e)
 static int raw6_socket(const struct probe_tx_opts *o)
 {
 	struct sockaddr_in6 src = { .sin6_family = AF_INET6 };
-	int fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6), hops = o->tmpl6.hop_limit;
+	int fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+	int hops = o->tmpl6.hop_limit;
 
 	struct icmp6_filter none;
 
