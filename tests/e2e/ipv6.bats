@@ -132,6 +132,10 @@ neigh_resolved() { ip -n "$NS_S" -6 neigh show 2001:db8::2 dev "$IFACE" | grep -
 	em_capture sweep -I "$IFACE" --allow-reserved -q --ttl 1 -F json 2001:db8:2::1
 	grep -q '"classification":"timxceed".*"icmp_type":3,"icmp_code":0,"from":"2001:db8::2","errors":1,"error_type":3,"error_code":0,"error_from":"2001:db8::2"}' "$OUT" ||
 		{ em_dump; false; }
+	# ping's lines name the router too.
+	em_capture ping -I "$IFACE" --allow-reserved --ttl 1 -c 2 -p 100 2001:db8:2::1
+	[ "$(grep -Ec '^2001:db8:2::1 \(2001:db8:2::1\): seq=[01] timxceed code=0 from 2001:db8::2$' "$OUT")" -eq 2 ] ||
+		{ em_dump; false; }
 	assert_clean
 }
 
