@@ -205,6 +205,8 @@ struct route_info {
 	int oif;
 	__u32 gateway, prefsrc;
 	__u8 type;
+	bool has_gateway, has_prefsrc;
+	__u8 gateway6[16], prefsrc6[16]; /* AF_INET6 */
 };
 
 static int route_attr(const struct nlattr *a, void *data)
@@ -216,10 +218,20 @@ static int route_attr(const struct nlattr *a, void *data)
 		r->oif = mnl_attr_get_u32(a);
 		break;
 	case RTA_GATEWAY:
-		r->gateway = mnl_attr_get_u32(a);
+		if (mnl_attr_get_payload_len(a) == 16) {
+			memcpy(r->gateway6, mnl_attr_get_payload(a), 16);
+			r->has_gateway = true;
+		} else {
+			r->gateway = mnl_attr_get_u32(a);
+		}
 		break;
 	case RTA_PREFSRC:
-		r->prefsrc = mnl_attr_get_u32(a);
+		if (mnl_attr_get_payload_len(a) == 16) {
+			memcpy(r->prefsrc6, mnl_attr_get_payload(a), 16);
+			r->has_prefsrc = true;
+		} else {
+			r->prefsrc = mnl_attr_get_u32(a);
+		}
 		break;
 	}
 	return MNL_CB_OK;
@@ -254,6 +266,20 @@ static int route_get(struct nl *nl, __u32 daddr, int oif, struct route_info *r)
 	return nl_talk(nl, nlh, route_cb, r);
 }
 
+static int route_get6(struct nl *nl, const __u8 daddr[16], int oif, struct route_info *r)
+{
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm = nl_request(nl, RTM_GETROUTE, 0, sizeof(*rtm), &nlh);
+
+	rtm->rtm_family = AF_INET6;
+	rtm->rtm_dst_len = 128;
+	mnl_attr_put(nlh, RTA_DST, 16, daddr);
+	if (oif)
+		mnl_attr_put_u32(nlh, RTA_OIF, oif);
+	memset(r, 0, sizeof(*r));
+	return nl_talk(nl, nlh, route_cb, r);
+}
+
 struct neigh_info {
 	__u8 mac[6];
 	bool has_mac;
@@ -280,15 +306,35 @@ static int neigh_cb(const struct nlmsghdr *nlh, void *data)
 	return mnl_attr_parse(nlh, sizeof(*ndm), neigh_attr, n);
 }
 
+/* An IPv4 (4 bytes) or IPv6 (16 bytes) neighbour address, as in the header. */
+struct neigh_addr {
+	int family;
+	__u8 b[16];
+};
+
+static struct neigh_addr neigh_addr4(__u32 addr)
+{
+	struct neigh_addr a = { .family = AF_INET };
+
+	memcpy(a.b, &addr, 4);
+	return a;
+}
+
+static void put_neigh_dst(struct nlmsghdr *nlh, const struct neigh_addr *a)
+{
+	mnl_attr_put(nlh, NDA_DST, a->family == AF_INET6 ? 16 : 4, a->b);
+}
+
 /* -ENOENT when the table has no entry for (ifindex, addr). */
-static int neigh_get(struct nl *nl, int ifindex, __u32 addr, struct neigh_info *n)
+static int neigh_get(struct nl *nl, int ifindex, const struct neigh_addr *addr,
+		     struct neigh_info *n)
 {
 	struct nlmsghdr *nlh;
 	struct ndmsg *ndm = nl_request(nl, RTM_GETNEIGH, 0, sizeof(*ndm), &nlh);
 
-	ndm->ndm_family = AF_INET;
+	ndm->ndm_family = addr->family;
 	ndm->ndm_ifindex = ifindex;
-	mnl_attr_put_u32(nlh, NDA_DST, addr);
+	put_neigh_dst(nlh, addr);
 	memset(n, 0, sizeof(*n));
 	return nl_talk(nl, nlh, neigh_cb, n);
 }
@@ -300,20 +346,20 @@ static int neigh_get(struct nl *nl, int ifindex, __u32 addr, struct neigh_info *
  * to provoke it, this puts nothing but ARP on the wire, cannot be diverted by policy routing
  * or dropped by an output firewall, and acts on exactly the (interface, address) entry we poll.
  */
-static int neigh_use(struct nl *nl, int ifindex, __u32 addr)
+static int neigh_use(struct nl *nl, int ifindex, const struct neigh_addr *addr)
 {
 	struct nlmsghdr *nlh;
 	struct ndmsg *ndm = nl_request(nl, RTM_NEWNEIGH, NLM_F_ACK | NLM_F_CREATE, sizeof(*ndm), &nlh);
 
-	ndm->ndm_family = AF_INET;
+	ndm->ndm_family = addr->family;
 	ndm->ndm_ifindex = ifindex;
 	ndm->ndm_flags = NTF_USE;
-	mnl_attr_put_u32(nlh, NDA_DST, addr);
+	put_neigh_dst(nlh, addr);
 	return nl_talk(nl, nlh, NULL, NULL);
 }
 
-static int neigh_resolve(struct nl *nl, int ifindex, const char *ifname, __u32 addr,
-			 int timeout_ms, __u8 mac[6])
+static int neigh_resolve(struct nl *nl, int ifindex, const char *ifname,
+			 const struct neigh_addr *addr, int timeout_ms, __u8 mac[6])
 {
 	/*
 	 * States whose MAC the kernel itself would send to; NOARP is the interface's own MAC on
@@ -323,10 +369,10 @@ static int neigh_resolve(struct nl *nl, int ifindex, const char *ifname, __u32 a
 			     NUD_NOARP;
 	long long deadline = mono_ns() / NSEC_PER_MSEC + timeout_ms;
 	struct neigh_info n;
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 	int err;
 
-	inet_ntop(AF_INET, &addr, a, sizeof(a));
+	inet_ntop(addr->family, addr->b, a, sizeof(a));
 	for (;;) {
 		long long left;
 
@@ -356,7 +402,10 @@ static int neigh_resolve(struct nl *nl, int ifindex, const char *ifname, __u32 a
 			left = NEIGH_POLL_MS;
 		nanosleep(&(struct timespec){ .tv_nsec = left * 1000000 }, NULL);
 	}
-	pr_warn("no ARP reply from %s on %s\n", a, ifname);
+	if (addr->family == AF_INET6)
+		pr_warn("no neighbour advertisement from %s on %s\n", a, ifname);
+	else
+		pr_warn("no ARP reply from %s on %s\n", a, ifname);
 	return -EHOSTUNREACH;
 }
 
@@ -417,9 +466,80 @@ int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_
 	nh->saddr = r.prefsrc;
 	nh->on_link = !r.gateway;
 	/* On-link targets each need their own neighbour: the caller decides how to reach them. */
-	if (!nh->on_link)
-		err = neigh_resolve(&nl, nh->ifindex, nh->ifname, r.gateway, timeout_ms,
-				    nh->dst_mac);
+	if (!nh->on_link) {
+		struct neigh_addr gw = neigh_addr4(r.gateway);
+
+		err = neigh_resolve(&nl, nh->ifindex, nh->ifname, &gw, timeout_ms, nh->dst_mac);
+	}
+out:
+	nl_close(&nl);
+	return err;
+}
+
+int netif_next_hop6(const __u8 daddr[16], const char *ifname, int timeout_ms,
+		    struct next_hop *nh)
+{
+	static const __u8 zero[16];
+	struct link_info l = { 0 };
+	struct route_info r;
+	char a[INET6_ADDRSTRLEN];
+	struct nl nl;
+	int err;
+
+	memset(nh, 0, sizeof(*nh));
+	inet_ntop(AF_INET6, daddr, a, sizeof(a));
+	err = nl_open(&nl);
+	if (err)
+		return err;
+	if (ifname) {
+		err = link_by_name(&nl, ifname, &l);
+		if (err)
+			goto out;
+		if (!(l.flags & IFF_UP)) {
+			pr_warn("interface %s is down\n", l.name);
+			err = -ENETDOWN;
+			goto out;
+		}
+	}
+	err = route_get6(&nl, daddr, l.ifindex, &r);
+	if (!err && r.type == RTN_LOCAL) {
+		pr_warn("%s is a local address\n", a);
+		err = -EINVAL;
+		goto out;
+	}
+	if (err || r.type != RTN_UNICAST || !r.oif) {
+		pr_warn("no route to %s\n", a);
+		err = -ENETUNREACH;
+		goto out;
+	}
+	err = link_get(&nl, r.oif, NULL, &l);
+	if (err) {
+		pr_warn("cannot read interface %d: %s\n", r.oif, strerror(-err));
+		goto out;
+	}
+	if (!l.has_mac) {
+		pr_warn("%s is not an Ethernet interface\n", l.name);
+		err = -EOPNOTSUPP;
+		goto out;
+	}
+	if (!r.has_prefsrc || !memcmp(r.prefsrc6, zero, 16)) {
+		pr_warn("no IPv6 address on %s to reach %s from\n", l.name, a);
+		err = -EADDRNOTAVAIL;
+		goto out;
+	}
+	nh->v6 = true;
+	nh->ifindex = l.ifindex;
+	memcpy(nh->ifname, l.name, sizeof(nh->ifname));
+	memcpy(nh->src_mac, l.mac, 6);
+	memcpy(nh->saddr6, r.prefsrc6, 16);
+	nh->on_link = !r.has_gateway;
+	/* A link-local gateway is a neighbour of the route's interface like any other. */
+	if (!nh->on_link) {
+		struct neigh_addr gw = { .family = AF_INET6 };
+
+		memcpy(gw.b, r.gateway6, 16);
+		err = neigh_resolve(&nl, nh->ifindex, nh->ifname, &gw, timeout_ms, nh->dst_mac);
+	}
 out:
 	nl_close(&nl);
 	return err;

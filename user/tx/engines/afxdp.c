@@ -45,7 +45,9 @@ static __u64 take_frame(struct afxdp_engine *a)
 	if (a->n_free)
 		return a->free_addr[--a->n_free];
 	addr = (__u64)a->n_built++ * FRAME_SIZE;
-	frame_build_template(xsk_umem__get_data(a->area, addr), FRAME_SIZE, a->base.tmpl);
+	/* IPv6 probes are built whole each time (frame6.h). */
+	if (!a->base.tmpl6)
+		frame_build_template(xsk_umem__get_data(a->area, addr), FRAME_SIZE, a->base.tmpl);
 	return addr;
 }
 
@@ -111,9 +113,14 @@ static int afxdp_send(struct tx_engine *e, const struct staged_probe *p, unsigne
 		__u64 addr = take_frame(a);
 
 		probe_payload(e, &p[i], tx_ns, &pl);
+		d->addr = addr;
+		if (e->tmpl6) {
+			d->len = frame6_build(xsk_umem__get_data(a->area, addr), FRAME_SIZE,
+					      e->tmpl6, p[i].daddr6, &pl);
+			continue;
+		}
 		frame_patch(xsk_umem__get_data(a->area, addr), e->tmpl, p[i].daddr, e->ip_id++,
 			    &pl);
-		d->addr = addr;
 		d->len = a->frame_len;
 	}
 	xsk_ring_prod__submit(&a->tx, n);
