@@ -194,7 +194,7 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	}
 	mopts.gen_marker = s->gen_marker;
 	mopts.ifindex = s->nh.ifindex;
-	mopts.saddr = common_saddr(&s->rt);
+	mopts.saddr = cfg->any_source ? 0 : common_saddr(&s->rt);
 	/* A trace's result slots and payload indices are (target, flow) pairs. */
 	mopts.n_targets = s->ts.count * (cfg->cmd == CMD_TRACE ? cfg->flows : 1);
 	mopts.trace = cfg->cmd == CMD_TRACE;
@@ -238,7 +238,7 @@ system:
 static int swap(struct session *s, struct target_set *ts)
 {
 	struct matcher_opts mopts = { .mode = s->cfg->xdp_mode,
-				      .saddr = common_saddr(&s->rt),
+				      .saddr = s->cfg->any_source ? 0 : common_saddr(&s->rt),
 				      .gen_marker = s->gen_marker };
 	struct matcher_watch watch;
 	struct series_set ss;

@@ -37,14 +37,14 @@ static size_t ip_len(const struct frame_tmpl *t)
 }
 
 /*
- * The IP header words that never change between probes: version/ihl/tos, tot_len, ttl/proto
- * and saddr (id, fragment offset, checksum and daddr are zero in this sum). A handful of adds,
+ * The IP header words that never change between probes of one shape: version/ihl/tos, tot_len,
+ * flags, ttl/proto and saddr (id, checksum and daddr are zero in this sum). A handful of adds,
  * cheap enough per probe that the template needs no cached state that could go stale.
  */
-static __u64 ip_const_sum(const struct frame_tmpl *t, __u8 ttl)
+static __u64 ip_const_sum(__u16 tot, __u8 tos, bool df, __u8 ttl, __u32 saddr)
 {
-	return htons(0x4500) + htons(ip_len(t)) + htons(ttl << 8 | IPPROTO_ICMP) +
-	       (__u64)t->saddr;
+	return htons(0x4500 | tos) + htons(tot) + htons(df ? 0x4000 : 0) +
+	       htons(ttl << 8 | IPPROTO_ICMP) + (__u64)saddr;
 }
 
 /* A multiplicative hash: neighbouring indices (the flows of one target) get unrelated sums. */
@@ -104,19 +104,26 @@ size_t frame_build_template(__u8 *buf, size_t cap, const struct frame_tmpl *t)
  * header and the struct's six 32-bit words, taken from the struct itself rather than
  * re-read from the frame.
  */
-void frame_patch_ip(__u8 *ip, const struct frame_tmpl *t, __u32 daddr, __u16 ip_id,
-		    const struct em_payload *pl)
+size_t frame_patch_ip_shaped(__u8 *ip, const struct frame_tmpl *t, const struct probe_shape *sh,
+			     __u32 daddr, __u16 ip_id, const struct em_payload *pl)
 {
 	__u8 *icmp = ip + EM_IP_LEN;
 	__u16 id = htons(ip_id), csum;
 	__u16 qid = htons(pl->mac & 0xffff), qseq = htons((pl->mac >> 16) & 0xffff);
-	__u8 ttl = t->ttl ?: pl->round;
+	__u16 len = EM_IP_LEN + EM_ICMP_LEN + (sh->payload_len ?: t->payload_len);
+	__u16 tot = htons(len), frag = htons(sh->df ? 0x4000 : 0);
+	__u32 saddr = sh->saddr ?: t->saddr;
+	__u8 ttl = sh->ttl ?: t->ttl ?: pl->round;
 	__u64 sum;
 
+	ip[1] = sh->tos;
+	memcpy(ip + 2, &tot, 2);
 	memcpy(ip + 4, &id, 2);
+	memcpy(ip + 6, &frag, 2);
 	ip[8] = ttl;
+	memcpy(ip + 12, &saddr, 4);
 	memcpy(ip + 16, &daddr, 4);
-	csum = csum_fold64(ip_const_sum(t, ttl) + id + (__u64)daddr);
+	csum = csum_fold64(ip_const_sum(len, sh->tos, sh->df, ttl, saddr) + id + (__u64)daddr);
 	memcpy(ip + 10, &csum, 2);
 
 	sum = htons(8 << 8) + qid + qseq;
@@ -133,10 +140,25 @@ void frame_patch_ip(__u8 *ip, const struct frame_tmpl *t, __u32 daddr, __u16 ip_
 	memcpy(icmp + 4, &qid, 2);
 	memcpy(icmp + 6, &qseq, 2);
 	memcpy(icmp + EM_ICMP_LEN, pl, sizeof(*pl));
+	return len;
+}
+
+static const struct probe_shape template_shape;
+
+void frame_patch_ip(__u8 *ip, const struct frame_tmpl *t, __u32 daddr, __u16 ip_id,
+		    const struct em_payload *pl)
+{
+	frame_patch_ip_shaped(ip, t, &template_shape, daddr, ip_id, pl);
+}
+
+size_t frame_patch_shaped(__u8 *frame, const struct frame_tmpl *t, const struct probe_shape *sh,
+			  __u32 daddr, __u16 ip_id, const struct em_payload *pl)
+{
+	return EM_ETH_LEN + frame_patch_ip_shaped(frame + EM_ETH_LEN, t, sh, daddr, ip_id, pl);
 }
 
 void frame_patch(__u8 *frame, const struct frame_tmpl *t, __u32 daddr, __u16 ip_id,
 		 const struct em_payload *pl)
 {
-	frame_patch_ip(frame + EM_ETH_LEN, t, daddr, ip_id, pl);
+	frame_patch_shaped(frame, t, &template_shape, daddr, ip_id, pl);
 }

@@ -30,7 +30,7 @@ struct afxdp_engine {
 	__u64 free_addr[NUM_FRAMES];
 	unsigned int n_free;
 	unsigned int n_built; /* frames 0..n_built-1 hold the template */
-	unsigned int frame_len;
+	struct frame_tmpl wide; /* the template zero-padded to any shape's size */
 	int fd;
 };
 
@@ -45,7 +45,7 @@ static __u64 take_frame(struct afxdp_engine *a)
 	if (a->n_free)
 		return a->free_addr[--a->n_free];
 	addr = (__u64)a->n_built++ * FRAME_SIZE;
-	frame_build_template(xsk_umem__get_data(a->area, addr), FRAME_SIZE, a->base.tmpl);
+	frame_build_template(xsk_umem__get_data(a->area, addr), FRAME_SIZE, &a->wide);
 	return addr;
 }
 
@@ -95,10 +95,9 @@ static int afxdp_send(struct tx_engine *e, const struct staged_probe *p, unsigne
 		__u64 addr = take_frame(a);
 
 		probe_payload(e, &p[i], tx_ns, &pl);
-		frame_patch(xsk_umem__get_data(a->area, addr), e->tmpl, p[i].daddr, e->ip_id++,
-			    &pl);
+		d->len = frame_patch_shaped(xsk_umem__get_data(a->area, addr), e->tmpl,
+					    &e->shapes[p[i].shape], p[i].daddr, e->ip_id++, &pl);
 		d->addr = addr;
-		d->len = a->frame_len;
 	}
 	xsk_ring_prod__submit(&a->tx, n);
 	return kick(a);
@@ -154,7 +153,12 @@ int afxdp_engine_open(struct tx_engine **ep, const struct probe_tx_opts *o)
 	if (err)
 		goto err_umem;
 	a->fd = xsk_socket__fd(a->xsk);
-	a->frame_len = frame_build_template(a->area, FRAME_SIZE, &o->tmpl);
+	a->wide = o->tmpl;
+	a->wide.payload_len = PAYLOAD_MAX;
+	if (!frame_build_template(a->area, FRAME_SIZE, &a->wide)) {
+		err = -EINVAL;
+		goto err_umem;
+	}
 	a->free_addr[a->n_free++] = 0;
 	a->n_built = 1;
 	a->base.name = "afxdp";

@@ -20,7 +20,6 @@
 struct raw_engine {
 	struct tx_engine base;
 	int fd;
-	unsigned int pkt_len;
 	__u8 pkt[PROBE_BATCH][PKT_MAX];
 	struct sockaddr_in dst[PROBE_BATCH];
 	struct iovec iov[PROBE_BATCH];
@@ -36,7 +35,9 @@ static void raw_patch(struct raw_engine *r, const struct staged_probe *p, unsign
 
 	for (unsigned int i = from; i < n; i++) {
 		probe_payload(&r->base, &p[i], tx_ns, &pl);
-		frame_patch_ip(r->pkt[i], r->base.tmpl, p[i].daddr, r->base.ip_id++, &pl);
+		r->iov[i].iov_len = frame_patch_ip_shaped(r->pkt[i], r->base.tmpl,
+							  &r->base.shapes[p[i].shape], p[i].daddr,
+							  r->base.ip_id++, &pl);
 		r->dst[i].sin_addr.s_addr = p[i].daddr;
 	}
 }
@@ -83,6 +84,7 @@ static void raw_close(struct tx_engine *e)
 int raw_engine_open(struct tx_engine **ep, const struct probe_tx_opts *o)
 {
 	struct raw_engine *r = calloc(1, sizeof(*r));
+	struct frame_tmpl wide;
 	int err;
 
 	if (!r)
@@ -100,11 +102,16 @@ int raw_engine_open(struct tx_engine **ep, const struct probe_tx_opts *o)
 		raw_close(&r->base);
 		return err;
 	}
+	/* Zero to the largest size: a shape's probe is as long as it says. */
+	wide = o->tmpl;
+	wide.payload_len = PAYLOAD_MAX;
 	for (unsigned int i = 0; i < PROBE_BATCH; i++) {
-		r->pkt_len = frame_build_ip(r->pkt[i], PKT_MAX, &o->tmpl);
+		if (!frame_build_ip(r->pkt[i], PKT_MAX, &wide)) {
+			raw_close(&r->base);
+			return -EINVAL;
+		}
 		r->dst[i].sin_family = AF_INET;
 		r->iov[i].iov_base = r->pkt[i];
-		r->iov[i].iov_len = r->pkt_len;
 		r->msg[i].msg_hdr.msg_name = &r->dst[i];
 		r->msg[i].msg_hdr.msg_namelen = sizeof(r->dst[i]);
 		r->msg[i].msg_hdr.msg_iov = &r->iov[i];
