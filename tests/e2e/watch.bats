@@ -473,7 +473,7 @@ replies_at_least() { [ "$(sample echomap_replies_total "target=\"$1\"")" -ge "$2
 	expect_status 3
 	em_capture watch --allow-reserved --aggregate /33 198.18.0.1
 	expect_status 3
-	em_capture watch -I "$IFACE" --allow-reserved 198.16.0.0/15
+	em_capture watch -I "$IFACE" --allow-reserved 240.0.0.0/13
 	expect_status 3
 	grep -q 'use --aggregate' "$ERR"
 	assert_clean
