@@ -243,7 +243,8 @@ static void test_patch_shaped(void **state)
 			if (rnd() % 2)
 				sh.saddr = rnd();
 			if (rnd() % 2)
-				sh.payload_len = EM_PAYLOAD_LEN + rnd() % (1472 - EM_PAYLOAD_LEN + 1);
+				sh.payload_len = EM_PAYLOAD_LEN +
+						 rnd() % (1472 - EM_PAYLOAD_LEN + 1);
 			if (rnd() % 2)
 				sh.ttl = 1 + rnd() % 255;
 			sh.tos = rnd() % 2 ? rnd() : 0;

@@ -214,20 +214,26 @@ static void test_refusals(void **state)
 	refused("groups:\n  - targets: 198.18.0.1\n    size: 23\n", 3, "size 23 out of range");
 	refused("groups:\n  - targets: 198.18.0.1\n    size: 1473\n", 3, "out of range 24..1472");
 	refused("groups:\n  - targets: 198.18.0.1\n    ttl: 0\n", 3, "ttl 0 out of range 1..255");
-	refused("groups:\n  - targets: 198.18.0.1\n    ttl: 256\n", 3, "ttl 256 out of range 1..255");
-	refused("groups:\n  - targets: 198.18.0.1\n    dscp: 64\n", 3, "dscp 64 out of range 0..63");
+	refused("groups:\n  - targets: 198.18.0.1\n    ttl: 256\n", 3,
+		"ttl 256 out of range 1..255");
+	refused("groups:\n  - targets: 198.18.0.1\n    dscp: 64\n", 3,
+		"dscp 64 out of range 0..63");
 	refused("groups:\n  - targets: 198.18.0.1\n    dscp: af44\n", 3,
 		"dscp: 'af44' is neither 0..63 nor CS0..CS7, AF11..AF43, EF, VA, LE");
 	refused("groups:\n  - targets: 198.18.0.1\n    dscp: cs8\n", 3, "is neither 0..63");
 	refused("groups:\n  - targets: 198.18.0.1\n    dscp: -1\n", 3, "is neither 0..63");
-	refused("groups:\n  - targets: 198.18.0.1\n    tos: 0x10\n", 3, "tos: '0x10' is not a number");
-	refused("groups:\n  - targets: 198.18.0.1\n    tos: 256\n", 3, "tos 256 out of range 0..255");
+	refused("groups:\n  - targets: 198.18.0.1\n    tos: 0x10\n", 3,
+		"tos: '0x10' is not a number");
+	refused("groups:\n  - targets: 198.18.0.1\n    tos: 256\n", 3,
+		"tos 256 out of range 0..255");
 	refused("groups:\n  - targets: 198.18.0.1\n    tos: 8\n    dscp: cs1\n", 4,
 		"group 'group 1': dscp and tos both set the TOS byte: give one");
-	refused("groups:\n  - targets: 198.18.0.1\n    df: maybe\n", 3, "df: 'maybe' is not true or false");
+	refused("groups:\n  - targets: 198.18.0.1\n    df: maybe\n", 3,
+		"df: 'maybe' is not true or false");
 	refused("groups:\n  - targets: 198.18.0.1\n    source: 127.0.0\n", 3,
 		"source: '127.0.0' is not an IPv4 address");
-	refused("groups:\n  - targets: 198.18.0.1\n    source: 0.0.0.0\n", 3, "no address to send from");
+	refused("groups:\n  - targets: 198.18.0.1\n    source: 0.0.0.0\n", 3,
+		"no address to send from");
 	/* TEST-NET-3: documentation only, never an address of a test machine. */
 	refused("groups:\n  - targets: 198.18.0.1\n    source: 203.0.113.77\n", 3,
 		"source 203.0.113.77 is not an address of this host");

@@ -567,8 +567,8 @@ static int groups_shape(struct watch *w, struct group_run *g)
 
 /*
  * The groups' schedules over the session's series: which series are whose, their labels and,
- * with a file, their timeouts in the program's series slots and their probes' shapes. A group whose targets all went
- * (names that moved, a @file edited) sends nothing until they come back.
+ * with a file, their timeouts in the program's series slots and their probes' shapes. A group
+ * whose targets all went (names that moved, a @file edited) sends nothing until they come back.
  */
 static int groups_build(struct watch *w)
 {
@@ -657,8 +657,8 @@ static int swap_targets(struct watch *w, bool reload)
 	err = reload && w->wf.n ? watch_file_load(&wf, w->wf.path) : 0;
 	if (!err && wf.n && file_shapes(w->cfg, &wf) &&
 	    (w->run.engine == ENGINE_XDP_LIVE || w->run.engine == ENGINE_AUTO)) {
-		pr_warn("%s: groups that set size, ttl, dscp, tos, df or source need a restart: the "
-			"xdp-live engine builds every probe from one template\n", wf.path);
+		pr_warn("%s: groups that set size, ttl, dscp, tos, df or source need a restart: "
+			"the xdp-live engine builds every probe from one template\n", wf.path);
 		err = -EINVAL;
 	}
 	if (!err && wf.n) {

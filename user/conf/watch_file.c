@@ -222,8 +222,8 @@ static int parse_dscp(const struct loader *ld, const yaml_node_t *n, unsigned in
 		}
 	}
 	if (s && (*s < '0' || *s > '9'))
-		return yaml_bad(&ld->y, n, "dscp: '%s' is neither 0..63 nor CS0..CS7, AF11..AF43, EF, "
-			   "VA, LE", s);
+		return yaml_bad(&ld->y, n, "dscp: '%s' is neither 0..63 nor CS0..CS7, AF11..AF43, "
+			   "EF, VA, LE", s);
 	if (parse_uint(ld, n, "dscp", 0, 63, &v))
 		return -EINVAL;
 	*tos = v << 2;
@@ -232,7 +232,8 @@ static int parse_dscp(const struct loader *ld, const yaml_node_t *n, unsigned in
 
 static int parse_bool(const struct loader *ld, const yaml_node_t *n, const char *what, bool *out)
 {
-	static const char *const yes[] = { "true", "yes", "on" }, *const no[] = { "false", "no", "off" };
+	static const char *const yes[] = { "true", "yes", "on" };
+	static const char *const no[] = { "false", "no", "off" };
 	const char *s;
 	int err = yaml_want_scalar(&ld->y, n, what, &s);
 
@@ -342,8 +343,8 @@ static int parse_group(struct loader *ld, const yaml_node_t *n, struct watch_gro
 			err = parse_source(ld, v, &g->source);
 		else
 			err = yaml_bad(&ld->y, kn, "unknown key '%s' in group '%s' (name, targets, labels, "
-				  "file_sd, interval, probes, spacing, timeout, size, ttl, dscp, tos, df, "
-				  "source)", k, g->name);
+				  "file_sd, interval, probes, spacing, timeout, size, ttl, "
+				  "dscp, tos, df, source)", k, g->name);
 	}
 	if (err)
 		return err;

@@ -506,7 +506,8 @@ static void on_srv_target(void *arg, int status, int timeouts, struct ares_addri
 
 /*
  * An SRV name (RFC 2782: _service._proto.name): its targets, each looked up as a name, make
- * its addresses, every one (the service is all of them, with or without -m); the answer is kept as long as the shortest of the SRV and address TTLs.
+ * its addresses, every one (the service is all of them, with or without -m); the answer is
+ * kept as long as the shortest of the SRV and address TTLs.
  */
 static void on_srv(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 {
