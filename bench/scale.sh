@@ -30,8 +30,8 @@ QUEUES=${QUEUES:-2}
 ANSWER_MOD=${ANSWER_MOD:-37}
 ENGINE=${ENGINE:-xdp-live}
 PREFIX=240.0.0.0/4
-# The /4 but its last address, 255.255.255.255: the limited broadcast has no route to send by.
-SWEPT=240.0.0.0-255.255.255.254
+# The /4: echomap leaves out its last address, 255.255.255.255, the limited broadcast.
+SWEPT=$PREFIX
 TARGETS=$(((1 << 28) - 1))
 RESULTS=bench/results
 

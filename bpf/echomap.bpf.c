@@ -128,6 +128,29 @@ static __always_inline __u32 mark_round(__u32 *seen, __u32 round)
 	return __sync_fetch_and_or(seen, bit);
 }
 
+/* A validated reply to user space through the ring buffer; false when the ring is full. */
+static __always_inline bool send_event(__u64 rtt_ns, const struct em_payload *pl, __u32 from,
+				       __u8 ttl, __u8 status, const struct em_icmp *icmp,
+				       bool duplicate)
+{
+	struct em_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev)
+		return false;
+	ev->rtt_ns = rtt_ns;
+	ev->index = pl->index;
+	ev->round = pl->round;
+	ev->from = from;
+	ev->ttl = ttl;
+	ev->status = status;
+	ev->icmp_type = icmp->type;
+	ev->icmp_code = icmp->code;
+	ev->duplicate = duplicate;
+	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
+	bpf_ringbuf_submit(ev, 0);
+	return true;
+}
+
 /*
  * Record a validated reply: from, ttl and icmp are of the outer headers (the router's for an ICMP
  * error; from is 0 for IPv6, whose address goes to from6), pl our payload as echoed or quoted.
@@ -140,7 +163,6 @@ static __always_inline bool record(struct em_result *slot, const struct em_paylo
 {
 	__u32 round = pl->round, bit = 1U << (round & 31), old, rtt;
 	bool echo = status == EM_ST_ECHOREPLY;
-	struct em_event *ev;
 
 	rtt = rtt_ns > 0xffffffffULL ? 0xffffffffU : rtt_ns;
 
@@ -177,23 +199,9 @@ static __always_inline bool record(struct em_result *slot, const struct em_paylo
 		__sync_fetch_and_add(&slot->errors, 1);
 	}
 
-	if (!(cfg.flags & EM_CFG_EVENTS))
-		return !(old & bit);
 	/* A full ring loses the event, never the reply: the slot above already has it. */
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev)
-		return !(old & bit);
-	ev->rtt_ns = rtt_ns;
-	ev->index = pl->index;
-	ev->round = round;
-	ev->from = from;
-	ev->ttl = ttl;
-	ev->status = status;
-	ev->icmp_type = icmp->type;
-	ev->icmp_code = icmp->code;
-	ev->duplicate = !!(old & bit);
-	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
-	bpf_ringbuf_submit(ev, 0);
+	if (cfg.flags & EM_CFG_EVENTS)
+		send_event(rtt_ns, pl, from, ttl, status, icmp, old & bit);
 	return !(old & bit);
 }
 
@@ -210,7 +218,6 @@ static __always_inline enum verdict stream_reply(const struct em_probe *p, __u32
 {
 	__u32 word = p->pl.index / 32;
 	__u64 bit = 1ULL << (p->pl.index % 32 * 2 + (status != EM_ST_ECHOREPLY)), mac, now, old, *w;
-	struct em_event *ev;
 
 	mac = em_cookie(cfg.key[0], cfg.key[1], daddr, p->pl.tx_ns, p->pl.index, p->pl.round);
 	if (mac != p->pl.mac || p->icmp.id != bpf_htons(mac & 0xffff) ||
@@ -225,22 +232,9 @@ static __always_inline enum verdict stream_reply(const struct em_probe *p, __u32
 		count(EM_CNT_DUPLICATE);
 	if (status != EM_ST_ECHOREPLY)
 		count(EM_CNT_ICMP_ERROR);
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	if (!ev) {
+	if (!send_event(now > p->pl.tx_ns ? now - p->pl.tx_ns : 0, &p->pl, ip->saddr, ip->ttl,
+			status, icmp, old & bit))
 		count(EM_CNT_LOST);
-		return V_MATCHED;
-	}
-	ev->rtt_ns = now > p->pl.tx_ns ? now - p->pl.tx_ns : 0;
-	ev->index = p->pl.index;
-	ev->round = p->pl.round;
-	ev->from = ip->saddr;
-	ev->ttl = ip->ttl;
-	ev->status = status;
-	ev->icmp_type = icmp->type;
-	ev->icmp_code = icmp->code;
-	ev->duplicate = !!(old & bit);
-	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
-	bpf_ringbuf_submit(ev, 0);
 	return V_MATCHED;
 }
 

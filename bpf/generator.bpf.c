@@ -125,6 +125,7 @@ static __always_inline void build(void *f, const struct em_gen_probe *pr, __u16 
 		.index = pr->index,
 		.round = pr->round,
 	};
+	__u32 saddr = em_probe_saddr(cfg.saddr, cfg.n_saddr, pr->index);
 	__u16 id = bpf_htons(ip_id), qid, qseq, sum;
 	__u64 icmp_sum;
 
@@ -136,9 +137,10 @@ static __always_inline void build(void *f, const struct em_gen_probe *pr, __u16 
 	*(__u64 *)(f + 8) = *(const volatile __u64 *)&cfg.head[8];
 	*(__u64 *)(f + 16) = *(const volatile __u64 *)&cfg.head[16];
 	*(__u16 *)(f + EM_OFF_IP_ID) = id;
-	*(__u32 *)(f + EM_OFF_SADDR) = cfg.saddr;
+	*(__u32 *)(f + EM_OFF_SADDR) = saddr;
 	*(__u32 *)(f + EM_OFF_DADDR) = pr->daddr;
-	*(__u16 *)(f + EM_OFF_IP_SUM) = csum_fold64((__u64)cfg.ip_sum + id + pr->daddr);
+	*(__u16 *)(f + EM_OFF_IP_SUM) =
+		csum_fold64((__u64)cfg.ip_sum + id + (__u64)saddr + pr->daddr);
 
 	icmp_sum = bpf_htons(EM_ICMP_ECHO << 8) + qid + qseq + (pl.tx_ns & 0xffffffff) +
 		   (pl.tx_ns >> 32) + pl.index + pl.round + (pl.mac & 0xffffffff) + (pl.mac >> 32);

@@ -40,4 +40,21 @@ _Static_assert(EM_OFF_TX_NS == EM_PROBE_HDR_LEN &&
 		   EM_OFF_MAC + 8 == EM_PROBE_HDR_LEN + EM_PAYLOAD_LEN,
 	       "the payload follows the ICMP header, its fields in order");
 
+/*
+ * The source address of the probes to target index i when a run sends from n consecutive
+ * addresses from first on (network order; n <= 1: first alone, as without -S): spread evenly
+ * over the targets, the same for every probe of one target, so a reply or a NAT entry of one
+ * target always concerns one of them.
+ */
+static inline __u32 em_probe_saddr(__u32 first, __u32 n, __u32 index)
+{
+	if (n <= 1)
+		return first;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return __builtin_bswap32(__builtin_bswap32(first) + index % n);
+#else
+	return first + index % n;
+#endif
+}
+
 #endif /* ECHOMAP_FRAME_H */

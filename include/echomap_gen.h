@@ -35,12 +35,14 @@
 struct em_gen_config {
 	__u64 key[2];	 /* SipHash key: the matcher's */
 	__u8 head[24];	 /* frame bytes 0..23 (Ethernet; IPv4 up to the protocol), id zero */
-	__u32 saddr;	 /* network order */
-	__u32 ip_sum;	 /* one's complement sum of the constant IPv4 header words */
+	__u32 saddr;	 /* network order: the first source address */
+	__u32 n_saddr;	 /* sources from saddr on (em_probe_saddr()); 0 or 1: saddr alone */
+	__u32 ip_sum;	 /* one's complement sum of the constant IPv4 header words, saddr not */
 	__u32 n_iv;	 /* walk mode: intervals in the gen_iv map */
 	__u32 list_mode; /* 1: list mode, 0: walk mode */
+	__u32 pad;
 };
-_Static_assert(sizeof(struct em_gen_config) == 56, "em_gen_config must be 56 bytes");
+_Static_assert(sizeof(struct em_gen_config) == 64, "em_gen_config must be 64 bytes");
 
 /* One interval of the target set: indices first, first + 1, ... are addresses lo .. hi. */
 struct em_gen_iv {

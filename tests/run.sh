@@ -4,6 +4,7 @@
 #   tests/run.sh            all suites
 #   tests/run.sh --no-e2e   unit, BPF, integration (cmocka, own namespaces), static and
 #                           packaging suites only
+#   tests/run.sh --e2e F... those, and of the end-to-end suites the files F only
 # With CI=true a suite that skipped every test (no root, no BPF) fails: CI has them all.
 set -u
 cd "$(dirname "$0")/.."
@@ -84,7 +85,10 @@ else
 	echo "# suite packaging: not in the VM (no kernel feature; the host runs it)"
 fi
 
-if [ "${1:-}" != --no-e2e ] && compgen -G 'tests/e2e/*.bats' >/dev/null; then
+if [ "${1:-}" = --e2e ]; then
+	shift
+	run_suite e2e 3600 bats --tap "$@"
+elif [ "${1:-}" != --no-e2e ] && compgen -G 'tests/e2e/*.bats' >/dev/null; then
 	e2e=()
 	for f in tests/e2e/*.bats; do
 		# What no kernel changes, the host alone runs: the rows' way into real ClickHouse
@@ -94,6 +98,14 @@ if [ "${1:-}" != --no-e2e ] && compgen -G 'tests/e2e/*.bats' >/dev/null; then
 		tests/e2e/clickhouse.bats | tests/e2e/names.bats | tests/e2e/usage.bats)
 			if [ -d /run/vmtest ]; then
 				echo "# e2e: $f not in the VM (no kernel feature; the host runs it)"
+				continue
+			fi
+			;;
+		# The VM's virtio-net pair (vmtest/run.sh) is the only real NIC driver a test may
+		# take over: the host's own interfaces are never touched.
+		tests/e2e/nic.bats)
+			if [ ! -d /run/vmtest ]; then
+				echo "# e2e: $f in the VM only (its virtio-net NICs)"
 				continue
 			fi
 			;;

@@ -62,6 +62,7 @@ enum {
 static const struct option long_opts[] = {
 	{ "interface", required_argument, NULL, 'I' },
 	{ "ttl", required_argument, NULL, OPT_TTL },
+	{ "source", required_argument, NULL, 'S' },
 	{ "size", required_argument, NULL, OPT_SIZE },
 	{ "format", required_argument, NULL, 'F' },
 	{ "output", required_argument, NULL, 'o' },
@@ -219,6 +220,9 @@ struct help_section {
 static const struct help_opt help_common[] = {
 	{ 'I', "-I, --interface IFACE",
 	  "send and listen on IFACE (default: route to the first target)" },
+	{ 'S', "-S, --source ADDR[-LAST]",
+	  "send from ADDR, or from ADDR..LAST spread over the targets\n"
+	  "(addresses of the interface; at most 256)" },
 	{ OPT_TTL, "--ttl N", "IP TTL of probes, 1..255 (default 64)" },
 	{ OPT_SIZE, "--size BYTES", "ICMP data bytes, 24..1472 (default 24)" },
 	{ 'F', "-F, --format FMT", "text, csv or json (one object per line)" },
@@ -472,6 +476,36 @@ static int parse_enum(const char *opt, const char *s, const char *const *names, 
 	return -EINVAL;
 }
 
+#define SOURCES_MAX 256
+
+/* -S ADDR or ADDR-LAST: consecutive source addresses, LAST not below ADDR. */
+static int parse_sources(const char *s, struct config *cfg)
+{
+	char first[INET_ADDRSTRLEN] = "";
+	const char *dash = strchr(s, '-');
+	struct in_addr a, b;
+	size_t n = dash ? (size_t)(dash - s) : strlen(s);
+
+	if (n < sizeof(first))
+		memcpy(first, s, n);
+	if (n >= sizeof(first) || inet_pton(AF_INET, first, &a) != 1 ||
+	    (dash && inet_pton(AF_INET, dash + 1, &b) != 1)) {
+		pr_warn("bad value '%s' for --source: expected ADDR or ADDR-LAST (IPv4)\n", s);
+		return -EINVAL;
+	}
+	if (!dash)
+		b = a;
+	if (ntohl(b.s_addr) < ntohl(a.s_addr) ||
+	    (__u64)ntohl(b.s_addr) - ntohl(a.s_addr) >= SOURCES_MAX) {
+		pr_warn("bad value '%s' for --source: LAST must not be below ADDR, and at most %u "
+			"addresses\n", s, SOURCES_MAX);
+		return -EINVAL;
+	}
+	cfg->source = a.s_addr;
+	cfg->n_sources = ntohl(b.s_addr) - ntohl(a.s_addr) + 1;
+	return 0;
+}
+
 /* A.B.C.D/LEN for map --prefix; host bits are ignored, as in targets. */
 static int parse_prefix(const char *s, struct config *cfg)
 {
@@ -586,6 +620,8 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 	case 'I':
 		cfg->ifname = arg;
 		return 0;
+	case 'S':
+		return parse_sources(arg, cfg);
 	case OPT_TTL:
 		return parse_uint("--ttl", arg, 1, 255, &cfg->ttl);
 	case OPT_SIZE:
@@ -816,7 +852,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 	argc--;
 	argv++;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "I:F:o:qvmr:n:w:c:p:t:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "I:S:F:o:qvmr:n:w:c:p:t:h", long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			print_help(stdout, cfg->cmd);
 			return 1;

@@ -29,6 +29,8 @@ struct config {
 	enum em_cmd cmd;
 	/* common */
 	const char *ifname;
+	__u32 source;		 /* -S: the first source address (network order), or 0 */
+	unsigned int n_sources;	 /* -S FIRST-LAST: addresses from source on; 0 without -S */
 	unsigned int ttl;
 	unsigned int size; /* ICMP data bytes, >= EM_PAYLOAD_LEN */
 	enum out_fmt fmt;

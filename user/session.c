@@ -88,31 +88,85 @@ static int watch_series(struct session *s, const struct target_set *ts, struct s
 	return 0;
 }
 
-/* The source address of every route, which the matcher then checks replies against; or 0. */
-static __u32 common_saddr(const struct routes *rt)
+/*
+ * The source address of every probe, which the matcher then checks replies against; or 0 (any:
+ * the cookie alone tells ours) for several.
+ */
+static __u32 common_saddr(const struct config *cfg, const struct routes *rt)
 {
+	/* A watch group sends from an address of its own. */
+	if (cfg->any_source)
+		return 0;
+	if (cfg->n_sources)
+		return cfg->n_sources == 1 ? cfg->source : 0;
 	for (unsigned int i = 1; i < rt->n_paths; i++)
 		if (rt->paths[i].saddr != rt->paths[0].saddr)
 			return 0;
 	return rt->paths[0].saddr;
 }
 
-/* The matcher on m's first interface goes onto every other one the routes leave by. */
-static int attach_also(struct session *s, struct matcher *m)
+/* -S: every source address must be one of each route's interface, or no reply comes back. */
+static int check_sources(const struct config *cfg, const struct routes *rt)
 {
-	for (unsigned int i = 1; i < s->rt.n_paths; i++) {
-		bool seen = s->rt.paths[i].ifindex == s->rt.paths[0].ifindex;
-		int err;
+	for (unsigned int i = 0; i < rt->n_paths; i++) {
+		for (unsigned int k = 0; k < cfg->n_sources; k++) {
+			__u32 a = em_probe_saddr(cfg->source, cfg->n_sources, k);
+			char buf[INET_ADDRSTRLEN];
+			int err = netif_has_addr(rt->paths[i].ifindex, a);
 
-		for (unsigned int j = 1; j < i && !seen; j++)
-			seen = s->rt.paths[j].ifindex == s->rt.paths[i].ifindex;
-		if (seen)
-			continue;
-		err = matcher_attach_also(m, s->rt.paths[i].ifindex, s->cfg->xdp_mode);
+			if (err < 0)
+				return err;
+			if (!err) {
+				pr_warn("--source %s is not an address of %s\n",
+					inet_ntop(AF_INET, &a, buf, sizeof(buf)),
+					rt->paths[i].ifname);
+				return -EADDRNOTAVAIL;
+			}
+		}
+	}
+	return 0;
+}
+
+static bool hooked(const struct matcher *m, int ifindex)
+{
+	if (m->hook.ifindex == ifindex)
+		return true;
+	for (unsigned int i = 0; i < m->n_more; i++)
+		if (m->more[i].ifindex == ifindex)
+			return true;
+	return false;
+}
+
+/*
+ * The matcher onto every interface the routes leave by that it is not on yet, nor old (which m
+ * is to take over, or NULL).
+ */
+static int attach_also(const struct routes *rt, struct matcher *m, enum xdp_mode mode,
+		       const struct matcher *old)
+{
+	for (unsigned int i = 0; i < rt->n_paths; i++) {
+		int ifindex = rt->paths[i].ifindex, err = 0;
+
+		if (!hooked(m, ifindex) && !(old && hooked(old, ifindex)))
+			err = matcher_attach_also(m, ifindex, mode);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+/*
+ * The engine's interface and addresses: the first path's, the sources of -S (which every path
+ * keeps); the other paths' come from the routes.
+ */
+static void tx_path0(struct probe_tx_opts *o, const struct config *cfg, const struct next_hop *nh)
+{
+	o->ifname = nh->ifname;
+	o->ifindex = nh->ifindex;
+	memcpy(o->tmpl.src_mac, nh->src_mac, 6);
+	memcpy(o->tmpl.dst_mac, nh->dst_mac, 6);
+	o->tmpl.saddr = cfg->n_sources ? cfg->source : nh->saddr;
+	o->tmpl.n_saddr = cfg->n_sources;
 }
 
 int session_open(struct session *s, const struct config *cfg, ring_buffer_sample_fn on_event,
@@ -148,6 +202,11 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	}
 
 	err = routes_build(&s->rt, &s->ts, cfg->ifname, NEIGH_TIMEOUT_MS);
+	if (err)
+		goto system;
+	err = check_sources(cfg, &s->rt);
+	if (err == -EADDRNOTAVAIL)
+		goto usage;
 	if (err)
 		goto system;
 	s->nh = s->rt.paths[0];
@@ -194,21 +253,17 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	}
 	mopts.gen_marker = s->gen_marker;
 	mopts.ifindex = s->nh.ifindex;
-	mopts.saddr = cfg->any_source ? 0 : common_saddr(&s->rt);
+	mopts.saddr = common_saddr(cfg, &s->rt);
 	/* A trace's result slots and payload indices are (target, flow) pairs. */
 	mopts.n_targets = s->ts.count * (cfg->cmd == CMD_TRACE ? cfg->flows : 1);
 	mopts.trace = cfg->cmd == CMD_TRACE;
 	mopts.stream = s->stream;
 	mopts.stream_ring = STREAM_RING_BYTES;
-	err = matcher_open(&s->m, &mopts) ?: attach_also(s, &s->m);
+	err = matcher_open(&s->m, &mopts) ?: attach_also(&s->rt, &s->m, cfg->xdp_mode, NULL);
 	if (err)
 		goto system;
 
-	topt.ifname = s->nh.ifname;
-	topt.ifindex = s->nh.ifindex;
-	memcpy(topt.tmpl.src_mac, s->nh.src_mac, 6);
-	memcpy(topt.tmpl.dst_mac, s->nh.dst_mac, 6);
-	topt.tmpl.saddr = s->nh.saddr;
+	tx_path0(&topt, cfg, &s->nh);
 	topt.tmpl.ttl = cfg->ttl;
 	topt.tmpl.payload_len = cfg->size;
 	topt.tmpl.fixed_csum = cfg->cmd == CMD_TRACE;
@@ -234,15 +289,48 @@ system:
 	return EXIT_SYSTEM;
 }
 
-/* Swaps a matcher for ts (taken over) in. 0, or a negative errno with the old set in place. */
+/*
+ * A transmit engine for the routes in s->rt (which it keeps by reference), into *txp and *o; the
+ * running one is left as it is.
+ */
+static int open_tx(struct session *s, struct probe_tx **txp, struct probe_tx_opts *o)
+{
+	*o = s->txo;
+	o->engine = s->cfg->engine;
+	/* xdp-live's generator would enter through the matcher that is being replaced. */
+	if (o->engine == ENGINE_XDP_LIVE || o->engine == ENGINE_AUTO)
+		o->engine = ENGINE_AFXDP;
+	if (s->rt.n_paths == 1 && s->rt.paths[0].on_link)
+		o->engine = ENGINE_RAW;
+	o->routes = &s->rt;
+	tx_path0(o, s->cfg, &s->rt.paths[0]);
+	return probe_tx_open(txp, o);
+}
+
+static void log_routes(const struct routes *rt)
+{
+	char a[INET_ADDRSTRLEN];
+
+	for (unsigned int i = 0; i < rt->n_paths; i++)
+		pr_notice("targets now leave by %s from %s%s (%u of %u routes)\n",
+			  rt->paths[i].ifname, inet_ntop(AF_INET, &rt->paths[i].saddr, a, sizeof(a)),
+			  rt->paths[i].on_link ? ", on-link" : "", i + 1, rt->n_paths);
+}
+
+/*
+ * Swaps a matcher for ts (taken over) and its routes in: a new interface is hooked, the engine
+ * opened again when the paths changed. 0, or a negative errno with the old set in place.
+ */
 static int swap(struct session *s, struct target_set *ts)
 {
-	struct matcher_opts mopts = { .mode = s->cfg->xdp_mode,
-				      .saddr = s->cfg->any_source ? 0 : common_saddr(&s->rt),
-				      .gen_marker = s->gen_marker };
+	struct matcher_opts mopts = { .mode = s->cfg->xdp_mode, .gen_marker = s->gen_marker };
+	struct probe_tx *tx = NULL;
+	struct probe_tx_opts txo;
+	struct routes rt, old_rt;
 	struct matcher_watch watch;
 	struct series_set ss;
 	struct matcher m;
+	bool moved;
 	int err;
 
 	if (ts->count > MAX_TARGETS) {
@@ -251,10 +339,17 @@ static int swap(struct session *s, struct target_set *ts)
 		err = -E2BIG;
 		goto free_ts;
 	}
+	err = routes_build(&rt, ts, s->cfg->ifname, NEIGH_TIMEOUT_MS);
+	if (err)
+		goto free_ts;
+	err = check_sources(s->cfg, &rt);
+	if (err)
+		goto free_rt;
+	moved = !routes_same_paths(&rt, &s->rt);
 	err = watch_series(s, ts, &ss, &watch);
 	if (err) {
 		err = -EINVAL;
-		goto free_ts;
+		goto free_rt;
 	}
 	/*
 	 * A new key: replies to probes of the old set name indices of the old set, and must not
@@ -265,6 +360,7 @@ static int swap(struct session *s, struct target_set *ts)
 		pr_warn("cannot get random bytes for the key: %s\n", strerror(-err));
 		goto free_ss;
 	}
+	mopts.saddr = common_saddr(s->cfg, &rt);
 	mopts.n_targets = ts->count;
 	mopts.watch = &watch;
 	/*
@@ -272,14 +368,32 @@ static int swap(struct session *s, struct target_set *ts)
 	 * beside the old matcher, each takes only replies to its own key, then the old one leaves.
 	 */
 	if (matcher_shared(&s->m))
-		mopts.ifindex = s->nh.ifindex;
-	err = matcher_open(&m, &mopts);
+		mopts.ifindex = rt.paths[0].ifindex;
+	/* The engine for new paths first: s->rt is the new routes while it opens (it keeps them). */
+	old_rt = s->rt;
+	s->rt = rt;
+	err = moved ? open_tx(s, &tx, &txo) : 0;
+	s->rt = old_rt;
 	if (err)
 		goto free_ss;
-	err = mopts.ifindex ? attach_also(s, &m) : matcher_take_over(&m, &s->m);
+	err = matcher_open(&m, &mopts);
+	if (err)
+		goto close_tx;
+	err = mopts.ifindex ? attach_also(&rt, &m, s->cfg->xdp_mode, NULL) :
+			      attach_also(&rt, &m, s->cfg->xdp_mode, &s->m) ?:
+			      matcher_take_over(&m, &s->m);
 	if (err) {
 		matcher_close(&m);
-		goto free_ss;
+		goto close_tx;
+	}
+	routes_free(&s->rt);
+	s->rt = rt;
+	s->nh = rt.paths[0];
+	if (moved) {
+		probe_tx_close(s->tx);
+		s->tx = tx;
+		s->txo = txo;
+		log_routes(&s->rt);
 	}
 	probe_tx_set_key(s->tx, mopts.key);
 	matcher_close(&s->m);
@@ -290,8 +404,13 @@ static int swap(struct session *s, struct target_set *ts)
 	s->ts = *ts;
 	return 0;
 
+close_tx:
+	if (moved)
+		probe_tx_close(tx);
 free_ss:
 	series_free(&ss);
+free_rt:
+	routes_free(&rt);
 free_ts:
 	targets_free(ts);
 	return err;
@@ -316,6 +435,19 @@ int session_reload(struct session *s)
 	s->names = nt;
 	s->unresolved = unresolved;
 	return 0;
+}
+
+bool session_routes_moved(struct session *s)
+{
+	struct routes rt;
+	bool moved;
+
+	/* A lookup that fails now (a route being replaced) is tried again at the next change. */
+	if (routes_build(&rt, &s->ts, s->cfg->ifname, NEIGH_TIMEOUT_MS))
+		return false;
+	moved = !routes_same(&rt, &s->rt);
+	routes_free(&rt);
+	return moved;
 }
 
 int session_rebuild(struct session *s)

@@ -32,17 +32,23 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 		 void *ctx);
 /*
  * Watch mode, on SIGHUP: reads the target files and resolves the names again and swaps a matcher
- * for the new set in (same interface and next hop). A name that fails in a way that may pass
+ * for the new set in, with its routes. A name that fails in a way that may pass
  * (SERVFAIL, timeout) keeps its addresses. On failure (logged) the old set stays and this
  * returns a negative errno: -EINTR when a stop was requested while names resolved.
  */
 int session_reload(struct session *s);
 /*
- * Watch mode, when s->names changed (s->names.dirty): the set built again from it and swapped
- * in as on SIGHUP, without reading any file. On failure (logged) the old set stays and this
+ * Watch mode, when s->names changed (s->names.dirty) or the routes moved: the set built again
+ * from it and swapped in as on SIGHUP, with the routes looked up again, without reading any
+ * file. On failure (logged) the old set stays and this
  * returns a negative errno.
  */
 int session_rebuild(struct session *s);
+/*
+ * Watch mode, when the routing tables changed: whether the targets' routes differ now from the
+ * ones probes leave by. session_rebuild() then takes the new ones (logged, a line per path).
+ */
+bool session_routes_moved(struct session *s);
 void session_close(struct session *s);
 
 #endif

@@ -26,6 +26,16 @@ poweroff_now() {
 # shellcheck disable=SC1091
 [ -f "$R/env" ] && . "$R/env"
 
+# run.sh's two virtio-net NICs, joined by a QEMU hub, by the names tests/e2e/nic.bats knows.
+modprobe -q virtio_net 2>/dev/null
+for d in /sys/class/net/*; do
+	read -r mac <"$d/address"
+	case "$mac" in
+	52:54:00:e3:76:00) ip link set "${d##*/}" name emv0 ;;
+	52:54:00:e3:76:01) ip link set "${d##*/}" name emv1 ;;
+	esac
+done
+
 read -r kver </proc/sys/kernel/osrelease
 echo "vmtest: guest kernel $kver"
 cd "$GUEST_CWD" 2>/dev/null || cd "$PROJ" || poweroff_now

@@ -271,6 +271,7 @@ quote "${cmd[@]}" >"$results/cmd"
 	done
 } >"$results/env"
 
+NIC_MAC0=52:54:00:e3:76:00 NIC_MAC1=52:54:00:e3:76:01
 append="console=ttyS0 panic=-1 quiet rdinit=/init ${VMTEST_APPEND:-}"
 virtfs=security_model=none,multidevs=remap
 
@@ -289,6 +290,10 @@ boot() {
 		-virtfs "local,path=/,mount_tag=hostroot,readonly=on,$virtfs"
 		-virtfs "local,path=$PROJ,mount_tag=project,$virtfs"
 		-virtfs "local,path=$dir,mount_tag=results,$virtfs"
+		# Two virtio-net NICs joined by a QEMU hub (and to nothing else): a real NIC
+		# driver for tests/e2e/nic.bats, which vmtest/guest.sh names by these MACs.
+		-netdev hubport,id=nic0,hubid=0 -device "virtio-net-pci,netdev=nic0,mac=$NIC_MAC0"
+		-netdev hubport,id=nic1,hubid=0 -device "virtio-net-pci,netdev=nic1,mac=$NIC_MAC1"
 	)
 	# shellcheck disable=SC2206 # word splitting of extra options is intended
 	q+=(${VMTEST_QEMU_OPTS:-})

@@ -5,7 +5,7 @@
 
 _echomap_opts()
 {
-	local common='-I --interface --ttl --size -q --quiet -v --verbose --xdp-mode --engine -m
+	local common='-I --interface -S --source --ttl --size -q --quiet -v --verbose --xdp-mode --engine -m
 		--all-addresses --blocklist --allowlist --allow-reserved'
 	local general='-h --help --version' output='-F --format -o --output'
 
@@ -18,7 +18,7 @@ _echomap_opts()
 		--listen --web.config.file --snapshot-dir --keep --config --vantage
 		$general" ;;
 	map) echo "-o --output --prefix --size -F --format --title --where -v --verbose $general" ;;
-	trace) echo "-I --interface --size -q --quiet -v --verbose --xdp-mode --engine -m --all-addresses
+	trace) echo "-I --interface -S --source --size -q --quiet -v --verbose --xdp-mode --engine -m --all-addresses
 		--blocklist --allowlist --allow-reserved $output --seed -r --rate -w --wait --resend
 		--shards --shard --min-ttl --max-ttl --flows --paths --stop-early $general" ;;
 	esac
@@ -78,7 +78,7 @@ _echomap()
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		return
 		;;
-	--ttl | --size | --threads | --seed | -r | --rate | -n | --probes | -w | --wait | --resend | \
+	-S | --source | --ttl | --size | --threads | --seed | -r | --rate | -n | --probes | -w | --wait | --resend | \
 		--shards | --shard | -c | --count | -p | --period | -t | --timeout | --every | \
 		--aggregate | --buckets | --listen | --keep | --prefix | --title | --min-ttl | \
 		--max-ttl | --flows | --run-id | --batch | --retry | --vantage | --where)

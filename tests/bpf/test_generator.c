@@ -51,7 +51,7 @@ struct fixture {
 	struct echomap_bpf *matcher;
 };
 
-static int open_gen(void **state, bool list, __u16 payload_len)
+static int open_gen(void **state, bool list, __u16 payload_len, __u32 n_saddr)
 {
 	struct target_opts topts = { .allow_reserved = true, .quiet = true };
 	struct fixture *fx = calloc(1, sizeof(*fx));
@@ -74,6 +74,7 @@ static int open_gen(void **state, bool list, __u16 payload_len)
 	fx->tmpl = (struct frame_tmpl){ .src_mac = { 2, 0, 0, 0, 0, 1 },
 					.dst_mac = { 2, 0, 0, 0, 0, 2 },
 					.saddr = US,
+					.n_saddr = n_saddr,
 					.ttl = 64,
 					.payload_len = payload_len };
 	if (no_bpf[0])
@@ -86,17 +87,28 @@ static int open_gen(void **state, bool list, __u16 payload_len)
 
 static int setup_walk(void **state)
 {
-	return open_gen(state, false, EM_PAYLOAD_LEN);
+	return open_gen(state, false, EM_PAYLOAD_LEN, 0);
 }
 
 static int setup_walk_padded(void **state)
 {
-	return open_gen(state, false, 100);
+	return open_gen(state, false, 100, 0);
 }
 
 static int setup_list(void **state)
 {
-	return open_gen(state, true, EM_PAYLOAD_LEN);
+	return open_gen(state, true, EM_PAYLOAD_LEN, 0);
+}
+
+/* -S with 5 sources: each probe from US + its index mod 5. */
+static int setup_walk_sources(void **state)
+{
+	return open_gen(state, false, EM_PAYLOAD_LEN, 5);
+}
+
+static int setup_list_sources(void **state)
+{
+	return open_gen(state, true, EM_PAYLOAD_LEN, 5);
 }
 
 static int teardown(void **state)
@@ -144,6 +156,7 @@ static void check_probe(const struct fixture *fx, const __u8 *f, __u32 len, __u3
 {
 	const __u8 *ip = f + EM_ETH_LEN, *icmp = ip + EM_IP_LEN;
 	struct em_payload pl;
+	__u32 saddr;
 	__u64 mac;
 
 	assert_int_equal(len, EM_PROBE_HDR_LEN + fx->tmpl.payload_len);
@@ -155,7 +168,9 @@ static void check_probe(const struct fixture *fx, const __u8 *f, __u32 len, __u3
 	assert_int_equal(be16(ip + 6), 0); /* no DF, not a fragment */
 	assert_int_equal(ip[8], fx->tmpl.ttl);
 	assert_int_equal(ip[9], 1);
-	assert_memory_equal(ip + 12, &fx->tmpl.saddr, 4);
+	saddr = htonl(ntohl(fx->tmpl.saddr) +
+		      (fx->tmpl.n_saddr > 1 ? index % fx->tmpl.n_saddr : 0));
+	assert_memory_equal(ip + 12, &saddr, 4);
 	assert_memory_equal(ip + 16, &daddr, 4);
 	/* A valid checksum sums (with itself) to zero. */
 	assert_int_equal(inet_csum(ip, EM_IP_LEN), 0);
@@ -439,6 +454,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_walk_large_prime, setup_walk, teardown),
 		cmocka_unit_test_setup_teardown(test_walk_beyond_set, setup_walk, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup_list, teardown),
+		cmocka_unit_test_setup_teardown(test_walk_order, setup_walk_sources, teardown),
+		cmocka_unit_test_setup_teardown(test_list, setup_list_sources, teardown),
 		cmocka_unit_test_setup_teardown(test_matcher_accepts, setup_walk, teardown),
 	};
 

@@ -93,3 +93,38 @@ teardown() {
 	grep -q '^echomap: the xdp-live engine sweeps by one route, these targets need 2' "$ERR"
 	assert_clean
 }
+
+LISTEN=127.0.0.1:9100
+ttl_of() {
+	in_s curl -sf "http://$LISTEN/metrics" |
+		awk -v t="echomap_ttl{target=\"$1\"" 'index($0, t) == 1 { print $NF; exit }'
+}
+ttl_is() { [ "$(ttl_of "$1")" = "$2" ]; }
+
+@test "watch follows a route change to another interface and gateway, says so, and back" {
+	require_cmd curl
+	# What the XDP responders pass, the responder's kernel answers, with TTL 64: probes to
+	# 198.19.0.1 that leave by em0 draw TTL 64, by em2 (the fixture there) TTL 60.
+	respond_kernel 198.19.0.0/16
+	ip netns exec "$NS_S" "$ECHOMAP" watch --allow-reserved --every 1 --listen "$LISTEN" \
+		198.18.0.1 198.19.0.1 >"$NET_TMP/watch.out" 2>"$NET_TMP/watch.err" 3>&- &
+	local pid=$!
+	track_pid "$pid"
+	wait_for 20 ttl_is 198.19.0.1 60 || { cat "$NET_TMP/watch.err" >&2; false; }
+
+	ip -n "$NS_S" route replace 198.19.0.0/16 via 192.0.2.2 dev "$IFACE"
+	wait_for 20 ttl_is 198.19.0.1 64 || { cat "$NET_TMP/watch.err" >&2; false; }
+	grep -q "targets now leave by $IFACE from 192.0.2.1 (1 of 1 routes)" "$NET_TMP/watch.err" ||
+		{ cat "$NET_TMP/watch.err" >&2; false; }
+	ttl_is 198.18.0.1 61
+
+	ip -n "$NS_S" route replace 198.19.0.0/16 via 192.0.2.6 dev "$IFACE2"
+	wait_for 20 ttl_is 198.19.0.1 60 || { cat "$NET_TMP/watch.err" >&2; false; }
+	grep -q "targets now leave by $IFACE2 from 192.0.2.5 (2 of 2 routes)" "$NET_TMP/watch.err" ||
+		{ cat "$NET_TMP/watch.err" >&2; false; }
+	ttl_is 198.18.0.1 61
+	grep 'now leave by' "$NET_TMP/watch.err" | sed 's/^/# /' >&3
+	kill -TERM "$pid"
+	wait "$pid"
+	assert_clean
+}

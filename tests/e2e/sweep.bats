@@ -571,3 +571,56 @@ above() { [ "$(link_stat "$NS_S" "$IFACE" "$1")" -gt "$2" ]; }
 	fi
 	assert_clean
 }
+
+# src_count WHAT: the packets of the responder's rule that matches WHAT (ip saddr ... or all).
+src_count() {
+	in_r nft list chain ip emsrc in |
+		awk -v a="$1" 'index($0, a) { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+
+@test "-S with four source addresses: every probe from its target's one, all four used, results exact" {
+	require_cmd nft
+	local a n total sum
+	for a in 11 12 13 14; do
+		ip -n "$NS_S" addr add "192.0.2.$a/32" dev "$IFACE"
+	done
+	ip -n "$NS_R" route add 192.0.2.8/29 via "$SRC" dev "$RIFACE"
+	respond_kernel 198.18.0.0/24
+	# Target index i of 198.18.0.0/24 is its last byte: its source is 192.0.2.(11 + i mod 4).
+	in_r nft add table ip emsrc
+	in_r nft add chain ip emsrc in '{ type filter hook prerouting priority -300; }'
+	in_r nft add rule ip emsrc in ip saddr 192.0.2.8/29 icmp type echo-request counter
+	for a in 0 1 2 3; do
+		in_r nft add rule ip emsrc in ip saddr "192.0.2.$((11 + a))" \
+			ip daddr \& 0.0.0.3 == "0.0.0.$a" icmp type echo-request counter
+	done
+	range_list 198.18.0.0 198.18.0.255 | sort >"$NET_TMP/want"
+
+	for ENGINE in $(e2e_engines); do
+		echo "# engine $ENGINE"
+		in_r nft reset counters table ip emsrc >/dev/null
+		em_capture sweep -I "$IFACE" -S 192.0.2.11-192.0.2.14 --allow-reserved -q \
+			198.18.0.0/24
+		expect_status 0
+		awk '{ print $1 }' "$OUT" | sort >"$NET_TMP/got"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
+		# 64 targets a source (more only for probes sent again), none from another one.
+		total=$(src_count 'ip saddr 192.0.2.8/29') sum=0
+		for a in 11 12 13 14; do
+			n=$(src_count "ip saddr 192.0.2.$a ")
+			[ "$n" -ge 64 ] || { in_r nft list ruleset >&2; false; }
+			sum=$((sum + n))
+		done
+		[ "$sum" -eq "$total" ] || { in_r nft list ruleset >&2; false; }
+	done
+
+	# An address the interface does not have: no reply could come back to it.
+	em_capture sweep -I "$IFACE" -S 192.0.2.99 --allow-reserved -q 198.18.0.0/24
+	expect_status 3
+	[ "$(cat "$ERR")" = "echomap: --source 192.0.2.99 is not an address of $IFACE" ] ||
+		{ em_dump; false; }
+	em_capture sweep -S 192.0.2.14-192.0.2.11 --allow-reserved -q 198.18.0.0/24
+	expect_status 3
+	grep -q "^echomap: bad value '192.0.2.14-192.0.2.11' for --source" "$ERR"
+	assert_clean
+}

@@ -86,7 +86,8 @@ refused() {
 		"sweep|--prefix 0.0.0.0/0" "sweep|--title x"
 		"watch|-o out" "watch|-F csv" "watch|--threads 2" "watch|-w 5" "watch|--resend 1"
 		"watch|--shards 2" "watch|--all" "watch|-c 3" "watch|-p 100" "watch|--title x"
-		"map|-I em0" "map|--ttl 5" "map|-r 5" "map|-q" "map|--engine raw" "map|--xdp-mode native"
+		"map|-I em0" "map|-S 192.0.2.1" "map|--ttl 5" "map|-r 5" "map|-q" "map|--engine raw"
+		"map|--xdp-mode native"
 		"map|-m" "map|--blocklist f" "map|--allowlist f" "map|--allow-reserved" "map|-c 3"
 		"map|--every 5" "map|-t 100"
 		"trace|--ttl 5" "trace|-n 2" "trace|--all" "trace|--threads 2"
@@ -96,7 +97,8 @@ refused() {
 	local c cmd opt long
 	for c in "${cases[@]}"; do
 		cmd=${c%%|*} opt=${c#*|}
-		long=$(sed -e 's/^-I\b.*/--interface/; s/^-r\b.*/--rate/; s/^-n\b.*/--probes/' \
+		long=$(sed -e 's/^-I\b.*/--interface/; s/^-S\b.*/--source/; s/^-r\b.*/--rate/' \
+			-e 's/^-n\b.*/--probes/' \
 			-e 's/^-w\b.*/--wait/; s/^-c\b.*/--count/; s/^-p\b.*/--period/' \
 			-e 's/^-t\b.*/--timeout/; s/^-o\b.*/--output/; s/^-F\b.*/--format/' \
 			-e 's/^-q$/--quiet/; s/^-m$/--all-addresses/; s/ .*//' <<<"$opt")

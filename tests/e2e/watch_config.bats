@@ -411,7 +411,7 @@ scrape_pair() {
 # cap_eff TASK-STATUS-FILE: its CapEff, in hex.
 cap_eff() { awk '$1 == "CapEff:" { print $2 }' "$1"; }
 
-@test "after setup the prober keeps CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN; every other thread has none" {
+@test "after setup the prober keeps CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN and CAP_NET_RAW; every other thread has none" {
 	require_fixtures xdp_responder
 	respond_xdp 198.18.0.0/24 --ttl 61
 	mkdir "$NET_TMP/sd"
@@ -420,8 +420,8 @@ cap_eff() { awk '$1 == "CapEff:" { print $2 }' "$1"; }
 	watch_start
 	wait_for 10 sent_at_least 198.18.0.2 1
 	local t n=0 want
-	# CAP_NET_ADMIN 12, CAP_PERFMON 38, CAP_BPF 39
-	want=$(printf '%016x' $(((1 << 12) | (1 << 38) | (1 << 39))))
+	# CAP_NET_ADMIN 12, CAP_NET_RAW 13, CAP_PERFMON 38, CAP_BPF 39
+	want=$(printf '%016x' $(((1 << 12) | (1 << 13) | (1 << 38) | (1 << 39))))
 	[ "$(cap_eff "/proc/$WATCH_PID/status")" = "$want" ]
 	for t in /proc/"$WATCH_PID"/task/*; do
 		[ "${t##*/}" = "$WATCH_PID" ] && continue

@@ -8,6 +8,7 @@
  *   emD  (down)        <--- veth --->  emBD
  *                                               lo 198.18.0.1/32
  *   198.18.0.0/24 via 192.0.2.2, 198.18.0.0/23 via 192.0.2.10, no default route
+ *   (the neighbour tests add routes of their own through gateways that do not answer ARP)
  *
  * Needs root, iproute2 and veth; every test is reported skipped otherwise. The namespaces carry
  * the pid in their names and go away at teardown, exit or SIGTERM/SIGINT, whatever happened.
@@ -210,15 +211,11 @@ static void test_gateway(void **state)
 static void test_on_link(void **state)
 {
 	struct next_hop nh;
-	__u8 mac[6];
 
 	assert_int_equal(netif_next_hop(addr("192.0.2.2"), NULL, TIMEOUT_MS, &nh), 0);
 	assert_string_equal(nh.ifname, "emA0");
 	assert_true(nh.on_link);
 	assert_int_equal(nh.saddr, addr("192.0.2.1"));
-	/* On-link targets are resolved one by one, not as the next hop. */
-	assert_int_equal(netif_neigh_mac(nh.ifindex, addr("192.0.2.2"), TIMEOUT_MS, mac), 0);
-	assert_memory_equal(mac, MAC_B0, 6);
 }
 
 /* A route covering the target through the forced interface wins over the better one. */
@@ -239,15 +236,11 @@ static void test_forced_gateway(void **state)
 static void test_forced_on_link(void **state)
 {
 	struct next_hop nh;
-	__u8 mac[6];
 
 	assert_int_equal(netif_next_hop(addr("192.0.2.2"), "emA1", TIMEOUT_MS, &nh), 0);
 	assert_string_equal(nh.ifname, "emA1");
 	assert_true(nh.on_link);
 	assert_int_equal(nh.saddr, addr("192.0.2.9"));
-	/* B owns 192.0.2.2 and answers ARP for it on the link the request came in on. */
-	assert_int_equal(netif_neigh_mac(nh.ifindex, addr("192.0.2.2"), TIMEOUT_MS, mac), 0);
-	assert_memory_equal(mac, MAC_B1, 6);
 }
 
 static void test_unknown_interface(void **state)
@@ -309,36 +302,34 @@ static void test_resolve_after_flush(void **state)
 	assert_non_null(strstr(line, "02:e3:00:00:b0:01"));
 }
 
-static void test_neigh_mac(void **state)
+/* A gateway already in the neighbour table is answered from it, without waiting. */
+static void test_gateway_known(void **state)
 {
-	int ifindex = if_nametoindex("emA1");
-	__u8 mac[6];
+	struct next_hop nh;
 
 	assert_int_equal(ip("-n @A neigh flush all"), 0);
-	assert_int_equal(netif_neigh_mac(ifindex, addr("192.0.2.10"), TIMEOUT_MS, mac), 0);
-	assert_memory_equal(mac, MAC_B1, 6);
-	/* Already known: answered from the table. */
-	memset(mac, 0, 6);
-	assert_int_equal(netif_neigh_mac(ifindex, addr("192.0.2.10"), 0, mac), 0);
-	assert_memory_equal(mac, MAC_B1, 6);
-	assert_int_equal(netif_neigh_mac(1 << 30, addr("192.0.2.10"), 0, mac), -ENODEV);
+	assert_int_equal(netif_next_hop(addr("198.18.1.1"), NULL, TIMEOUT_MS, &nh), 0);
+	assert_memory_equal(nh.dst_mac, MAC_B1, 6);
+	memset(&nh, 0, sizeof(nh));
+	assert_int_equal(netif_next_hop(addr("198.18.1.1"), NULL, 0, &nh), 0);
+	assert_memory_equal(nh.dst_mac, MAC_B1, 6);
 }
 
+/* A gateway nobody answers ARP for: the lookup gives up at its timeout, not before. */
 static void test_no_arp_reply(void **state)
 {
 	struct next_hop nh;
-	__u8 mac[6];
 	long long t0;
 
 	/* On-link: the next hop is the target itself, found without waiting for ARP. */
 	assert_int_equal(netif_next_hop(addr("192.0.2.3"), NULL, 300, &nh), 0);
 	assert_true(nh.on_link);
+	assert_int_equal(ip("-n @A route add 198.18.2.0/24 via 192.0.2.3"), 0);
 	t0 = now_ms();
-	assert_int_equal(netif_neigh_mac(nh.ifindex, addr("192.0.2.3"), 300, mac), -EHOSTUNREACH);
+	assert_int_equal(netif_next_hop(addr("198.18.2.1"), NULL, 300, &nh), -EHOSTUNREACH);
 	assert_true(now_ms() - t0 >= 290);
 	assert_true(now_ms() - t0 < 2000);
-	assert_int_equal(netif_neigh_mac(if_nametoindex("emA0"), addr("192.0.2.4"), 100, mac),
-			 -EHOSTUNREACH);
+	assert_int_equal(ip("-n @A route del 198.18.2.0/24"), 0);
 }
 
 static void write_file(const char *path, const char *s)
@@ -350,24 +341,25 @@ static void write_file(const char *path, const char *s)
 	assert_int_equal(fclose(f), 0);
 }
 
-/* A FAILED entry must be solicited again, not waited on. */
+/* A gateway whose entry FAILED must be solicited again, not waited on. */
 static void test_retry_failed(void **state)
 {
-	int ifindex = if_nametoindex("emA1");
+	struct next_hop nh;
 	char line[256];
-	__u8 mac[6];
 
 	/* One probe 50 ms apart: an unanswered entry fails at once instead of after 3 s. */
 	write_file("/proc/sys/net/ipv4/neigh/emA1/retrans_time_ms", "50");
 	write_file("/proc/sys/net/ipv4/neigh/emA1/mcast_solicit", "1");
-	assert_int_equal(netif_neigh_mac(ifindex, addr("192.0.2.12"), 200, mac), -EHOSTUNREACH);
+	assert_int_equal(ip("-n @A route add 198.18.3.0/24 via 192.0.2.12"), 0);
+	assert_int_equal(netif_next_hop(addr("198.18.3.1"), NULL, 200, &nh), -EHOSTUNREACH);
 	usleep(200 * 1000);
 	ip_read(line, sizeof(line), "neigh show 192.0.2.12 dev emA1");
 	assert_non_null(strstr(line, "FAILED"));
 
 	assert_int_equal(ip("-n @B addr add 192.0.2.12/29 dev emB1"), 0);
-	assert_int_equal(netif_neigh_mac(ifindex, addr("192.0.2.12"), TIMEOUT_MS, mac), 0);
-	assert_memory_equal(mac, MAC_B1, 6);
+	assert_int_equal(netif_next_hop(addr("198.18.3.1"), NULL, TIMEOUT_MS, &nh), 0);
+	assert_memory_equal(nh.dst_mac, MAC_B1, 6);
+	assert_int_equal(ip("-n @A route del 198.18.3.0/24"), 0);
 }
 
 /*
@@ -426,7 +418,7 @@ int main(void)
 		cmocka_unit_test(test_interface_down),
 		cmocka_unit_test(test_local_address),
 		cmocka_unit_test(test_resolve_after_flush),
-		cmocka_unit_test(test_neigh_mac),
+		cmocka_unit_test(test_gateway_known),
 		cmocka_unit_test(test_no_arp_reply),
 		cmocka_unit_test(test_retry_failed),
 		cmocka_unit_test(test_drops),

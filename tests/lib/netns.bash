@@ -29,6 +29,9 @@
 # Functions:
 #   netns_setup [--queues N]          build the network (N rx/tx queues per veth end; default:
 #                                     the kernel's, one per CPU)
+#   netns_setup --nic DEV_S DEV_R     the same over two existing NICs of the host joined by a
+#                                     wire (vmtest's virtio-net pair): moved into the
+#                                     namespaces, back when they go (IFACE=DEV_S, RIFACE=DEV_R)
 #   netns_cleanup                     remove everything netns_setup and the responders made
 #   in_s CMD... / in_r CMD...         run CMD in the sender / responder namespace
 #   respond_kernel PREFIX             responder's kernel answers every address of PREFIX
@@ -94,6 +97,7 @@ LINK_LEN=30
 TARGET_NET=198.18.0.0/15
 
 _NETNS_PIDS=()
+_NETNS_NICS=
 
 _netns_log() {
 	[ -n "${NETNS_VERBOSE:-}" ] && echo "# netns: $*" >&2
@@ -194,13 +198,14 @@ _netns_prefix() {
 	echo "em$(printf %x $$)${r}-"
 }
 
-# netns_setup [--queues N]
+# netns_setup [--queues N | --nic DEV_S DEV_R]
 netns_setup() {
-	local qargs=()
+	local qargs=() nic=()
 
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--queues) qargs=(numtxqueues "$2" numrxqueues "$2"); shift 2 ;;
+		--nic) nic=("$2" "$3"); shift 3 ;;
 		*) _netns_fail "netns_setup: unknown option $1"; return 1 ;;
 		esac
 	done
@@ -208,8 +213,9 @@ netns_setup() {
 	PFX=$(_netns_prefix)
 	NS_S=${PFX}s
 	NS_R=${PFX}r
-	IFACE=em0
-	RIFACE=em1
+	IFACE=${nic[0]:-em0}
+	RIFACE=${nic[1]:-em1}
+	_NETNS_NICS=${nic[*]}
 	SRC=$LINK_S
 	GW=$LINK_R
 	ROUTER=$LINK_R
@@ -230,9 +236,20 @@ _netns_build() {
 
 	ip netns add "$NS_S" || return 1
 	ip netns add "$NS_R" || return 1
-	# Both ends are created inside the namespaces: the host never sees these links.
-	ip -n "$NS_S" link add "$IFACE" "$@" type veth peer name "$RIFACE" netns "$NS_R" "$@" ||
-		return 1
+	if [ -n "$_NETNS_NICS" ]; then
+		# A deleted namespace hands its NICs back asynchronously: the last test's may be
+		# on their way.
+		if ! wait_for 10 _nics_home; then
+			_netns_fail "NICs $_NETNS_NICS are not in the root namespace"
+			return 1
+		fi
+		ip link set "$IFACE" netns "$NS_S" || return 1
+		ip link set "$RIFACE" netns "$NS_R" || return 1
+	else
+		# Both ends are created inside the namespaces: the host never sees these links.
+		ip -n "$NS_S" link add "$IFACE" "$@" type veth peer name "$RIFACE" netns "$NS_R" "$@" ||
+			return 1
+	fi
 	for ns in "$NS_S" "$NS_R"; do
 		ip -n "$ns" link set lo up || return 1
 		ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
@@ -264,6 +281,13 @@ _netns_build() {
 	printf '127.0.0.1\tlocalhost\n' >"/etc/netns/$NS_S/hosts"
 	printf 'nameserver %s\noptions timeout:1 attempts:1\n' "$LINK_R" \
 		>"/etc/netns/$NS_S/resolv.conf"
+}
+
+_nics_home() {
+	local dev
+	for dev in $_NETNS_NICS; do
+		[ -e "/sys/class/net/$dev" ] || return 1
+	done
 }
 
 # Waits until FILE holds a line "ready" or process PID died; TIMEOUT seconds (default 10).
@@ -469,6 +493,8 @@ netns_cleanup() {
 	if [ -n "${NET_TMP:-}" ] && [ -d "$NET_TMP" ]; then
 		rm -rf "$NET_TMP"
 	fi
+	# NICs go home with their namespace's deletion, some time after it.
+	[ -z "$_NETNS_NICS" ] || wait_for 10 _nics_home || true
 	_NETNS_PIDS=()
 	XDP_RESPONDER_PID='' DELAY_RESPONDER_PID=''
 	_netns_log "cleaned up ${PFX:-}"

@@ -66,6 +66,8 @@ static void random_tmpl(struct frame_tmpl *t, __u16 payload_len)
 	r = rnd();
 	memcpy(t->dst_mac, &r, 6);
 	t->saddr = rnd();
+	/* One in three with -S: 1..256 sources. */
+	t->n_saddr = rnd() % 3 ? 0 : 1 + rnd() % 256;
 	t->ttl = 1 + rnd() % 255;
 	t->payload_len = payload_len;
 }
@@ -86,7 +88,7 @@ static void check_ip_shaped(const __u8 *ip, size_t len, const struct frame_tmpl 
 			    const struct em_payload *pl)
 {
 	const __u8 *icmp = ip + EM_IP_LEN, *data = icmp + EM_ICMP_LEN;
-	__u32 mac32 = pl->mac & 0xffffffff, saddr = sh->saddr ?: t->saddr;
+	__u32 mac32 = pl->mac & 0xffffffff, saddr;
 	__u16 payload_len = sh->payload_len ?: t->payload_len;
 
 	assert_int_equal(len, EM_IP_LEN + EM_ICMP_LEN + payload_len);
@@ -98,6 +100,10 @@ static void check_ip_shaped(const __u8 *ip, size_t len, const struct frame_tmpl 
 	/* 0: trace, the TTL is the round */
 	assert_int_equal(ip[8], sh->ttl ?: t->ttl ?: pl->round & 0xff);
 	assert_int_equal(ip[9], 1);
+	/* -S FIRST-LAST: target index i from FIRST + i mod n, as the address counts up. */
+	saddr = htonl(ntohl(t->saddr) + (t->n_saddr > 1 ? pl->index % t->n_saddr : 0));
+	/* A watch group's own source replaces them. */
+	saddr = sh->saddr ?: saddr;
 	assert_memory_equal(ip + 12, &saddr, 4);
 	assert_memory_equal(ip + 16, &daddr, 4);
 	assert_true(csum_ok(ip, EM_IP_LEN));

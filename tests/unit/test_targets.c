@@ -109,18 +109,19 @@ static void test_parse_forms(void **state)
 	} ok[] = {
 		{ "198.18.0.1", IPV4(198, 18, 0, 1), IPV4(198, 18, 0, 1) },
 		{ "0.0.0.0", 0, 0 },
-		{ "255.255.255.255", 0xffffffff, 0xffffffff },
+		{ "255.255.255.254", 0xfffffffe, 0xfffffffe },
 		{ "198.18.0.0/16", IPV4(198, 18, 0, 0), IPV4(198, 18, 255, 255) },
 		{ "10.0.0.0/8", IPV4(10, 0, 0, 0), IPV4(10, 255, 255, 255) },
 		/* host bits ignored */
 		{ "10.1.2.3/8", IPV4(10, 0, 0, 0), IPV4(10, 255, 255, 255) },
 		{ "192.168.1.77/30", IPV4(192, 168, 1, 76), IPV4(192, 168, 1, 79) },
 		{ "1.2.3.4/32", IPV4(1, 2, 3, 4), IPV4(1, 2, 3, 4) },
-		{ "1.2.3.4/0", 0, 0xffffffff },
+		/* the limited broadcast is never a target (test_explicit_reserved_refused) */
+		{ "1.2.3.4/0", 0, 0xfffffffe },
 		{ "8.8.8.8/031", IPV4(8, 8, 8, 8), IPV4(8, 8, 8, 9) },
 		{ "198.18.0.1-198.18.3.255", IPV4(198, 18, 0, 1), IPV4(198, 18, 3, 255) },
 		{ "9.9.9.9-9.9.9.9", IPV4(9, 9, 9, 9), IPV4(9, 9, 9, 9) },
-		{ "0.0.0.0-255.255.255.255", 0, 0xffffffff },
+		{ "0.0.0.0-255.255.255.255", 0, 0xfffffffe },
 	};
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -323,10 +324,14 @@ static void test_default_blocklist(void **state)
 	assert_int_equal(BUILD(&ts, &defaults, &unres, "0.0.0.0/0"), 0);
 	assert_int_equal(ts.count, (1ULL << 32) - design_blocklist_size());
 	targets_free(&ts);
+	/* --allow-reserved lifts all but the limited broadcast, which names no host. */
 	assert_int_equal(BUILD(&ts, &reserved_ok, &unres, "0.0.0.0/0"), 0);
-	assert_int_equal(ts.count, 1ULL << 32);
+	assert_int_equal(ts.count, (1ULL << 32) - 1);
 	assert_int_equal(ts.n_iv, 1);
-	assert_int_equal(targets_addr(&ts, (1ULL << 32) - 1), 0xffffffff);
+	assert_int_equal(targets_addr(&ts, (1ULL << 32) - 2), 0xfffffffe);
+	targets_free(&ts);
+	assert_int_equal(BUILD(&ts, &reserved_ok, &unres, "240.0.0.0/4"), 0);
+	assert_int_equal(ts.count, (1ULL << 28) - 1);
 	targets_free(&ts);
 
 	/* The default blocklist as a set has exactly the size of the DESIGN list. */
@@ -339,7 +344,7 @@ static void test_explicit_reserved_refused(void **state)
 {
 	static const char *const reserved[] = { "198.18.0.1", "127.0.0.1", "0.0.0.0",
 						"169.254.1.1", "192.0.2.1", "224.0.0.1",
-						"255.255.255.255", "203.0.113.255" };
+						"203.0.113.255" };
 	struct target_set ts;
 	int unres;
 
@@ -359,6 +364,16 @@ static void test_explicit_reserved_refused(void **state)
 	assert_int_equal(BUILD(&ts, &defaults, &unres, "8.8.8.8", "198.18.0.1/32"), 0);
 	assert_int_equal(ts.count, 1);
 	targets_free(&ts);
+	/* The limited broadcast is no host, --allow-reserved or not. */
+	for (int ok = 0; ok < 2; ok++) {
+		assert_int_equal(BUILD(&ts, ok ? &reserved_ok : &defaults, &unres, "8.8.8.8",
+				       "255.255.255.255"),
+				 -EINVAL);
+		assert_int_equal(lines(msg), 1);
+		assert_non_null(strstr(msg, "target '255.255.255.255' is the limited broadcast "
+					    "address, not a host"));
+	}
+	assert_int_equal(BUILD(&ts, &reserved_ok, &unres, "255.255.255.255/32"), -ENOENT);
 }
 
 static void test_user_lists(void **state)
@@ -430,15 +445,15 @@ static void test_merge(void **state)
 	assert_int_equal(ts.count, 256 + 11);
 	targets_free(&ts);
 
-	/* Adjacent ranges merge; the top of the space does not wrap. */
-	assert_int_equal(BUILD(&ts, &reserved_ok, &unres, "255.255.255.255", "255.255.254.0/24",
-			       "255.255.255.0-255.255.255.254", "0.0.0.0", "0.0.0.1/32"),
+	/* Adjacent ranges merge; the top of the space does not wrap (then loses its broadcast). */
+	assert_int_equal(BUILD(&ts, &reserved_ok, &unres, "255.255.255.0-255.255.255.255",
+			       "255.255.254.0/24", "255.255.255.7", "0.0.0.0", "0.0.0.1/32"),
 			 0);
 	assert_int_equal(ts.n_iv, 2);
-	assert_int_equal(ts.count, 512 + 2);
+	assert_int_equal(ts.count, 511 + 2);
 	assert_int_equal(targets_addr(&ts, 0), 0);
 	assert_int_equal(targets_addr(&ts, 2), IPV4(255, 255, 254, 0));
-	assert_int_equal(targets_addr(&ts, 513), 0xffffffff);
+	assert_int_equal(targets_addr(&ts, 512), 0xfffffffe);
 	targets_free(&ts);
 }
 

@@ -41,6 +41,7 @@
 #include "conf/file_watch.h"
 #include "conf/watch_file.h"
 #include "kernel/netif.h"
+#include "kernel/netif_events.h"
 #include "lib/caps.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -108,6 +109,7 @@ struct watch {
 	struct metrics *metrics;
 	struct refresher *refresher;
 	__u64 names_gen; /* bumped when a reload replaces the name table: older answers are void */
+	struct netif_events *routing; /* route changes, or NULL */
 };
 
 static void report_free(struct round_report *r)
@@ -683,8 +685,8 @@ static int swap_targets(struct watch *w, bool reload)
 			pr_warn("reload failed: still watching the %llu targets of before\n",
 				(unsigned long long)w->s.ts.count);
 		else
-			pr_warn("names moved but the target set cannot follow: still watching the "
-				"%llu targets of before\n",
+			pr_warn("names or routes moved but the target set cannot follow: still "
+				"watching the %llu targets of before\n",
 				(unsigned long long)w->s.ts.count);
 		/* The old matcher and series stay: their schedules too. */
 		return 0;
@@ -734,7 +736,7 @@ static int swap_targets(struct watch *w, bool reload)
 			  (unsigned long long)w->s.ts.count, w->s.ss.n,
 			  w->s.unresolved ? ", some names did not resolve" : "");
 	} else {
-		pr_info("names moved: %llu targets in %u series\n",
+		pr_info("names or routes moved: %llu targets in %u series\n",
 			(unsigned long long)w->s.ts.count, w->s.ss.n);
 	}
 	return 0;
@@ -753,6 +755,12 @@ static bool take_names(struct watch *w)
 }
 
 /* Hands the refresher the names due before next_close, so that their answers are in by then. */
+/* Checked at each round's close, looked up only after the routing tables changed. */
+static bool routes_moved(struct watch *w)
+{
+	return w->routing && netif_events_pending(w->routing) && session_routes_moved(&w->s);
+}
+
 static void ask_names(struct watch *w, __u64 next_close)
 {
 	struct name_batch *b;
@@ -863,7 +871,7 @@ static int watch_loop(struct watch *w)
 		}
 		close_round(w, g);
 		g->round++;
-		change |= take_names(w) || reload_requested;
+		change |= take_names(w) || reload_requested || routes_moved(w);
 		if (change) {
 			g->held = true;
 			continue;
@@ -999,6 +1007,8 @@ int watch_run(const struct config *cfg)
 	rc = session_open(&w.s, w.cfg, NULL, NULL);
 	if (rc)
 		goto out_threads;
+	/* Without it the routes of the start stay: said, not fatal. */
+	netif_events_open(&w.routing);
 	if (netif_drops(w.s.nh.ifindex, &w.drops_base)) {
 		pr_warn("cannot read the drop counters of %s\n", w.s.nh.ifname);
 		rc = EXIT_SYSTEM;
@@ -1026,9 +1036,10 @@ int watch_run(const struct config *cfg)
 	/*
 	 * Set up: what stays is what swapping a matcher in on reload takes (load it, CAP_BPF and
 	 * CAP_PERFMON; attach it, CAP_NET_ADMIN; in libxdp's dispatcher, whose programs it opens
-	 * by id, also CAP_SYS_ADMIN). The sockets are open.
+	 * by id, also CAP_SYS_ADMIN), and opening the sockets of routes that moved (CAP_NET_RAW).
 	 */
 	rc = caps_limit_thread(CAP_BIT(CAP_BPF) | CAP_BIT(CAP_PERFMON) | CAP_BIT(CAP_NET_ADMIN) |
+			       CAP_BIT(CAP_NET_RAW) |
 			       (matcher_shared(&w.s.m) ? CAP_BIT(CAP_SYS_ADMIN) : 0));
 	if (rc) {
 		pr_warn("cannot drop capabilities: %s\n", strerror(-rc));
@@ -1042,6 +1053,7 @@ out_session:
 	/* Stopped first: the reporter may be reading the sets the session frees. */
 	reporter_stop(&w.rep);
 	refresher_stop(w.refresher);
+	netif_events_close(w.routing);
 	session_close(&w.s);
 	free(w.st);
 	groups_free(&w);

@@ -160,6 +160,7 @@ static int enter_through(struct generator *g, const struct matcher *m, bool quie
 static int load(struct generator *g, const struct gen_opts *o)
 {
 	struct em_gen_config *c;
+	__u8 ip[EM_IP_LEN];
 	int err;
 
 	g->skel = generator_bpf__open();
@@ -173,8 +174,14 @@ static int load(struct generator *g, const struct gen_opts *o)
 	c->key[1] = o->key[1];
 	memcpy(c->head, g->frame, sizeof(c->head));
 	c->saddr = o->tmpl.saddr;
-	/* The template's header has id, checksum and daddr zero: its sum is the constant part. */
-	c->ip_sum = ~inet_csum(g->frame + EM_ETH_LEN, EM_IP_LEN) & 0xffff;
+	c->n_saddr = o->tmpl.n_saddr;
+	/*
+	 * The template's header has id, checksum and daddr zero: its sum less the source (which
+	 * may change per probe) is the constant part.
+	 */
+	memcpy(ip, g->frame + EM_ETH_LEN, sizeof(ip));
+	memset(ip + 12, 0, 4);
+	c->ip_sum = ~inet_csum(ip, sizeof(ip)) & 0xffff;
 	c->list_mode = !o->ts;
 	c->n_iv = o->ts ? o->ts->n_iv : 0;
 	bpf_map__set_max_entries(g->skel->maps.gen_iv, c->n_iv ?: 1);

@@ -186,7 +186,16 @@ fail:
 int matcher_take_over(struct matcher *m, struct matcher *old)
 {
 	int prog_fd = bpf_program__fd(m->skel->progs.echomap_xdp);
+	struct xdp_hook *more = NULL;
+	size_t n = m->n_more + old->n_more;
 
+	/* Before any swap: nothing may fail once the first link runs m. */
+	if (n) {
+		more = realloc(m->more, n * sizeof(*more));
+		if (!more)
+			return -ENOMEM;
+		m->more = more;
+	}
 	if (bpf_link_update(old->hook.link_fd, prog_fd, NULL)) {
 		int err = -errno;
 
@@ -203,8 +212,10 @@ int matcher_take_over(struct matcher *m, struct matcher *old)
 	}
 	m->hook = old->hook;
 	old->hook.link_fd = -1;
-	m->more = old->more;
-	m->n_more = old->n_more;
+	if (old->n_more)
+		memcpy(more + m->n_more, old->more, old->n_more * sizeof(*more));
+	m->n_more = n;
+	free(old->more);
 	old->more = NULL;
 	old->n_more = 0;
 	return 0;

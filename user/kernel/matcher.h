@@ -67,9 +67,10 @@ bool matcher_shared(const struct matcher *m);
 /* What a BPF_PROG_RUN that reaches the matcher (and the generator behind it) runs. */
 int matcher_entry_fd(const struct matcher *m);
 /*
- * Exclusive hook only: swaps m's program (opened with ifindex 0) in for old's on old's bpf_link,
- * atomically: the interface is never without a matcher and never has two. m then owns the link; old can be
- * closed. 0 or -errno after one pr_warn line.
+ * Exclusive hook only: swaps m's program (opened with ifindex 0) in for old's on each of old's
+ * bpf_links, atomically: an interface is never without a matcher and never has two. m then owns
+ * the links, beside those it attached itself (matcher_attach_also: interfaces old was not on);
+ * old can be closed. 0 or -errno after one pr_warn line.
  */
 int matcher_take_over(struct matcher *m, struct matcher *old);
 /*

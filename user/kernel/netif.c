@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <libmnl/libmnl.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
@@ -424,23 +425,19 @@ out:
 	return err;
 }
 
-int netif_neigh_mac(int ifindex, __u32 addr, int timeout_ms, __u8 mac[6])
+int netif_has_addr(int ifindex, __u32 addr)
 {
-	struct link_info l;
-	struct nl nl;
-	int err;
+	struct ifaddrs *all, *a;
+	int found = 0;
 
-	err = nl_open(&nl);
-	if (err)
-		return err;
-	/* The name is for the messages; a vanished interface is worth its own. */
-	err = link_get(&nl, ifindex, NULL, &l);
-	if (err)
-		pr_warn("cannot read interface %d: %s\n", ifindex, strerror(-err));
-	else
-		err = neigh_resolve(&nl, ifindex, l.name, addr, timeout_ms, mac);
-	nl_close(&nl);
-	return err;
+	if (getifaddrs(&all))
+		return -errno;
+	for (a = all; a && !found; a = a->ifa_next)
+		found = a->ifa_addr && a->ifa_addr->sa_family == AF_INET &&
+			(int)if_nametoindex(a->ifa_name) == ifindex &&
+			((struct sockaddr_in *)a->ifa_addr)->sin_addr.s_addr == addr;
+	freeifaddrs(all);
+	return found;
 }
 
 int netif_ifindex(const char *ifname)

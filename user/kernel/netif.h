@@ -28,9 +28,6 @@ struct next_hop {
  */
 int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_hop *nh);
 
-/* MAC of the on-link neighbour addr on ifindex, resolved like the next hop's. */
-int netif_neigh_mac(int ifindex, __u32 addr, int timeout_ms, __u8 mac[6]);
-
 /*
  * Frames lost on our side of the wire of interface ifindex, since it came up: probes its driver
  * dropped (a full ring: veth on Linux 6.1 drops there rather than push back), frames that came
@@ -39,6 +36,9 @@ int netif_neigh_mac(int ifindex, __u32 addr, int timeout_ms, __u8 mac[6]);
  * XDP_DROP there, and the matcher drops every reply. 0 or -errno.
  */
 int netif_drops(int ifindex, __u64 *drops);
+
+/* 1 if addr (network order) is an IPv4 address of interface ifindex, 0 if not, or -errno. */
+int netif_has_addr(int ifindex, __u32 addr);
 
 /* Index of the interface ifname; -ENODEV (with a pr_warn line) if there is none. */
 int netif_ifindex(const char *ifname);

@@ -39,6 +39,11 @@ int blocklist_default(struct ip_set *s)
 	return 0;
 }
 
+int blocklist_never(struct ip_set *s)
+{
+	return ipset_add(s, LIMITED_BROADCAST, LIMITED_BROADCAST);
+}
+
 /* The longest match, so 255.255.255.255 is named as broadcast rather than as 240.0.0.0/4. */
 const struct ip_prefix *default_blocklist_find(__u32 addr)
 {

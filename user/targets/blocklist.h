@@ -12,6 +12,12 @@ struct ip_prefix {
 
 /* Adds the default blocklist to s and normalizes it. 0 or -ENOMEM. */
 int blocklist_default(struct ip_set *s);
+/*
+ * What no run probes, --allow-reserved or not: 255.255.255.255, the limited broadcast (RFC 919),
+ * which names no host and has no route. Adds it to s. 0 or -ENOMEM.
+ */
+int blocklist_never(struct ip_set *s);
+#define LIMITED_BROADCAST 0xffffffffU
 /* The default-blocklist prefix that holds addr, or NULL. */
 const struct ip_prefix *default_blocklist_find(__u32 addr);
 

@@ -243,13 +243,22 @@ static int read_lines(const char *path, const char *what, line_fn fn, void *ctx)
 	return err;
 }
 
-/* A single address (or a name's address) in the default blocklist is refused, not dropped. */
+/*
+ * A single address (or a name's address) in the default blocklist is refused, not dropped; the
+ * limited broadcast always is.
+ */
 static int refuse_reserved(const struct builder *b, const char *tok, __u32 a, bool from_name,
 			   const struct origin *at)
 {
 	char abuf[INET_ADDRSTRLEN], nbuf[INET_ADDRSTRLEN], wbuf[512];
 	const struct ip_prefix *p;
 
+	if (a == LIMITED_BROADCAST) {
+		pr_warn("target '%s'%s is the limited broadcast address, not a host\n", tok,
+			from_name ? " resolves to 255.255.255.255, which" :
+				    where(at, wbuf, sizeof(wbuf)));
+		return -EINVAL;
+	}
 	if (b->o->allow_reserved || !(p = default_blocklist_find(a)))
 		return 0;
 	if (from_name)
@@ -472,11 +481,10 @@ static int apply_lists(struct builder *b, const struct target_spec *sp)
 	ipset_normalize(&b->set);
 	ipset_normalize(&b->singles);
 	given = ipset_count(&b->set);
-	if (!b->o->allow_reserved) {
-		/* The singles were refused already if reserved: only ranges lose addresses here. */
-		err = blocklist_default(&def) ?: ipset_subtract(&b->set, &def);
-		ipset_free(&def);
-	}
+	/* The singles were refused already if reserved: only ranges lose addresses here. */
+	err = (b->o->allow_reserved ? blocklist_never(&def) : blocklist_default(&def)) ?:
+	      ipset_subtract(&b->set, &def);
+	ipset_free(&def);
 	if (!err && b->o->blocklist_file)
 		err = apply_list(b, &sp->blocklist, b->o->blocklist_file, false);
 	if (!err && b->o->allowlist_file)

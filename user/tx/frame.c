@@ -112,7 +112,7 @@ size_t frame_patch_ip_shaped(__u8 *ip, const struct frame_tmpl *t, const struct 
 	__u16 qid = htons(pl->mac & 0xffff), qseq = htons((pl->mac >> 16) & 0xffff);
 	__u16 len = EM_IP_LEN + EM_ICMP_LEN + (sh->payload_len ?: t->payload_len);
 	__u16 tot = htons(len), frag = htons(sh->df ? 0x4000 : 0);
-	__u32 saddr = sh->saddr ?: t->saddr;
+	__u32 saddr = sh->saddr ?: em_probe_saddr(t->saddr, t->n_saddr, pl->index);
 	__u8 ttl = sh->ttl ?: t->ttl ?: pl->round;
 	__u64 sum;
 

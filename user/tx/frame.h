@@ -15,7 +15,8 @@
 struct frame_tmpl {
 	__u8 src_mac[6];
 	__u8 dst_mac[6];
-	__u32 saddr; /* network order */
+	__u32 saddr;   /* network order; with n_saddr > 1 the first source (-S) */
+	__u32 n_saddr; /* sources from saddr on, one per target (em_probe_saddr()); 0 or 1: saddr */
 	__u8 ttl;	   /* 0: each probe's TTL is its payload round (trace) */
 	__u16 payload_len; /* ICMP data bytes, >= EM_PAYLOAD_LEN; the rest is zero padding */
 	/*
@@ -45,8 +46,9 @@ struct probe_shape {
  */
 size_t frame_build_template(__u8 *buf, size_t cap, const struct frame_tmpl *t);
 /*
- * Per probe, on a buffer built from the same t: daddr (network order), IP id (host order),
- * ICMP id/seq from pl->mac as the ABI says, the payload struct and both checksums.
+ * Per probe, on a buffer built from the same t: source (of pl->index), daddr (network order),
+ * IP id (host order), ICMP id/seq from pl->mac as the ABI says, the payload struct and both
+ * checksums.
  */
 void frame_patch(__u8 *frame, const struct frame_tmpl *t, __u32 daddr, __u16 ip_id,
 		 const struct em_payload *pl);

@@ -95,7 +95,8 @@ static struct probe_tx_opts path_opts(const struct probe_tx_opts *o, const struc
 	po.ifindex = nh->ifindex;
 	memcpy(po.tmpl.src_mac, nh->src_mac, sizeof(po.tmpl.src_mac));
 	memcpy(po.tmpl.dst_mac, nh->dst_mac, sizeof(po.tmpl.dst_mac));
-	po.tmpl.saddr = nh->saddr;
+	if (!po.tmpl.n_saddr) /* -S: its sources on every path */
+		po.tmpl.saddr = nh->saddr;
 	if (nh->on_link)
 		po.engine = ENGINE_RAW;
 	return po;

@@ -124,6 +124,27 @@ int routes_build(struct routes *r, const struct target_set *ts, const char *ifna
 	return 0;
 }
 
+bool routes_same_paths(const struct routes *a, const struct routes *b)
+{
+	if (a->n_paths != b->n_paths)
+		return false;
+	for (unsigned int i = 0; i < a->n_paths; i++)
+		if (!same_path(&a->paths[i], &b->paths[i]))
+			return false;
+	return true;
+}
+
+bool routes_same(const struct routes *a, const struct routes *b)
+{
+	if (!routes_same_paths(a, b) || a->n_ranges != b->n_ranges)
+		return false;
+	for (size_t i = 0; i < a->n_ranges; i++)
+		if (a->ranges[i].lo != b->ranges[i].lo || a->ranges[i].hi != b->ranges[i].hi ||
+		    a->ranges[i].path != b->ranges[i].path)
+			return false;
+	return true;
+}
+
 unsigned int routes_path(const struct routes *r, __u32 daddr)
 {
 	size_t lo = 0, hi = r->n_ranges;

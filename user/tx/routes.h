@@ -6,6 +6,7 @@
 #ifndef ECHOMAP_TX_ROUTES_H
 #define ECHOMAP_TX_ROUTES_H
 
+#include <stdbool.h>
 #include <linux/types.h>
 
 #include "kernel/netif.h"
@@ -34,6 +35,10 @@ struct routes {
  */
 int routes_build(struct routes *r, const struct target_set *ts, const char *ifname,
 		 int timeout_ms);
+/* The same paths (interface, gateway MAC, source) in the same order. */
+bool routes_same_paths(const struct routes *a, const struct routes *b);
+/* The same paths, and every range on the same one. */
+bool routes_same(const struct routes *a, const struct routes *b);
 /* The path of daddr (host order); 0 for an address outside every range. */
 unsigned int routes_path(const struct routes *r, __u32 daddr);
 void routes_free(struct routes *r);

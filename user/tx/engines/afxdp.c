@@ -120,6 +120,16 @@ static void afxdp_close(struct tx_engine *e)
 	free(a);
 }
 
+/* The kernel binds zero-copy where the driver offers it, copy mode otherwise. */
+static bool zero_copy(int fd)
+{
+	struct xdp_options opts = { 0 };
+	socklen_t len = sizeof(opts);
+
+	return !getsockopt(fd, SOL_XDP, XDP_OPTIONS, &opts, &len) &&
+	       (opts.flags & XDP_OPTIONS_ZEROCOPY);
+}
+
 int afxdp_engine_open(struct tx_engine **ep, const struct probe_tx_opts *o)
 {
 	struct xsk_umem_config ucfg = {
@@ -153,9 +163,12 @@ int afxdp_engine_open(struct tx_engine **ep, const struct probe_tx_opts *o)
 	if (err)
 		goto err_umem;
 	a->fd = xsk_socket__fd(a->xsk);
+	pr_info("afxdp: queue %u of %s in %s mode\n", o->queue, o->ifname,
+		zero_copy(a->fd) ? "zero-copy" : "copy");
 	a->wide = o->tmpl;
 	a->wide.payload_len = PAYLOAD_MAX;
 	if (!frame_build_template(a->area, FRAME_SIZE, &a->wide)) {
+		xsk_socket__delete(a->xsk);
 		err = -EINVAL;
 		goto err_umem;
 	}
