@@ -408,8 +408,9 @@ static void print_help(FILE *f, int cmd)
 	if (cmd < 0)
 		fputs("       echomap --version\n", f);
 	if (cmd != CMD_MAP)
-		fputs("\nTARGET: 198.18.0.1, 198.18.0.0/16, 198.18.0.1-198.18.3.255, host.name, "
-		      "@file, - (stdin)\n",
+		fputs("\nTARGET: 198.18.0.1, 198.18.0.0/16, 198.18.0.1-198.18.3.255, 2001:db8::1, "
+		      "2001:db8::/120,\n        2001:db8::1-2001:db8::ff, host.name, @file, "
+		      "- (stdin)\n",
 		      f);
 	fputs("\n", f);
 	for (unsigned int s = 0; s < n_sec; s++) {

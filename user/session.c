@@ -94,22 +94,68 @@ static int watch_series(struct session *s, const struct target_set *ts, struct s
  */
 static __u32 common_saddr(const struct config *cfg, const struct routes *rt)
 {
+	__u32 saddr = 0;
+
 	/* A watch group sends from an address of its own. */
 	if (cfg->any_source)
 		return 0;
 	if (cfg->n_sources)
 		return cfg->n_sources == 1 ? cfg->source : 0;
-	for (unsigned int i = 1; i < rt->n_paths; i++)
-		if (rt->paths[i].saddr != rt->paths[0].saddr)
+	for (unsigned int i = 0; i < rt->n_paths; i++) {
+		if (rt->paths[i].v6)
+			continue;
+		if (saddr && rt->paths[i].saddr != saddr)
 			return 0;
-	return rt->paths[0].saddr;
+		saddr = rt->paths[i].saddr;
+	}
+	return saddr;
+}
+
+/* The IPv6 source address of every IPv6 route, which replies are checked against; or zero. */
+static void common_saddr6(const struct routes *rt, __u8 saddr6[16])
+{
+	const struct next_hop *first = NULL;
+
+	memset(saddr6, 0, 16);
+	for (unsigned int i = 0; i < rt->n_paths; i++) {
+		if (!rt->paths[i].v6)
+			continue;
+		if (first && memcmp(first->saddr6, rt->paths[i].saddr6, 16))
+			return;
+		first = first ?: &rt->paths[i];
+	}
+	if (first)
+		memcpy(saddr6, first->saddr6, 16);
+}
+
+/* What IPv6 targets cannot have yet: one line, and the usage exit. */
+static bool refuse_ipv6(const struct config *cfg, bool stream)
+{
+	const char *why = NULL;
+
+	if (cfg->cmd == CMD_WATCH)
+		why = "watch probes IPv4 targets only";
+	else if (cfg->cmd == CMD_TRACE)
+		why = "trace probes IPv4 targets only";
+	else if (stream)
+		why = "a streamed sweep (--stream, --resume, or above the slot limit) takes IPv4 "
+		      "targets only";
+	else if (cfg->engine == ENGINE_XDP_LIVE)
+		why = "the xdp-live engine builds IPv4 probes only: use --engine afxdp or raw";
+	/* The IPv6 header is 20 bytes longer: what fits a 1500-byte MTU is that much less. */
+	else if (cfg->size > PAYLOAD_MAX - 20)
+		why = "an IPv6 probe carries at most 1452 data bytes (--size)";
+	if (why)
+		pr_warn("IPv6 targets given, but %s\n", why);
+	return why;
 }
 
 /* -S: every source address must be one of each route's interface, or no reply comes back. */
 static int check_sources(const struct config *cfg, const struct routes *rt)
 {
 	for (unsigned int i = 0; i < rt->n_paths; i++) {
-		for (unsigned int k = 0; k < cfg->n_sources; k++) {
+		/* IPv6 probes leave from their route's source: -S is IPv4's. */
+		for (unsigned int k = 0; k < cfg->n_sources && !rt->paths[i].v6; k++) {
 			__u32 a = em_probe_saddr(cfg->source, cfg->n_sources, k);
 			char buf[INET_ADDRSTRLEN];
 			int err = netif_has_addr(rt->paths[i].ifindex, a);
@@ -195,6 +241,8 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 		    (cfg->stream || cfg->resume || s->ts.count > MAX_TARGETS);
 	if (cfg->cmd == CMD_SWEEP && !s->stream)
 		mopts.on_event = NULL;
+	if (s->ts.count6 && refuse_ipv6(cfg, s->stream))
+		goto usage;
 	if (s->ts.count > MAX_TARGETS && !s->stream) {
 		pr_warn("%llu targets are too many for one run (at most %llu): split the range\n",
 			(unsigned long long)s->ts.count, MAX_TARGETS);
@@ -221,6 +269,9 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 		}
 		if (cfg->cmd == CMD_SWEEP && cfg->engine == ENGINE_AUTO)
 			topt.engine = ENGINE_AFXDP;
+	} else if (s->ts.count6 && cfg->engine == ENGINE_AUTO && !s->nh.on_link) {
+		/* auto's xdp-live builds IPv4 probes only. */
+		topt.engine = ENGINE_AFXDP;
 	} else if (s->nh.on_link && cfg->engine != ENGINE_RAW) {
 		/* Each on-link target needs its own neighbour entry: let the kernel resolve them. */
 		pr_info("targets are on-link on %s: sending through the kernel (raw engine)\n",
@@ -254,6 +305,8 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	mopts.gen_marker = s->gen_marker;
 	mopts.ifindex = s->nh.ifindex;
 	mopts.saddr = common_saddr(cfg, &s->rt);
+	mopts.ipv6 = s->ts.count6 > 0;
+	common_saddr6(&s->rt, mopts.saddr6);
 	/* A trace's result slots and payload indices are (target, flow) pairs. */
 	mopts.n_targets = s->ts.count * (cfg->cmd == CMD_TRACE ? cfg->flows : 1);
 	mopts.trace = cfg->cmd == CMD_TRACE;
@@ -267,6 +320,8 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	topt.tmpl.ttl = cfg->ttl;
 	topt.tmpl.payload_len = cfg->size;
 	topt.tmpl.fixed_csum = cfg->cmd == CMD_TRACE;
+	topt.v6 = s->nh.v6;
+	probe_tx_tmpl6(&topt, &s->nh);
 	topt.key[0] = mopts.key[0];
 	topt.key[1] = mopts.key[1];
 	topt.entry = &s->m;
@@ -304,6 +359,8 @@ static int open_tx(struct session *s, struct probe_tx **txp, struct probe_tx_opt
 		o->engine = ENGINE_RAW;
 	o->routes = &s->rt;
 	tx_path0(o, s->cfg, &s->rt.paths[0]);
+	o->v6 = s->rt.paths[0].v6;
+	probe_tx_tmpl6(o, &s->rt.paths[0]);
 	return probe_tx_open(txp, o);
 }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0
-# IPv6 on an interface echomap's matcher is attached to (bpf/parse_ipv6.h): neighbour discovery
-# and ICMPv6 that is not ours reach the stack, and IPv6 targets are refused by name until user
-# space sends ICMPv6 probes.
+# IPv6 end to end: ICMPv6 sweeps and pings on a 2001:db8::/64 link, the responder's kernel
+# answering a whole prefix, a router's time exceeded, both families in one run, and neighbour
+# discovery through an attached matcher.
 
 bats_require_minimum_version 1.5.0
 
@@ -16,26 +16,139 @@ teardown() {
 	e2e_teardown
 }
 
+# v6_link: 2001:db8::1 (us) and ::2 (the responder) on the veth pair; the responder's kernel
+# owns 2001:db8:1::/64 and answers it; we reach it through ::2 as a gateway.
+v6_link() {
+	# nodad: no duplicate address detection to wait for. The link-local addresses too: the
+	# kernel solicits a neighbour it is asked to resolve from one, and sends nothing while the
+	# automatic one is tentative.
+	ip -n "$NS_S" -6 addr add 2001:db8::1/64 dev "$IFACE" nodad
+	ip -n "$NS_R" -6 addr add 2001:db8::2/64 dev "$RIFACE" nodad
+	ip -n "$NS_S" -6 addr add fe80::1/64 dev "$IFACE" nodad
+	ip -n "$NS_R" -6 addr add fe80::2/64 dev "$RIFACE" nodad
+	ip -n "$NS_R" -6 route add local 2001:db8:1::/64 dev lo
+	ip -n "$NS_S" -6 route add 2001:db8:1::/64 via 2001:db8::2 dev "$IFACE"
+}
+
+# v6_addrs BASE N: BASE0 .. BASE(N-1) in hex as inet_ntop writes them (BASE itself for 0).
+v6_addrs() {
+	local i
+	echo "$1"
+	for ((i = 1; i < $2; i++)); do printf '%s%x\n' "$1" "$i"; done
+}
+
+# The engines that send IPv6 probes: xdp-live refuses them.
+v6_engines() { echo afxdp raw; }
+
 # A reply line in the ping output: echomap is attached and its probes are answered.
 has_reply() { grep -q 'seq=' "$NET_TMP/ping.out"; }
 
 # The sender's neighbour entry for 2001:db8::2 has a link-layer address.
 neigh_resolved() { ip -n "$NS_S" -6 neigh show 2001:db8::2 dev "$IFACE" | grep -q lladdr; }
 
-@test "neighbour discovery and the kernel's ICMPv6 pass the matcher while echomap pings" {
+@test "sweep of an IPv6 /120 finds exactly every address, invents none (afxdp, raw)" {
+	v6_link
+	v6_addrs 2001:db8:1:: 256 | sort >"$NET_TMP/want"
+	for ENGINE in $(v6_engines); do
+		echo "# engine $ENGINE"
+		em_capture sweep -I "$IFACE" --allow-reserved -q 2001:db8:1::/120
+		expect_status 0
+		if grep -Evn '^2001:db8:1::[0-9a-f]{0,2} rtt=[0-9]+\.[0-9]{3}ms ttl=64$' "$OUT" |
+			head -5 | grep .; then
+			echo "malformed lines above" >&2
+			false
+		fi
+		awk '{ print $1 }' "$OUT" | sort >"$NET_TMP/got"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
+		grep -q '256 targets, 256 alive' "$ERR" || { em_dump; false; }
+	done
+	assert_clean
+}
+
+@test "auto sends IPv6 through afxdp, up to 1452 data bytes; xdp-live refuses IPv6, exit 3" {
+	v6_link
+	ENGINE=auto em_capture sweep -I "$IFACE" --allow-reserved -q -v 2001:db8:1::/124
+	expect_status 0
+	[ "$(wc -l <"$OUT")" -eq 16 ] || { em_dump; false; }
+	grep -q 'transmit engine: afxdp' "$ERR" || { em_dump; false; }
+	# The largest IPv6 probe, a full 1514-byte frame, still goes and comes back.
+	em_capture sweep -I "$IFACE" --allow-reserved -q --size 1452 2001:db8:1::/124
+	expect_status 0
+	[ "$(wc -l <"$OUT")" -eq 16 ] || { em_dump; false; }
+	ENGINE=xdp-live em_capture sweep -I "$IFACE" --allow-reserved 2001:db8:1::/124
+	expect_status 3
+	[ "$(cat "$ERR")" = "echomap: IPv6 targets given, but the xdp-live engine builds IPv4 probes only: use --engine afxdp or raw" ] || { em_dump; false; }
+	assert_clean
+}
+
+@test "a mixed IPv4 and IPv6 sweep finds both families exactly, in CSV and JSON" {
+	v6_link
+	respond_kernel 198.18.0.0/24
+	{
+		for i in $(seq 0 255); do echo "198.18.0.$i"; done
+		v6_addrs 2001:db8:1:: 16
+	} | sort >"$NET_TMP/want"
+	em_capture sweep -I "$IFACE" --allow-reserved -q -F csv 198.18.0.0/24 2001:db8:1::/124
+	expect_status 0
+	head -1 "$OUT" | grep -qx 'saddr,name,rtt_us,ttl,classification,success,repeat,scope,icmp_type,icmp_code,from,errors,error_type,error_code,error_from'
+	tail -n +2 "$OUT" | cut -d, -f1 | sort >"$NET_TMP/got"
+	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	# An IPv6 row: its reply came from the address probed, documentation scope, type 129.
+	grep -qx '2001:db8:1::3,,[0-9.]*,64,echoreply,1,0,documentation,129,0,2001:db8:1::3,0,,,' "$OUT" ||
+		{ em_dump; false; }
+	grep -q '272 targets, 272 alive' "$ERR" || { em_dump; false; }
+	em_capture sweep -I "$IFACE" --allow-reserved -q -F json 2001:db8:1::5 198.18.0.5
+	expect_status 0
+	grep -q '^{"saddr":"2001:db8:1::5","name":null,"rtt_us":[0-9.]*,"ttl":64,"classification":"echoreply","success":true,"repeat":false,"replies":1,"scope":"documentation","icmp_type":129,"icmp_code":0,"from":"2001:db8:1::5","errors":0,"error_type":null,"error_code":null,"error_from":null}$' "$OUT" ||
+		{ em_dump; false; }
+	grep -q '^{"saddr":"198.18.0.5",.*"icmp_type":0,' "$OUT" || { em_dump; false; }
+	assert_clean
+}
+
+@test "ping of an IPv6 address through a link-local gateway: reply lines and the summary" {
+	v6_link
+	ip -n "$NS_S" -6 route replace 2001:db8:1::/64 via fe80::2 dev "$IFACE"
+	em_capture ping -I "$IFACE" --allow-reserved -c 3 -p 100 2001:db8:1::7
+	expect_status 0
+	[ "$(grep -Ec '^2001:db8:1::7 \(2001:db8:1::7\): seq=[0-2] ttl=64 time=[0-9]+\.[0-9]{3} ms$' "$OUT")" -eq 3 ] ||
+		{ em_dump; false; }
+	grep -Eq '^echomap: 2001:db8:1::7 \(2001:db8:1::7\): xmt/rcv/%loss = 3/3/0%, min/avg/max/mdev = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms$|^2001:db8:1::7 \(2001:db8:1::7\): xmt/rcv/%loss = 3/3/0%, min/avg/max/mdev = [0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+ ms$' "$ERR" ||
+		{ em_dump; false; }
+	assert_clean
+}
+
+@test "--ttl 1 through an IPv6 router: timxceed from the router's address" {
+	v6_link
+	# The responder forwards 2001:db8:2::/120 back to us: a hop limit of 1 expires there.
+	ip netns exec "$NS_R" sysctl -qw net.ipv6.conf.all.forwarding=1 \
+		net.ipv6.icmp.ratelimit=0
+	ip -n "$NS_R" -6 route add 2001:db8:2::/120 via 2001:db8::1 dev "$RIFACE"
+	ip -n "$NS_S" -6 route add 2001:db8:2::/120 via 2001:db8::2 dev "$IFACE"
+	v6_addrs 2001:db8:2:: 16 | sed 's/$/ timxceed code=0 from=2001:db8::2/' | sort >"$NET_TMP/want"
+	em_capture sweep -I "$IFACE" --allow-reserved -q --ttl 1 2001:db8:2::/124
+	expect_status 0
+	awk '{ print $1, $2, $3, $4 }' "$OUT" | sort >"$NET_TMP/got"
+	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	em_capture sweep -I "$IFACE" --allow-reserved -q --ttl 1 -F json 2001:db8:2::1
+	grep -q '"classification":"timxceed".*"icmp_type":3,"icmp_code":0,"from":"2001:db8::2","errors":1,"error_type":3,"error_code":0,"error_from":"2001:db8::2"}' "$OUT" ||
+		{ em_dump; false; }
+	# ping's lines name the router too.
+	em_capture ping -I "$IFACE" --allow-reserved --ttl 1 -c 2 -p 100 2001:db8:2::1
+	[ "$(grep -Ec '^2001:db8:2::1 \(2001:db8:2::1\): seq=[01] timxceed code=0 from 2001:db8::2$' "$OUT")" -eq 2 ] ||
+		{ em_dump; false; }
+	assert_clean
+}
+
+@test "neighbour discovery and the kernel's ICMPv6 pass the matcher while echomap sweeps" {
 	local pid rc=0
 
-	# nodad: no duplicate address detection to wait for.
-	ip -n "$NS_S" -6 addr add 2001:db8::1/64 dev "$IFACE" nodad
-	ip -n "$NS_R" -6 addr add 2001:db8::2/64 dev "$RIFACE" nodad
-	respond_kernel 198.18.0.0/16
-	# Started directly, so that $! is echomap itself; -c far beyond the test, ended by SIGINT.
-	ip netns exec "$NS_S" "$ECHOMAP" ping -I "$IFACE" --allow-reserved -c 100000 -p 100 \
-		198.18.0.1 >"$NET_TMP/ping.out" 2>"$NET_TMP/ping.err" 3>&- &
+	v6_link
+	# A long sweep (--rate 1000 over 4096 targets, -n 3): ~12 s, ended by SIGINT.
+	ip netns exec "$NS_S" "$ECHOMAP" sweep -I "$IFACE" --allow-reserved -q --rate 1000 -n 3 \
+		2001:db8:1::/116 >"$NET_TMP/sweep.out" 2>"$NET_TMP/sweep.err" 3>&- &
 	pid=$!
 	track_pid "$pid"
-	wait_for 60 has_reply || { cat "$NET_TMP/ping.err" >&2; false; }
-	xdp_attached
+	wait_for 60 xdp_attached || { cat "$NET_TMP/sweep.err" >&2; false; }
 
 	# The neighbour must be solicited again, through the matcher, for ping -6 to get through.
 	ip -n "$NS_S" -6 neigh flush dev "$IFACE"
@@ -47,23 +160,42 @@ neigh_resolved() { ip -n "$NS_S" -6 neigh show 2001:db8::2 dev "$IFACE" | grep -
 		{ cat "$NET_TMP/ping6.out" >&2; false; }
 	grep -q ' 0% packet loss' "$NET_TMP/ping6.out" || { cat "$NET_TMP/ping6.out" >&2; false; }
 	neigh_resolved
-	# Still there: the ICMPv6 above went through an attached matcher.
 	kill -0 "$pid"
 	xdp_attached
-
 	kill -INT "$pid"
 	wait "$pid" || rc=$?
-	[ "$rc" -eq 0 ] || { echo "exit status $rc" >&2; cat "$NET_TMP/ping.err" >&2; false; }
-	grep -q 'xmt/rcv/%loss' "$NET_TMP/ping.err" || { cat "$NET_TMP/ping.err" >&2; false; }
+	[ "$rc" -eq 1 ] || [ "$rc" -eq 0 ] || { echo "exit status $rc" >&2; cat "$NET_TMP/sweep.err" >&2; false; }
 	assert_clean
 }
 
-@test "an IPv6 target is refused by name, exit 3" {
+@test "IPv6 refusals: a prefix above the limit, reserved space, --size, watch; one line, exit 3" {
+	em_capture sweep -I "$IFACE" --allow-reserved 2001:db8::/64
+	expect_status 3
+	[ "$(cat "$ERR")" = "echomap: bad target '2001:db8::/64': a /64 holds 2^64 addresses, more than the 16777216 IPv6 targets a run takes: use a longer prefix or a hitlist" ] ||
+		{ em_dump; false; }
 	em_capture ping -I "$IFACE" 2001:db8::2
 	expect_status 3
-	[ "$(cat "$ERR")" = "echomap: bad target '2001:db8::2': IPv6 targets are not supported yet (only the reply matcher handles ICMPv6)" ]
-	em_capture sweep -I "$IFACE" 2001:db8:1::/120
+	[ "$(cat "$ERR")" = "echomap: target '2001:db8::2' is in the reserved special-purpose range 2001:db8::/32: use --allow-reserved to probe it" ] ||
+		{ em_dump; false; }
+	em_capture sweep -I "$IFACE" --allow-reserved --size 1453 2001:db8::2
 	expect_status 3
-	grep -q "IPv6 targets are not supported yet" "$ERR"
+	[ "$(cat "$ERR")" = "echomap: IPv6 targets given, but an IPv6 probe carries at most 1452 data bytes (--size)" ] ||
+		{ em_dump; false; }
+	em_capture watch -I "$IFACE" --allow-reserved 2001:db8::2
+	expect_status 3
+	[ "$(wc -l <"$ERR")" -eq 1 ] && grep -q 'IPv6 targets given, but watch probes IPv4 targets only$' "$ERR" ||
+		{ em_dump; false; }
+	assert_clean
+}
+
+@test "on-link IPv6 targets go through the kernel (raw engine), which resolves each neighbour" {
+	v6_link
+	em_capture sweep -I "$IFACE" --allow-reserved -v 2001:db8::2 2001:db8::5
+	expect_status 0
+	grep -q 'targets are on-link on em0: sending through the kernel (raw engine)' "$ERR" ||
+		{ em_dump; false; }
+	# ::5 has no host: no neighbour, no reply, no line.
+	[ "$(awk '{ print $1 }' "$OUT")" = 2001:db8::2 ] || { em_dump; false; }
+	grep -q '2 targets, 1 alive' "$ERR" || { em_dump; false; }
 	assert_clean
 }

@@ -14,6 +14,19 @@
 
 #define MAX_ARGS 32
 
+/* Index i's address, of either family. */
+static void at(const struct target_set *ts, __u64 i)
+{
+	__u8 a6[16];
+
+	if (i >= ts->count)
+		return;
+	if (targets_is6(ts, i))
+		targets_addr6(ts, i, a6);
+	else
+		targets_addr(ts, i);
+}
+
 static void walk(const struct target_spec *sp, const struct target_opts *o)
 {
 	struct resolved *res = calloc(sp->n_names ?: 1, sizeof(*res));
@@ -22,9 +35,10 @@ static void walk(const struct target_spec *sp, const struct target_opts *o)
 	if (!res)
 		return;
 	if (!targets_assemble(&ts, sp, res, o)) {
-		targets_addr(&ts, 0);
-		targets_addr(&ts, ts.count - 1);
-		targets_addr(&ts, ts.count / 2);
+		at(&ts, 0);
+		at(&ts, ts.count - 1);
+		at(&ts, ts.count / 2);
+		at(&ts, ts.count - ts.count6);
 		targets_free(&ts);
 	}
 	free(res);

@@ -8,6 +8,9 @@
  *   emD  (down)        <--- veth --->  emBD
  *                                               lo 198.18.0.1/32
  *   198.18.0.0/24 via 192.0.2.2, 198.18.0.0/23 via 192.0.2.10, no default route
+ *   IPv6: emA0 2001:db8::1/64 and fe80::a0, emB0 2001:db8::2/64 and fe80::b0, emA1 fe80::a1,
+ *   emB1 fe80::b1 (all nodad); 2001:db8:1::/64 via 2001:db8::2, 2001:db8:2::/64 via fe80::b1
+ *   dev emA1, 2001:db8:3::/64 via 2001:db8::7 (nobody)
  *   (the neighbour tests add routes of their own through gateways that do not answer ARP)
  *
  * Needs root, iproute2 and veth; every test is reported skipped otherwise. The namespaces carry
@@ -140,6 +143,15 @@ static const char *const setup_cmds[] = {
 	"-n @B link set emB1 up",
 	"-n @A route add 198.18.0.0/24 via 192.0.2.2",
 	"-n @A route add 198.18.0.0/23 via 192.0.2.10",
+	"-n @A -6 addr add 2001:db8::1/64 dev emA0 nodad",
+	"-n @A -6 addr add fe80::a0/64 dev emA0 nodad",
+	"-n @A -6 addr add fe80::a1/64 dev emA1 nodad",
+	"-n @B -6 addr add 2001:db8::2/64 dev emB0 nodad",
+	"-n @B -6 addr add fe80::b0/64 dev emB0 nodad",
+	"-n @B -6 addr add fe80::b1/64 dev emB1 nodad",
+	"-n @A -6 route add 2001:db8:1::/64 via 2001:db8::2 dev emA0",
+	"-n @A -6 route add 2001:db8:2::/64 via fe80::b1 dev emA1",
+	"-n @A -6 route add 2001:db8:3::/64 via 2001:db8::7 dev emA0",
 };
 
 /* Builds the namespaces and enters A; NULL, or why the tests cannot run here. */
@@ -216,6 +228,51 @@ static void test_on_link(void **state)
 	assert_string_equal(nh.ifname, "emA0");
 	assert_true(nh.on_link);
 	assert_int_equal(nh.saddr, addr("192.0.2.1"));
+}
+
+static void addr6(const char *s, __u8 a[16])
+{
+	assert_int_equal(inet_pton(AF_INET6, s, a), 1);
+}
+
+/* IPv6 through a global gateway and through a link-local one, on-link, and the failures. */
+static void test_next_hop6(void **state)
+{
+	struct next_hop nh;
+	__u8 a[16], want[16];
+	long long t0;
+
+	addr6("2001:db8:1::5", a);
+	assert_int_equal(netif_next_hop6(a, NULL, TIMEOUT_MS, &nh), 0);
+	assert_true(nh.v6);
+	assert_string_equal(nh.ifname, "emA0");
+	assert_memory_equal(nh.src_mac, MAC_A0, 6);
+	assert_memory_equal(nh.dst_mac, MAC_B0, 6);
+	assert_false(nh.on_link);
+	addr6("2001:db8::1", want);
+	assert_memory_equal(nh.saddr6, want, 16);
+
+	/* The link-local gateway, resolved on the route's interface; the source is global. */
+	addr6("2001:db8:2::5", a);
+	assert_int_equal(netif_next_hop6(a, NULL, TIMEOUT_MS, &nh), 0);
+	assert_string_equal(nh.ifname, "emA1");
+	assert_memory_equal(nh.dst_mac, MAC_B1, 6);
+	assert_false(nh.on_link);
+	assert_memory_equal(nh.saddr6, want, 16);
+
+	addr6("2001:db8::2", a);
+	assert_int_equal(netif_next_hop6(a, NULL, TIMEOUT_MS, &nh), 0);
+	assert_string_equal(nh.ifname, "emA0");
+	assert_true(nh.on_link);
+
+	addr6("2001:db8:9::1", a);
+	assert_int_equal(netif_next_hop6(a, NULL, TIMEOUT_MS, &nh), -ENETUNREACH);
+	addr6("2001:db8::1", a);
+	assert_int_equal(netif_next_hop6(a, NULL, TIMEOUT_MS, &nh), -EINVAL);
+	addr6("2001:db8:3::1", a);
+	t0 = now_ms();
+	assert_int_equal(netif_next_hop6(a, NULL, 300, &nh), -EHOSTUNREACH);
+	assert_true(now_ms() - t0 >= 300);
 }
 
 /* A route covering the target through the forced interface wins over the better one. */
@@ -409,6 +466,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gateway),
+		cmocka_unit_test(test_next_hop6),
 		cmocka_unit_test(test_on_link),
 		cmocka_unit_test(test_forced_gateway),
 		cmocka_unit_test(test_forced_on_link),

@@ -188,12 +188,79 @@ static void test_policy_lines(void **state)
 				 "1,192.0.2.254\n");
 }
 
+static void line_of_slot6(char *got, size_t len, enum out_fmt fmt, const struct em_result *slot,
+			  const char *from)
+{
+	struct out_sink o = { .fmt = fmt };
+	struct em_addr6 src = { 0 };
+	struct host_result r;
+	__u8 a[16];
+
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:1::5", a), 1);
+	assert_int_equal(inet_pton(AF_INET6, from, &src), 1);
+	host_result_of_slot6(&r, a, slot, &src);
+	o.f = fmemopen(got, len, "w");
+	out_result(&o, &r);
+	fclose(o.f);
+}
+
+/*
+ * IPv6 targets: the same fields, the addresses as inet_ntop writes them, ICMPv6's echo reply
+ * type, the scope of the IPv6 registry; an error beside an echo reply has no router address
+ * (the matcher keeps one IPv6 source per target).
+ */
+static void test_ipv6_lines(void **state)
+{
+	struct em_result echo = {
+		.rtt_first_ns = 1500000, .rtt_min_ns = 1500000, .rtt_max_ns = 1500000,
+		.replies = 1, .rounds_seen = 1, .ttl = 64,
+	};
+	struct em_result err = {
+		.err_status = EM_ST_TIMXCEED, .err_type = 3, .err_code = 0, .errors = 1,
+		.err_rounds_seen = 1, .err_rtt_ns = 250000, .err_ttl = 63,
+	};
+	struct em_result both = echo;
+	char got[1024];
+
+	(void)state;
+	line_of_slot6(got, sizeof(got), FMT_TEXT, &echo, "2001:db8:1::5");
+	assert_string_equal(got, "2001:db8:1::5 rtt=1.500ms ttl=64\n");
+	line_of_slot6(got, sizeof(got), FMT_CSV, &echo, "2001:db8:1::5");
+	assert_string_equal(got, "2001:db8:1::5,,1500.000,64,echoreply,1,0,documentation,129,0,"
+				 "2001:db8:1::5,0,,,\n");
+	line_of_slot6(got, sizeof(got), FMT_JSON, &echo, "2001:db8:1::5");
+	assert_string_equal(got, "{\"saddr\":\"2001:db8:1::5\",\"name\":null,\"rtt_us\":1500.000,"
+				 "\"ttl\":64,\"classification\":\"echoreply\",\"success\":true,"
+				 "\"repeat\":false,\"replies\":1,\"scope\":\"documentation\","
+				 "\"icmp_type\":129,\"icmp_code\":0,\"from\":\"2001:db8:1::5\","
+				 "\"errors\":0,\"error_type\":null,\"error_code\":null,"
+				 "\"error_from\":null}\n");
+	line_of_slot6(got, sizeof(got), FMT_TEXT, &err, "2001:db8::2");
+	assert_string_equal(got, "2001:db8:1::5 timxceed code=0 from=2001:db8::2 rtt=0.250ms "
+				 "ttl=63\n");
+	line_of_slot6(got, sizeof(got), FMT_CSV, &err, "2001:db8::2");
+	assert_string_equal(got, "2001:db8:1::5,,250.000,63,timxceed,0,0,documentation,3,0,"
+				 "2001:db8::2,1,3,0,2001:db8::2\n");
+	both.err_status = EM_ST_UNREACH;
+	both.err_type = 1;
+	both.err_code = 3;
+	both.errors = 1;
+	line_of_slot6(got, sizeof(got), FMT_TEXT, &both, "2001:db8:1::5");
+	assert_string_equal(got, "2001:db8:1::5 rtt=1.500ms ttl=64 errors=1 (unreach code=3)\n");
+	line_of_slot6(got, sizeof(got), FMT_JSON, &both, "2001:db8:1::5");
+	assert_non_null(strstr(got, "\"errors\":1,\"error_type\":1,\"error_code\":3,"
+				    "\"error_from\":null}"));
+	line_of_slot6(got, sizeof(got), FMT_CSV, &both, "2001:db8:1::5");
+	assert_non_null(strstr(got, ",1,1,3,\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lines_as_printf),
 		cmocka_unit_test(test_json_name_escaped),
 		cmocka_unit_test(test_policy_lines),
+		cmocka_unit_test(test_ipv6_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -163,22 +163,6 @@ static void test_parse_malformed(void **state)
 	}
 }
 
-/* IPv6 addresses and prefixes: refused as such, not as malformed names. */
-static void test_ipv6_refused(void **state)
-{
-	static const char *const v6[] = { "2001:db8::1", "2001:db8:1::/120", "::1", "::" };
-	struct target_set ts;
-	int unres;
-
-	(void)state;
-	for (size_t i = 0; i < sizeof(v6) / sizeof(v6[0]); i++) {
-		assert_int_equal(BUILD(&ts, &defaults, &unres, (char *)v6[i]), -EINVAL);
-		assert_int_equal(lines(msg), 1);
-		assert_non_null(strstr(msg, v6[i]));
-		assert_non_null(strstr(msg, "IPv6 targets are not supported yet"));
-	}
-}
-
 static void test_name_syntax(void **state)
 {
 	static const char *const names[] = { "localhost", "example.com.", "a-b.c_d", "x",
@@ -714,7 +698,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_forms),
 		cmocka_unit_test(test_parse_malformed),
-		cmocka_unit_test(test_ipv6_refused),
 		cmocka_unit_test(test_name_syntax),
 		cmocka_unit_test(test_syntax_before_lookup),
 		cmocka_unit_test(test_file),

@@ -15,8 +15,10 @@
 #include "session.h"
 
 struct ping_host {
-	char addr[INET_ADDRSTRLEN];
+	char addr[INET6_ADDRSTRLEN];
 	const char *name;
+	bool v6;
+	__u8 addr6[16];
 	__u32 xmt, rcv;
 	double min_ms, max_ms, sum_ms, sumsq_ms;
 };
@@ -26,17 +28,26 @@ struct ping_state {
 	struct ping_host *hosts;
 	__u64 n_hosts;
 	struct out_sink out;
+	const volatile struct em_addr6 *from6; /* the matcher's IPv6 reply sources, or NULL */
 };
 
 static void print_reply(struct ping_state *ps, const struct ping_host *h, const struct em_event *ev,
 			bool late)
 {
-	char from[INET_ADDRSTRLEN];
+	char from[INET6_ADDRSTRLEN];
 	double ms = ev->rtt_ns / 1e6;
 	FILE *f = ps->out.f;
 	const char *note = ev->duplicate ? " (DUP!)" : late ? " (late)" : "";
 
-	inet_ntop(AF_INET, &ev->from, from, sizeof(from));
+	/* An IPv6 reply's source is in from6, written before its event. */
+	if (h->v6 && ps->from6) {
+		struct em_addr6 a6;
+
+		memcpy(&a6, (const void *)&ps->from6[ev->index], sizeof(a6));
+		inet_ntop(AF_INET6, &a6, from, sizeof(from));
+	} else {
+		inet_ntop(AF_INET, &ev->from, from, sizeof(from));
+	}
 	switch (ps->cfg->fmt) {
 	case FMT_TEXT:
 		if (ev->status == EM_ST_ECHOREPLY)
@@ -125,7 +136,11 @@ static int ping_loop(struct session *s, struct ping_state *ps)
 
 		if (more && now >= next) {
 			for (__u64 i = 0; i < ps->n_hosts; i++) {
-				err = probe_tx_stage(s->tx, htonl(targets_addr(&s->ts, i)), i, round);
+				const struct ping_host *h = &ps->hosts[i];
+
+				err = h->v6 ? probe_tx_stage6(s->tx, h->addr6, i, round) :
+					      probe_tx_stage(s->tx, htonl(targets_addr(&s->ts, i)),
+							     i, round);
 				if (err)
 					goto fail;
 				ps->hosts[i].xmt++;
@@ -171,11 +186,22 @@ int ping_run(const struct config *cfg)
 		rc = EXIT_SYSTEM;
 		goto out;
 	}
+	ps.from6 = s.m.from6;
 	for (__u64 i = 0; i < ps.n_hosts; i++) {
-		__u32 a = targets_addr(&s.ts, i), na = htonl(a);
+		struct ping_host *h = &ps.hosts[i];
+		__u32 a, na;
 
-		inet_ntop(AF_INET, &na, ps.hosts[i].addr, sizeof(ps.hosts[i].addr));
-		ps.hosts[i].name = targets_name(&s.ts, a) ?: ps.hosts[i].addr;
+		if (targets_is6(&s.ts, i)) {
+			h->v6 = true;
+			targets_addr6(&s.ts, i, h->addr6);
+			inet_ntop(AF_INET6, h->addr6, h->addr, sizeof(h->addr));
+			h->name = h->addr;
+			continue;
+		}
+		a = targets_addr(&s.ts, i);
+		na = htonl(a);
+		inet_ntop(AF_INET, &na, h->addr, sizeof(h->addr));
+		h->name = targets_name(&s.ts, a) ?: h->addr;
 	}
 	if (out_open(&ps.out, cfg->output, FMT_TEXT)) {
 		rc = EXIT_SYSTEM;

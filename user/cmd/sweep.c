@@ -292,12 +292,19 @@ static int report(struct session *s, struct out_sink *out, const __u8 *probed, _
 
 		if (!in_shard(probed, i))
 			continue;
-		host_result_of_slot(&r, htonl(targets_addr(&s->ts, i)), slot);
+		if (targets_is6(&s->ts, i)) {
+			__u8 a6[16];
+
+			targets_addr6(&s->ts, i, a6);
+			host_result_of_slot6(&r, a6, slot, &s->m.from6[i]);
+		} else {
+			host_result_of_slot(&r, htonl(targets_addr(&s->ts, i)), slot);
+			r.name = targets_name(&s->ts, ntohl(r.addr));
+		}
 		if (r.status == EM_ST_NONE && !cfg->all)
 			continue;
 		if (r.status == EM_ST_ECHOREPLY)
 			alive++;
-		r.name = targets_name(&s->ts, ntohl(r.addr));
 		out_result(out, &r);
 	}
 	if (stop_requested) {
@@ -638,6 +645,12 @@ int sweep_run(const struct config *given)
 		goto out;
 	}
 	if (rw && resume_matches(rw, &s)) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	/* Its table's address columns are IPv4's. */
+	if (s.ts.count6 && ch_is_url(cfg->output)) {
+		pr_warn("IPv6 targets given, but ClickHouse output takes IPv4 results only\n");
 		rc = EXIT_USAGE;
 		goto out;
 	}

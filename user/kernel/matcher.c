@@ -114,6 +114,7 @@ int matcher_open(struct matcher *m, const struct matcher_opts *o)
 	m->skel->rodata->cfg.key[0] = o->key[0];
 	m->skel->rodata->cfg.key[1] = o->key[1];
 	m->skel->rodata->cfg.saddr = o->saddr;
+	memcpy((void *)m->skel->rodata->cfg.saddr6, o->saddr6, sizeof(o->saddr6));
 	/* Stream mode never reads it (2^32 targets would not fit): the bitmap bounds indices. */
 	m->skel->rodata->cfg.n_targets = o->n_targets > UINT32_MAX ? UINT32_MAX : o->n_targets;
 	m->skel->rodata->cfg.flags = o->stream ? EM_CFG_STREAM : o->on_event ? EM_CFG_EVENTS : 0;
@@ -121,6 +122,8 @@ int matcher_open(struct matcher *m, const struct matcher_opts *o)
 		m->skel->rodata->cfg.flags |= EM_CFG_TRACE;
 	m->skel->rodata->gen_marker = o->gen_marker;
 	bpf_map__set_max_entries(m->skel->maps.results, slots);
+	if (o->ipv6)
+		bpf_map__set_max_entries(m->skel->maps.from6_addrs, slots);
 	if (o->stream)
 		bpf_map__set_max_entries(m->skel->maps.first_reply, (o->n_targets + 31) / 32);
 	if (o->watch) {
@@ -149,6 +152,15 @@ int matcher_open(struct matcher *m, const struct matcher_opts *o)
 	if (!m->results) {
 		err = -errno;
 		goto fail;
+	}
+	if (o->ipv6) {
+		m->from6 = bpf_map_mmap(bpf_map__fd(m->skel->maps.from6_addrs),
+					slots * sizeof(struct em_addr6), PROT_READ, &m->from6_len,
+					"the IPv6 reply sources");
+		if (!m->from6) {
+			err = -errno;
+			goto fail;
+		}
 	}
 	if (o->stream) {
 		m->first_reply = bpf_map_mmap(bpf_map__fd(m->skel->maps.first_reply),
@@ -259,6 +271,9 @@ void matcher_close(struct matcher *m)
 	m->series = NULL;
 	if (m->first_reply)
 		munmap((void *)m->first_reply, m->first_reply_len);
+	if (m->from6)
+		munmap((void *)m->from6, m->from6_len);
+	m->from6 = NULL;
 	m->first_reply = NULL;
 	echomap_bpf__destroy(m->skel);
 	m->skel = NULL;

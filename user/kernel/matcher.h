@@ -22,6 +22,8 @@ struct matcher {
 	struct ring_buffer *events;
 	const volatile __u64 *first_reply; /* stream mode: mmap of the first-reply bitmap */
 	size_t first_reply_len;
+	const volatile struct em_addr6 *from6; /* IPv6 targets: mmap of from6_addrs, or NULL */
+	size_t from6_len;
 };
 
 /* Stream mode: whether target index i has answered (an echo reply or an error). */
@@ -45,6 +47,8 @@ struct matcher_opts {
 	__u64 key[2];
 	__u32 saddr;	 /* network order */
 	__u64 n_targets;
+	bool ipv6;	     /* some targets are IPv6: from6_addrs gets a slot per target */
+	__u8 saddr6[16];     /* replies to IPv6 probes must be addressed to it; zero: any */
 	/*
 	 * Sweep streaming (EM_CFG_STREAM): no result slots, a bit per target, every reply an
 	 * event to on_event (required) through a ring of stream_ring bytes.

@@ -203,23 +203,31 @@ static int link_by_name(struct nl *nl, const char *name, struct link_info *l)
 
 struct route_info {
 	int oif;
-	__u32 gateway, prefsrc;
 	__u8 type;
+	bool has_gateway, has_prefsrc;
+	__u8 gateway[16], prefsrc[16]; /* 4 bytes for AF_INET, as in the header */
 };
 
 static int route_attr(const struct nlattr *a, void *data)
 {
 	struct route_info *r = data;
+	size_t len = mnl_attr_get_payload_len(a);
 
 	switch (mnl_attr_get_type(a)) {
 	case RTA_OIF:
 		r->oif = mnl_attr_get_u32(a);
 		break;
 	case RTA_GATEWAY:
-		r->gateway = mnl_attr_get_u32(a);
+		if (len == 4 || len == 16) {
+			memcpy(r->gateway, mnl_attr_get_payload(a), len);
+			r->has_gateway = true;
+		}
 		break;
 	case RTA_PREFSRC:
-		r->prefsrc = mnl_attr_get_u32(a);
+		if (len == 4 || len == 16) {
+			memcpy(r->prefsrc, mnl_attr_get_payload(a), len);
+			r->has_prefsrc = true;
+		}
 		break;
 	}
 	return MNL_CB_OK;
@@ -234,20 +242,25 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	return mnl_attr_parse(nlh, sizeof(*rtm), route_attr, r);
 }
 
+static size_t addr_len(int family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+
 /*
- * `ip route get daddr [oif X]`: the kernel's own output route. With an oif that no route
- * covers, the kernel answers with daddr on-link on that interface and a source from its
- * primary address (ip_route_output_key_hash_rcu), exactly what we want for a forced
- * interface, so that case needs no code of ours.
+ * `ip route get daddr [oif X]` (daddr of family's length): the kernel's own output route. With
+ * an oif that no route covers, the kernel answers with daddr on-link on that interface and a
+ * source from its primary address (ip_route_output_key_hash_rcu), exactly what we want for a
+ * forced interface, so that case needs no code of ours.
  */
-static int route_get(struct nl *nl, __u32 daddr, int oif, struct route_info *r)
+static int route_get(struct nl *nl, int family, const void *daddr, int oif, struct route_info *r)
 {
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm = nl_request(nl, RTM_GETROUTE, 0, sizeof(*rtm), &nlh);
 
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_dst_len = 32;
-	mnl_attr_put_u32(nlh, RTA_DST, daddr);
+	rtm->rtm_family = family;
+	rtm->rtm_dst_len = addr_len(family) * 8;
+	mnl_attr_put(nlh, RTA_DST, addr_len(family), daddr);
 	if (oif)
 		mnl_attr_put_u32(nlh, RTA_OIF, oif);
 	memset(r, 0, sizeof(*r));
@@ -280,15 +293,27 @@ static int neigh_cb(const struct nlmsghdr *nlh, void *data)
 	return mnl_attr_parse(nlh, sizeof(*ndm), neigh_attr, n);
 }
 
+/* An IPv4 (4 bytes) or IPv6 (16 bytes) neighbour address, as in the header. */
+struct neigh_addr {
+	int family;
+	__u8 b[16];
+};
+
+static void put_neigh_dst(struct nlmsghdr *nlh, const struct neigh_addr *a)
+{
+	mnl_attr_put(nlh, NDA_DST, a->family == AF_INET6 ? 16 : 4, a->b);
+}
+
 /* -ENOENT when the table has no entry for (ifindex, addr). */
-static int neigh_get(struct nl *nl, int ifindex, __u32 addr, struct neigh_info *n)
+static int neigh_get(struct nl *nl, int ifindex, const struct neigh_addr *addr,
+		     struct neigh_info *n)
 {
 	struct nlmsghdr *nlh;
 	struct ndmsg *ndm = nl_request(nl, RTM_GETNEIGH, 0, sizeof(*ndm), &nlh);
 
-	ndm->ndm_family = AF_INET;
+	ndm->ndm_family = addr->family;
 	ndm->ndm_ifindex = ifindex;
-	mnl_attr_put_u32(nlh, NDA_DST, addr);
+	put_neigh_dst(nlh, addr);
 	memset(n, 0, sizeof(*n));
 	return nl_talk(nl, nlh, neigh_cb, n);
 }
@@ -300,20 +325,20 @@ static int neigh_get(struct nl *nl, int ifindex, __u32 addr, struct neigh_info *
  * to provoke it, this puts nothing but ARP on the wire, cannot be diverted by policy routing
  * or dropped by an output firewall, and acts on exactly the (interface, address) entry we poll.
  */
-static int neigh_use(struct nl *nl, int ifindex, __u32 addr)
+static int neigh_use(struct nl *nl, int ifindex, const struct neigh_addr *addr)
 {
 	struct nlmsghdr *nlh;
 	struct ndmsg *ndm = nl_request(nl, RTM_NEWNEIGH, NLM_F_ACK | NLM_F_CREATE, sizeof(*ndm), &nlh);
 
-	ndm->ndm_family = AF_INET;
+	ndm->ndm_family = addr->family;
 	ndm->ndm_ifindex = ifindex;
 	ndm->ndm_flags = NTF_USE;
-	mnl_attr_put_u32(nlh, NDA_DST, addr);
+	put_neigh_dst(nlh, addr);
 	return nl_talk(nl, nlh, NULL, NULL);
 }
 
-static int neigh_resolve(struct nl *nl, int ifindex, const char *ifname, __u32 addr,
-			 int timeout_ms, __u8 mac[6])
+static int neigh_resolve(struct nl *nl, int ifindex, const char *ifname,
+			 const struct neigh_addr *addr, int timeout_ms, __u8 mac[6])
 {
 	/*
 	 * States whose MAC the kernel itself would send to; NOARP is the interface's own MAC on
@@ -323,10 +348,10 @@ static int neigh_resolve(struct nl *nl, int ifindex, const char *ifname, __u32 a
 			     NUD_NOARP;
 	long long deadline = mono_ns() / NSEC_PER_MSEC + timeout_ms;
 	struct neigh_info n;
-	char a[INET_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 	int err;
 
-	inet_ntop(AF_INET, &addr, a, sizeof(a));
+	inet_ntop(addr->family, addr->b, a, sizeof(a));
 	for (;;) {
 		long long left;
 
@@ -356,20 +381,27 @@ static int neigh_resolve(struct nl *nl, int ifindex, const char *ifname, __u32 a
 			left = NEIGH_POLL_MS;
 		nanosleep(&(struct timespec){ .tv_nsec = left * 1000000 }, NULL);
 	}
-	pr_warn("no ARP reply from %s on %s\n", a, ifname);
+	if (addr->family == AF_INET6)
+		pr_warn("no neighbour advertisement from %s on %s\n", a, ifname);
+	else
+		pr_warn("no ARP reply from %s on %s\n", a, ifname);
 	return -EHOSTUNREACH;
 }
 
-int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_hop *nh)
+/* The route to daddr (family's length), its interface, source and resolved gateway. */
+static int next_hop(int family, const void *daddr, const char *ifname, int timeout_ms,
+		    struct next_hop *nh)
 {
+	static const __u8 zero[16];
+	bool v6 = family == AF_INET6;
 	struct link_info l = { 0 };
+	char a[INET6_ADDRSTRLEN];
 	struct route_info r;
-	char a[INET_ADDRSTRLEN];
 	struct nl nl;
 	int err;
 
 	memset(nh, 0, sizeof(*nh));
-	inet_ntop(AF_INET, &daddr, a, sizeof(a));
+	inet_ntop(family, daddr, a, sizeof(a));
 	err = nl_open(&nl);
 	if (err)
 		return err;
@@ -384,7 +416,7 @@ int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_
 			goto out;
 		}
 	}
-	err = route_get(&nl, daddr, l.ifindex, &r);
+	err = route_get(&nl, family, daddr, l.ifindex, &r);
 	if (!err && r.type == RTN_LOCAL) {
 		pr_warn("%s is a local address\n", a);
 		err = -EINVAL;
@@ -406,23 +438,44 @@ int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_
 		err = -EOPNOTSUPP;
 		goto out;
 	}
-	if (!r.prefsrc) {
-		pr_warn("no IPv4 address on %s\n", l.name);
+	if (!r.has_prefsrc || !memcmp(r.prefsrc, zero, addr_len(family))) {
+		if (v6)
+			pr_warn("no IPv6 address on %s to reach %s from\n", l.name, a);
+		else
+			pr_warn("no IPv4 address on %s\n", l.name);
 		err = -EADDRNOTAVAIL;
 		goto out;
 	}
+	nh->v6 = v6;
 	nh->ifindex = l.ifindex;
 	memcpy(nh->ifname, l.name, sizeof(nh->ifname));
 	memcpy(nh->src_mac, l.mac, 6);
-	nh->saddr = r.prefsrc;
-	nh->on_link = !r.gateway;
-	/* On-link targets each need their own neighbour: the caller decides how to reach them. */
-	if (!nh->on_link)
-		err = neigh_resolve(&nl, nh->ifindex, nh->ifname, r.gateway, timeout_ms,
-				    nh->dst_mac);
+	memcpy(v6 ? (void *)nh->saddr6 : (void *)&nh->saddr, r.prefsrc, addr_len(family));
+	nh->on_link = !r.has_gateway;
+	/*
+	 * On-link targets each need their own neighbour: the caller decides how to reach them.
+	 * A link-local IPv6 gateway is a neighbour of the route's interface like any other.
+	 */
+	if (!nh->on_link) {
+		struct neigh_addr gw = { .family = family };
+
+		memcpy(gw.b, r.gateway, addr_len(family));
+		err = neigh_resolve(&nl, nh->ifindex, nh->ifname, &gw, timeout_ms, nh->dst_mac);
+	}
 out:
 	nl_close(&nl);
 	return err;
+}
+
+int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_hop *nh)
+{
+	return next_hop(AF_INET, &daddr, ifname, timeout_ms, nh);
+}
+
+int netif_next_hop6(const __u8 daddr[16], const char *ifname, int timeout_ms,
+		    struct next_hop *nh)
+{
+	return next_hop(AF_INET6, daddr, ifname, timeout_ms, nh);
 }
 
 int netif_has_addr(int ifindex, __u32 addr)

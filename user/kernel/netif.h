@@ -14,6 +14,8 @@ struct next_hop {
 	__u8 dst_mac[6]; /* the gateway's MAC; unset when on-link */
 	__u32 saddr;	 /* preferred source */
 	bool on_link;	 /* no gateway: the target is on the link */
+	bool v6;	 /* an IPv6 route: saddr6 is its source, saddr 0 */
+	__u8 saddr6[16];
 };
 
 /*
@@ -27,6 +29,13 @@ struct next_hop {
  * -EHOSTUNREACH no ARP reply).
  */
 int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_hop *nh);
+/*
+ * The same for an IPv6 target (`ip -6 route get`): the gateway, link-local or not, resolved in
+ * the neighbour table of the route's interface (-EHOSTUNREACH: no neighbour advertisement;
+ * -EADDRNOTAVAIL: no IPv6 source address).
+ */
+int netif_next_hop6(const __u8 daddr[16], const char *ifname, int timeout_ms,
+		    struct next_hop *nh);
 
 /*
  * Frames lost on our side of the wire of interface ifindex, since it came up: probes its driver

@@ -57,6 +57,25 @@ void host_result_of_slot(struct host_result *r, __u32 addr, const volatile struc
 	}
 }
 
+void host_result_of_slot6(struct host_result *r, const __u8 addr6[16],
+			  const volatile struct em_result *slot,
+			  const volatile struct em_addr6 *from6)
+{
+	struct em_addr6 src;
+
+	host_result_of_slot(r, 0, slot);
+	memcpy(&src, (const void *)from6, sizeof(src));
+	r->v6 = true;
+	/* The slot keeps no echo reply's type: ICMPv6's is 129, not IPv4's 0. */
+	if (r->status == EM_ST_ECHOREPLY)
+		r->icmp_type = 129;
+	memcpy(r->addr6, addr6, 16);
+	memcpy(r->from6, &src, 16);
+	r->err_from6_known = r->errors && !r->replies;
+	if (r->err_from6_known)
+		memcpy(r->err_from6, &src, 16);
+}
+
 int out_open(struct out_sink *o, const char *path, enum out_fmt fmt)
 {
 	struct stat st;
@@ -168,6 +187,33 @@ static char *put_ip(char *p, __u32 net)
 	return p;
 }
 
+static char *put_ip6(char *p, const __u8 a[16])
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	return put_str(p, inet_ntop(AF_INET6, a, buf, sizeof(buf)));
+}
+
+static char *put_target(char *p, const struct host_result *r)
+{
+	return r->v6 ? put_ip6(p, r->addr6) : put_ip(p, r->addr);
+}
+
+static char *put_from(char *p, const struct host_result *r)
+{
+	return r->v6 ? put_ip6(p, r->from6) : put_ip(p, r->from);
+}
+
+static char *put_err_from(char *p, const struct host_result *r)
+{
+	return r->v6 ? put_ip6(p, r->err_from6) : put_ip(p, r->err_from);
+}
+
+static const char *scope_of(const struct host_result *r)
+{
+	return r->v6 ? addr_scope6(ip6_load(r->addr6)) : addr_scope(ntohl(r->addr));
+}
+
 /* ns as µs with three decimals: what "%.3f" prints of ns / 1000.0. */
 static char *put_us(char *p, __u32 ns)
 {
@@ -210,7 +256,7 @@ static char *put_json_fields(char *p, const struct host_result *r)
 	bool answered = r->status != EM_ST_NONE;
 
 	p = put_str(p, "\"saddr\":\"");
-	p = put_ip(p, r->addr);
+	p = put_target(p, r);
 	p = put_str(p, "\",\"name\":");
 	p = r->name ? put_json_string(p, r->name) : put_str(p, "null");
 	if (answered) {
@@ -229,7 +275,7 @@ static char *put_json_fields(char *p, const struct host_result *r)
 	p = put_str(p, ",\"replies\":");
 	p = put_u(p, r->replies);
 	p = put_str(p, ",\"scope\":\"");
-	p = put_str(p, addr_scope(ntohl(r->addr)));
+	p = put_str(p, scope_of(r));
 	p = put_str(p, "\"");
 	if (answered) {
 		p = put_str(p, ",\"icmp_type\":");
@@ -237,7 +283,7 @@ static char *put_json_fields(char *p, const struct host_result *r)
 		p = put_str(p, ",\"icmp_code\":");
 		p = put_u(p, r->icmp_code);
 		p = put_str(p, ",\"from\":\"");
-		p = put_ip(p, r->from);
+		p = put_from(p, r);
 		p = put_str(p, "\"");
 	} else {
 		p = put_str(p, ",\"icmp_type\":null,\"icmp_code\":null,\"from\":null");
@@ -249,8 +295,12 @@ static char *put_json_fields(char *p, const struct host_result *r)
 		p = put_u(p, r->err_type);
 		p = put_str(p, ",\"error_code\":");
 		p = put_u(p, r->err_code);
+		if (r->v6 && !r->err_from6_known) {
+			p = put_str(p, ",\"error_from\":null");
+			return p;
+		}
 		p = put_str(p, ",\"error_from\":\"");
-		p = put_ip(p, r->err_from);
+		p = put_err_from(p, r);
 		p = put_str(p, "\"");
 	} else {
 		p = put_str(p, ",\"error_type\":null,\"error_code\":null,\"error_from\":null");
@@ -263,7 +313,7 @@ static char *put_csv(char *p, const struct host_result *r)
 	bool answered = r->status != EM_ST_NONE;
 
 	/* Names cannot hold commas or quotes (RFC 1123), so no quoting is needed. */
-	p = put_ip(p, r->addr);
+	p = put_target(p, r);
 	*p++ = ',';
 	p = put_str(p, r->name ? r->name : "");
 	*p++ = ',';
@@ -278,14 +328,14 @@ static char *put_csv(char *p, const struct host_result *r)
 	p = put_str(p, status_name(r->status));
 	p = put_str(p, r->status == EM_ST_ECHOREPLY ? ",1," : ",0,");
 	p = put_str(p, r->dups ? "1," : "0,");
-	p = put_str(p, addr_scope(ntohl(r->addr)));
+	p = put_str(p, scope_of(r));
 	*p++ = ',';
 	if (answered) {
 		p = put_u(p, r->icmp_type);
 		*p++ = ',';
 		p = put_u(p, r->icmp_code);
 		*p++ = ',';
-		p = put_ip(p, r->from);
+		p = put_from(p, r);
 	} else {
 		p = put_str(p, ",,");
 	}
@@ -297,7 +347,8 @@ static char *put_csv(char *p, const struct host_result *r)
 		*p++ = ',';
 		p = put_u(p, r->err_code);
 		*p++ = ',';
-		p = put_ip(p, r->err_from);
+		if (!r->v6 || r->err_from6_known)
+			p = put_err_from(p, r);
 	} else {
 		p = put_str(p, ",,");
 	}
@@ -326,10 +377,10 @@ static char *put_text(char *p, const struct host_result *r)
 	if (r->name) {
 		p = put_str(p, r->name);
 		p = put_str(p, " (");
-		p = put_ip(p, r->addr);
+		p = put_target(p, r);
 		*p++ = ')';
 	} else {
-		p = put_ip(p, r->addr);
+		p = put_target(p, r);
 	}
 	if (r->status == EM_ST_NONE) {
 		p = put_str(p, " timeout");
@@ -340,7 +391,7 @@ static char *put_text(char *p, const struct host_result *r)
 			p = put_str(p, " code=");
 			p = put_u(p, r->icmp_code);
 			p = put_str(p, " from=");
-			p = put_ip(p, r->from);
+			p = put_from(p, r);
 		}
 		p = put_str(p, " rtt=");
 		p = put_ms(p, r->rtt_ns);
@@ -355,8 +406,10 @@ static char *put_text(char *p, const struct host_result *r)
 		p = put_str(p, status_name(r->err_status));
 		p = put_str(p, " code=");
 		p = put_u(p, r->err_code);
-		p = put_str(p, " from=");
-		p = put_ip(p, r->err_from);
+		if (!r->v6 || r->err_from6_known) {
+			p = put_str(p, " from=");
+			p = put_err_from(p, r);
+		}
 		*p++ = ')';
 	}
 	if (r->dups) {

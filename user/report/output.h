@@ -41,11 +41,24 @@ struct host_result {
 	__u8 err_status;
 	__u8 err_type;
 	__u8 err_code;
+	/*
+	 * An IPv6 target: addr6, from6 and err_from6 stand for addr, from and err_from. The
+	 * matcher keeps one IPv6 source per target (the first echo reply's, else the latest
+	 * error's): an error beside an echo reply has no router address (err_from6_known false).
+	 */
+	bool v6;
+	bool err_from6_known;
+	__u8 addr6[16], from6[16], err_from6[16];
 };
 
 struct em_result;
+struct em_addr6;
 /* A result slot's line for target addr (network order); the name is left to the caller. */
 void host_result_of_slot(struct host_result *r, __u32 addr, const volatile struct em_result *slot);
+/* The same for an IPv6 target, with its slot's IPv6 source (from6_addrs). */
+void host_result_of_slot6(struct host_result *r, const __u8 addr6[16],
+			  const volatile struct em_result *slot,
+			  const volatile struct em_addr6 *from6);
 
 /* Opens a temporary file next to path (or stdout); 0 or -errno after one pr_warn line. */
 int out_open(struct out_sink *o, const char *path, enum out_fmt fmt);

@@ -3,6 +3,7 @@
 #ifndef ECHOMAP_TARGETS_BLOCKLIST_H
 #define ECHOMAP_TARGETS_BLOCKLIST_H
 
+#include "targets/ip6set.h"
 #include "targets/ipset.h"
 
 struct ip_prefix {
@@ -20,5 +21,15 @@ int blocklist_never(struct ip_set *s);
 #define LIMITED_BROADCAST 0xffffffffU
 /* The default-blocklist prefix that holds addr, or NULL. */
 const struct ip_prefix *default_blocklist_find(__u32 addr);
+
+struct ip6_prefix {
+	__u8 net[16];
+	__u8 len;
+	const char *scope; /* what addr_scope6() calls an address in it */
+};
+
+/* The same for IPv6: the IANA IPv6 special-purpose registry (and multicast). */
+int blocklist6_default(struct ip6_set *s);
+const struct ip6_prefix *default_blocklist6_find(ip6_t addr);
 
 #endif

@@ -30,3 +30,19 @@ bool addr_reserved(__u32 a)
 {
 	return default_blocklist_find(a) != NULL;
 }
+
+const char *addr_scope6(ip6_t a)
+{
+	const struct ip6_prefix *p = default_blocklist6_find(a);
+
+	if (p)
+		return p->scope;
+	if (a >> 121 == 0xfc >> 1)
+		return "unique-local";
+	return "public";
+}
+
+bool addr_reserved6(ip6_t a)
+{
+	return default_blocklist6_find(a) != NULL;
+}

@@ -12,7 +12,7 @@
 #include "targets/blocklist.h"
 #include "targets/targets.h"
 
-enum token_kind { TOKEN_SINGLE, TOKEN_RANGE, TOKEN_NAME };
+enum token_kind { TOKEN_SINGLE, TOKEN_RANGE, TOKEN_NAME, TOKEN_SINGLE6, TOKEN_RANGE6 };
 
 /* Where a token came from, for messages: a line of a file (NULL for the command line). */
 struct origin {
@@ -36,6 +36,7 @@ struct named {
 struct builder {
 	const struct target_opts *o;
 	struct ip_set set;     /* everything given */
+	struct ip6_set set6;   /* the same, IPv6 */
 	struct ip_set singles; /* addresses named one by one: never dropped silently */
 	size_t n_given;	       /* address, CIDR and range tokens */
 	struct pending *todo;
@@ -123,31 +124,94 @@ static bool is_hostname(const char *s)
 	return s[len - 1] != '-' && !numeric;
 }
 
-/* An IPv6 address or prefix: what the parser must refuse by name rather than as garbage. */
-static bool is_ipv6(const char *s)
+/* Strict IPv6 address (inet_pton) of len bytes of s. */
+static int parse_addr6(const char *s, size_t len, ip6_t *a)
 {
 	char buf[INET6_ADDRSTRLEN];
-	struct in6_addr a;
-	size_t len = strcspn(s, "/");
+	__u8 b[16];
 
-	if (!strchr(s, ':') || len >= sizeof(buf))
-		return false;
+	if (len >= sizeof(buf))
+		return -EINVAL;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
-	return inet_pton(AF_INET6, buf, &a) == 1;
+	if (inet_pton(AF_INET6, buf, b) != 1)
+		return -EINVAL;
+	*a = ip6_load(b);
+	return 0;
+}
+
+/* An IPv6 address, prefix (host bits ignored) or a-b range, no larger than TARGETS6_MAX. */
+static int parse_token6(const char *s, struct ip6_interval *out, enum token_kind *kind,
+			const char **why)
+{
+	static char big[128];
+	const char *sep;
+	ip6_t lo, hi;
+
+	if ((sep = strchr(s, '/'))) {
+		unsigned long len;
+		char *end;
+
+		if (parse_addr6(s, sep - s, &lo)) {
+			*why = "not an IPv6 address before the '/'";
+			return -EINVAL;
+		}
+		len = strtoul(sep + 1, &end, 10);
+		if (!isdigit((unsigned char)sep[1]) || *end || len > 128) {
+			*why = "IPv6 prefix length must be 0..128";
+			return -EINVAL;
+		}
+		if (128 - len > 24) {
+			snprintf(big, sizeof(big), "a /%lu holds 2^%lu addresses, more than the %u "
+				 "IPv6 targets a run takes: use a longer prefix or a hitlist",
+				 len, 128 - len, TARGETS6_MAX);
+			*why = big;
+			return -EINVAL;
+		}
+		out->lo = ip6_prefix_lo(lo, len);
+		out->hi = ip6_prefix_hi(lo, len);
+		*kind = TOKEN_RANGE6;
+		return 0;
+	}
+	if ((sep = strchr(s, '-'))) {
+		if (parse_addr6(s, sep - s, &lo) || parse_addr6(sep + 1, strlen(sep + 1), &hi)) {
+			*why = "not an IPv6 range (write a::b-a::c)";
+			return -EINVAL;
+		}
+		if (lo > hi) {
+			*why = "range start is above its end";
+			return -EINVAL;
+		}
+		if (hi - lo >= TARGETS6_MAX) {
+			snprintf(big, sizeof(big), "the range holds more than the %u IPv6 targets "
+				 "a run takes", TARGETS6_MAX);
+			*why = big;
+			return -EINVAL;
+		}
+		out->lo = lo;
+		out->hi = hi;
+		*kind = TOKEN_RANGE6;
+		return 0;
+	}
+	if (parse_addr6(s, strlen(s), &lo)) {
+		*why = "not an IPv6 address";
+		return -EINVAL;
+	}
+	out->lo = out->hi = lo;
+	*kind = TOKEN_SINGLE6;
+	return 0;
 }
 
 /* Classifies and parses one token; on -EINVAL *why says what is wrong. */
-static int parse_token(const char *s, struct ip_interval *out, enum token_kind *kind,
-		       const char **why)
+static int parse_token(const char *s, struct ip_interval *out, struct ip6_interval *out6,
+		       enum token_kind *kind, const char **why)
 {
 	const char *sep;
 	__u32 lo, hi;
 
-	if (is_ipv6(s)) {
-		*why = "IPv6 targets are not supported yet (only the reply matcher handles ICMPv6)";
-		return -EINVAL;
-	}
+	/* Names and IPv4 have no ':'. */
+	if (strchr(s, ':'))
+		return parse_token6(s, out6, kind, why);
 	if ((sep = strchr(s, '/'))) {
 		unsigned long len;
 		char *end;
@@ -272,16 +336,32 @@ static int refuse_reserved(const struct builder *b, const char *tok, __u32 a, bo
 	return -EINVAL;
 }
 
+static int refuse_reserved6(const struct builder *b, const char *tok, ip6_t a,
+			    const struct origin *at)
+{
+	char nbuf[INET6_ADDRSTRLEN], wbuf[512];
+	const struct ip6_prefix *p;
+
+	if (b->o->allow_reserved || !(p = default_blocklist6_find(a)))
+		return 0;
+	pr_warn("target '%s'%s is in the reserved special-purpose range %s/%u: "
+		"use --allow-reserved to probe it\n",
+		tok, where(at, wbuf, sizeof(wbuf)), inet_ntop(AF_INET6, p->net, nbuf, sizeof(nbuf)),
+		p->len);
+	return -EINVAL;
+}
+
 static int add_target(void *ctx, const char *tok, const struct origin *at)
 {
 	struct builder *b = ctx;
+	struct ip6_interval iv6;
 	struct ip_interval iv;
 	enum token_kind kind;
 	const char *why;
 	char wbuf[512];
 	int err;
 
-	if (parse_token(tok, &iv, &kind, &why)) {
+	if (parse_token(tok, &iv, &iv6, &kind, &why)) {
 		pr_warn("bad target '%s'%s: %s\n", tok, where(at, wbuf, sizeof(wbuf)), why);
 		return -EINVAL;
 	}
@@ -295,6 +375,13 @@ static int add_target(void *ctx, const char *tok, const struct origin *at)
 		b->todo[b->n_todo].seq = b->n_todo;
 		b->todo[b->n_todo].name = strdup(tok);
 		return b->todo[b->n_todo++].name ? 0 : -ENOMEM;
+	}
+	if (kind == TOKEN_SINGLE6 || kind == TOKEN_RANGE6) {
+		err = kind == TOKEN_SINGLE6 ? refuse_reserved6(b, tok, iv6.lo, at) : 0;
+		if (err)
+			return err;
+		b->n_given++;
+		return ip6set_add(&b->set6, iv6.lo, iv6.hi);
 	}
 	if (kind == TOKEN_SINGLE) {
 		err = refuse_reserved(b, tok, iv.lo, false, at);
@@ -398,17 +485,21 @@ int targets_resolve(const struct target_spec *sp, const struct target_opts *o,
 
 struct list_ctx {
 	struct ip_set set;
+	struct ip6_set set6;
 	const char *kind;
 };
 
 static int add_list_entry(void *ctx, const char *tok, const struct origin *at)
 {
 	struct list_ctx *l = ctx;
+	struct ip6_interval iv6;
 	struct ip_interval iv;
 	enum token_kind kind;
 	const char *why;
 
-	if (!parse_token(tok, &iv, &kind, &why)) {
+	if (!parse_token(tok, &iv, &iv6, &kind, &why)) {
+		if (kind == TOKEN_SINGLE6 || kind == TOKEN_RANGE6)
+			return ip6set_add(&l->set6, iv6.lo, iv6.hi);
 		if (kind != TOKEN_NAME)
 			return ipset_add(&l->set, iv.lo, iv.hi);
 		why = "only addresses, CIDRs and ranges are accepted here";
@@ -418,7 +509,7 @@ static int add_list_entry(void *ctx, const char *tok, const struct origin *at)
 }
 
 /* The --blocklist or --allowlist file at path into set, normalized. */
-static int read_list(const char *path, bool allow, struct ip_set *set)
+static int read_list(const char *path, bool allow, struct ip_set *set, struct ip6_set *set6)
 {
 	struct list_ctx l = { .kind = allow ? "allowlist" : "blocklist" };
 	char what[32];
@@ -428,10 +519,13 @@ static int read_list(const char *path, bool allow, struct ip_set *set)
 	err = read_lines(path, what, add_list_entry, &l);
 	if (err) {
 		ipset_free(&l.set);
+		ip6set_free(&l.set6);
 		return err;
 	}
 	ipset_normalize(&l.set);
+	ip6set_normalize(&l.set6);
 	*set = l.set;
+	*set6 = l.set6;
 	return 0;
 }
 
@@ -475,21 +569,29 @@ static int apply_list(struct builder *b, const struct ip_set *list, const char *
 static int apply_lists(struct builder *b, const struct target_spec *sp)
 {
 	struct ip_set def = { 0 };
+	struct ip6_set def6 = { 0 };
 	__u64 given, left;
 	int err = 0;
 
 	ipset_normalize(&b->set);
 	ipset_normalize(&b->singles);
-	given = ipset_count(&b->set);
+	ip6set_normalize(&b->set6);
+	given = ipset_count(&b->set) + ip6set_count(&b->set6);
 	/* The singles were refused already if reserved: only ranges lose addresses here. */
 	err = (b->o->allow_reserved ? blocklist_never(&def) : blocklist_default(&def)) ?:
 	      ipset_subtract(&b->set, &def);
 	ipset_free(&def);
+	if (!err && !b->o->allow_reserved) {
+		err = blocklist6_default(&def6) ?: ip6set_subtract(&b->set6, &def6);
+		ip6set_free(&def6);
+	}
 	if (!err && b->o->blocklist_file)
-		err = apply_list(b, &sp->blocklist, b->o->blocklist_file, false);
+		err = apply_list(b, &sp->blocklist, b->o->blocklist_file, false) ?:
+		      ip6set_subtract(&b->set6, &sp->blocklist6);
 	if (!err && b->o->allowlist_file)
-		err = apply_list(b, &sp->allowlist, b->o->allowlist_file, true);
-	left = ipset_count(&b->set);
+		err = apply_list(b, &sp->allowlist, b->o->allowlist_file, true) ?:
+		      ip6set_intersect(&b->set6, &sp->allowlist6);
+	left = ipset_count(&b->set) + ip6set_count(&b->set6);
 	if (!err && given > left)
 		pr_info("%llu of the %llu addresses given are blocklisted or not allowlisted\n",
 			(unsigned long long)(given - left), (unsigned long long)given);
@@ -537,6 +639,7 @@ static void builder_free(struct builder *b)
 	free(b->named);
 	ipset_free(&b->singles);
 	ipset_free(&b->set);
+	ip6set_free(&b->set6);
 }
 
 int targets_parse(struct target_spec *sp, char *const *args, int nargs,
@@ -550,17 +653,20 @@ int targets_parse(struct target_spec *sp, char *const *args, int nargs,
 		err = add_arg(&b, args[i]);
 	/* The lists too, so that a bad one fails before slow lookups. */
 	if (!err && o->blocklist_file)
-		err = read_list(o->blocklist_file, false, &sp->blocklist);
+		err = read_list(o->blocklist_file, false, &sp->blocklist, &sp->blocklist6);
 	if (!err && o->allowlist_file)
-		err = read_list(o->allowlist_file, true, &sp->allowlist);
+		err = read_list(o->allowlist_file, true, &sp->allowlist, &sp->allowlist6);
 	err = err ?: take_names(&b, sp);
 	if (!err) {
 		ipset_normalize(&b.set);
 		ipset_normalize(&b.singles);
+		ip6set_normalize(&b.set6);
 		sp->set = b.set;
 		sp->singles = b.singles;
+		sp->set6 = b.set6;
 		sp->n_given = b.n_given;
 		b.set = b.singles = (struct ip_set){ 0 };
+		b.set6 = (struct ip6_set){ 0 };
 	}
 	builder_free(&b);
 	if (err) {
@@ -588,13 +694,19 @@ int targets_assemble(struct target_set *ts, const struct target_spec *sp,
 	int err;
 
 	memset(ts, 0, sizeof(*ts));
-	err = ipset_copy(&b.set, &sp->set) ?: ipset_copy(&b.singles, &sp->singles);
+	err = ipset_copy(&b.set, &sp->set) ?: ipset_copy(&b.singles, &sp->singles) ?:
+	      ip6set_copy(&b.set6, &sp->set6);
 	for (size_t i = 0; !err && i < sp->n_names; i++) {
 		resolved += res[i].n > 0;
 		err = add_name_addrs(&b, sp->names[i], res[i].addrs, res[i].n);
 	}
 	err = err ?: apply_lists(&b, sp);
-	if (!err && !b.set.n) {
+	if (!err && ip6set_count(&b.set6) > TARGETS6_MAX) {
+		pr_warn("%llu IPv6 targets are more than a run takes (%u): split them\n",
+			(unsigned long long)ip6set_count(&b.set6), TARGETS6_MAX);
+		err = -EINVAL;
+	}
+	if (!err && !b.set.n && !b.set6.n) {
 		if (!sp->n_given && !sp->n_names)
 			pr_warn("no targets given\n");
 		else if (!sp->n_given && !resolved)
@@ -605,7 +717,9 @@ int targets_assemble(struct target_set *ts, const struct target_spec *sp,
 		err = -ENOENT;
 	}
 	err = err ?: collect_names(&b, ts);
-	if (!err && !(ts->before = malloc(b.set.n * sizeof(*ts->before))))
+	if (!err && !(ts->before = malloc((b.set.n ?: 1) * sizeof(*ts->before))))
+		err = -ENOMEM;
+	if (!err && !(ts->before6 = malloc((b.set6.n ?: 1) * sizeof(*ts->before6))))
 		err = -ENOMEM;
 	if (err) {
 		if (err == -ENOMEM)
@@ -618,11 +732,19 @@ int targets_assemble(struct target_set *ts, const struct target_spec *sp,
 		ts->before[i] = ts->count;
 		ts->count += (__u64)b.set.iv[i].hi - b.set.iv[i].lo + 1;
 	}
+	for (size_t i = 0; i < b.set6.n; i++) {
+		ts->before6[i] = ts->count6;
+		ts->count6 += (__u64)(b.set6.iv[i].hi - b.set6.iv[i].lo) + 1;
+	}
+	ts->count += ts->count6;
 	ts->iv = b.set.iv;
 	ts->n_iv = b.set.n;
+	ts->iv6 = b.set6.iv;
+	ts->n_iv6 = b.set6.n;
 	b.set = (struct ip_set){ 0 };
+	b.set6 = (struct ip6_set){ 0 };
 	pr_info("%llu targets (%zu intervals, %zu addresses from names)\n",
-		(unsigned long long)ts->count, ts->n_iv, ts->n_names);
+		(unsigned long long)ts->count, ts->n_iv + ts->n_iv6, ts->n_names);
 	builder_free(&b);
 	return 0;
 }
@@ -636,6 +758,9 @@ void target_spec_free(struct target_spec *sp)
 	ipset_free(&sp->singles);
 	ipset_free(&sp->blocklist);
 	ipset_free(&sp->allowlist);
+	ip6set_free(&sp->set6);
+	ip6set_free(&sp->blocklist6);
+	ip6set_free(&sp->allowlist6);
 	memset(sp, 0, sizeof(*sp));
 }
 
@@ -678,6 +803,22 @@ __u32 targets_addr(const struct target_set *ts, __u64 index)
 	return ts->iv[lo].lo + (__u32)(index - ts->before[lo]);
 }
 
+void targets_addr6(const struct target_set *ts, __u64 index, __u8 addr[16])
+{
+	size_t lo = 0, hi = ts->n_iv6;
+
+	index -= ts->count - ts->count6;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ts->before6[mid] <= index)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	ip6_store(ts->iv6[lo].lo + (index - ts->before6[lo]), addr);
+}
+
 static int cmp_name_addr(const void *x, const void *y)
 {
 	const struct target_name *a = x, *b = y;
@@ -702,5 +843,7 @@ void targets_free(struct target_set *ts)
 	free(ts->names);
 	free(ts->before);
 	free(ts->iv);
+	free(ts->before6);
+	free(ts->iv6);
 	memset(ts, 0, sizeof(*ts));
 }

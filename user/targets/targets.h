@@ -12,6 +12,7 @@
 #include <linux/types.h>
 
 #include "names/resolve.h"
+#include "targets/ip6set.h"
 #include "targets/ipset.h"
 
 struct target_name {
@@ -19,6 +20,16 @@ struct target_name {
 	char *name;
 };
 
+/*
+ * IPv6 targets one run takes at most: a prefix or range larger than this is refused as it is
+ * read (IPv6 space cannot be swept whole; a hitlist is an @file of addresses).
+ */
+#define TARGETS6_MAX (1U << 24)
+
+/*
+ * Indices [0, count - count6) are the IPv4 intervals' addresses in order, [count - count6,
+ * count) the IPv6 intervals' after them: one index space for the result slots and the matcher.
+ */
 struct target_set {
 	struct ip_interval *iv; /* sorted, disjoint, merged */
 	size_t n_iv;
@@ -26,6 +37,10 @@ struct target_set {
 	__u64 count;   /* total addresses, >= 1 */
 	struct target_name *names; /* addresses that came from a name, sorted by addr */
 	size_t n_names;
+	struct ip6_interval *iv6; /* IPv6: sorted, disjoint, merged */
+	size_t n_iv6;
+	__u64 *before6; /* before6[i]: IPv6 addresses in iv6[0..i) */
+	__u64 count6;	/* IPv6 addresses, included in count */
 };
 
 struct target_opts {
@@ -64,6 +79,7 @@ struct target_spec {
 	char **names;	       /* distinct (case-insensitive), in the order first given */
 	size_t n_names;
 	struct ip_set blocklist, allowlist; /* the files of o->blocklist_file, allowlist_file */
+	struct ip6_set set6, blocklist6, allowlist6; /* the same for IPv6 */
 };
 
 /*
@@ -81,8 +97,15 @@ int targets_assemble(struct target_set *ts, const struct target_spec *sp,
 		     const struct resolved *res, const struct target_opts *o);
 void target_spec_free(struct target_spec *sp);
 
-/* index < ts->count; O(log n_iv). */
+/* index < ts->count - ts->count6 (an IPv4 target); O(log n_iv). */
 __u32 targets_addr(const struct target_set *ts, __u64 index);
+/* Whether index is an IPv6 target's. */
+static inline bool targets_is6(const struct target_set *ts, __u64 index)
+{
+	return index >= ts->count - ts->count6;
+}
+/* An IPv6 target's address (targets_is6), as in the header; O(log n_iv6). */
+void targets_addr6(const struct target_set *ts, __u64 index, __u8 addr[16]);
 /* The name an address came from (the first given, if several), or NULL. */
 const char *targets_name(const struct target_set *ts, __u32 addr);
 void targets_free(struct target_set *ts);

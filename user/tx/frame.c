@@ -12,7 +12,7 @@
 
 #define IP_TOT_MAX 0xffff
 
-__u16 inet_csum(const void *data, size_t len)
+__u64 inet_sum(const void *data, size_t len)
 {
 	const __u8 *p = data;
 	__u64 sum = 0;
@@ -28,7 +28,12 @@ __u16 inet_csum(const void *data, size_t len)
 		memcpy(&w, p, 1);
 		sum += w;
 	}
-	return csum_fold64(sum);
+	return sum;
+}
+
+__u16 inet_csum(const void *data, size_t len)
+{
+	return csum_fold64(inet_sum(data, len));
 }
 
 static size_t ip_len(const struct frame_tmpl *t)

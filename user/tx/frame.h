@@ -72,5 +72,7 @@ __u16 frame_flow_csum(__u32 index);
 
 /* RFC 1071 Internet checksum, in network order as stored. */
 __u16 inet_csum(const void *data, size_t len);
+/* Its sum before the fold, to add more words to (a pseudo-header). */
+__u64 inet_sum(const void *data, size_t len);
 
 #endif

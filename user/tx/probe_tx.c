@@ -14,6 +14,7 @@
 struct path_tx {
 	struct tx_engine *engine;
 	struct frame_tmpl tmpl;
+	struct frame6_tmpl tmpl6;
 	struct staged_probe staged[PROBE_BATCH];
 	unsigned int n_staged, batch;
 };
@@ -34,6 +35,13 @@ void probe_payload(const struct tx_engine *e, const struct staged_probe *p, __u6
 	pl->tx_ns = tx_ns;
 	pl->index = p->index;
 	pl->round = p->round;
+	if (e->tmpl6) {
+		__u32 d[4];
+
+		memcpy(d, p->daddr6, sizeof(d));
+		pl->mac = em_cookie6(e->key[0], e->key[1], d, tx_ns, p->index, p->round);
+		return;
+	}
 	pl->mac = em_cookie(e->key[0], e->key[1], p->daddr, tx_ns, p->index, p->round);
 }
 
@@ -42,6 +50,16 @@ static int path_open(struct path_tx *p, const struct probe_tx_opts *o, const __u
 {
 	int err;
 
+	/* The generator builds IPv4 probes only. */
+	if (o->v6 && (o->engine == ENGINE_XDP_LIVE || o->engine == ENGINE_AUTO)) {
+		err = afxdp_engine_open(&p->engine, o);
+		if (err) {
+			pr_info("AF_XDP unavailable on %s (%d), falling back to a raw socket\n",
+				o->ifname, err);
+			err = raw_engine_open(&p->engine, o);
+		}
+		goto opened;
+	}
 	switch (o->engine) {
 	case ENGINE_XDP_LIVE:
 		err = xdp_live_engine_open(&p->engine, o, false);
@@ -64,9 +82,12 @@ static int path_open(struct path_tx *p, const struct probe_tx_opts *o, const __u
 		err = raw_engine_open(&p->engine, o);
 		break;
 	}
+opened:
 	if (err)
 		return err;
 	p->tmpl = o->tmpl;
+	p->tmpl6 = o->tmpl6;
+	p->engine->tmpl6 = o->v6 ? &p->tmpl6 : NULL;
 	p->batch = o->stamp_each && !p->engine->stamps_each ? 1 : PROBE_BATCH;
 	p->engine->tmpl = &p->tmpl;
 	p->engine->key = key;
@@ -77,6 +98,15 @@ static int path_open(struct path_tx *p, const struct probe_tx_opts *o, const __u
 	else
 		pr_info("transmit engine: %s on %s\n", p->engine->name, o->ifname);
 	return 0;
+}
+
+void probe_tx_tmpl6(struct probe_tx_opts *o, const struct next_hop *nh)
+{
+	memcpy(o->tmpl6.src_mac, nh->src_mac, sizeof(o->tmpl6.src_mac));
+	memcpy(o->tmpl6.dst_mac, nh->dst_mac, sizeof(o->tmpl6.dst_mac));
+	memcpy(o->tmpl6.saddr, nh->saddr6, sizeof(o->tmpl6.saddr));
+	o->tmpl6.hop_limit = o->tmpl.ttl;
+	o->tmpl6.payload_len = o->tmpl.payload_len;
 }
 
 /*
@@ -97,6 +127,8 @@ static struct probe_tx_opts path_opts(const struct probe_tx_opts *o, const struc
 	memcpy(po.tmpl.dst_mac, nh->dst_mac, sizeof(po.tmpl.dst_mac));
 	if (!po.tmpl.n_saddr) /* -S: its sources on every path */
 		po.tmpl.saddr = nh->saddr;
+	po.v6 = nh->v6;
+	probe_tx_tmpl6(&po, nh);
 	if (nh->on_link)
 		po.engine = ENGINE_RAW;
 	return po;
@@ -209,6 +241,19 @@ int probe_tx_set_shapes(struct probe_tx *tx, const struct probe_shape *shapes, u
 	for (unsigned int i = 0; i < tx->n_paths; i++)
 		tx->path[i].engine->shapes = copy;
 	return 0;
+}
+
+int probe_tx_stage6(struct probe_tx *tx, const __u8 daddr[16], __u32 index, __u32 round)
+{
+	struct path_tx *path = &tx->path[tx->routes ? routes_path6(tx->routes, daddr) : 0];
+	struct staged_probe *p = &path->staged[path->n_staged++];
+
+	p->daddr = 0;
+	memcpy(p->daddr6, daddr, sizeof(p->daddr6));
+	p->index = index;
+	p->round = round;
+	p->shape = 0;
+	return path->n_staged == path->batch ? path_flush(tx, path) : 0;
 }
 
 __u64 probe_tx_sent(const struct probe_tx *tx)

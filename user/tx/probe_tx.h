@@ -13,6 +13,7 @@
 #include "config.h"
 #include "kernel/matcher.h"
 #include "tx/frame.h"
+#include "tx/frame6.h"
 #include "tx/routes.h"
 
 #define PROBE_BATCH 64
@@ -25,6 +26,9 @@ struct probe_tx_opts {
 	int ifindex;
 	__u32 queue; /* afxdp: the queue the socket sends on */
 	struct frame_tmpl tmpl;
+	/* An IPv6 route (v6): its probes are built from tmpl6 (addresses) and tmpl (TTL, size). */
+	bool v6;
+	struct frame6_tmpl tmpl6;
 	__u64 key[2];
 	/* xdp-live: the matcher the generator is run through, and its marker (see gen_opts) */
 	const struct matcher *entry;
@@ -45,6 +49,8 @@ struct probe_tx_opts {
 	const struct routes *routes;
 };
 
+/* o->tmpl6 from nh's addresses and o->tmpl's TTL and size. */
+void probe_tx_tmpl6(struct probe_tx_opts *o, const struct next_hop *nh);
 /* Returns 0 or -errno after one pr_warn line. */
 int probe_tx_open(struct probe_tx **tx, const struct probe_tx_opts *o);
 /* daddr in network order. Flushes by itself when the batch is full. */
@@ -59,6 +65,8 @@ int probe_tx_stage_shaped(struct probe_tx *tx, __u32 daddr, __u32 index, __u32 r
  * error. On failure the shapes of before stay.
  */
 int probe_tx_set_shapes(struct probe_tx *tx, const struct probe_shape *shapes, unsigned int n);
+/* An IPv6 target's probe (daddr as in the header), on its IPv6 route. */
+int probe_tx_stage6(struct probe_tx *tx, const __u8 daddr[16], __u32 index, __u32 round);
 int probe_tx_flush(struct probe_tx *tx);
 __u64 probe_tx_sent(const struct probe_tx *tx);
 /* The cookie key of the probes staged from now on (watch mode swaps it on reload). */
@@ -71,6 +79,7 @@ struct staged_probe {
 	__u32 index;
 	__u32 round;
 	__u16 shape; /* into tx_engine.shapes */
+	__u8 daddr6[16]; /* IPv6 engines (tx_engine.tmpl6 set): the destination */
 };
 
 struct tx_engine {
@@ -84,6 +93,7 @@ struct tx_engine {
 	void (*close)(struct tx_engine *e);
 	const struct frame_tmpl *tmpl;
 	const struct probe_shape *shapes; /* at least one, shape 0 all zero */
+	const struct frame6_tmpl *tmpl6; /* an IPv6 route's engine; NULL for IPv4 */
 	const __u64 *key;
 	__u16 ip_id;
 	bool stamps_each; /* each frame gets its own tx_ns as it is built: batches cost nothing */
@@ -95,7 +105,7 @@ int raw_engine_open(struct tx_engine **e, const struct probe_tx_opts *o);
 /* quiet_fail: what is missing is said at pr_info level, for a caller that falls back. */
 int xdp_live_engine_open(struct tx_engine **e, const struct probe_tx_opts *o, bool quiet_fail);
 
-/* Fills the payload of a probe, cookie included. */
+/* Fills the payload of a probe, cookie included (over daddr6 when the engine is IPv6). */
 void probe_payload(const struct tx_engine *e, const struct staged_probe *p, __u64 tx_ns,
 		   struct em_payload *pl);
 

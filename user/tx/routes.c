@@ -19,22 +19,17 @@ struct build {
 static bool same_path(const struct next_hop *a, const struct next_hop *b)
 {
 	return a->ifindex == b->ifindex && a->saddr == b->saddr && a->on_link == b->on_link &&
+	       a->v6 == b->v6 && !memcmp(a->saddr6, b->saddr6, sizeof(a->saddr6)) &&
 	       (a->on_link || !memcmp(a->dst_mac, b->dst_mac, sizeof(a->dst_mac)));
 }
 
-/* The path index of addr's route, adding the path if it is new; -errno. */
-static long path_of(struct build *b, __u32 addr)
+/* The path index of nh, adding it if it is new; -errno. */
+static long path_add(struct build *b, const struct next_hop *nh)
 {
 	struct routes *r = b->r;
-	struct next_hop nh;
-	int err;
 
-	b->lookups++;
-	err = netif_next_hop(htonl(addr), b->ifname, b->timeout_ms, &nh);
-	if (err)
-		return err;
 	for (unsigned int i = 0; i < r->n_paths; i++)
-		if (same_path(&r->paths[i], &nh))
+		if (same_path(&r->paths[i], nh))
 			return i;
 	if (r->n_paths == b->cap_paths) {
 		size_t cap = b->cap_paths ? 2 * b->cap_paths : 4;
@@ -45,8 +40,50 @@ static long path_of(struct build *b, __u32 addr)
 		r->paths = p;
 		b->cap_paths = cap;
 	}
-	r->paths[r->n_paths] = nh;
+	r->paths[r->n_paths] = *nh;
 	return r->n_paths++;
+}
+
+/* The path index of addr's route, adding the path if it is new; -errno. */
+static long path_of(struct build *b, __u32 addr)
+{
+	struct next_hop nh;
+	int err;
+
+	b->lookups++;
+	err = netif_next_hop(htonl(addr), b->ifname, b->timeout_ms, &nh);
+	return err ?: path_add(b, &nh);
+}
+
+/* IPv6 intervals, each by its first address's route; past the lookups, the last one's. */
+static int build6(struct build *b, const struct target_set *ts)
+{
+	struct routes *r = b->r;
+	struct next_hop nh;
+	long path = -1;
+	__u8 a[16];
+	int err;
+
+	if (!ts->n_iv6)
+		return 0;
+	r->ranges6 = calloc(ts->n_iv6, sizeof(*r->ranges6));
+	if (!r->ranges6)
+		return -ENOMEM;
+	for (size_t i = 0; i < ts->n_iv6; i++) {
+		if (path < 0 || b->lookups < ROUTES_MAX_LOOKUPS) {
+			b->lookups++;
+			ip6_store(ts->iv6[i].lo, a);
+			err = netif_next_hop6(a, b->ifname, b->timeout_ms, &nh);
+			if (err)
+				return err;
+			path = path_add(b, &nh);
+			if (path < 0)
+				return path;
+		}
+		r->ranges6[i] = (struct route_range6){ ts->iv6[i].lo, ts->iv6[i].hi, path };
+	}
+	r->n_ranges6 = ts->n_iv6;
+	return 0;
 }
 
 static int add_range(struct build *b, __u32 lo, __u32 hi, unsigned int path)
@@ -112,6 +149,7 @@ int routes_build(struct routes *r, const struct target_set *ts, const char *ifna
 		phi = plo < 0 || iv->hi == iv->lo ? plo : path_of(&b, iv->hi);
 		err = plo < 0 ? plo : phi < 0 ? phi : split(&b, iv->lo, iv->hi, plo, phi);
 	}
+	err = err ?: build6(&b, ts);
 	if (err) {
 		if (err == -ENOMEM)
 			pr_warn("out of memory for the routes\n");
@@ -162,9 +200,28 @@ unsigned int routes_path(const struct routes *r, __u32 daddr)
 	return 0;
 }
 
+unsigned int routes_path6(const struct routes *r, const __u8 daddr[16])
+{
+	ip6_t a = ip6_load(daddr);
+	size_t lo = 0, hi = r->n_ranges6;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (a < r->ranges6[mid].lo)
+			hi = mid;
+		else if (a > r->ranges6[mid].hi)
+			lo = mid + 1;
+		else
+			return r->ranges6[mid].path;
+	}
+	return r->n_ranges6 ? r->ranges6[0].path : 0;
+}
+
 void routes_free(struct routes *r)
 {
 	free(r->paths);
 	free(r->ranges);
+	free(r->ranges6);
 	memset(r, 0, sizeof(*r));
 }

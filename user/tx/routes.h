@@ -20,15 +20,23 @@ struct route_range {
 	unsigned int path;
 };
 
+struct route_range6 {
+	ip6_t lo, hi;
+	unsigned int path;
+};
+
 struct routes {
 	struct next_hop *paths; /* distinct (interface, gateway MAC, source); paths[0]: target 0's */
 	unsigned int n_paths;
 	struct route_range *ranges; /* sorted, disjoint */
 	size_t n_ranges;
+	struct route_range6 *ranges6; /* IPv6: one per interval of the set, sorted */
+	size_t n_ranges6;
 };
 
 /*
- * Looks up the route of each interval of ts, at both ends; an interval whose ends differ is
+ * Looks up the route of each interval of ts, at both ends (IPv6 intervals: at their first
+ * address, a hitlist's addresses being intervals of one); an interval whose ends differ is
  * halved until each piece has one route at both ends (routes are prefixes: a more specific
  * route strictly inside a piece is not seen). ifname: pinned interface, or NULL. 0 or -errno
  * after one pr_warn line (see netif_next_hop).
@@ -41,6 +49,8 @@ bool routes_same_paths(const struct routes *a, const struct routes *b);
 bool routes_same(const struct routes *a, const struct routes *b);
 /* The path of daddr (host order); 0 for an address outside every range. */
 unsigned int routes_path(const struct routes *r, __u32 daddr);
+/* The path of an IPv6 target (as in the header); the first IPv6 path outside every range. */
+unsigned int routes_path6(const struct routes *r, const __u8 daddr[16]);
 void routes_free(struct routes *r);
 
 #endif

@@ -90,7 +90,12 @@ int sweep_walk(struct probe_tx *tx, const struct target_set *ts, const struct wa
 	int err;
 
 	while (!stop_requested && w->next(w->it, &idx)) {
-		__u32 daddr = htonl(targets_addr(ts, idx));
+		bool v6 = targets_is6(ts, idx);
+		__u32 daddr = v6 ? 0 : htonl(targets_addr(ts, idx));
+		__u8 daddr6[16];
+
+		if (v6)
+			targets_addr6(ts, idx, daddr6);
 
 		for (__u32 round = w->round; round < w->round + w->rounds; round++) {
 			if (!allowed) {
@@ -107,7 +112,8 @@ int sweep_walk(struct probe_tx *tx, const struct target_set *ts, const struct wa
 				if (!allowed)
 					return 0;
 			}
-			err = probe_tx_stage(tx, daddr, idx, round);
+			err = v6 ? probe_tx_stage6(tx, daddr6, idx, round) :
+				   probe_tx_stage(tx, daddr, idx, round);
 			if (err)
 				return err;
 			sent++;

@@ -45,7 +45,9 @@ static __u64 take_frame(struct afxdp_engine *a)
 	if (a->n_free)
 		return a->free_addr[--a->n_free];
 	addr = (__u64)a->n_built++ * FRAME_SIZE;
-	frame_build_template(xsk_umem__get_data(a->area, addr), FRAME_SIZE, &a->wide);
+	/* IPv6 probes are built whole each time (frame6.h). */
+	if (!a->base.tmpl6)
+		frame_build_template(xsk_umem__get_data(a->area, addr), FRAME_SIZE, &a->wide);
 	return addr;
 }
 
@@ -95,9 +97,14 @@ static int afxdp_send(struct tx_engine *e, const struct staged_probe *p, unsigne
 		__u64 addr = take_frame(a);
 
 		probe_payload(e, &p[i], tx_ns, &pl);
+		d->addr = addr;
+		if (e->tmpl6) {
+			d->len = frame6_build(xsk_umem__get_data(a->area, addr), FRAME_SIZE,
+					      e->tmpl6, p[i].daddr6, &pl);
+			continue;
+		}
 		d->len = frame_patch_shaped(xsk_umem__get_data(a->area, addr), e->tmpl,
 					    &e->shapes[p[i].shape], p[i].daddr, e->ip_id++, &pl);
-		d->addr = addr;
 	}
 	xsk_ring_prod__submit(&a->tx, n);
 	return kick(a);
@@ -167,7 +174,7 @@ int afxdp_engine_open(struct tx_engine **ep, const struct probe_tx_opts *o)
 		zero_copy(a->fd) ? "zero-copy" : "copy");
 	a->wide = o->tmpl;
 	a->wide.payload_len = PAYLOAD_MAX;
-	if (!frame_build_template(a->area, FRAME_SIZE, &a->wide)) {
+	if (!o->v6 && !frame_build_template(a->area, FRAME_SIZE, &a->wide)) {
 		xsk_socket__delete(a->xsk);
 		err = -EINVAL;
 		goto err_umem;

@@ -2,9 +2,12 @@
 /*
  * Raw socket transmit engine: IP packets through the kernel's stack (IP_HDRINCL), batched
  * with sendmmsg. Slower than AF_XDP, but the kernel resolves neighbours, so it also serves
- * on-link targets and interfaces where AF_XDP cannot bind.
+ * on-link targets and interfaces where AF_XDP cannot bind. IPv6 probes go as ICMPv6 messages
+ * on an ICMPv6 raw socket bound to the route's source: the kernel writes the IPv6 header and
+ * the checksum over its pseudo-header.
  */
 #include <errno.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +23,11 @@
 struct raw_engine {
 	struct tx_engine base;
 	int fd;
+	unsigned int pkt_len; /* IPv6: the ICMPv6 message's; IPv4 probes are as long as their shape */
 	__u8 pkt[PROBE_BATCH][PKT_MAX];
 	struct sockaddr_in dst[PROBE_BATCH];
+	struct sockaddr_in6 dst6[PROBE_BATCH];
+	__u8 frame6[EM_OFF6_ICMP + 8 + PAYLOAD_MAX]; /* an IPv6 probe built whole, then cut */
 	struct iovec iov[PROBE_BATCH];
 	struct mmsghdr msg[PROBE_BATCH];
 };
@@ -35,6 +41,12 @@ static void raw_patch(struct raw_engine *r, const struct staged_probe *p, unsign
 
 	for (unsigned int i = from; i < n; i++) {
 		probe_payload(&r->base, &p[i], tx_ns, &pl);
+		if (r->base.tmpl6) {
+			frame6_build(r->frame6, sizeof(r->frame6), r->base.tmpl6, p[i].daddr6, &pl);
+			memcpy(r->pkt[i], r->frame6 + EM_OFF6_ICMP, r->pkt_len);
+			memcpy(&r->dst6[i].sin6_addr, p[i].daddr6, 16);
+			continue;
+		}
 		r->iov[i].iov_len = frame_patch_ip_shaped(r->pkt[i], r->base.tmpl,
 							  &r->base.shapes[p[i].shape], p[i].daddr,
 							  r->base.ip_id++, &pl);
@@ -81,6 +93,30 @@ static void raw_close(struct tx_engine *e)
 	free(r);
 }
 
+static int raw6_socket(const struct probe_tx_opts *o)
+{
+	struct sockaddr_in6 src = { .sin6_family = AF_INET6 };
+	int fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6);
+	int hops = o->tmpl6.hop_limit;
+
+	struct icmp6_filter none;
+
+	if (fd < 0)
+		return -errno;
+	/* It only sends: nothing queues up in its receive buffer. */
+	ICMP6_FILTER_SETBLOCKALL(&none);
+	memcpy(&src.sin6_addr, o->tmpl6.saddr, 16);
+	if (setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &none, sizeof(none)) ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops)) ||
+	    bind(fd, (struct sockaddr *)&src, sizeof(src))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 int raw_engine_open(struct tx_engine **ep, const struct probe_tx_opts *o)
 {
 	struct raw_engine *r = calloc(1, sizeof(*r));
@@ -89,10 +125,10 @@ int raw_engine_open(struct tx_engine **ep, const struct probe_tx_opts *o)
 
 	if (!r)
 		return -ENOMEM;
-	r->fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	r->fd = o->v6 ? raw6_socket(o) : socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 	if (r->fd < 0) {
-		err = -errno;
-		pr_warn("cannot open a raw socket: %s\n", strerror(errno));
+		err = o->v6 ? r->fd : -errno;
+		pr_warn("cannot open a raw socket: %s\n", strerror(-err));
 		free(r);
 		return err;
 	}
@@ -106,14 +142,22 @@ int raw_engine_open(struct tx_engine **ep, const struct probe_tx_opts *o)
 	wide = o->tmpl;
 	wide.payload_len = PAYLOAD_MAX;
 	for (unsigned int i = 0; i < PROBE_BATCH; i++) {
-		if (!frame_build_ip(r->pkt[i], PKT_MAX, &wide)) {
-			raw_close(&r->base);
-			return -EINVAL;
+		if (o->v6) {
+			r->pkt_len = 8 + o->tmpl6.payload_len;
+			r->dst6[i].sin6_family = AF_INET6;
+			r->msg[i].msg_hdr.msg_name = &r->dst6[i];
+			r->msg[i].msg_hdr.msg_namelen = sizeof(r->dst6[i]);
+			r->iov[i].iov_len = r->pkt_len;
+		} else {
+			if (!frame_build_ip(r->pkt[i], PKT_MAX, &wide)) {
+				raw_close(&r->base);
+				return -EINVAL;
+			}
+			r->dst[i].sin_family = AF_INET;
+			r->msg[i].msg_hdr.msg_name = &r->dst[i];
+			r->msg[i].msg_hdr.msg_namelen = sizeof(r->dst[i]);
 		}
-		r->dst[i].sin_family = AF_INET;
 		r->iov[i].iov_base = r->pkt[i];
-		r->msg[i].msg_hdr.msg_name = &r->dst[i];
-		r->msg[i].msg_hdr.msg_namelen = sizeof(r->dst[i]);
 		r->msg[i].msg_hdr.msg_iov = &r->iov[i];
 		r->msg[i].msg_hdr.msg_iovlen = 1;
 	}
