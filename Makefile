@@ -209,6 +209,7 @@ bench: deps all
 	$(Q)bench/sweep_rtt.sh
 	$(Q)bench/clickhouse.sh
 	$(Q)bench/engines.sh
+	$(Q)bench/matcher_cost.sh
 	$(Q)bench/watch.sh
 	$(Q)bench/names.sh
 	$(Q)bench/trace.sh
