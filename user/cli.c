@@ -288,7 +288,9 @@ static const struct help_opt help_ping[] = {
 };
 
 static const struct help_opt help_watch[] = {
-	{ 'r', "-r, --rate PPS", "at most PPS probes per second (default 10000; 0 = no cap)" },
+	{ 'r', "-r, --rate PPS",
+	  "at most PPS probes per second (default 0, no cap: a round\n"
+	  "spreads its probes over --every less the timeout)" },
 	{ 'n', "-n, --probes N", "probes per target and round, 1..16 (default 1)" },
 	{ 't', "-t, --timeout MS",
 	  "time a reply may take, at most half of --every (default\n"
@@ -853,6 +855,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 	} else if (!strcmp(argv[1], "watch")) {
 		cfg->cmd = CMD_WATCH;
 		cfg->timeout_ms = 0; /* derived from --every unless given */
+		cfg->rate = 0;	     /* the round spreads its probes: a cap only when given */
 	} else if (!strcmp(argv[1], "map")) {
 		cfg->cmd = CMD_MAP;
 	} else if (!strcmp(argv[1], "trace")) {

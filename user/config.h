@@ -81,6 +81,7 @@ struct config {
 	unsigned int keep;	/* snapshots kept, 0 = all */
 	const char *config_file; /* --config: groups of targets (conf/watch_file.h), or NULL */
 	const char *group_opt;	/* an option given that a group of the file sets, or NULL */
+	bool any_source;	/* a group sends from an address of its own: replies to any count */
 	/* trace (also rate, wait_ms, seed, shards) */
 	unsigned int min_ttl, max_ttl;
 	unsigned int flows;	/* flow ids per target */

@@ -98,6 +98,9 @@ static __u32 common_saddr(const struct config *cfg, const struct routes *rt)
 {
 	__u32 saddr = 0;
 
+	/* A watch group sends from an address of its own. */
+	if (cfg->any_source)
+		return 0;
 	if (cfg->n_sources)
 		return cfg->n_sources == 1 ? cfg->source : 0;
 	for (unsigned int i = 0; i < rt->n_paths; i++) {

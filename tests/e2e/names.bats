@@ -422,3 +422,28 @@ dns_drops_at_least() {
 	watch_stop
 	assert_clean
 }
+
+@test "watch: an SRV name (_service._proto.name) is its targets' addresses, followed at its TTL" {
+	printf '198.18.0.5 a.zone.test\n198.18.0.6 b.zone.test\n' >"$NET_TMP/moving"
+	dns_start --addn-hosts="$NET_TMP/moving" --local=/zone.test/ --local-ttl=2 --log-queries \
+		--srv-host=_ping._udp.zone.test,a.zone.test,7,0,10 \
+		--srv-host=_ping._udp.zone.test,b.zone.test,7,0,20 \
+		--srv-host=_none._udp.zone.test
+	watch_names _ping._udp.zone.test _none._udp.zone.test 198.18.0.1
+	wait_for 10 probed 198.18.0.5 _ping._udp.zone.test
+	probed 198.18.0.6 _ping._udp.zone.test
+	# RFC 2782's "." target: no such service, said as a name that did not resolve.
+	grep -q "_none._udp.zone.test" "$NET_TMP/watch.err"
+
+	# A target moves: the SRV name is asked again at its TTL, its targets with it.
+	printf '198.18.0.5 a.zone.test\n198.18.0.9 b.zone.test\n' >"$NET_TMP/moving"
+	kill -HUP "$DNS_PID"
+	wait_for 10 probed 198.18.0.9 _ping._udp.zone.test
+	unwatched 198.18.0.6
+	probed 198.18.0.5 _ping._udp.zone.test
+	same_watch
+	! grep -q reloaded "$NET_TMP/watch.err"
+	[ "$(grep -c 'query\[SRV\] _ping._udp.zone.test' "$NET_TMP/dnsmasq.log")" -ge 2 ]
+	watch_stop
+	assert_clean
+}

@@ -53,6 +53,7 @@ sample() {
 }
 
 sent_at_least() { [ "$(sample echomap_probes_sent_total "target=\"$1\"")" -ge "$2" ] 2>/dev/null; }
+replied_at_least() { [ "$(sample echomap_replies_total "target=\"$1\"")" -ge "$2" ] 2>/dev/null; }
 
 prom_start() {
 	local i
@@ -439,5 +440,93 @@ cap_eff() { awk '$1 == "CapEff:" { print $2 }' "$1"; }
 	wait_for 10 sent_at_least 198.18.0.1 $((sent + 2))
 	[ "$(sample echomap_up 'target="198.18.0.1"')" = 1 ]
 	watch_stop
+	assert_clean
+}
+
+# shape_rules 'DADDR|MATCH'...: two nft counters in the responder per DADDR, before any
+# routing: its echo requests, and those of them that also match the nft expression MATCH.
+shape_rules() {
+	local rules="" d
+	for d in "$@"; do
+		rules+="ip daddr ${d%%|*} icmp type echo-request counter
+			ip daddr ${d%%|*} icmp type echo-request ${d#*|} counter
+			"
+	done
+	in_r nft -f - <<-EOF
+		table ip op2shape {
+			chain pre {
+				type filter hook prerouting priority -300; policy accept;
+				$rules
+			}
+		}
+	EOF
+}
+
+# shape_counts DADDR: "ALL MATCHED" of DADDR's two counters.
+shape_counts() {
+	in_r nft -j list table ip op2shape |
+		jq -r --arg d "$1" '[.nftables[].rule | select(. != null) |
+			select(any(.expr[]; .match.right? == $d)) | .expr[] | .counter? |
+			select(. != null) | .packets] | "\(.[0]) \(.[1])"'
+}
+
+@test "per-group size, TTL, DSCP/TOS, DF and source: each group's probes carry its own (responder's nft counters), on afxdp and raw" {
+	require_cmd jq
+	require_cmd nft
+	respond_kernel 198.18.0.0/24
+	# A second address of the prober's, that the responder reaches on the link.
+	ip -n "$NS_S" addr add 192.0.2.5/32 dev "$IFACE"
+	ip -n "$NS_R" route add 192.0.2.5/32 dev "$RIFACE"
+	cat >"$CONF" <<-EOF
+		groups:
+		  - name: voice
+		    targets: [198.18.0.1]
+		    interval: 500ms
+		    size: 100
+		    ttl: 33
+		    dscp: ef
+		    df: true
+		  - name: bulk
+		    targets: [198.18.0.2]
+		    interval: 500ms
+		    size: 1000
+		    ttl: 77
+		    tos: 0x28
+		  - name: other-source
+		    targets: [198.18.0.3]
+		    interval: 500ms
+		    source: 192.0.2.5
+	EOF
+	# tos is a number: 0x28 is refused where it is (FILE:LINE), as every bad value at start.
+	em_capture watch -I "$IFACE" --allow-reserved --config "$CONF"
+	expect_status 3
+	grep -q "warn: $CONF:14: tos: '0x28' is not a number" "$ERR"
+	sed -i 's/tos: 0x28/tos: 40/' "$CONF"
+	# The generator builds every probe from one template.
+	em_capture watch -I "$IFACE" --allow-reserved --config "$CONF" --engine xdp-live
+	expect_status 3
+	grep -q "the xdp-live engine builds every probe from one template" "$ERR"
+
+	local engine all matched d
+	for engine in afxdp raw; do
+		in_r nft delete table ip op2shape 2>/dev/null || true
+		# ip length is the header's: 20 + 8 + size. DSCP EF is 46, TOS 40 is DSCP 10 (AF11).
+		shape_rules '198.18.0.1|ip saddr 192.0.2.1 ip length 128 ip ttl 33 ip dscp ef ip frag-off & 0x4000 != 0' \
+			'198.18.0.2|ip saddr 192.0.2.1 ip length 1028 ip ttl 77 ip dscp af11 ip frag-off & 0x4000 == 0' \
+			'198.18.0.3|ip saddr 192.0.2.5 ip length 52 ip ttl 64 ip dscp cs0 ip frag-off & 0x4000 == 0'
+		ENGINE=$engine watch_start -v
+		# Replies to the other source come back to it, and are matched.
+		for d in 1 2 3; do
+			wait_for 20 replied_at_least 198.18.0.$d 4
+		done
+		watch_stop
+		for d in 1 2 3; do
+			read -r all matched < <(shape_counts 198.18.0.$d)
+			echo "# $engine 198.18.0.$d: $matched of $all requests with the group's header" >&3
+			[ "$all" -ge 4 ]
+			[ "$matched" -eq "$all" ]
+		done
+		grep -q "transmit engine: $engine on $IFACE" "$NET_TMP/watch.err"
+	done
 	assert_clean
 }

@@ -80,23 +80,30 @@ static void random_payload(struct em_payload *pl)
 	pl->mac = rnd();
 }
 
-/* Every field of a patched IPv4 packet (no Ethernet header) where the ABI puts it. */
-static void check_ip(const __u8 *ip, size_t len, const struct frame_tmpl *t, __u32 daddr,
-		     __u16 ip_id, const struct em_payload *pl)
+static const struct probe_shape no_shape;
+
+/* Every field of a patched IPv4 packet (no Ethernet header) where the ABI puts it, shaped by sh. */
+static void check_ip_shaped(const __u8 *ip, size_t len, const struct frame_tmpl *t,
+			    const struct probe_shape *sh, __u32 daddr, __u16 ip_id,
+			    const struct em_payload *pl)
 {
 	const __u8 *icmp = ip + EM_IP_LEN, *data = icmp + EM_ICMP_LEN;
 	__u32 mac32 = pl->mac & 0xffffffff, saddr;
+	__u16 payload_len = sh->payload_len ?: t->payload_len;
 
-	assert_int_equal(len, EM_IP_LEN + EM_ICMP_LEN + t->payload_len);
+	assert_int_equal(len, EM_IP_LEN + EM_ICMP_LEN + payload_len);
 	assert_int_equal(ip[0], 0x45);
-	assert_int_equal(ip[1], 0);
+	assert_int_equal(ip[1], sh->tos);
 	assert_int_equal(be16(ip + 2), len);
 	assert_int_equal(be16(ip + 4), ip_id);
-	assert_int_equal(be16(ip + 6), 0); /* DF clear, no fragment offset */
-	assert_int_equal(ip[8], t->ttl ?: pl->round & 0xff); /* 0: trace, the TTL is the round */
+	assert_int_equal(be16(ip + 6), sh->df ? 0x4000 : 0); /* no fragment offset */
+	/* 0: trace, the TTL is the round */
+	assert_int_equal(ip[8], sh->ttl ?: t->ttl ?: pl->round & 0xff);
 	assert_int_equal(ip[9], 1);
 	/* -S FIRST-LAST: target index i from FIRST + i mod n, as the address counts up. */
 	saddr = htonl(ntohl(t->saddr) + (t->n_saddr > 1 ? pl->index % t->n_saddr : 0));
+	/* A watch group's own source replaces them. */
+	saddr = sh->saddr ?: saddr;
 	assert_memory_equal(ip + 12, &saddr, 4);
 	assert_memory_equal(ip + 16, &daddr, 4);
 	assert_true(csum_ok(ip, EM_IP_LEN));
@@ -108,11 +115,17 @@ static void check_ip(const __u8 *ip, size_t len, const struct frame_tmpl *t, __u
 	assert_int_equal(be32(icmp + 4), (mac32 & 0xffff) << 16 | mac32 >> 16);
 	assert_memory_equal(data, pl, sizeof(*pl));
 	/* With fixed_csum the first 2 bytes of padding compensate. */
-	for (size_t i = EM_PAYLOAD_LEN + (t->fixed_csum ? 2 : 0); i < t->payload_len; i++)
+	for (size_t i = EM_PAYLOAD_LEN + (t->fixed_csum ? 2 : 0); i < payload_len; i++)
 		assert_int_equal(data[i], 0);
-	assert_true(csum_ok(icmp, EM_ICMP_LEN + t->payload_len));
+	assert_true(csum_ok(icmp, EM_ICMP_LEN + payload_len));
 	if (t->fixed_csum)
 		assert_memory_equal(icmp + 2, &(__u16){ frame_flow_csum(pl->index) }, 2);
+}
+
+static void check_ip(const __u8 *ip, size_t len, const struct frame_tmpl *t, __u32 daddr,
+		     __u16 ip_id, const struct em_payload *pl)
+{
+	check_ip_shaped(ip, len, t, &no_shape, daddr, ip_id, pl);
 }
 
 static void check_frame(const __u8 *f, size_t len, const struct frame_tmpl *t, __u32 daddr,
@@ -203,6 +216,55 @@ static void test_patch_ip_random(void **state)
 		frame_patch_ip(buf, &t, daddr, id, &pl);
 		check_ip(buf, len, &t, daddr, id, &pl);
 		assert_int_equal(buf[len], 0xa5);
+	}
+}
+
+/*
+ * watch's groups: one buffer, built zero to the largest size, patched by shape after shape
+ * (longer, shorter, another source, TTL, TOS, DF) as an engine's frames are reused.
+ */
+static void test_patch_shaped(void **state)
+{
+	__u8 raw[BUF_SIZE + 8];
+	struct frame_tmpl t, wide;
+
+	random_tmpl(&t, EM_PAYLOAD_LEN);
+	wide = t;
+	wide.payload_len = 1472;
+	for (unsigned int ip = 0; ip < 2; ip++) {
+		__u8 *buf = raw + ip;
+		size_t hdr = ip ? 0 : EM_ETH_LEN;
+
+		memset(raw, 0xa5, sizeof(raw));
+		assert_int_equal(ip ? frame_build_ip(buf, BUF_SIZE, &wide) :
+				      frame_build_template(buf, BUF_SIZE, &wide),
+				 hdr + EM_IP_LEN + EM_ICMP_LEN + 1472);
+		for (unsigned int i = 0; i < ROUNDS; i++) {
+			struct probe_shape sh = { 0 };
+			struct em_payload pl;
+			__u32 daddr = rnd();
+			__u16 id = rnd();
+			size_t len;
+
+			if (rnd() % 2)
+				sh.saddr = rnd();
+			if (rnd() % 2)
+				sh.payload_len = EM_PAYLOAD_LEN +
+						 rnd() % (1472 - EM_PAYLOAD_LEN + 1);
+			if (rnd() % 2)
+				sh.ttl = 1 + rnd() % 255;
+			sh.tos = rnd() % 2 ? rnd() : 0;
+			sh.df = rnd() % 2;
+			random_payload(&pl);
+			len = ip ? frame_patch_ip_shaped(buf, &t, &sh, daddr, id, &pl) :
+				   frame_patch_shaped(buf, &t, &sh, daddr, id, &pl);
+			assert_int_equal(len, hdr + EM_IP_LEN + EM_ICMP_LEN +
+						      (sh.payload_len ?: t.payload_len));
+			if (!ip)
+				assert_memory_equal(buf, t.dst_mac, 6);
+			check_ip_shaped(buf + hdr, len - hdr, &t, &sh, daddr, id, &pl);
+		}
+		assert_int_equal(buf[hdr + EM_IP_LEN + EM_ICMP_LEN + 1472], 0xa5);
 	}
 }
 
@@ -356,6 +418,7 @@ int main(void)
 		cmocka_unit_test(test_inet_csum_random),
 		cmocka_unit_test(test_patch_random),
 		cmocka_unit_test(test_patch_ip_random),
+		cmocka_unit_test(test_patch_shaped),
 		cmocka_unit_test(test_patch_extremes),
 		cmocka_unit_test(test_repatch),
 		cmocka_unit_test(test_template_limits),

@@ -207,10 +207,10 @@ static void test_series_limit(void **state)
 	(void)state;
 	build(&ts, "10.0.0.0/8");
 	assert_int_equal(series_build(&ss, &ts, -1), -E2BIG);
-	assert_int_equal(series_build(&ss, &ts, 24), 0);
-	assert_int_equal(ss.n, 65536);
+	assert_int_equal(series_build(&ss, &ts, 26), 0);
+	assert_int_equal(ss.n, 262144);
 	series_free(&ss);
-	assert_int_equal(series_build(&ss, &ts, 25), -E2BIG);
+	assert_int_equal(series_build(&ss, &ts, 27), -E2BIG);
 	targets_free(&ts);
 }
 

@@ -286,6 +286,18 @@ static void test_hosts_file(void **state)
  * Without any network: localhost comes from /etc/hosts or c-ares itself (RFC 6761 §6.3, never
  * sent to a server), .onion names fail in c-ares (RFC 7686). Order and failures per name.
  */
+/* RFC 2782's _service._proto.name is asked as SRV; names with an underscore elsewhere are not. */
+static void test_srv_name(void **state)
+{
+	(void)state;
+	assert_true(is_srv_name("_ping._udp.example."));
+	assert_true(is_srv_name("_icmp._tcp.zone.test"));
+	assert_false(is_srv_name("_ping.example."));
+	assert_false(is_srv_name("ping._udp.example."));
+	assert_false(is_srv_name("_dmarc"));
+	assert_false(is_srv_name("host_1.example."));
+}
+
 static void test_resolve_offline(void **state)
 {
 	char *names[] = { "localhost", "nonexistent.onion" };
@@ -388,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_nss_file),
 		cmocka_unit_test(test_resolv_conf),
 		cmocka_unit_test(test_hosts_file),
+		cmocka_unit_test(test_srv_name),
 		cmocka_unit_test(test_resolve_offline),
 		cmocka_unit_test(test_resolve_stopped),
 		cmocka_unit_test(test_prefer),

@@ -3,6 +3,7 @@
  * watch --config files (conf/watch_file.c): every field read as written, defaults, and every
  * refusal as one line naming the file, the line and the reason.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -83,15 +84,28 @@ static void test_every_field(void **state)
 				   "    timeout: 500ms\n"
 				   "    size: 64\n"
 				   "    ttl: 32\n"
+				   "    dscp: ef\n"
+				   "    df: true\n"
+				   "    source: 127.0.0.1\n"
 				   "  - targets: db1.lab\n"
 				   "    interval: 1m\n"
-				   "    size: 64\n"),
+				   "    size: 100\n"
+				   "    tos: 16\n"),
 			 0);
 	assert_string_equal(msg, "");
 	assert_int_equal(wf.n, 2);
-	assert_int_equal(wf.size, 64);
-	assert_int_equal(wf.ttl, 32);
 	g = &wf.g[0];
+	/* Each group's own probe header. */
+	assert_int_equal(g->size, 64);
+	assert_int_equal(g->ttl, 32);
+	assert_int_equal(g->tos, 46 << 2);
+	assert_true(g->df);
+	assert_int_equal(g->source, htonl(0x7f000001));
+	assert_int_equal(wf.g[1].size, 100);
+	assert_int_equal(wf.g[1].ttl, 0);
+	assert_int_equal(wf.g[1].tos, 16);
+	assert_false(wf.g[1].df);
+	assert_int_equal(wf.g[1].source, 0);
 	assert_string_equal(g->name, "voice");
 	assert_int_equal(g->line, 3);
 	assert_int_equal(g->n_targets, 3);
@@ -130,8 +144,12 @@ static void test_defaults(void **state)
 	assert_int_equal(load(&wf, "groups:\n- targets: [198.18.0.1]\n- targets: [198.18.0.2]\n"
 				   "  interval: 500ms\n"),
 			 0);
-	assert_int_equal(wf.size, 24);
-	assert_int_equal(wf.ttl, 64);
+	/* 0: the session's --size, --ttl, route; TOS 0, DF clear. */
+	assert_int_equal(wf.g[0].size, 0);
+	assert_int_equal(wf.g[0].ttl, 0);
+	assert_int_equal(wf.g[0].tos, 0);
+	assert_false(wf.g[0].df);
+	assert_int_equal(wf.g[0].source, 0);
 	assert_int_equal(wf.g[0].interval_ms, 10000);
 	assert_int_equal(wf.g[0].timeout_ms, 1000);
 	/* Half the interval when that is shorter than a second. */
@@ -196,8 +214,29 @@ static void test_refusals(void **state)
 	refused("groups:\n  - targets: 198.18.0.1\n    size: 23\n", 3, "size 23 out of range");
 	refused("groups:\n  - targets: 198.18.0.1\n    size: 1473\n", 3, "out of range 24..1472");
 	refused("groups:\n  - targets: 198.18.0.1\n    ttl: 0\n", 3, "ttl 0 out of range 1..255");
-	refused("groups:\n  - targets: 198.18.0.1\n    ttl: 64\n  - targets: 198.18.0.2\n"
-		"    ttl: 32\n", 5, "ttl 32 differs from another group's 64");
+	refused("groups:\n  - targets: 198.18.0.1\n    ttl: 256\n", 3,
+		"ttl 256 out of range 1..255");
+	refused("groups:\n  - targets: 198.18.0.1\n    dscp: 64\n", 3,
+		"dscp 64 out of range 0..63");
+	refused("groups:\n  - targets: 198.18.0.1\n    dscp: af44\n", 3,
+		"dscp: 'af44' is neither 0..63 nor CS0..CS7, AF11..AF43, EF, VA, LE");
+	refused("groups:\n  - targets: 198.18.0.1\n    dscp: cs8\n", 3, "is neither 0..63");
+	refused("groups:\n  - targets: 198.18.0.1\n    dscp: -1\n", 3, "is neither 0..63");
+	refused("groups:\n  - targets: 198.18.0.1\n    tos: 0x10\n", 3,
+		"tos: '0x10' is not a number");
+	refused("groups:\n  - targets: 198.18.0.1\n    tos: 256\n", 3,
+		"tos 256 out of range 0..255");
+	refused("groups:\n  - targets: 198.18.0.1\n    tos: 8\n    dscp: cs1\n", 4,
+		"group 'group 1': dscp and tos both set the TOS byte: give one");
+	refused("groups:\n  - targets: 198.18.0.1\n    df: maybe\n", 3,
+		"df: 'maybe' is not true or false");
+	refused("groups:\n  - targets: 198.18.0.1\n    source: 127.0.0\n", 3,
+		"source: '127.0.0' is not an IPv4 address");
+	refused("groups:\n  - targets: 198.18.0.1\n    source: 0.0.0.0\n", 3,
+		"no address to send from");
+	/* TEST-NET-3: documentation only, never an address of a test machine. */
+	refused("groups:\n  - targets: 198.18.0.1\n    source: 203.0.113.77\n", 3,
+		"source 203.0.113.77 is not an address of this host");
 	refused("groups:\n  - targets: 198.18.0.1\n    labels: [a]\n", 3, "labels must be a mapping");
 	refused("groups:\n  - targets: 198.18.0.1\n    labels: {1a: x}\n", 3,
 		"label name '1a' must start with a letter");

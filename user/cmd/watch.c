@@ -78,6 +78,7 @@ struct group_run {
 	__u64 every, timeout, spacing; /* ns; spacing 0: a target's probes spread over the window */
 	__u64 window;			/* its probes are sent in [start, start + window] */
 	__u32 probes;
+	__u16 shape;	/* its probes' header, in the transmit engines' shapes */
 	__u32 *sv;	/* its series, in order */
 	__u64 *before;	/* before[m]: targets in sv[0..m) */
 	__u32 n_sv;
@@ -305,8 +306,8 @@ static int send_probe(struct watch *w, struct group_run *g, __u32 k)
 	i = g->sv[lo];
 	idx = s->ss.v[i].first + (r - g->before[lo]);
 	w->st[i].sent_round++;
-	return probe_tx_stage(s->tx, htonl(targets_addr(&s->ts, idx)), idx,
-			      g->round * g->probes + k);
+	return probe_tx_stage_shaped(s->tx, htonl(targets_addr(&s->ts, idx)), idx,
+				     g->round * g->probes + k, g->shape);
 }
 
 /* Its last probe sent: the round closes at its end, and a timeout after that probe at the soonest. */
@@ -374,8 +375,12 @@ static void take_series(struct watch *w, __u32 i, __u64 probe_ns)
 	}
 	for (int q = 0; q < N_QUANTILES; q++)
 		st->q_ns[q] = NAN;
-	/* Most buckets of most series are empty: look before taking. */
-	for (__u32 b = 0; c.replies && b < EM_HIST_BUCKETS; b++) {
+	/*
+	 * Most buckets of most series are empty: look before taking, and only as far as the
+	 * replies go (the buckets hold as many): 100,000 series of 401 buckets are 40 M words a
+	 * round. hist_quantile() reads no further than the bucket that completes n.
+	 */
+	for (__u32 b = 0; n < c.replies && b < EM_HIST_BUCKETS; b++) {
 		h[b] = k->buckets[b] ? take32(&k->buckets[b]) : 0;
 		st->buckets[w->eb.of[b]] += h[b];
 		n += h[b];
@@ -503,10 +508,69 @@ static void groups_free(struct watch *w)
 	w->n_groups = 0;
 }
 
+/* What a group sets of its probes, against the template's: 0 where they agree. */
+static struct probe_shape shape_of(const struct config *cfg, const struct watch_group *wg)
+{
+	struct probe_shape sh = {
+		.saddr = wg->source,
+		.payload_len = wg->size != cfg->size ? wg->size : 0,
+		.ttl = wg->ttl != cfg->ttl ? wg->ttl : 0,
+		.tos = wg->tos,
+		.df = wg->df,
+	};
+
+	return sh;
+}
+
+static bool shape_is_template(const struct probe_shape *sh)
+{
+	return !sh->saddr && !sh->payload_len && !sh->ttl && !sh->tos && !sh->df;
+}
+
+/* Does a group of wf shape its probes (beyond a template of cfg's size and TTL)? */
+static bool file_shapes(const struct config *cfg, const struct watch_file *wf)
+{
+	for (unsigned int i = 0; i < wf->n; i++) {
+		struct probe_shape sh = shape_of(cfg, &wf->g[i]);
+
+		if (!shape_is_template(&sh))
+			return true;
+	}
+	return false;
+}
+
+/* Each group's shape into the engines, the same shape once: g[j].shape its number. */
+static int groups_shape(struct watch *w, struct group_run *g)
+{
+	struct probe_shape *sh = calloc(w->wf.n + 1, sizeof(*sh));
+	unsigned int n = 1;
+	int err;
+
+	if (!sh)
+		return -ENOMEM;
+	for (unsigned int j = 0; j < w->wf.n; j++) {
+		struct probe_shape want = shape_of(w->cfg, &w->wf.g[j]);
+		unsigned int i = 0;
+
+		while (i < n && memcmp(&sh[i], &want, sizeof(want)))
+			i++;
+		if (i == n)
+			sh[n++] = want;
+		if (i > UINT16_MAX) {
+			free(sh);
+			return -E2BIG;
+		}
+		g[j].shape = i;
+	}
+	err = probe_tx_set_shapes(w->s.tx, sh, n);
+	free(sh);
+	return err;
+}
+
 /*
  * The groups' schedules over the session's series: which series are whose, their labels and,
- * with a file, their timeouts in the program's series slots. A group whose targets all went
- * (names that moved, a @file edited) sends nothing until they come back.
+ * with a file, their timeouts in the program's series slots and their probes' shapes. A group
+ * whose targets all went (names that moved, a @file edited) sends nothing until they come back.
  */
 static int groups_build(struct watch *w)
 {
@@ -550,8 +614,10 @@ static int groups_build(struct watch *w)
 	for (unsigned int j = 0; !err && j < n; j++)
 		g[j].window = g[j].n ? send_window(w, &g[j]) : g[j].every - g[j].timeout;
 	free(of);
+	if (!err && w->wf.n)
+		err = groups_shape(w, g);
 	if (err)
-		pr_warn("out of memory\n");
+		pr_warn("cannot set the groups up: %s\n", strerror(-err));
 	return err;
 }
 
@@ -591,11 +657,15 @@ static int swap_targets(struct watch *w, bool reload)
 	reporter_drain(&w->rep);
 	matcher_stats(&w->s.m, c);
 	err = reload && w->wf.n ? watch_file_load(&wf, w->wf.path) : 0;
-	if (!err && wf.n && (wf.size != w->wf.size || wf.ttl != w->wf.ttl)) {
-		pr_warn("%s: size and ttl cannot change without a restart\n", wf.path);
+	if (!err && wf.n && file_shapes(w->cfg, &wf) &&
+	    (w->run.engine == ENGINE_XDP_LIVE || w->run.engine == ENGINE_AUTO)) {
+		pr_warn("%s: groups that set size, ttl, dscp, tos, df or source need a restart: "
+			"the xdp-live engine builds every probe from one template\n", wf.path);
 		err = -EINVAL;
 	}
 	if (!err && wf.n) {
+		for (unsigned int i = 0; i < wf.n; i++)
+			w->run.any_source |= wf.g[i].source != 0;
 		w->run.targets = wf.targets;
 		w->run.n_targets = wf.n_targets;
 		w->run.timeout_ms = 0;
@@ -851,6 +921,7 @@ static int start_threads(struct watch *w)
 static int load_file(struct watch *w)
 {
 	int err = watch_file_load(&w->wf, w->run.config_file);
+	unsigned int size, ttl;
 
 	if (err)
 		return err == -ENOMEM ? EXIT_SYSTEM : EXIT_USAGE;
@@ -861,8 +932,25 @@ static int load_file(struct watch *w)
 	}
 	w->run.targets = w->wf.targets;
 	w->run.n_targets = w->wf.n_targets;
-	w->run.size = w->wf.size;
-	w->run.ttl = w->wf.ttl;
+	/* Every group the same size or TTL: the template's, and xdp-live can send it. */
+	size = w->wf.g[0].size;
+	ttl = w->wf.g[0].ttl;
+	for (unsigned int i = 1; i < w->wf.n; i++) {
+		size = w->wf.g[i].size == size ? size : 0;
+		ttl = w->wf.g[i].ttl == ttl ? ttl : 0;
+	}
+	w->run.size = size ?: w->run.size;
+	w->run.ttl = ttl ?: w->run.ttl;
+	for (unsigned int i = 0; i < w->wf.n; i++)
+		w->run.any_source |= w->wf.g[i].source != 0;
+	if (file_shapes(w->cfg, &w->wf) && w->run.engine == ENGINE_XDP_LIVE) {
+		pr_warn("%s: groups set size, ttl, dscp, tos, df or source: the xdp-live engine "
+			"builds every probe from one template (use --engine afxdp or raw)\n",
+			w->wf.path);
+		return EXIT_USAGE;
+	}
+	if (file_shapes(w->cfg, &w->wf) && w->run.engine == ENGINE_AUTO)
+		w->run.engine = ENGINE_AFXDP;
 	/* The program's own timeout, which each series' replaces: the longest. */
 	w->run.timeout_ms = 0;
 	for (unsigned int i = 0; i < w->wf.n; i++)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* watch --config: the YAML document (libyaml's loader) into groups, every field checked. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <glob.h>
 #include <stdarg.h>
@@ -8,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "conf/watch_file.h"
@@ -19,7 +22,6 @@
 #define INTERVAL_MIN_MS 100
 #define INTERVAL_MAX_MS 86400000U
 #define DEFAULT_INTERVAL_MS 10000
-#define DEFAULT_TTL 64
 
 struct loader {
 	struct yaml_src y;
@@ -194,32 +196,90 @@ static int parse_labels(struct loader *ld, const yaml_node_t *n, struct watch_gr
 	return err;
 }
 
-/* size and ttl: one frame template serves every group, so a second group may only agree. */
-static int parse_shared(struct loader *ld, const yaml_node_t *n, const char *what,
-			unsigned int min, unsigned int max, unsigned int *shared, bool *seen)
+/* dscp: a number or the name of a per-hop behaviour (RFC 2474, 2597, 3246, 5865, 8622). */
+static int parse_dscp(const struct loader *ld, const yaml_node_t *n, unsigned int *tos)
 {
+	static const struct {
+		const char *name;
+		unsigned int dscp;
+	} named[] = { { "ef", 46 }, { "va", 44 }, { "le", 1 } };
+	const char *s = yaml_scalar(n);
 	unsigned int v;
-	int err = parse_uint(ld, n, what, min, max, &v);
 
-	if (err)
-		return err;
-	if (*seen && v != *shared)
-		return yaml_bad(&ld->y, n, "%s %u differs from another group's %u: it must be the same in "
-			   "every group (one probe template)", what, v, *shared);
-	*shared = v;
-	*seen = true;
+	if (s && strlen(s) == 3 && !strncasecmp(s, "cs", 2) && s[2] >= '0' && s[2] <= '7') {
+		*tos = (s[2] - '0') << 5;
+		return 0;
+	}
+	if (s && strlen(s) == 4 && !strncasecmp(s, "af", 2) && s[2] >= '1' && s[2] <= '4' &&
+	    s[3] >= '1' && s[3] <= '3') {
+		*tos = (8 * (s[2] - '0') + 2 * (s[3] - '0')) << 2;
+		return 0;
+	}
+	for (size_t i = 0; s && i < sizeof(named) / sizeof(named[0]); i++) {
+		if (!strcasecmp(s, named[i].name)) {
+			*tos = named[i].dscp << 2;
+			return 0;
+		}
+	}
+	if (s && (*s < '0' || *s > '9'))
+		return yaml_bad(&ld->y, n, "dscp: '%s' is neither 0..63 nor CS0..CS7, AF11..AF43, "
+			   "EF, VA, LE", s);
+	if (parse_uint(ld, n, "dscp", 0, 63, &v))
+		return -EINVAL;
+	*tos = v << 2;
 	return 0;
 }
 
-struct shared_seen {
-	bool size, ttl;
-};
+static int parse_bool(const struct loader *ld, const yaml_node_t *n, const char *what, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on" };
+	static const char *const no[] = { "false", "no", "off" };
+	const char *s;
+	int err = yaml_want_scalar(&ld->y, n, what, &s);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (!strcasecmp(s, yes[i]) || !strcasecmp(s, no[i])) {
+			*out = !strcasecmp(s, yes[i]);
+			return 0;
+		}
+	}
+	return yaml_bad(&ld->y, n, "%s: '%s' is not true or false", what, s);
+}
+
+/* source: an IPv4 address this host has, to which the replies can come back. */
+static int parse_source(const struct loader *ld, const yaml_node_t *n, __u32 *out)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	const char *s;
+	int err = yaml_want_scalar(&ld->y, n, "source", &s), fd;
+
+	if (err)
+		return err;
+	if (inet_pton(AF_INET, s, &sa.sin_addr) != 1)
+		return yaml_bad(&ld->y, n, "source: '%s' is not an IPv4 address", s);
+	if (!sa.sin_addr.s_addr)
+		return yaml_bad(&ld->y, n, "source: 0.0.0.0 is no address to send from");
+	/* Binding to it tells whether it is ours, as the kernel sees it here. */
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return yaml_bad(&ld->y, n, "source: cannot check '%s': %s", s, strerror(errno));
+	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? errno : 0;
+	close(fd);
+	if (err == EADDRNOTAVAIL)
+		return yaml_bad(&ld->y, n, "source %s is not an address of this host", s);
+	if (err && err != EADDRINUSE)
+		return yaml_bad(&ld->y, n, "source: cannot check '%s': %s", s, strerror(err));
+	*out = sa.sin_addr.s_addr;
+	return 0;
+}
 
 /* One group of the file; *file_sd its file_sd: node, or NULL. */
 static int parse_group(struct loader *ld, const yaml_node_t *n, struct watch_group *g,
-		       unsigned int idx, struct shared_seen *seen, const yaml_node_t **file_sd)
+		       unsigned int idx, const yaml_node_t **file_sd)
 {
-	const yaml_node_t *targets = NULL, *timeout = NULL;
+	const yaml_node_t *targets = NULL, *timeout = NULL, *dscp = NULL, *tos = NULL;
 	const yaml_node_pair_t *p;
 	char defname[32];
 	int err = 0;
@@ -270,16 +330,27 @@ static int parse_group(struct loader *ld, const yaml_node_t *n, struct watch_gro
 		else if (!strcmp(k, "timeout"))
 			timeout = v;
 		else if (!strcmp(k, "size"))
-			err = parse_shared(ld, v, "size", EM_PAYLOAD_LEN, PAYLOAD_MAX, &ld->wf->size,
-					   &seen->size);
+			err = parse_uint(ld, v, "size", EM_PAYLOAD_LEN, PAYLOAD_MAX, &g->size);
 		else if (!strcmp(k, "ttl"))
-			err = parse_shared(ld, v, "ttl", 1, 255, &ld->wf->ttl, &seen->ttl);
+			err = parse_uint(ld, v, "ttl", 1, 255, &g->ttl);
+		else if (!strcmp(k, "dscp"))
+			err = parse_dscp(ld, dscp = v, &g->tos);
+		else if (!strcmp(k, "tos"))
+			err = parse_uint(ld, tos = v, "tos", 0, 255, &g->tos);
+		else if (!strcmp(k, "df"))
+			err = parse_bool(ld, v, "df", &g->df);
+		else if (!strcmp(k, "source"))
+			err = parse_source(ld, v, &g->source);
 		else
 			err = yaml_bad(&ld->y, kn, "unknown key '%s' in group '%s' (name, targets, labels, "
-				  "file_sd, interval, probes, spacing, timeout, size, ttl)", k, g->name);
+				  "file_sd, interval, probes, spacing, timeout, size, ttl, "
+				  "dscp, tos, df, source)", k, g->name);
 	}
 	if (err)
 		return err;
+	if (dscp && tos)
+		return yaml_bad(&ld->y, dscp->start_mark.line > tos->start_mark.line ? dscp : tos,
+			   "group '%s': dscp and tos both set the TOS byte: give one", g->name);
 	if (g->interval_ms < INTERVAL_MIN_MS || g->interval_ms > INTERVAL_MAX_MS)
 		return yaml_bad(&ld->y, n, "interval of group '%s' out of range 100ms..24h", g->name);
 	g->timeout_ms = g->interval_ms / 2 < 1000 ? g->interval_ms / 2 : 1000;
@@ -398,6 +469,11 @@ static int read_sd_file(struct loader *parent, unsigned int pi, const char *path
 		g->probes = pg->probes;
 		g->spacing_ms = pg->spacing_ms;
 		g->timeout_ms = pg->timeout_ms;
+		g->size = pg->size;
+		g->ttl = pg->ttl;
+		g->tos = pg->tos;
+		g->df = pg->df;
+		g->source = pg->source;
 		g->from_sd = true;
 		if (asprintf(&g->name, "%s:%s:%u", pg->name, path, idx) < 0) {
 			g->name = NULL;
@@ -491,7 +567,6 @@ static int parse_root(struct loader *ld)
 {
 	const yaml_node_t *root = yaml_document_get_root_node(&ld->y.doc), *groups = NULL;
 	struct watch_file *wf = ld->wf;
-	struct shared_seen seen = { 0 };
 	const yaml_node_pair_t *p;
 	const yaml_node_item_t *it;
 	unsigned int given = 0;
@@ -514,8 +589,6 @@ static int parse_root(struct loader *ld)
 	if (groups->type != YAML_SEQUENCE_NODE ||
 	    groups->data.sequence.items.start == groups->data.sequence.items.top)
 		return yaml_bad(&ld->y, groups, "groups must be a list of at least one group");
-	wf->size = EM_PAYLOAD_LEN;
-	wf->ttl = DEFAULT_TTL;
 	for (it = groups->data.sequence.items.start; it < groups->data.sequence.items.top; it++) {
 		const yaml_node_t *file_sd = NULL;
 		struct watch_group *g = group_new(wf);
@@ -523,7 +596,7 @@ static int parse_root(struct loader *ld)
 
 		if (!g)
 			return -ENOMEM;
-		err = parse_group(ld, yaml_node(&ld->y, *it), g, given++, &seen, &file_sd);
+		err = parse_group(ld, yaml_node(&ld->y, *it), g, given++, &file_sd);
 		if (err)
 			return err;
 		for (unsigned int i = 0; i < gi; i++)

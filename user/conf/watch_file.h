@@ -12,8 +12,12 @@
  *       probes: 5                    # per target and round, 1..16; default 1
  *       spacing: 20ms                # between a target's probes (burst); default: spread
  *       timeout: 500ms               # at most half the interval; default min(1s, half)
- *       size: 24                     # ICMP data bytes, 24..1472, the same in every group
- *       ttl: 64                      # 1..255, the same in every group
+ *       size: 24                     # ICMP data bytes, 24..1472; default --size's
+ *       ttl: 64                      # 1..255; default --ttl's
+ *       dscp: ef                     # 0..63, or CS0..CS7, AF11..AF43, EF, VA, LE; or
+ *                                    # tos: 0..255, the whole byte (ECN bits too)
+ *       df: true                     # don't fragment; default false
+ *       source: 192.0.2.5            # an address of this host; default the route's
  *     - name: lab
  *       file_sd: ["lab/a*.json"]     # Prometheus file_sd files (JSON or YAML), relative to
  *                                    # this file: each {targets, labels} entry is a group with
@@ -36,6 +40,10 @@ struct watch_group {
 	struct prom_label *labels;
 	unsigned int n_labels;
 	unsigned int interval_ms, probes, spacing_ms, timeout_ms;
+	/* Its probes' header: 0 (false) for the session's template (--size, --ttl, the route). */
+	unsigned int size, ttl, tos;
+	bool df;
+	__u32 source; /* network order */
 	unsigned int line;	/* where the group starts in its file */
 	bool from_sd;		/* an entry of a file_sd file, named "GROUP:FILE:N" */
 	struct target_spec spec; /* its targets read, to tell which series are its own */
@@ -45,7 +53,6 @@ struct watch_file {
 	char *path;
 	struct watch_group *g;
 	unsigned int n, cap;
-	unsigned int size, ttl; /* one frame template per transmit engine: the same for all */
 	char **targets;		/* every group's targets, in order: the set the session builds */
 	int n_targets;
 	char **sd_paths; /* the file_sd paths, as patterns, absolute or from the working folder */

@@ -203,34 +203,30 @@ static int link_by_name(struct nl *nl, const char *name, struct link_info *l)
 
 struct route_info {
 	int oif;
-	__u32 gateway, prefsrc;
 	__u8 type;
 	bool has_gateway, has_prefsrc;
-	__u8 gateway6[16], prefsrc6[16]; /* AF_INET6 */
+	__u8 gateway[16], prefsrc[16]; /* 4 bytes for AF_INET, as in the header */
 };
 
 static int route_attr(const struct nlattr *a, void *data)
 {
 	struct route_info *r = data;
+	size_t len = mnl_attr_get_payload_len(a);
 
 	switch (mnl_attr_get_type(a)) {
 	case RTA_OIF:
 		r->oif = mnl_attr_get_u32(a);
 		break;
 	case RTA_GATEWAY:
-		if (mnl_attr_get_payload_len(a) == 16) {
-			memcpy(r->gateway6, mnl_attr_get_payload(a), 16);
+		if (len == 4 || len == 16) {
+			memcpy(r->gateway, mnl_attr_get_payload(a), len);
 			r->has_gateway = true;
-		} else {
-			r->gateway = mnl_attr_get_u32(a);
 		}
 		break;
 	case RTA_PREFSRC:
-		if (mnl_attr_get_payload_len(a) == 16) {
-			memcpy(r->prefsrc6, mnl_attr_get_payload(a), 16);
+		if (len == 4 || len == 16) {
+			memcpy(r->prefsrc, mnl_attr_get_payload(a), len);
 			r->has_prefsrc = true;
-		} else {
-			r->prefsrc = mnl_attr_get_u32(a);
 		}
 		break;
 	}
@@ -246,34 +242,25 @@ static int route_cb(const struct nlmsghdr *nlh, void *data)
 	return mnl_attr_parse(nlh, sizeof(*rtm), route_attr, r);
 }
 
-/*
- * `ip route get daddr [oif X]`: the kernel's own output route. With an oif that no route
- * covers, the kernel answers with daddr on-link on that interface and a source from its
- * primary address (ip_route_output_key_hash_rcu), exactly what we want for a forced
- * interface, so that case needs no code of ours.
- */
-static int route_get(struct nl *nl, __u32 daddr, int oif, struct route_info *r)
+static size_t addr_len(int family)
 {
-	struct nlmsghdr *nlh;
-	struct rtmsg *rtm = nl_request(nl, RTM_GETROUTE, 0, sizeof(*rtm), &nlh);
-
-	rtm->rtm_family = AF_INET;
-	rtm->rtm_dst_len = 32;
-	mnl_attr_put_u32(nlh, RTA_DST, daddr);
-	if (oif)
-		mnl_attr_put_u32(nlh, RTA_OIF, oif);
-	memset(r, 0, sizeof(*r));
-	return nl_talk(nl, nlh, route_cb, r);
+	return family == AF_INET6 ? 16 : 4;
 }
 
-static int route_get6(struct nl *nl, const __u8 daddr[16], int oif, struct route_info *r)
+/*
+ * `ip route get daddr [oif X]` (daddr of family's length): the kernel's own output route. With
+ * an oif that no route covers, the kernel answers with daddr on-link on that interface and a
+ * source from its primary address (ip_route_output_key_hash_rcu), exactly what we want for a
+ * forced interface, so that case needs no code of ours.
+ */
+static int route_get(struct nl *nl, int family, const void *daddr, int oif, struct route_info *r)
 {
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm = nl_request(nl, RTM_GETROUTE, 0, sizeof(*rtm), &nlh);
 
-	rtm->rtm_family = AF_INET6;
-	rtm->rtm_dst_len = 128;
-	mnl_attr_put(nlh, RTA_DST, 16, daddr);
+	rtm->rtm_family = family;
+	rtm->rtm_dst_len = addr_len(family) * 8;
+	mnl_attr_put(nlh, RTA_DST, addr_len(family), daddr);
 	if (oif)
 		mnl_attr_put_u32(nlh, RTA_OIF, oif);
 	memset(r, 0, sizeof(*r));
@@ -311,14 +298,6 @@ struct neigh_addr {
 	int family;
 	__u8 b[16];
 };
-
-static struct neigh_addr neigh_addr4(__u32 addr)
-{
-	struct neigh_addr a = { .family = AF_INET };
-
-	memcpy(a.b, &addr, 4);
-	return a;
-}
 
 static void put_neigh_dst(struct nlmsghdr *nlh, const struct neigh_addr *a)
 {
@@ -409,16 +388,20 @@ static int neigh_resolve(struct nl *nl, int ifindex, const char *ifname,
 	return -EHOSTUNREACH;
 }
 
-int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_hop *nh)
+/* The route to daddr (family's length), its interface, source and resolved gateway. */
+static int next_hop(int family, const void *daddr, const char *ifname, int timeout_ms,
+		    struct next_hop *nh)
 {
+	static const __u8 zero[16];
+	bool v6 = family == AF_INET6;
 	struct link_info l = { 0 };
+	char a[INET6_ADDRSTRLEN];
 	struct route_info r;
-	char a[INET_ADDRSTRLEN];
 	struct nl nl;
 	int err;
 
 	memset(nh, 0, sizeof(*nh));
-	inet_ntop(AF_INET, &daddr, a, sizeof(a));
+	inet_ntop(family, daddr, a, sizeof(a));
 	err = nl_open(&nl);
 	if (err)
 		return err;
@@ -433,7 +416,7 @@ int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_
 			goto out;
 		}
 	}
-	err = route_get(&nl, daddr, l.ifindex, &r);
+	err = route_get(&nl, family, daddr, l.ifindex, &r);
 	if (!err && r.type == RTN_LOCAL) {
 		pr_warn("%s is a local address\n", a);
 		err = -EINVAL;
@@ -455,20 +438,28 @@ int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_
 		err = -EOPNOTSUPP;
 		goto out;
 	}
-	if (!r.prefsrc) {
-		pr_warn("no IPv4 address on %s\n", l.name);
+	if (!r.has_prefsrc || !memcmp(r.prefsrc, zero, addr_len(family))) {
+		if (v6)
+			pr_warn("no IPv6 address on %s to reach %s from\n", l.name, a);
+		else
+			pr_warn("no IPv4 address on %s\n", l.name);
 		err = -EADDRNOTAVAIL;
 		goto out;
 	}
+	nh->v6 = v6;
 	nh->ifindex = l.ifindex;
 	memcpy(nh->ifname, l.name, sizeof(nh->ifname));
 	memcpy(nh->src_mac, l.mac, 6);
-	nh->saddr = r.prefsrc;
-	nh->on_link = !r.gateway;
-	/* On-link targets each need their own neighbour: the caller decides how to reach them. */
+	memcpy(v6 ? (void *)nh->saddr6 : (void *)&nh->saddr, r.prefsrc, addr_len(family));
+	nh->on_link = !r.has_gateway;
+	/*
+	 * On-link targets each need their own neighbour: the caller decides how to reach them.
+	 * A link-local IPv6 gateway is a neighbour of the route's interface like any other.
+	 */
 	if (!nh->on_link) {
-		struct neigh_addr gw = neigh_addr4(r.gateway);
+		struct neigh_addr gw = { .family = family };
 
+		memcpy(gw.b, r.gateway, addr_len(family));
 		err = neigh_resolve(&nl, nh->ifindex, nh->ifname, &gw, timeout_ms, nh->dst_mac);
 	}
 out:
@@ -476,73 +467,15 @@ out:
 	return err;
 }
 
+int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_hop *nh)
+{
+	return next_hop(AF_INET, &daddr, ifname, timeout_ms, nh);
+}
+
 int netif_next_hop6(const __u8 daddr[16], const char *ifname, int timeout_ms,
 		    struct next_hop *nh)
 {
-	static const __u8 zero[16];
-	struct link_info l = { 0 };
-	struct route_info r;
-	char a[INET6_ADDRSTRLEN];
-	struct nl nl;
-	int err;
-
-	memset(nh, 0, sizeof(*nh));
-	inet_ntop(AF_INET6, daddr, a, sizeof(a));
-	err = nl_open(&nl);
-	if (err)
-		return err;
-	if (ifname) {
-		err = link_by_name(&nl, ifname, &l);
-		if (err)
-			goto out;
-		if (!(l.flags & IFF_UP)) {
-			pr_warn("interface %s is down\n", l.name);
-			err = -ENETDOWN;
-			goto out;
-		}
-	}
-	err = route_get6(&nl, daddr, l.ifindex, &r);
-	if (!err && r.type == RTN_LOCAL) {
-		pr_warn("%s is a local address\n", a);
-		err = -EINVAL;
-		goto out;
-	}
-	if (err || r.type != RTN_UNICAST || !r.oif) {
-		pr_warn("no route to %s\n", a);
-		err = -ENETUNREACH;
-		goto out;
-	}
-	err = link_get(&nl, r.oif, NULL, &l);
-	if (err) {
-		pr_warn("cannot read interface %d: %s\n", r.oif, strerror(-err));
-		goto out;
-	}
-	if (!l.has_mac) {
-		pr_warn("%s is not an Ethernet interface\n", l.name);
-		err = -EOPNOTSUPP;
-		goto out;
-	}
-	if (!r.has_prefsrc || !memcmp(r.prefsrc6, zero, 16)) {
-		pr_warn("no IPv6 address on %s to reach %s from\n", l.name, a);
-		err = -EADDRNOTAVAIL;
-		goto out;
-	}
-	nh->v6 = true;
-	nh->ifindex = l.ifindex;
-	memcpy(nh->ifname, l.name, sizeof(nh->ifname));
-	memcpy(nh->src_mac, l.mac, 6);
-	memcpy(nh->saddr6, r.prefsrc6, 16);
-	nh->on_link = !r.has_gateway;
-	/* A link-local gateway is a neighbour of the route's interface like any other. */
-	if (!nh->on_link) {
-		struct neigh_addr gw = { .family = AF_INET6 };
-
-		memcpy(gw.b, r.gateway6, 16);
-		err = neigh_resolve(&nl, nh->ifindex, nh->ifname, &gw, timeout_ms, nh->dst_mac);
-	}
-out:
-	nl_close(&nl);
-	return err;
+	return next_hop(AF_INET6, daddr, ifname, timeout_ms, nh);
 }
 
 int netif_has_addr(int ifindex, __u32 addr)

@@ -202,7 +202,8 @@ static void apply_one(struct name_table *t, size_t i, struct resolved *r, __u64 
 	switch (o) {
 	case OUTCOME_DNS:
 	case OUTCOME_FILES:
-		if (!t->all)
+		/* An SRV name is every address of its targets. */
+		if (!t->all && !is_srv_name(name))
 			keep_one(r, cur);
 		if (!same_addrs(cur, r)) {
 			pr_notice("%s: %s -> %s\n", name, fmt_addrs(cur, was, sizeof(was)),

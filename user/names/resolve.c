@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <ares.h>
 #include <arpa/inet.h>
+#include <arpa/nameser.h>
 #include <ctype.h>
 #include <errno.h>
 #include <poll.h>
@@ -406,8 +407,15 @@ struct job {
 	size_t idx;
 	size_t step;
 	int status; /* the failure that explains it best so far, ARES_SUCCESS before any */
-	unsigned int pending; /* DNS queries of this step still out: one per family asked */
-	int status4, status6; /* their outcomes (ARES_ENODATA for a family not asked) */
+	/*
+	 * DNS answers of this step still out: one query per family asked, or an SRV name's
+	 * target lookups (and itself).
+	 */
+	size_t pending;
+	int status4, status6; /* the queries' outcomes (ARES_ENODATA for a family not asked) */
+	/* An SRV name: the first failure of its targets' lookups, room in out's addrs. */
+	size_t cap;
+	int srv_status;
 };
 
 /* A job's query for one family: the answer must say which it was. */
@@ -488,6 +496,128 @@ static int take_addrs(struct resolved *r, const struct ares_addrinfo_node *nodes
 }
 
 static void start_step(struct job *j);
+static void step_done(struct job *j, int status);
+
+bool is_srv_name(const char *name)
+{
+	const char *dot = strchr(name, '.');
+
+	return name[0] == '_' && dot && dot[1] == '_';
+}
+
+/* The lowest TTL of the answer's SRV records (RFC 1035 4.1), which c-ares 1.18 does not give. */
+static __u32 srv_ttl(const unsigned char *abuf, int alen)
+{
+	const unsigned char *p = abuf + HFIXEDSZ;
+	unsigned int qd, an;
+	__u32 ttl = ~0U;
+	char *name;
+	long len;
+
+	if (alen < HFIXEDSZ)
+		return 0;
+	qd = abuf[4] << 8 | abuf[5];
+	an = abuf[6] << 8 | abuf[7];
+	for (unsigned int i = 0; i < qd + an; i++) {
+		if (ares_expand_name(p, abuf, alen, &name, &len) != ARES_SUCCESS)
+			return ttl == ~0U ? 0 : ttl;
+		ares_free_string(name);
+		p += len;
+		if (i < qd) {
+			p += QFIXEDSZ;
+			continue;
+		}
+		if (p + RRFIXEDSZ > abuf + alen)
+			break;
+		if ((p[0] << 8 | p[1]) == T_SRV) {
+			__u32 t = (__u32)p[4] << 24 | p[5] << 16 | p[6] << 8 | p[7];
+
+			ttl = t < ttl ? t : ttl;
+		}
+		p += RRFIXEDSZ + (p[8] << 8 | p[9]);
+		if (p > abuf + alen)
+			break;
+	}
+	return ttl == ~0U ? 0 : ttl;
+}
+
+/* One SRV target's addresses, added to its name's. */
+static void on_srv_target(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
+{
+	struct job *j = arg;
+	struct resolved *r = &j->b->out[j->idx];
+	const struct ares_addrinfo_node *nd;
+
+	(void)timeouts;
+	for (nd = status == ARES_SUCCESS && ai ? ai->nodes : NULL; nd; nd = nd->ai_next) {
+		if (nd->ai_family != AF_INET)
+			continue;
+		if (r->n == j->cap) {
+			__u32 *a = realloc(r->addrs, (j->cap * 2 + 4) * sizeof(*a));
+
+			if (!a) {
+				j->srv_status = ARES_ENOMEM;
+				break;
+			}
+			r->addrs = a;
+			j->cap = j->cap * 2 + 4;
+		}
+		if (nd->ai_ttl >= 0 && (__u32)nd->ai_ttl < r->ttl)
+			r->ttl = nd->ai_ttl;
+		add_addr(r, ntohl(((const struct sockaddr_in *)nd->ai_addr)->sin_addr.s_addr));
+	}
+	if (status != ARES_SUCCESS && j->srv_status == ARES_SUCCESS)
+		j->srv_status = status;
+	if (ai)
+		ares_freeaddrinfo(ai);
+	if (--j->pending)
+		return;
+	if (j->srv_status == ARES_ENOMEM)
+		step_done(j, ARES_ENOMEM);
+	else
+		step_done(j, r->n ? ARES_SUCCESS : j->srv_status ?: ARES_ENODATA);
+}
+
+/*
+ * An SRV name (RFC 2782: _service._proto.name): its targets, each looked up as a name, make
+ * its addresses, every one (the service is all of them, with or without -m); the answer is
+ * kept as long as the shortest of the SRV and address TTLs.
+ */
+static void on_srv(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	struct ares_srv_reply *srv = NULL, *s;
+	struct ares_addrinfo_hints hints = { .ai_family = AF_INET, .ai_flags = ARES_AI_NOSORT };
+	struct job *j = arg;
+	struct resolved *r = &j->b->out[j->idx];
+	size_t n = 0;
+
+	(void)timeouts;
+	if (status == ARES_SUCCESS)
+		status = ares_parse_srv_reply(abuf, alen, &srv);
+	if (status != ARES_SUCCESS || j->b->cancelled) {
+		ares_free_data(srv);
+		step_done(j, status == ARES_SUCCESS ? ARES_ECANCELLED : status);
+		return;
+	}
+	memset(r, 0, sizeof(*r));
+	r->ttl = srv_ttl(abuf, alen);
+	j->srv_status = ARES_SUCCESS;
+	/* "." is RFC 2782's "no such service here". */
+	for (s = srv; s; s = s->next)
+		n += s->host[0] && strcmp(s->host, ".");
+	if (!n) {
+		ares_free_data(srv);
+		step_done(j, ARES_ENODATA);
+		return;
+	}
+	/* Counted whole first: an answer may come back before the next query is sent. */
+	j->pending = n + 1;
+	for (s = srv; s; s = s->next)
+		if (s->host[0] && strcmp(s->host, "."))
+			ares_getaddrinfo(j->b->dns, s->host, NULL, &hints, on_srv_target, j);
+	ares_free_data(srv);
+	on_srv_target(j, ARES_SUCCESS, 0, NULL);
+}
 
 /* Where a source left the name: done, or on to the next source as the criteria say. */
 static void step_done(struct job *j, int status)
@@ -573,6 +703,10 @@ static void start_step(struct job *j)
 	if (b->nss.step[j->step].src == NSS_FILES) {
 		step_done(j, hosts_lookup(&b->hosts, b->names[j->idx], b->all, b->family,
 					  &b->out[j->idx]));
+		return;
+	}
+	if (is_srv_name(b->names[j->idx])) {
+		ares_query(b->dns, b->names[j->idx], C_IN, T_SRV, on_srv, j);
 		return;
 	}
 	/* Both counted before either is sent: an answer may come before query() returns. */

@@ -112,6 +112,13 @@ struct resolve_opts {
 };
 
 /*
+ * A name of RFC 2782's form _service._proto.name: looked up in DNS as an SRV record, every
+ * address of its targets its own (with or without all), kept as long as the shortest TTL of
+ * the records; not in the hosts file, which has no SRV records.
+ */
+bool is_srv_name(const char *name);
+
+/*
  * Resolves names[0..n) into out[0..n) with the system's configuration, read again on every
  * call, so it can be called again to refresh a batch. Without o->all, a name with addresses of
  * both families keeps the one names/prefer.h picks. A name that fails has its reason set and

@@ -12,7 +12,7 @@
 
 #define IP_TOT_MAX 0xffff
 
-__u16 inet_csum(const void *data, size_t len)
+__u64 inet_sum(const void *data, size_t len)
 {
 	const __u8 *p = data;
 	__u64 sum = 0;
@@ -28,7 +28,12 @@ __u16 inet_csum(const void *data, size_t len)
 		memcpy(&w, p, 1);
 		sum += w;
 	}
-	return csum_fold64(sum);
+	return sum;
+}
+
+__u16 inet_csum(const void *data, size_t len)
+{
+	return csum_fold64(inet_sum(data, len));
 }
 
 static size_t ip_len(const struct frame_tmpl *t)
@@ -37,13 +42,14 @@ static size_t ip_len(const struct frame_tmpl *t)
 }
 
 /*
- * The IP header words of a probe but its id, checksum and daddr: version/ihl/tos, tot_len,
- * ttl/proto and saddr. A handful of adds, cheap enough per probe that the template needs no
- * cached state that could go stale.
+ * The IP header words that never change between probes of one shape: version/ihl/tos, tot_len,
+ * flags, ttl/proto and saddr (id, checksum and daddr are zero in this sum). A handful of adds,
+ * cheap enough per probe that the template needs no cached state that could go stale.
  */
-static __u64 ip_const_sum(const struct frame_tmpl *t, __u8 ttl, __u32 saddr)
+static __u64 ip_const_sum(__u16 tot, __u8 tos, bool df, __u8 ttl, __u32 saddr)
 {
-	return htons(0x4500) + htons(ip_len(t)) + htons(ttl << 8 | IPPROTO_ICMP) + (__u64)saddr;
+	return htons(0x4500 | tos) + htons(tot) + htons(df ? 0x4000 : 0) +
+	       htons(ttl << 8 | IPPROTO_ICMP) + (__u64)saddr;
 }
 
 /* A multiplicative hash: neighbouring indices (the flows of one target) get unrelated sums. */
@@ -103,21 +109,26 @@ size_t frame_build_template(__u8 *buf, size_t cap, const struct frame_tmpl *t)
  * header and the struct's six 32-bit words, taken from the struct itself rather than
  * re-read from the frame.
  */
-void frame_patch_ip(__u8 *ip, const struct frame_tmpl *t, __u32 daddr, __u16 ip_id,
-		    const struct em_payload *pl)
+size_t frame_patch_ip_shaped(__u8 *ip, const struct frame_tmpl *t, const struct probe_shape *sh,
+			     __u32 daddr, __u16 ip_id, const struct em_payload *pl)
 {
 	__u8 *icmp = ip + EM_IP_LEN;
 	__u16 id = htons(ip_id), csum;
 	__u16 qid = htons(pl->mac & 0xffff), qseq = htons((pl->mac >> 16) & 0xffff);
-	__u32 saddr = em_probe_saddr(t->saddr, t->n_saddr, pl->index);
-	__u8 ttl = t->ttl ?: pl->round;
+	__u16 len = EM_IP_LEN + EM_ICMP_LEN + (sh->payload_len ?: t->payload_len);
+	__u16 tot = htons(len), frag = htons(sh->df ? 0x4000 : 0);
+	__u32 saddr = sh->saddr ?: em_probe_saddr(t->saddr, t->n_saddr, pl->index);
+	__u8 ttl = sh->ttl ?: t->ttl ?: pl->round;
 	__u64 sum;
 
+	ip[1] = sh->tos;
+	memcpy(ip + 2, &tot, 2);
 	memcpy(ip + 4, &id, 2);
+	memcpy(ip + 6, &frag, 2);
 	ip[8] = ttl;
 	memcpy(ip + 12, &saddr, 4);
 	memcpy(ip + 16, &daddr, 4);
-	csum = csum_fold64(ip_const_sum(t, ttl, saddr) + id + (__u64)daddr);
+	csum = csum_fold64(ip_const_sum(len, sh->tos, sh->df, ttl, saddr) + id + (__u64)daddr);
 	memcpy(ip + 10, &csum, 2);
 
 	sum = htons(8 << 8) + qid + qseq;
@@ -134,10 +145,25 @@ void frame_patch_ip(__u8 *ip, const struct frame_tmpl *t, __u32 daddr, __u16 ip_
 	memcpy(icmp + 4, &qid, 2);
 	memcpy(icmp + 6, &qseq, 2);
 	memcpy(icmp + EM_ICMP_LEN, pl, sizeof(*pl));
+	return len;
+}
+
+static const struct probe_shape template_shape;
+
+void frame_patch_ip(__u8 *ip, const struct frame_tmpl *t, __u32 daddr, __u16 ip_id,
+		    const struct em_payload *pl)
+{
+	frame_patch_ip_shaped(ip, t, &template_shape, daddr, ip_id, pl);
+}
+
+size_t frame_patch_shaped(__u8 *frame, const struct frame_tmpl *t, const struct probe_shape *sh,
+			  __u32 daddr, __u16 ip_id, const struct em_payload *pl)
+{
+	return EM_ETH_LEN + frame_patch_ip_shaped(frame + EM_ETH_LEN, t, sh, daddr, ip_id, pl);
 }
 
 void frame_patch(__u8 *frame, const struct frame_tmpl *t, __u32 daddr, __u16 ip_id,
 		 const struct em_payload *pl)
 {
-	frame_patch_ip(frame + EM_ETH_LEN, t, daddr, ip_id, pl);
+	frame_patch_shaped(frame, t, &template_shape, daddr, ip_id, pl);
 }

@@ -29,6 +29,18 @@ struct frame_tmpl {
 };
 
 /*
+ * What a probe may change of its template (watch --config groups): every field 0 leaves the
+ * template's (a path's source address, its TTL and size; TOS 0, DF clear).
+ */
+struct probe_shape {
+	__u32 saddr;	   /* network order */
+	__u16 payload_len; /* at least the template's minimum; the buffer is zero that far */
+	__u8 ttl;
+	__u8 tos;
+	bool df;
+};
+
+/*
  * Ethernet + IPv4 (daddr 0) + ICMP echo request + zeroed payload into buf; returns the frame
  * length, or 0 if cap is too short or payload_len is out of [EM_PAYLOAD_LEN, 65507].
  */
@@ -46,10 +58,21 @@ size_t frame_build_ip(__u8 *buf, size_t cap, const struct frame_tmpl *t);
 void frame_patch_ip(__u8 *pkt, const struct frame_tmpl *t, __u32 daddr, __u16 ip_id,
 		    const struct em_payload *pl);
 
+/*
+ * frame_patch() and frame_patch_ip() with sh's fields over the template's (source, size, TTL,
+ * TOS, DF) on a buffer built from t and zero for sh's size; they return the probe's length.
+ */
+size_t frame_patch_shaped(__u8 *frame, const struct frame_tmpl *t, const struct probe_shape *sh,
+			  __u32 daddr, __u16 ip_id, const struct em_payload *pl);
+size_t frame_patch_ip_shaped(__u8 *pkt, const struct frame_tmpl *t, const struct probe_shape *sh,
+			     __u32 daddr, __u16 ip_id, const struct em_payload *pl);
+
 /* The ICMP checksum (as stored) of every probe of this index with fixed_csum; never 0xffff. */
 __u16 frame_flow_csum(__u32 index);
 
 /* RFC 1071 Internet checksum, in network order as stored. */
 __u16 inet_csum(const void *data, size_t len);
+/* Its sum before the fold, to add more words to (a pseudo-header). */
+__u64 inet_sum(const void *data, size_t len);
 
 #endif

@@ -5,27 +5,11 @@
 #include <string.h>
 
 #include "echomap_csum.h"
+#include "tx/frame.h"
 #include "tx/frame6.h"
 
 /* The largest ICMPv6 message in an IPv6 payload without a jumbogram. */
 #define ICMP6_MAX 0xffff
-
-static __u64 sum_words(const __u8 *p, size_t len)
-{
-	__u64 sum = 0;
-	__u16 w;
-
-	for (; len > 1; p += 2, len -= 2) {
-		memcpy(&w, p, 2);
-		sum += w;
-	}
-	if (len) {
-		w = 0;
-		memcpy(&w, p, 1);
-		sum += w;
-	}
-	return sum;
-}
 
 size_t frame6_build(__u8 *buf, size_t cap, const struct frame6_tmpl *t, const __u8 daddr[16],
 		    const struct em_payload *pl)
@@ -55,8 +39,8 @@ size_t frame6_build(__u8 *buf, size_t cap, const struct frame6_tmpl *t, const __
 	memcpy(icmp + 6, &seq, 2);
 	memcpy(icmp + 8, pl, sizeof(*pl));
 	/* Pseudo-header: both addresses, the upper-layer length, the next header; then ICMPv6. */
-	sum = sum_words(ip + 8, 32) + htons(icmp_len >> 16) + htons(icmp_len & 0xffff) +
-	      htons(IPPROTO_ICMPV6) + sum_words(icmp, icmp_len);
+	sum = inet_sum(ip + 8, 32) + htons(icmp_len >> 16) + htons(icmp_len & 0xffff) +
+	      htons(IPPROTO_ICMPV6) + inet_sum(icmp, icmp_len);
 	csum = csum_fold64(sum);
 	memcpy(icmp + 2, &csum, 2);
 	return len;

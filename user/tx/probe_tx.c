@@ -25,6 +25,8 @@ struct probe_tx {
 	const struct routes *routes; /* which path a target takes, when there are several */
 	__u64 key[2];
 	__u64 sent;
+	struct probe_shape *shapes;
+	unsigned int n_shapes;
 };
 
 void probe_payload(const struct tx_engine *e, const struct staged_probe *p, __u64 tx_ns,
@@ -43,7 +45,8 @@ void probe_payload(const struct tx_engine *e, const struct staged_probe *p, __u6
 	pl->mac = em_cookie(e->key[0], e->key[1], p->daddr, tx_ns, p->index, p->round);
 }
 
-static int path_open(struct path_tx *p, const struct probe_tx_opts *o, const __u64 *key)
+static int path_open(struct path_tx *p, const struct probe_tx_opts *o, const __u64 *key,
+		     const struct probe_shape *shapes)
 {
 	int err;
 
@@ -88,6 +91,7 @@ opened:
 	p->batch = o->stamp_each && !p->engine->stamps_each ? 1 : PROBE_BATCH;
 	p->engine->tmpl = &p->tmpl;
 	p->engine->key = key;
+	p->engine->shapes = shapes;
 	if (o->queue)
 		pr_info("transmit engine: %s on %s, queue %u\n", p->engine->name, o->ifname,
 			o->queue);
@@ -143,14 +147,18 @@ int probe_tx_open(struct probe_tx **txp, const struct probe_tx_opts *o)
 	tx->key[0] = o->key[0];
 	tx->key[1] = o->key[1];
 	tx->path = calloc(tx->n_paths, sizeof(*tx->path));
-	if (!tx->path) {
+	tx->shapes = calloc(1, sizeof(*tx->shapes));
+	tx->n_shapes = 1;
+	if (!tx->path || !tx->shapes) {
+		free(tx->path);
+		free(tx->shapes);
 		free(tx);
 		return -ENOMEM;
 	}
 	for (unsigned int i = 0; i < tx->n_paths && !err; i++) {
 		struct probe_tx_opts po = routed ? path_opts(o, &o->routes->paths[i], i) : *o;
 
-		err = path_open(&tx->path[i], &po, tx->key);
+		err = path_open(&tx->path[i], &po, tx->key, tx->shapes);
 	}
 	if (err) {
 		probe_tx_close(tx);
@@ -183,7 +191,8 @@ int probe_tx_flush(struct probe_tx *tx)
 	return err;
 }
 
-int probe_tx_stage(struct probe_tx *tx, __u32 daddr, __u32 index, __u32 round)
+int probe_tx_stage_shaped(struct probe_tx *tx, __u32 daddr, __u32 index, __u32 round,
+			  __u16 shape)
 {
 	struct path_tx *path = &tx->path[tx->routes ? routes_path(tx->routes, ntohl(daddr)) : 0];
 	struct staged_probe *p = &path->staged[path->n_staged++];
@@ -191,7 +200,47 @@ int probe_tx_stage(struct probe_tx *tx, __u32 daddr, __u32 index, __u32 round)
 	p->daddr = daddr;
 	p->index = index;
 	p->round = round;
+	p->shape = shape < tx->n_shapes ? shape : 0;
 	return path->n_staged == path->batch ? path_flush(tx, path) : 0;
+}
+
+int probe_tx_stage(struct probe_tx *tx, __u32 daddr, __u32 index, __u32 round)
+{
+	return probe_tx_stage_shaped(tx, daddr, index, round, 0);
+}
+
+static bool shape_is_template(const struct probe_shape *sh)
+{
+	return !sh->saddr && !sh->payload_len && !sh->ttl && !sh->tos && !sh->df;
+}
+
+int probe_tx_set_shapes(struct probe_tx *tx, const struct probe_shape *shapes, unsigned int n)
+{
+	struct probe_shape *copy;
+	int err;
+
+	if (!n || !shape_is_template(&shapes[0]))
+		return -EINVAL;
+	for (unsigned int i = 0; i < tx->n_paths; i++)
+		for (unsigned int j = 1; tx->path[i].engine->one_template && j < n; j++)
+			if (!shape_is_template(&shapes[j]))
+				return -EOPNOTSUPP;
+	copy = malloc(n * sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, shapes, n * sizeof(*copy));
+	/* The probes staged so far name shapes of before. */
+	err = probe_tx_flush(tx);
+	if (err) {
+		free(copy);
+		return err;
+	}
+	free(tx->shapes);
+	tx->shapes = copy;
+	tx->n_shapes = n;
+	for (unsigned int i = 0; i < tx->n_paths; i++)
+		tx->path[i].engine->shapes = copy;
+	return 0;
 }
 
 int probe_tx_stage6(struct probe_tx *tx, const __u8 daddr[16], __u32 index, __u32 round)
@@ -203,6 +252,7 @@ int probe_tx_stage6(struct probe_tx *tx, const __u8 daddr[16], __u32 index, __u3
 	memcpy(p->daddr6, daddr, sizeof(p->daddr6));
 	p->index = index;
 	p->round = round;
+	p->shape = 0;
 	return path->n_staged == path->batch ? path_flush(tx, path) : 0;
 }
 
@@ -225,5 +275,6 @@ void probe_tx_close(struct probe_tx *tx)
 		if (tx->path[i].engine)
 			tx->path[i].engine->close(tx->path[i].engine);
 	free(tx->path);
+	free(tx->shapes);
 	free(tx);
 }

@@ -55,6 +55,16 @@ void probe_tx_tmpl6(struct probe_tx_opts *o, const struct next_hop *nh);
 int probe_tx_open(struct probe_tx **tx, const struct probe_tx_opts *o);
 /* daddr in network order. Flushes by itself when the batch is full. */
 int probe_tx_stage(struct probe_tx *tx, __u32 daddr, __u32 index, __u32 round);
+/* The same with shape number `shape` of the last probe_tx_set_shapes() (0: the template's). */
+int probe_tx_stage_shaped(struct probe_tx *tx, __u32 daddr, __u32 index, __u32 round,
+			  __u16 shape);
+/*
+ * The n shapes the probes staged from now on are sent with (copied; shape 0 is all zero: the
+ * template's). 0; -EOPNOTSUPP when a path's engine builds every probe from its one template
+ * (xdp-live) and a shape is not all zero; -EINVAL when shapes[0] is not; -ENOMEM; a flush's
+ * error. On failure the shapes of before stay.
+ */
+int probe_tx_set_shapes(struct probe_tx *tx, const struct probe_shape *shapes, unsigned int n);
 /* An IPv6 target's probe (daddr as in the header), on its IPv6 route. */
 int probe_tx_stage6(struct probe_tx *tx, const __u8 daddr[16], __u32 index, __u32 round);
 int probe_tx_flush(struct probe_tx *tx);
@@ -68,6 +78,7 @@ struct staged_probe {
 	__u32 daddr;
 	__u32 index;
 	__u32 round;
+	__u16 shape; /* into tx_engine.shapes */
 	__u8 daddr6[16]; /* IPv6 engines (tx_engine.tmpl6 set): the destination */
 };
 
@@ -81,10 +92,12 @@ struct tx_engine {
 	int (*send)(struct tx_engine *e, const struct staged_probe *p, unsigned int n);
 	void (*close)(struct tx_engine *e);
 	const struct frame_tmpl *tmpl;
+	const struct probe_shape *shapes; /* at least one, shape 0 all zero */
 	const struct frame6_tmpl *tmpl6; /* an IPv6 route's engine; NULL for IPv4 */
 	const __u64 *key;
 	__u16 ip_id;
 	bool stamps_each; /* each frame gets its own tx_ns as it is built: batches cost nothing */
+	bool one_template; /* the kernel builds every probe from tmpl: no shapes */
 };
 
 int afxdp_engine_open(struct tx_engine **e, const struct probe_tx_opts *o);

@@ -30,7 +30,7 @@ struct afxdp_engine {
 	__u64 free_addr[NUM_FRAMES];
 	unsigned int n_free;
 	unsigned int n_built; /* frames 0..n_built-1 hold the template */
-	unsigned int frame_len;
+	struct frame_tmpl wide; /* the template zero-padded to any shape's size */
 	int fd;
 };
 
@@ -47,7 +47,7 @@ static __u64 take_frame(struct afxdp_engine *a)
 	addr = (__u64)a->n_built++ * FRAME_SIZE;
 	/* IPv6 probes are built whole each time (frame6.h). */
 	if (!a->base.tmpl6)
-		frame_build_template(xsk_umem__get_data(a->area, addr), FRAME_SIZE, a->base.tmpl);
+		frame_build_template(xsk_umem__get_data(a->area, addr), FRAME_SIZE, &a->wide);
 	return addr;
 }
 
@@ -103,9 +103,8 @@ static int afxdp_send(struct tx_engine *e, const struct staged_probe *p, unsigne
 					      e->tmpl6, p[i].daddr6, &pl);
 			continue;
 		}
-		frame_patch(xsk_umem__get_data(a->area, addr), e->tmpl, p[i].daddr, e->ip_id++,
-			    &pl);
-		d->len = a->frame_len;
+		d->len = frame_patch_shaped(xsk_umem__get_data(a->area, addr), e->tmpl,
+					    &e->shapes[p[i].shape], p[i].daddr, e->ip_id++, &pl);
 	}
 	xsk_ring_prod__submit(&a->tx, n);
 	return kick(a);
@@ -173,7 +172,13 @@ int afxdp_engine_open(struct tx_engine **ep, const struct probe_tx_opts *o)
 	a->fd = xsk_socket__fd(a->xsk);
 	pr_info("afxdp: queue %u of %s in %s mode\n", o->queue, o->ifname,
 		zero_copy(a->fd) ? "zero-copy" : "copy");
-	a->frame_len = frame_build_template(a->area, FRAME_SIZE, &o->tmpl);
+	a->wide = o->tmpl;
+	a->wide.payload_len = PAYLOAD_MAX;
+	if (!o->v6 && !frame_build_template(a->area, FRAME_SIZE, &a->wide)) {
+		xsk_socket__delete(a->xsk);
+		err = -EINVAL;
+		goto err_umem;
+	}
 	a->free_addr[a->n_free++] = 0;
 	a->n_built = 1;
 	a->base.name = "afxdp";

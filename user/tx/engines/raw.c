@@ -23,7 +23,7 @@
 struct raw_engine {
 	struct tx_engine base;
 	int fd;
-	unsigned int pkt_len;
+	unsigned int pkt_len; /* IPv6: the ICMPv6 message's; IPv4 probes are as long as their shape */
 	__u8 pkt[PROBE_BATCH][PKT_MAX];
 	struct sockaddr_in dst[PROBE_BATCH];
 	struct sockaddr_in6 dst6[PROBE_BATCH];
@@ -47,7 +47,9 @@ static void raw_patch(struct raw_engine *r, const struct staged_probe *p, unsign
 			memcpy(&r->dst6[i].sin6_addr, p[i].daddr6, 16);
 			continue;
 		}
-		frame_patch_ip(r->pkt[i], r->base.tmpl, p[i].daddr, r->base.ip_id++, &pl);
+		r->iov[i].iov_len = frame_patch_ip_shaped(r->pkt[i], r->base.tmpl,
+							  &r->base.shapes[p[i].shape], p[i].daddr,
+							  r->base.ip_id++, &pl);
 		r->dst[i].sin_addr.s_addr = p[i].daddr;
 	}
 }
@@ -118,6 +120,7 @@ static int raw6_socket(const struct probe_tx_opts *o)
 int raw_engine_open(struct tx_engine **ep, const struct probe_tx_opts *o)
 {
 	struct raw_engine *r = calloc(1, sizeof(*r));
+	struct frame_tmpl wide;
 	int err;
 
 	if (!r)
@@ -135,20 +138,26 @@ int raw_engine_open(struct tx_engine **ep, const struct probe_tx_opts *o)
 		raw_close(&r->base);
 		return err;
 	}
+	/* Zero to the largest size: a shape's probe is as long as it says. */
+	wide = o->tmpl;
+	wide.payload_len = PAYLOAD_MAX;
 	for (unsigned int i = 0; i < PROBE_BATCH; i++) {
 		if (o->v6) {
 			r->pkt_len = 8 + o->tmpl6.payload_len;
 			r->dst6[i].sin6_family = AF_INET6;
 			r->msg[i].msg_hdr.msg_name = &r->dst6[i];
 			r->msg[i].msg_hdr.msg_namelen = sizeof(r->dst6[i]);
+			r->iov[i].iov_len = r->pkt_len;
 		} else {
-			r->pkt_len = frame_build_ip(r->pkt[i], PKT_MAX, &o->tmpl);
+			if (!frame_build_ip(r->pkt[i], PKT_MAX, &wide)) {
+				raw_close(&r->base);
+				return -EINVAL;
+			}
 			r->dst[i].sin_family = AF_INET;
 			r->msg[i].msg_hdr.msg_name = &r->dst[i];
 			r->msg[i].msg_hdr.msg_namelen = sizeof(r->dst[i]);
 		}
 		r->iov[i].iov_base = r->pkt[i];
-		r->iov[i].iov_len = r->pkt_len;
 		r->msg[i].msg_hdr.msg_iov = &r->iov[i];
 		r->msg[i].msg_hdr.msg_iovlen = 1;
 	}

@@ -86,6 +86,7 @@ int xdp_live_engine_open(struct tx_engine **ep, const struct probe_tx_opts *o, b
 	l->base.name = "xdp-live";
 	l->base.stamps_each = true;
 	l->base.send = live_send;
+	l->base.one_template = true;
 	l->base.close = live_close;
 	*ep = &l->base;
 	return 0;
