@@ -73,6 +73,8 @@ static const struct option long_opts[] = {
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "all-addresses", no_argument, NULL, 'm' },
+	{ "ipv4", no_argument, NULL, '4' },
+	{ "ipv6", no_argument, NULL, '6' },
 	{ "blocklist", required_argument, NULL, OPT_BLOCKLIST },
 	{ "allowlist", required_argument, NULL, OPT_ALLOWLIST },
 	{ "allow-reserved", no_argument, NULL, OPT_ALLOW_RESERVED },
@@ -162,6 +164,9 @@ static unsigned int opt_cmds(int c)
 	case 'c':
 	case 'p':
 		return PING;
+	case '4':
+	case '6':
+		return SWEEP | PING; /* watch and trace follow names at their IPv4 addresses */
 	case 't':
 		return PING | WATCH;
 	case OPT_EVERY:
@@ -236,7 +241,11 @@ static const struct help_opt help_common[] = {
 	  "(kernel raw socket) or auto (xdp-live where it can run)" },
 	{ OPT_THREADS, "--threads N", "xdp-live sweep: transmit threads (default: one per queue)" },
 	{ OPT_SEED, "--seed N", "permutation seed (same seed, same order; default random)" },
-	{ 'm', "-m, --all-addresses", "probe every address of a name, not just the first" },
+	{ 'm', "-m, --all-addresses",
+	  "probe every address of a name (A and AAAA), not just the\n"
+	  "first (IPv6 if the system has a route to it, else IPv4)" },
+	{ '4', "-4, --ipv4", "names: their IPv4 addresses only (A records)" },
+	{ '6', "-6, --ipv6", "names: their IPv6 addresses only (AAAA records)" },
 	{ OPT_BLOCKLIST, "--blocklist FILE", "also exclude these ranges" },
 	{ OPT_ALLOWLIST, "--allowlist FILE", "only probe addresses inside these ranges" },
 	{ OPT_ALLOW_RESERVED, "--allow-reserved",
@@ -666,6 +675,14 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 	case 'm':
 		cfg->all_addresses = true;
 		return 0;
+	case '4':
+	case '6':
+		if (cfg->family && cfg->family != (c == '4' ? AF_INET : AF_INET6)) {
+			pr_warn("-4 and -6 do not go together\n");
+			return -EINVAL;
+		}
+		cfg->family = c == '4' ? AF_INET : AF_INET6;
+		return 0;
 	case OPT_BLOCKLIST:
 		cfg->blocklist = arg;
 		return 0;
@@ -853,7 +870,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 	argc--;
 	argv++;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "I:S:F:o:qvmr:n:w:c:p:t:h", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "I:S:F:o:qvm46r:n:w:c:p:t:h", long_opts, NULL)) != -1) {
 		if (c == 'h') {
 			print_help(stdout, cfg->cmd);
 			return 1;

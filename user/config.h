@@ -47,6 +47,7 @@ struct config {
 	const char *allowlist;
 	bool allow_reserved;
 	bool all_addresses;
+	int family; /* -4: AF_INET, -6: AF_INET6, else AF_UNSPEC (names of both families) */
 	/* sweep */
 	__u64 rate; /* probes per second, 0 = unlimited */
 	unsigned int probes;

@@ -29,6 +29,8 @@ static struct target_opts target_opts_of(const struct config *cfg)
 		.blocklist_file = cfg->blocklist,
 		.allowlist_file = cfg->allowlist,
 		.all_addresses = cfg->all_addresses,
+		/* watch (names/refresher.c) and trace follow names at their IPv4 addresses. */
+		.family = cfg->cmd == CMD_SWEEP || cfg->cmd == CMD_PING ? cfg->family : AF_INET,
 		.quiet = cfg->quiet,
 		.stop = &stop_requested,
 	};

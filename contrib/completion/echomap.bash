@@ -8,12 +8,13 @@ _echomap_opts()
 	local common='-I --interface -S --source --ttl --size -q --quiet -v --verbose --xdp-mode --engine -m
 		--all-addresses --blocklist --allowlist --allow-reserved'
 	local general='-h --help --version' output='-F --format -o --output'
+	local family='-4 --ipv4 -6 --ipv6'
 
 	case $1 in
-	sweep) echo "$common $output --seed --threads -r --rate -n --probes -w --wait --resend --shards
+	sweep) echo "$common $family $output --seed --threads -r --rate -n --probes -w --wait --resend --shards
 		--shard --all --stream --repeats --metadata --resume --create-table --run-id --batch
 		--retry --spill $general" ;;
-	ping) echo "$common $output -c --count -p --period -t --timeout $general" ;;
+	ping) echo "$common $family $output -c --count -p --period -t --timeout $general" ;;
 	watch) echo "$common --seed -r --rate -n --probes -t --timeout --every --aggregate --buckets
 		--listen --web.config.file --snapshot-dir --keep --config --vantage
 		$general" ;;

@@ -199,3 +199,72 @@ neigh_resolved() { ip -n "$NS_S" -6 neigh show 2001:db8::2 dev "$IFACE" | grep -
 	grep -q '2 targets, 1 alive' "$ERR" || { em_dump; false; }
 	assert_clean
 }
+
+# names_got: "saddr name" of every echo reply in $OUT (JSON lines), sorted.
+names_got() { jq -r 'select(.classification == "echoreply") | "\(.saddr) \(.name)"' "$OUT" | sort; }
+
+@test "dual-stack names from DNS (A and AAAA) and the hosts file under -4, -6, default and -m" {
+	require_cmd dnsmasq
+	require_cmd jq
+	v6_link
+	respond_kernel 198.18.0.0/24
+	dns_start dual.test=198.18.0.5,2001:db8:1::5 v4only.test=198.18.0.7 \
+		v6only.test=2001:db8:1::8
+	printf 'nameserver %s\n' "$GW" >"/etc/netns/$NS_S/resolv.conf"
+	printf 'hosts: files dns\n' >"/etc/netns/$NS_S/nsswitch.conf"
+	hosts_add 198.18.0.9 file.test
+	hosts_add 2001:db8:1::9 file.test
+	sweep_names() {
+		em_capture sweep -I "$IFACE" --allow-reserved -q -F json "$@"
+		names_got >"$NET_TMP/got"
+	}
+	want() { printf '%s\n' "$@" | sort >"$NET_TMP/want"; }
+
+	# With a route to both families, IPv6 first (RFC 6724), as getaddrinfo orders them.
+	sweep_names dual.test v4only.test v6only.test file.test
+	expect_status 0
+	want "2001:db8:1::5 dual.test" "198.18.0.7 v4only.test" "2001:db8:1::8 v6only.test" \
+		"2001:db8:1::9 file.test"
+	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	sweep_names -4 dual.test file.test
+	expect_status 0
+	want "198.18.0.5 dual.test" "198.18.0.9 file.test"
+	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	sweep_names -6 dual.test file.test
+	expect_status 0
+	want "2001:db8:1::5 dual.test" "2001:db8:1::9 file.test"
+	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	sweep_names -m dual.test file.test
+	expect_status 0
+	want "198.18.0.5 dual.test" "2001:db8:1::5 dual.test" "198.18.0.9 file.test" \
+		"2001:db8:1::9 file.test"
+	same_lines "$NET_TMP/want" "$NET_TMP/got"
+
+	# A name without an address of the family asked for: reported once, exit 2.
+	sweep_names -6 v4only.test dual.test
+	expect_status 2
+	grep -qx "echomap: cannot resolve 'v4only.test': .*" "$ERR" || { em_dump; false; }
+	want "2001:db8:1::5 dual.test"
+	same_lines "$NET_TMP/want" "$NET_TMP/got"
+
+	# ping names the host at the address it chose.
+	em_capture ping -I "$IFACE" --allow-reserved -c 1 dual.test
+	expect_status 0
+	grep -Eq '^dual\.test \(2001:db8:1::5\): seq=0 ttl=64 time=[0-9.]+ ms$' "$OUT" ||
+		{ em_dump; false; }
+	em_capture ping -I "$IFACE" --allow-reserved -c 1 -4 dual.test
+	expect_status 0
+	grep -Eq '^dual\.test \(198\.18\.0\.5\): seq=0 ttl=64 time=[0-9.]+ ms$' "$OUT" ||
+		{ em_dump; false; }
+
+	# No route to the IPv6 address: the IPv4 one, as getaddrinfo would order them.
+	ip -n "$NS_S" -6 route del 2001:db8:1::/64
+	sweep_names dual.test file.test
+	expect_status 0
+	want "198.18.0.5 dual.test" "198.18.0.9 file.test"
+	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	em_capture sweep -4 -6 dual.test
+	expect_status 3
+	[ "$(cat "$ERR")" = "echomap: -4 and -6 do not go together" ] || { em_dump; false; }
+	assert_clean
+}

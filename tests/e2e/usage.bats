@@ -93,6 +93,7 @@ refused() {
 		"trace|--ttl 5" "trace|-n 2" "trace|--all" "trace|--threads 2"
 		"trace|-c 3" "trace|-t 100" "trace|--every 5" "sweep|--flows 2" "sweep|--paths"
 		"ping|--min-ttl 2" "watch|--stop-early" "map|--max-ttl 5"
+		"watch|-4" "watch|-6" "trace|-4" "trace|--ipv6" "map|-6"
 	)
 	local c cmd opt long
 	for c in "${cases[@]}"; do
@@ -101,7 +102,8 @@ refused() {
 			-e 's/^-n\b.*/--probes/' \
 			-e 's/^-w\b.*/--wait/; s/^-c\b.*/--count/; s/^-p\b.*/--period/' \
 			-e 's/^-t\b.*/--timeout/; s/^-o\b.*/--output/; s/^-F\b.*/--format/' \
-			-e 's/^-q$/--quiet/; s/^-m$/--all-addresses/; s/ .*//' <<<"$opt")
+			-e 's/^-q$/--quiet/; s/^-m$/--all-addresses/; s/ .*//' \
+			-e 's/^-4$/--ipv4/; s/^-6$/--ipv6/' <<<"$opt")
 		# shellcheck disable=SC2086
 		refused 3 "$cmd" $opt 198.18.0.1
 		grep -qx "echomap: $cmd does not take $long (try: echomap $cmd --help)" "$ERR" ||

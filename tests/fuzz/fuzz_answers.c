@@ -35,9 +35,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n)
 			nodes[n - 1].ai_next = &nodes[n];
 	}
+	/* An answer with an address gives one of each family it has, or with all at least one. */
 	if (take_addrs(&r, n ? nodes : NULL, data[0] & 1) == ARES_SUCCESS &&
-	    (!r.n || (!(data[0] & 1) && r.n != 1)))
-		abort(); /* an answer with an IPv4 address gives one, or with all at least one */
+	    (!(r.n + r.n6) || (!(data[0] & 1) && (r.n > 1 || r.n6 > 1))))
+		abort();
 	resolved_free(&r, 1);
 	return 0;
 }

@@ -6,13 +6,14 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "names/resolve.h"
 #include "lib/log.h"
 #include "fuzz_input.h"
 
-/* Every whitespace-separated word of text looked up, all addresses or the first. */
-static void lookup_words(const struct hosts_file *h, const char *text, bool all)
+/* Every whitespace-separated word of text looked up, all addresses or the first, of family. */
+static void lookup_words(const struct hosts_file *h, const char *text, bool all, int family)
 {
 	char *copy = strdup(text), *save, *w;
 	struct resolved r = { 0 };
@@ -21,11 +22,11 @@ static void lookup_words(const struct hosts_file *h, const char *text, bool all)
 	if (!copy)
 		return;
 	for (w = strtok_r(copy, " \t\n", &save); w && n < 64; w = strtok_r(NULL, " \t\n", &save)) {
-		hosts_lookup(h, w, all, &r);
+		hosts_lookup(h, w, all, family, &r);
 		resolved_free(&r, 1);
 		n++;
 	}
-	hosts_lookup(h, "localhost", all, &r);
+	hosts_lookup(h, "localhost", all, family, &r);
 	resolved_free(&r, 1);
 	free(copy);
 }
@@ -57,7 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	default:
 		if (!hosts_load(path, &h)) {
-			lookup_words(&h, text, data[0] & 4);
+			lookup_words(&h, text, data[0] & 4,
+				     data[0] & 8 ? AF_INET : data[0] & 16 ? AF_INET6 : AF_UNSPEC);
 			hosts_free(&h);
 		}
 		break;

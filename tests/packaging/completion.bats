@@ -77,7 +77,7 @@ lines() { printf '%s\n' "$@" | sort; }
 			/^\t\)$/ { arr = ""; next }
 			arr { body[arr] = body[arr] "\n" $0 }
 			END { for (a in want) print body[a] }' "$ZSH_COMP" |
-			grep -oE "(^|[{,'\t)])--?[A-Za-z][A-Za-z.-]*[A-Za-z]|(^|[{,'\t)])-[A-Za-z]" | tr -d "{,'\t)" | sort -u)
+			grep -oE "(^|[{,'\t)])--?[A-Za-z][A-Za-z0-9.-]*[A-Za-z0-9]|(^|[{,'\t)])-[A-Za-z0-9]" | tr -d "{,'\t)" | sort -u)
 		same_set "zsh's $cmd" "$opts" "echomap $cmd --help" "$(help_options "$cmd")"
 	done
 	rm -rf "$dir"

@@ -15,7 +15,7 @@ require_built() {
 
 # option_tokens < LINES: every -x and --long-name in option-definition lines.
 option_tokens() {
-	grep -oE '(^|[ ,])--?[A-Za-z][A-Za-z.-]*[A-Za-z]|(^|[ ,])-[A-Za-z]' | tr -d ' ,' | sort -u
+	grep -oE '(^|[ ,])--?[A-Za-z][A-Za-z0-9.-]*[A-Za-z0-9]|(^|[ ,])-[A-Za-z0-9]' | tr -d ' ,' | sort -u
 }
 
 # help_options [COMMAND]: the options `echomap [COMMAND] --help` lists (the part of each

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "names/prefer.h"
 #include "names/resolve.h"
 #include "targets/ipset.h"
 
@@ -187,7 +188,9 @@ static void test_hosts_file(void **state)
 	const char *path = tmpfile_with("# 198.18.0.9 comment.test\n"
 					"127.0.0.1\tlocalhost\n"
 					"::1 localhost ip6-localhost\n"
+					"2001:db8::2 a.test\n"
 					"198.18.0.1  a.test\tA-alias # 198.18.0.8 trailing.test\n"
+					"2001:db8::1 A.test six.test\n"
 					"198.18.0.2 b.test\r\n"
 					"198.18.0.3 A.TEST\n"
 					"198.18.0.1 a.test\n"
@@ -203,34 +206,70 @@ static void test_hosts_file(void **state)
 	assert_false(h.unavail);
 
 	/* Every line of a name, case-insensitive, in file order, without duplicates. */
-	assert_int_equal(hosts_lookup(&h, "a.Test", true, &r), ARES_SUCCESS);
+	assert_int_equal(hosts_lookup(&h, "a.Test", true, AF_UNSPEC, &r), ARES_SUCCESS);
 	assert_int_equal(r.n, 2);
 	assert_int_equal(r.addrs[0], IPV4(198, 18, 0, 1));
 	assert_int_equal(r.addrs[1], IPV4(198, 18, 0, 3));
 	assert_int_equal(r.ttl, 0);
 	resolved_free(&r, 1);
-	assert_int_equal(hosts_lookup(&h, "a.test", false, &r), ARES_SUCCESS);
+	assert_int_equal(hosts_lookup(&h, "a.test", false, AF_UNSPEC, &r), ARES_SUCCESS);
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.addrs[0], IPV4(198, 18, 0, 1));
 	resolved_free(&r, 1);
 
 	/* Aliases; a line without a final newline; CRLF. */
-	assert_int_equal(hosts_lookup(&h, "a-alias", true, &r), ARES_SUCCESS);
+	assert_int_equal(hosts_lookup(&h, "a-alias", true, AF_UNSPEC, &r), ARES_SUCCESS);
 	assert_int_equal(r.addrs[0], IPV4(198, 18, 0, 1));
 	resolved_free(&r, 1);
-	assert_int_equal(hosts_lookup(&h, "last.test", true, &r), ARES_SUCCESS);
+	assert_int_equal(hosts_lookup(&h, "last.test", true, AF_UNSPEC, &r), ARES_SUCCESS);
 	assert_int_equal(r.addrs[0], IPV4(198, 18, 0, 5));
 	resolved_free(&r, 1);
-	assert_int_equal(hosts_lookup(&h, "b.test", true, &r), ARES_SUCCESS);
+	assert_int_equal(hosts_lookup(&h, "b.test", true, AF_UNSPEC, &r), ARES_SUCCESS);
 	assert_int_equal(r.addrs[0], IPV4(198, 18, 0, 2));
 	resolved_free(&r, 1);
 
-	/* Comments, IPv6 lines and lines without a valid IPv4 address count for nothing. */
-	static const char *const absent[] = { "comment.test", "trailing.test", "ip6-localhost",
-					      "line.test",    "short.test",    "198.18.0.4",
-					      "",	      "a.test." };
+	/* IPv6 lines too: -6 (AF_INET6) takes only them, -4 only the others. */
+	assert_int_equal(hosts_lookup(&h, "a.test", true, AF_INET6, &r), ARES_SUCCESS);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(r.n6, 2);
+	assert_true(r.addrs6[0] == ((ip6_t)0x20010db8 << 96 | 2));
+	assert_true(r.addrs6[1] == ((ip6_t)0x20010db8 << 96 | 1));
+	resolved_free(&r, 1);
+	assert_int_equal(hosts_lookup(&h, "a.test", true, AF_INET, &r), ARES_SUCCESS);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.n6, 0);
+	assert_null(r.addrs6);
+	resolved_free(&r, 1);
+	/* Both families, all of them, or the first of each (prefer.h picks one of the two). */
+	assert_int_equal(hosts_lookup(&h, "a.test", true, AF_UNSPEC, &r), ARES_SUCCESS);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.n6, 2);
+	resolved_free(&r, 1);
+	assert_int_equal(hosts_lookup(&h, "a.test", false, AF_UNSPEC, &r), ARES_SUCCESS);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.n6, 1);
+	assert_int_equal(r.addrs[0], IPV4(198, 18, 0, 1));
+	assert_true(r.addrs6[0] == ((ip6_t)0x20010db8 << 96 | 2));
+	resolved_free(&r, 1);
+	assert_int_equal(hosts_lookup(&h, "six.test", false, AF_UNSPEC, &r), ARES_SUCCESS);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(r.n6, 1);
+	resolved_free(&r, 1);
+	assert_int_equal(hosts_lookup(&h, "six.test", true, AF_INET, &r), ARES_ENOTFOUND);
+	assert_null(r.addrs);
+	assert_int_equal(hosts_lookup(&h, "b.test", true, AF_INET6, &r), ARES_ENOTFOUND);
+	assert_null(r.addrs6);
+	assert_int_equal(hosts_lookup(&h, "ip6-localhost", true, AF_UNSPEC, &r), ARES_SUCCESS);
+	assert_int_equal(r.n6, 1);
+	assert_true(r.addrs6[0] == 1);
+	resolved_free(&r, 1);
+
+	/* Comments and lines without a valid address count for nothing. */
+	static const char *const absent[] = { "comment.test", "trailing.test", "line.test",
+					      "short.test",   "198.18.0.4",    "",
+					      "a.test." };
 	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++) {
-		assert_int_equal(hosts_lookup(&h, absent[i], true, &r), ARES_ENOTFOUND);
+		assert_int_equal(hosts_lookup(&h, absent[i], true, AF_UNSPEC, &r), ARES_ENOTFOUND);
 		assert_null(r.addrs);
 		assert_int_equal(r.n, 0);
 	}
@@ -239,7 +278,7 @@ static void test_hosts_file(void **state)
 	/* An unreadable file: UNAVAIL in nsswitch's terms. */
 	assert_int_equal(hosts_load("/nonexistent/hosts", &h), 0);
 	assert_true(h.unavail);
-	assert_int_equal(hosts_lookup(&h, "a.test", true, &r), ARES_EFILE);
+	assert_int_equal(hosts_lookup(&h, "a.test", true, AF_UNSPEC, &r), ARES_EFILE);
 	hosts_free(&h);
 }
 
@@ -280,14 +319,62 @@ static void test_resolve_offline(void **state)
 	resolved_free(r, 2);
 	assert_null(r[0].addrs);
 
-	/* Only the first address unless all. */
+	/* Only the first address unless all (of IPv4: which family wins depends on the host). */
 	o.all = false;
+	o.family = AF_INET;
 	assert_int_equal(resolve_names(names, 1, &o, r), 0);
 	assert_int_equal(r[0].n, 1);
 	assert_int_equal(r[0].addrs[0], IPV4(127, 0, 0, 1));
 	resolved_free(r, 1);
 
 	assert_int_equal(resolve_names(names, 0, &o, r), 0);
+}
+
+static bool usable_yes(ip6_t a)
+{
+	return a != 0;
+}
+
+static bool usable_no(ip6_t a)
+{
+	return a == 0;
+}
+
+/* A dual-stack name keeps its IPv6 address when the system has a route to it, else its IPv4. */
+static void test_prefer(void **state)
+{
+	struct resolved r;
+
+	for (int pass = 0; pass < 2; pass++) {
+		r = (struct resolved){ .n = 1, .n6 = 1 };
+		r.addrs = malloc(sizeof(*r.addrs));
+		r.addrs6 = malloc(sizeof(*r.addrs6));
+		assert_non_null(r.addrs);
+		assert_non_null(r.addrs6);
+		r.addrs[0] = IPV4(198, 18, 0, 1);
+		r.addrs6[0] = (ip6_t)0x20010db8 << 96 | 1;
+		resolved_prefer(&r, pass ? usable_no : usable_yes);
+		assert_int_equal(r.n, pass ? 1 : 0);
+		assert_int_equal(r.n6, pass ? 0 : 1);
+		if (pass) {
+			assert_null(r.addrs6);
+			assert_int_equal(r.addrs[0], IPV4(198, 18, 0, 1));
+		} else {
+			assert_null(r.addrs);
+			assert_true(r.addrs6[0] == ((ip6_t)0x20010db8 << 96 | 1));
+		}
+		resolved_free(&r, 1);
+	}
+	/* One family: nothing to choose, even without a route. */
+	r = (struct resolved){ .n6 = 1 };
+	r.addrs6 = malloc(sizeof(*r.addrs6));
+	assert_non_null(r.addrs6);
+	r.addrs6[0] = 1;
+	resolved_prefer(&r, usable_no);
+	assert_int_equal(r.n6, 1);
+	resolved_free(&r, 1);
+	/* The real check, shown: ::1 is on lo whenever IPv6 is on. */
+	print_message("# route to ::1: %d\n", route6_usable(1));
 }
 
 /* A stop request already set abandons the batch and leaves nothing allocated. */
@@ -316,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_srv_name),
 		cmocka_unit_test(test_resolve_offline),
 		cmocka_unit_test(test_resolve_stopped),
+		cmocka_unit_test(test_prefer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

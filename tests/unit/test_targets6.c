@@ -279,6 +279,50 @@ static void test_mixed_index(void **state)
 	targets_free(&ts);
 }
 
+/* A name's IPv6 addresses join the set under its name; a reserved one is refused by name. */
+static void test_names6(void **state)
+{
+	char *args[] = { "dual.test", "198.18.0.9" };
+	struct resolved res = { .n = 1, .n6 = 2 };
+	struct target_opts o = reserved_ok;
+	struct target_spec sp;
+	struct target_set ts;
+	__u8 b[16];
+
+	(void)state;
+	res.addrs = malloc(sizeof(*res.addrs));
+	res.addrs6 = malloc(2 * sizeof(*res.addrs6));
+	assert_non_null(res.addrs);
+	assert_non_null(res.addrs6);
+	res.addrs[0] = 0xc6120005; /* 198.18.0.5 */
+	res.addrs6[0] = v6("2001:db8::5");
+	res.addrs6[1] = v6("2001:db8::3");
+	assert_int_equal(targets_parse(&sp, args, 2, &o), 0);
+	assert_int_equal(sp.n_names, 1);
+	assert_int_equal(targets_assemble(&ts, &sp, &res, &o), 0);
+	assert_int_equal(ts.count, 4);
+	assert_int_equal(ts.count6, 2);
+	assert_int_equal(ts.n_names6, 2);
+	assert_string_equal(targets_name(&ts, 0xc6120005), "dual.test");
+	assert_null(targets_name(&ts, 0xc6120009));
+	for (__u64 i = 2; i < 4; i++) {
+		targets_addr6(&ts, i, b);
+		assert_string_equal(targets_name6(&ts, b), "dual.test");
+	}
+	ip6_store(v6("2001:db8::4"), b);
+	assert_null(targets_name6(&ts, b));
+	targets_free(&ts);
+
+	/* Without --allow-reserved, 2001:db8::/32 (documentation) is refused, naming the name. */
+	o.allow_reserved = false;
+	res.n = 0; /* its IPv4 address would be refused first */
+	assert_int_equal(targets_assemble(&ts, &sp, &res, &o), -EINVAL);
+	target_spec_free(&sp);
+	free(res.addrs);
+	res.addrs = NULL;
+	resolved_free(&res, 1);
+}
+
 /* --blocklist and --allowlist files take IPv6 entries too. */
 static void test_lists(void **state)
 {
@@ -333,7 +377,8 @@ int main(void)
 		cmocka_unit_test(test_load_store),   cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_refused),	     cmocka_unit_test(test_blocklist),
 		cmocka_unit_test(test_scope6),	     cmocka_unit_test(test_hitlist),
-		cmocka_unit_test(test_mixed_index),  cmocka_unit_test(test_lists),
+		cmocka_unit_test(test_mixed_index),
+		cmocka_unit_test(test_names6),  cmocka_unit_test(test_lists),
 		cmocka_unit_test(test_ip6set_ops),
 	};
 

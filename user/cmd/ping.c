@@ -195,7 +195,7 @@ int ping_run(const struct config *cfg)
 			h->v6 = true;
 			targets_addr6(&s.ts, i, h->addr6);
 			inet_ntop(AF_INET6, h->addr6, h->addr, sizeof(h->addr));
-			h->name = h->addr;
+			h->name = targets_name6(&s.ts, h->addr6) ?: h->addr;
 			continue;
 		}
 		a = targets_addr(&s.ts, i);

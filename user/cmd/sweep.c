@@ -297,6 +297,7 @@ static int report(struct session *s, struct out_sink *out, const __u8 *probed, _
 
 			targets_addr6(&s->ts, i, a6);
 			host_result_of_slot6(&r, a6, slot, &s->m.from6[i]);
+			r.name = targets_name6(&s->ts, a6);
 		} else {
 			host_result_of_slot(&r, htonl(targets_addr(&s->ts, i)), slot);
 			r.name = targets_name(&s->ts, ntohl(r.addr));

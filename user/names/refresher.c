@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "lib/caps.h"
 #include "lib/log.h"
@@ -22,7 +23,8 @@ struct refresher {
 static void *refresher_main(void *arg)
 {
 	struct refresher *rf = arg;
-	struct resolve_opts ro = { .all = true, .stop = &rf->quit };
+	/* watch follows names at their IPv4 addresses (A records) only, as it resolved them. */
+	struct resolve_opts ro = { .all = true, .family = AF_INET, .stop = &rf->quit };
 	struct name_batch *b;
 	int err;
 

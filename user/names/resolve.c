@@ -15,6 +15,7 @@
 
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "names/prefer.h"
 #include "names/resolve.h"
 
 #define NSSWITCH_CONF "/etc/nsswitch.conf"
@@ -28,11 +29,12 @@
 #define RES_MAX_ATTEMPTS  5
 
 /*
- * Names in flight at once. A local resolver answers in well under a millisecond, and 32
- * outstanding queries already keep it at full speed (dnsmasq: 20,000-45,000 names/s here); a
- * remote one at 10 ms still gives 3,200 names/s. More do not go faster but overflow the
- * server's socket buffer whenever it pauses: the default 208 KiB holds only ~50 queries when
- * each arrives in a page of its own (veth with XDP), and 64 in flight lost some to dnsmasq.
+ * DNS queries in flight at once (a name asks one per family). A local resolver answers in well
+ * under a millisecond, and 32 outstanding queries already keep it at full speed (dnsmasq:
+ * 20,000-45,000 names/s here); a remote one at 10 ms still gives 3,200 names/s. More do not go
+ * faster but overflow the server's socket buffer whenever it pauses: the default 208 KiB holds
+ * only ~50 queries when each arrives in a page of its own (veth with XDP), and 64 in flight
+ * lost some to dnsmasq.
  */
 #define RESOLVE_INFLIGHT 32
 
@@ -249,7 +251,9 @@ int hosts_load(const char *path, struct hosts_file *h)
 {
 	FILE *f = fopen(path, "re");
 	char *line, *next, *tok, *save;
+	bool v6;
 	size_t cap = 0, len = 0;
+	struct in6_addr in6;
 	struct in_addr in;
 
 	memset(h, 0, sizeof(*h));
@@ -268,9 +272,12 @@ int hosts_load(const char *path, struct hosts_file *h)
 		if ((next = strchr(line, '\n')))
 			*next++ = '\0';
 		line[strcspn(line, "#")] = '\0';
-		/* Lines of other families (IPv6) and malformed ones are skipped, as glibc does. */
+		/* Malformed lines are skipped, as glibc does. */
 		tok = strtok_r(line, " \t\r", &save);
-		if (!tok || inet_pton(AF_INET, tok, &in) != 1)
+		if (!tok)
+			continue;
+		v6 = inet_pton(AF_INET, tok, &in) != 1;
+		if (v6 && inet_pton(AF_INET6, tok, &in6) != 1)
 			continue;
 		while ((tok = strtok_r(NULL, " \t\r", &save))) {
 			struct hosts_entry *e = h->e;
@@ -284,11 +291,15 @@ int hosts_load(const char *path, struct hosts_file *h)
 				}
 				h->e = e;
 			}
-			e[h->n] = (struct hosts_entry){ tok, ntohl(in.s_addr), h->n };
+			e[h->n] = (struct hosts_entry){ .name = tok, .v6 = v6, .seq = h->n };
+			if (v6)
+				e[h->n].addr6 = ip6_load(in6.s6_addr);
+			else
+				e[h->n].addr = ntohl(in.s_addr);
 			h->n++;
 		}
 	}
-	/* No IPv4 entry leaves h->e NULL, which qsort() must not be given even for 0 of them. */
+	/* No entry leaves h->e NULL, which qsort() must not be given even for 0 of them. */
 	if (h->n)
 		qsort(h->e, h->n, sizeof(*h->e), cmp_hosts_entry);
 	return 0;
@@ -312,9 +323,35 @@ static void add_addr(struct resolved *r, __u32 a)
 		r->addrs[r->n++] = a;
 }
 
-int hosts_lookup(const struct hosts_file *h, const char *name, bool all, struct resolved *r)
+static void add_addr6(struct resolved *r, ip6_t a)
 {
-	size_t lo = 0, hi = h->n, end;
+	size_t i;
+
+	for (i = 0; i < r->n6 && r->addrs6[i] != a; i++)
+		;
+	if (i == r->n6)
+		r->addrs6[r->n6++] = a;
+}
+
+/* Room for cap4 IPv4 and cap6 IPv6 addresses in r (one of each unless all): 0 or ARES_ENOMEM. */
+static int alloc_addrs(struct resolved *r, size_t cap4, size_t cap6, bool all)
+{
+	if (cap4 && !(r->addrs = malloc((all ? cap4 : 1) * sizeof(*r->addrs))))
+		return ARES_ENOMEM;
+	if (cap6 && !(r->addrs6 = malloc((all ? cap6 : 1) * sizeof(*r->addrs6))))
+		return ARES_ENOMEM;
+	return ARES_SUCCESS;
+}
+
+static bool family_wanted(int family, bool v6)
+{
+	return family == AF_UNSPEC || family == (v6 ? AF_INET6 : AF_INET);
+}
+
+int hosts_lookup(const struct hosts_file *h, const char *name, bool all, int family,
+		 struct resolved *r)
+{
+	size_t lo = 0, hi = h->n, end, cap4 = 0, cap6 = 0;
 
 	memset(r, 0, sizeof(*r));
 	if (h->unavail)
@@ -328,15 +365,24 @@ int hosts_lookup(const struct hosts_file *h, const char *name, bool all, struct 
 		else
 			hi = mid;
 	}
-	for (end = lo; end < h->n && !strcasecmp(h->e[end].name, name); end++)
-		;
-	if (end == lo)
+	for (end = lo; end < h->n && !strcasecmp(h->e[end].name, name); end++) {
+		cap4 += family_wanted(family, false) && !h->e[end].v6;
+		cap6 += family_wanted(family, true) && h->e[end].v6;
+	}
+	if (!cap4 && !cap6)
 		return ARES_ENOTFOUND;
-	r->addrs = malloc((all ? end - lo : 1) * sizeof(*r->addrs));
-	if (!r->addrs)
+	if (alloc_addrs(r, cap4, cap6, all))
 		return ARES_ENOMEM;
-	for (size_t i = lo; i < end && (all || !r->n); i++)
-		add_addr(r, h->e[i].addr);
+	for (size_t i = lo; i < end; i++) {
+		const struct hosts_entry *e = &h->e[i];
+
+		if (!family_wanted(family, e->v6))
+			continue;
+		if (e->v6 && (all || !r->n6))
+			add_addr6(r, e->addr6);
+		else if (!e->v6 && (all || !r->n))
+			add_addr(r, e->addr);
+	}
 	r->files = true;
 	return ARES_SUCCESS;
 }
@@ -349,6 +395,7 @@ struct batch {
 	char *const *names;
 	struct resolved *out;
 	bool all;
+	int family;	/* AF_UNSPEC: both */
 	bool cancelled; /* the channel is being torn down: finish every name at once */
 	size_t next, done, inflight;
 	int err; /* -ENOMEM once anything ran out of memory */
@@ -360,9 +407,21 @@ struct job {
 	size_t idx;
 	size_t step;
 	int status; /* the failure that explains it best so far, ARES_SUCCESS before any */
-	/* An SRV name: its targets' lookups still out, the first failure, room in out's addrs. */
-	size_t pending, cap;
+	/*
+	 * DNS answers of this step still out: one query per family asked, or an SRV name's
+	 * target lookups (and itself).
+	 */
+	size_t pending;
+	int status4, status6; /* the queries' outcomes (ARES_ENODATA for a family not asked) */
+	/* An SRV name: the first failure of its targets' lookups, room in out's addrs. */
+	size_t cap;
 	int srv_status;
+};
+
+/* A job's query for one family: the answer must say which it was. */
+struct query {
+	struct job *j;
+	bool v6;
 };
 
 /*
@@ -388,6 +447,8 @@ static void finish(struct job *j, int status)
 	struct batch *b = j->b;
 
 	b->out[j->idx].status = status;
+	if (status == ARES_SUCCESS && !b->all)
+		resolved_prefer(&b->out[j->idx], route6_usable);
 	if (status != ARES_SUCCESS)
 		b->out[j->idx].reason = ares_strerror(status);
 	if (status == ARES_ENOMEM)
@@ -397,26 +458,39 @@ static void finish(struct job *j, int status)
 	free(j);
 }
 
-/* The IPv4 addresses of an answer into r: ARES_SUCCESS, ARES_ENODATA if none, ARES_ENOMEM. */
+/*
+ * The addresses of an answer into r (the first of each family unless all): ARES_SUCCESS,
+ * ARES_ENODATA if none, ARES_ENOMEM.
+ */
 static int take_addrs(struct resolved *r, const struct ares_addrinfo_node *nodes, bool all)
 {
 	const struct ares_addrinfo_node *nd;
-	size_t cap = 0;
+	size_t cap4 = 0, cap6 = 0;
 
-	for (nd = nodes; nd; nd = nd->ai_next)
-		cap += nd->ai_family == AF_INET;
-	if (!cap)
+	for (nd = nodes; nd; nd = nd->ai_next) {
+		cap4 += nd->ai_family == AF_INET;
+		cap6 += nd->ai_family == AF_INET6;
+	}
+	if (!cap4 && !cap6)
 		return ARES_ENODATA;
-	r->addrs = malloc((all ? cap : 1) * sizeof(*r->addrs));
-	if (!r->addrs)
+	if (alloc_addrs(r, cap4, cap6, all))
 		return ARES_ENOMEM;
-	r->ttl = ~0U;
-	for (nd = nodes; nd && (all || !r->n); nd = nd->ai_next) {
-		if (nd->ai_family != AF_INET)
+	/* The answer of the other family may be in r already: the lowest TTL of both. */
+	if (!r->n && !r->n6)
+		r->ttl = ~0U;
+	for (nd = nodes; nd; nd = nd->ai_next) {
+		bool v6 = nd->ai_family == AF_INET6;
+
+		if ((nd->ai_family != AF_INET && !v6) || (!all && (v6 ? r->n6 : r->n)))
 			continue;
 		if (nd->ai_ttl >= 0 && (__u32)nd->ai_ttl < r->ttl)
 			r->ttl = nd->ai_ttl;
-		add_addr(r, ntohl(((const struct sockaddr_in *)nd->ai_addr)->sin_addr.s_addr));
+		if (v6)
+			add_addr6(r, ip6_load(((const struct sockaddr_in6 *)nd->ai_addr)
+						      ->sin6_addr.s6_addr));
+		else
+			add_addr(r, ntohl(((const struct sockaddr_in *)nd->ai_addr)
+						  ->sin_addr.s_addr));
 	}
 	return ARES_SUCCESS;
 }
@@ -564,34 +638,84 @@ static void step_done(struct job *j, int status)
 		start_step(j);
 }
 
+/*
+ * The name's outcome from the answers of both families: found if either has addresses. With no
+ * A record the AAAA query says whether the name exists; otherwise the A query's failure (an
+ * outage) explains it, as it did when only A records were asked for.
+ */
+static int merged_status(int s4, int s6)
+{
+	if (s4 == ARES_ENOMEM || s6 == ARES_ENOMEM)
+		return ARES_ENOMEM;
+	if (s4 == ARES_SUCCESS || s6 == ARES_SUCCESS)
+		return ARES_SUCCESS;
+	return s4 == ARES_ENODATA ? s6 : s4;
+}
+
 static void on_answer(void *arg, int status, int timeouts, struct ares_addrinfo *ai)
 {
-	struct job *j = arg;
+	struct query *q = arg;
+	struct job *j = q->j;
 
 	(void)timeouts;
 	if (status == ARES_SUCCESS) {
 		status = take_addrs(&j->b->out[j->idx], ai->nodes, j->b->all);
 		ares_freeaddrinfo(ai);
 	}
-	step_done(j, status);
+	*(q->v6 ? &j->status6 : &j->status4) = status;
+	free(q);
+	if (--j->pending)
+		return;
+	step_done(j, merged_status(j->status4, j->status6));
+}
+
+/*
+ * One query per family: c-ares 1.18 asking for both in one ares_getaddrinfo reports a refusing
+ * server as a timeout, and says "no data" where one family has none.
+ */
+static void query(struct job *j, bool v6)
+{
+	struct query *q = malloc(sizeof(*q));
+	/*
+	 * No RFC 6724 sorting: it connects a socket per address to choose, and within a family
+	 * the server's order (round-robin DNS) is what the owner of the name intends; between
+	 * the families prefer.h chooses.
+	 */
+	struct ares_addrinfo_hints hints = { .ai_family = v6 ? AF_INET6 : AF_INET,
+					     .ai_flags = ARES_AI_NOSORT };
+
+	if (!q) {
+		*(v6 ? &j->status6 : &j->status4) = ARES_ENOMEM;
+		if (!--j->pending)
+			step_done(j, ARES_ENOMEM);
+		return;
+	}
+	*q = (struct query){ .j = j, .v6 = v6 };
+	ares_getaddrinfo(j->b->dns, j->b->names[j->idx], NULL, &hints, on_answer, q);
 }
 
 /* The answer may come before this returns (files, a cached failure): j may be gone then. */
 static void start_step(struct job *j)
 {
 	struct batch *b = j->b;
-	/*
-	 * No RFC 6724 sorting: it connects a socket per address to choose, and for IPv4 alone
-	 * the server's order (round-robin DNS) is what the owner of the name intends.
-	 */
-	struct ares_addrinfo_hints hints = { .ai_family = AF_INET, .ai_flags = ARES_AI_NOSORT };
+	bool ask4 = family_wanted(b->family, false), ask6 = family_wanted(b->family, true);
 
-	if (b->nss.step[j->step].src == NSS_FILES)
-		step_done(j, hosts_lookup(&b->hosts, b->names[j->idx], b->all, &b->out[j->idx]));
-	else if (is_srv_name(b->names[j->idx]))
+	if (b->nss.step[j->step].src == NSS_FILES) {
+		step_done(j, hosts_lookup(&b->hosts, b->names[j->idx], b->all, b->family,
+					  &b->out[j->idx]));
+		return;
+	}
+	if (is_srv_name(b->names[j->idx])) {
 		ares_query(b->dns, b->names[j->idx], C_IN, T_SRV, on_srv, j);
-	else
-		ares_getaddrinfo(b->dns, b->names[j->idx], NULL, &hints, on_answer, j);
+		return;
+	}
+	/* Both counted before either is sent: an answer may come before query() returns. */
+	j->pending = ask4 + ask6;
+	j->status4 = j->status6 = ARES_ENODATA;
+	if (ask6)
+		query(j, true);
+	if (ask4)
+		query(j, false);
 }
 
 static void start_next(struct batch *b)
@@ -694,7 +818,7 @@ fail:
 int resolve_names(char *const *names, size_t n, const struct resolve_opts *o,
 		  struct resolved *out)
 {
-	struct batch b = { .names = names, .out = out, .all = o->all };
+	struct batch b = { .names = names, .out = out, .all = o->all, .family = o->family };
 	bool progress = o->progress && isatty(STDERR_FILENO), shown = false;
 	__u64 start = mono_ns(), drawn = start, now;
 	size_t done, failed = 0;
@@ -718,7 +842,8 @@ int resolve_names(char *const *names, size_t n, const struct resolve_opts *o,
 	}
 
 	while (!err && !b.err && b.done < n && !(o->stop && *o->stop)) {
-		while (!b.err && b.next < n && b.inflight < RESOLVE_INFLIGHT)
+		while (!b.err && b.next < n &&
+		       b.inflight * (b.family == AF_UNSPEC ? 2 : 1) < RESOLVE_INFLIGHT)
 			start_next(&b);
 		if (b.done < n && !b.err)
 			err = wait_dns(b.dns, 250);
@@ -754,7 +879,7 @@ int resolve_names(char *const *names, size_t n, const struct resolve_opts *o,
 		return err;
 	}
 	for (size_t i = 0; i < n; i++)
-		failed += !out[i].n;
+		failed += !out[i].n && !out[i].n6;
 	now = mono_ns();
 	pr_info("resolved %zu names in %.3f s (%.0f names/s), %zu failed\n", n,
 		(now - start) / 1e9, n * 1e9 / (now - start ?: 1), failed);
@@ -763,7 +888,9 @@ int resolve_names(char *const *names, size_t n, const struct resolve_opts *o,
 
 void resolved_free(struct resolved *r, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(r[i].addrs);
+		free(r[i].addrs6);
+	}
 	memset(r, 0, n * sizeof(*r));
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Host names to IPv4 addresses, many at once. c-ares sends the DNS queries in parallel (UDP,
- * TCP when an answer is truncated) with the servers, search list, ndots, timeout and attempts
- * of /etc/resolv.conf; /etc/hosts is read once per batch and looked up in memory (a blocklist
- * hosts file can have 100,000 lines); the hosts line of /etc/nsswitch.conf decides, as it does
- * for glibc, in which order the two ("files", "dns") are asked and when to stop.
+ * Host names to IPv4 and IPv6 addresses (A and AAAA records), many at once. c-ares sends the
+ * DNS queries in parallel (UDP, TCP when an answer is truncated) with the servers, search list,
+ * ndots, timeout and attempts of /etc/resolv.conf; /etc/hosts is read once per batch and looked
+ * up in memory (a blocklist hosts file can have 100,000 lines); the hosts line of
+ * /etc/nsswitch.conf decides, as it does for glibc, in which order the two ("files", "dns") are
+ * asked and when to stop.
  */
 #ifndef ECHOMAP_NAMES_RESOLVE_H
 #define ECHOMAP_NAMES_RESOLVE_H
@@ -13,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
+
+#include "targets/ip6set.h"
 
 enum nss_source { NSS_FILES, NSS_DNS };
 
@@ -58,8 +61,10 @@ struct resolv_conf {
 void resolv_conf_read(const char *path, const char *env, struct resolv_conf *rc);
 
 struct resolved {
-	__u32 *addrs;	    /* host order, deduplicated, in the resolver's order; malloc'd */
-	size_t n;	    /* >= 1, or 0 when the name failed */
+	__u32 *addrs;	    /* IPv4, host order, deduplicated, in the resolver's order; malloc'd */
+	size_t n;	    /* IPv4 addresses */
+	ip6_t *addrs6;	    /* IPv6, the same way */
+	size_t n6;	    /* n + n6 >= 1, or both 0 when the name failed */
 	__u32 ttl;	    /* seconds the answer may be kept (lowest record TTL; 0 from files) */
 	bool files;	    /* the answer came from the hosts file, which gives no TTL */
 	int status;	    /* ARES_SUCCESS, or the c-ares status that explains the failure */
@@ -73,11 +78,13 @@ struct resolved {
  */
 enum nss_status nss_status_of(int status);
 
-/* The IPv4 entries of a hosts file, read once and sorted for lookups. */
+/* The IPv4 and IPv6 entries of a hosts file, read once and sorted for lookups. */
 struct hosts_file {
 	struct hosts_entry {
 		const char *name; /* into text */
-		__u32 addr;
+		bool v6;
+		__u32 addr;  /* IPv4 */
+		ip6_t addr6; /* IPv6 */
 		size_t seq; /* place in the file */
 	} *e;		  /* sorted by name (case-insensitive), then seq */
 	size_t n;
@@ -88,15 +95,18 @@ struct hosts_file {
 /* 0, or -ENOMEM. A file that cannot be read leaves an empty table marked unavail. */
 int hosts_load(const char *path, struct hosts_file *h);
 /*
- * The addresses of name (any of a line's names, case-insensitive) in file order, deduplicated,
- * only the first unless all, into r (overwritten). 0 (ARES_SUCCESS) or a c-ares status:
- * ARES_ENOTFOUND, ARES_EFILE (unavail), ARES_ENOMEM.
+ * The addresses of name (any of a line's names, case-insensitive) of family (AF_INET, AF_INET6,
+ * or AF_UNSPEC: both) in file order, deduplicated, only the first of each family unless all,
+ * into r (overwritten). 0 (ARES_SUCCESS) or a c-ares status: ARES_ENOTFOUND, ARES_EFILE
+ * (unavail), ARES_ENOMEM.
  */
-int hosts_lookup(const struct hosts_file *h, const char *name, bool all, struct resolved *r);
+int hosts_lookup(const struct hosts_file *h, const char *name, bool all, int family,
+		 struct resolved *r);
 void hosts_free(struct hosts_file *h);
 
 struct resolve_opts {
 	bool all;			  /* every address of a name, not only the first */
+	int family;			  /* AF_INET (-4), AF_INET6 (-6), AF_UNSPEC: both */
 	bool progress;			  /* "resolving N/M names" on stderr, if it is a terminal */
 	const volatile sig_atomic_t *stop; /* abandon the batch once *stop is set; may be NULL */
 };
@@ -110,7 +120,8 @@ bool is_srv_name(const char *name);
 
 /*
  * Resolves names[0..n) into out[0..n) with the system's configuration, read again on every
- * call, so it can be called again to refresh a batch. A name that fails has its reason set and
+ * call, so it can be called again to refresh a batch. Without o->all, a name with addresses of
+ * both families keeps the one names/prefer.h picks. A name that fails has its reason set and
  * does not stop the others. Safe to call from several threads at once. Returns 0; -ENOMEM,
  * -EIO (resolver setup failed), or -EINTR when *o->stop was set; then out[] is freed and zeroed.
  */

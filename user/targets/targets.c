@@ -33,6 +33,12 @@ struct named {
 	const char *name;
 };
 
+struct named6 {
+	ip6_t addr;
+	size_t seq;
+	const char *name;
+};
+
 struct builder {
 	const struct target_opts *o;
 	struct ip_set set;     /* everything given */
@@ -43,6 +49,8 @@ struct builder {
 	size_t n_todo, cap_todo;
 	struct named *named;
 	size_t n_named, cap_named;
+	struct named6 *named6;
+	size_t n_named6, cap_named6;
 };
 
 typedef int (*line_fn)(void *ctx, const char *tok, const struct origin *at);
@@ -336,18 +344,25 @@ static int refuse_reserved(const struct builder *b, const char *tok, __u32 a, bo
 	return -EINVAL;
 }
 
-static int refuse_reserved6(const struct builder *b, const char *tok, ip6_t a,
+static int refuse_reserved6(const struct builder *b, const char *tok, ip6_t a, bool from_name,
 			    const struct origin *at)
 {
-	char nbuf[INET6_ADDRSTRLEN], wbuf[512];
+	char abuf[INET6_ADDRSTRLEN], nbuf[INET6_ADDRSTRLEN], wbuf[512];
 	const struct ip6_prefix *p;
+	__u8 a6[16];
 
 	if (b->o->allow_reserved || !(p = default_blocklist6_find(a)))
 		return 0;
-	pr_warn("target '%s'%s is in the reserved special-purpose range %s/%u: "
-		"use --allow-reserved to probe it\n",
-		tok, where(at, wbuf, sizeof(wbuf)), inet_ntop(AF_INET6, p->net, nbuf, sizeof(nbuf)),
-		p->len);
+	inet_ntop(AF_INET6, p->net, nbuf, sizeof(nbuf));
+	ip6_store(a, a6);
+	if (from_name)
+		pr_warn("target '%s' resolves to %s, in the reserved special-purpose range %s/%u: "
+			"use --allow-reserved to probe it\n",
+			tok, inet_ntop(AF_INET6, a6, abuf, sizeof(abuf)), nbuf, p->len);
+	else
+		pr_warn("target '%s'%s is in the reserved special-purpose range %s/%u: "
+			"use --allow-reserved to probe it\n",
+			tok, where(at, wbuf, sizeof(wbuf)), nbuf, p->len);
 	return -EINVAL;
 }
 
@@ -377,7 +392,7 @@ static int add_target(void *ctx, const char *tok, const struct origin *at)
 		return b->todo[b->n_todo++].name ? 0 : -ENOMEM;
 	}
 	if (kind == TOKEN_SINGLE6 || kind == TOKEN_RANGE6) {
-		err = kind == TOKEN_SINGLE6 ? refuse_reserved6(b, tok, iv6.lo, at) : 0;
+		err = kind == TOKEN_SINGLE6 ? refuse_reserved6(b, tok, iv6.lo, false, at) : 0;
 		if (err)
 			return err;
 		b->n_given++;
@@ -438,6 +453,25 @@ static int add_name_addrs(struct builder *b, const char *name, const __u32 *addr
 	return 0;
 }
 
+static int add_name_addrs6(struct builder *b, const char *name, const ip6_t *addrs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct named6 *p = grow(b->named6, &b->cap_named6, b->n_named6, sizeof(*p));
+		int err;
+
+		if (!p)
+			return -ENOMEM;
+		b->named6 = p;
+		err = refuse_reserved6(b, name, addrs[i], true, NULL) ?:
+		      ip6set_add(&b->set6, addrs[i], addrs[i]);
+		if (err)
+			return err;
+		b->named6[b->n_named6] = (struct named6){ addrs[i], b->n_named6, name };
+		b->n_named6++;
+	}
+	return 0;
+}
+
 /* Each distinct name (DNS names are case-insensitive) once, in the order first given. */
 static int take_names(struct builder *b, struct target_spec *sp)
 {
@@ -467,15 +501,15 @@ static int take_names(struct builder *b, struct target_spec *sp)
 int targets_resolve(const struct target_spec *sp, const struct target_opts *o,
 		    struct resolved *res, int *unresolved)
 {
-	struct resolve_opts ro = { .all = o->all_addresses, .progress = !o->quiet,
-				   .stop = o->stop };
+	struct resolve_opts ro = { .all = o->all_addresses, .family = o->family,
+				   .progress = !o->quiet, .stop = o->stop };
 	int err;
 
 	*unresolved = 0;
 	/* All of them in one batch, so they are looked up in parallel. */
 	err = resolve_names(sp->names, sp->n_names, &ro, res);
 	for (size_t i = 0; !err && i < sp->n_names; i++) {
-		if (res[i].n)
+		if (res[i].n || res[i].n6)
 			continue;
 		pr_warn("cannot resolve '%s': %s\n", sp->names[i], res[i].reason);
 		(*unresolved)++;
@@ -631,12 +665,45 @@ static int collect_names(struct builder *b, struct target_set *ts)
 	return 0;
 }
 
+static int cmp_named6(const void *x, const void *y)
+{
+	const struct named6 *a = x, *b = y;
+
+	if (a->addr != b->addr)
+		return a->addr < b->addr ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int collect_names6(struct builder *b, struct target_set *ts)
+{
+	if (!b->n_named6)
+		return 0;
+	qsort(b->named6, b->n_named6, sizeof(*b->named6), cmp_named6);
+	ts->names6 = calloc(b->n_named6, sizeof(*ts->names6));
+	if (!ts->names6)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->n_named6; i++) {
+		const struct named6 *nm = &b->named6[i];
+		struct target_name6 *tn = &ts->names6[ts->n_names6];
+
+		if ((i && nm->addr == nm[-1].addr) || !ip6set_contains(&b->set6, nm->addr))
+			continue;
+		tn->addr = nm->addr;
+		tn->name = strdup(nm->name);
+		if (!tn->name)
+			return -ENOMEM;
+		ts->n_names6++;
+	}
+	return 0;
+}
+
 static void builder_free(struct builder *b)
 {
 	for (size_t i = 0; i < b->n_todo; i++)
 		free(b->todo[i].name);
 	free(b->todo);
 	free(b->named);
+	free(b->named6);
 	ipset_free(&b->singles);
 	ipset_free(&b->set);
 	ip6set_free(&b->set6);
@@ -697,8 +764,9 @@ int targets_assemble(struct target_set *ts, const struct target_spec *sp,
 	err = ipset_copy(&b.set, &sp->set) ?: ipset_copy(&b.singles, &sp->singles) ?:
 	      ip6set_copy(&b.set6, &sp->set6);
 	for (size_t i = 0; !err && i < sp->n_names; i++) {
-		resolved += res[i].n > 0;
-		err = add_name_addrs(&b, sp->names[i], res[i].addrs, res[i].n);
+		resolved += res[i].n + res[i].n6 > 0;
+		err = add_name_addrs(&b, sp->names[i], res[i].addrs, res[i].n) ?:
+		      add_name_addrs6(&b, sp->names[i], res[i].addrs6, res[i].n6);
 	}
 	err = err ?: apply_lists(&b, sp);
 	if (!err && ip6set_count(&b.set6) > TARGETS6_MAX) {
@@ -716,7 +784,7 @@ int targets_assemble(struct target_set *ts, const struct target_spec *sp,
 				o->allowlist_file ? " and the allowlist" : "");
 		err = -ENOENT;
 	}
-	err = err ?: collect_names(&b, ts);
+	err = err ?: collect_names(&b, ts) ?: collect_names6(&b, ts);
 	if (!err && !(ts->before = malloc((b.set.n ?: 1) * sizeof(*ts->before))))
 		err = -ENOMEM;
 	if (!err && !(ts->before6 = malloc((b.set6.n ?: 1) * sizeof(*ts->before6))))
@@ -744,7 +812,7 @@ int targets_assemble(struct target_set *ts, const struct target_spec *sp,
 	b.set = (struct ip_set){ 0 };
 	b.set6 = (struct ip6_set){ 0 };
 	pr_info("%llu targets (%zu intervals, %zu addresses from names)\n",
-		(unsigned long long)ts->count, ts->n_iv + ts->n_iv6, ts->n_names);
+		(unsigned long long)ts->count, ts->n_iv + ts->n_iv6, ts->n_names + ts->n_names6);
 	builder_free(&b);
 	return 0;
 }
@@ -836,11 +904,32 @@ const char *targets_name(const struct target_set *ts, __u32 addr)
 	return n ? n->name : NULL;
 }
 
+const char *targets_name6(const struct target_set *ts, const __u8 addr[16])
+{
+	ip6_t a = ip6_load(addr);
+	size_t lo = 0, hi = ts->n_names6;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ts->names6[mid].addr == a)
+			return ts->names6[mid].name;
+		if (ts->names6[mid].addr < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 void targets_free(struct target_set *ts)
 {
 	for (size_t i = 0; i < ts->n_names; i++)
 		free(ts->names[i].name);
 	free(ts->names);
+	for (size_t i = 0; i < ts->n_names6; i++)
+		free(ts->names6[i].name);
+	free(ts->names6);
 	free(ts->before);
 	free(ts->iv);
 	free(ts->before6);

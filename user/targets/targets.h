@@ -37,6 +37,11 @@ struct target_set {
 	__u64 count;   /* total addresses, >= 1 */
 	struct target_name *names; /* addresses that came from a name, sorted by addr */
 	size_t n_names;
+	struct target_name6 {
+		ip6_t addr;
+		char *name;
+	} *names6; /* the same for IPv6 addresses */
+	size_t n_names6;
 	struct ip6_interval *iv6; /* IPv6: sorted, disjoint, merged */
 	size_t n_iv6;
 	__u64 *before6; /* before6[i]: IPv6 addresses in iv6[0..i) */
@@ -47,7 +52,8 @@ struct target_opts {
 	bool allow_reserved;	    /* lift the default blocklist */
 	const char *blocklist_file; /* extra ranges to remove (same syntax as @file), or NULL */
 	const char *allowlist_file; /* if set, keep only addresses in these ranges */
-	bool all_addresses;	    /* names: every A record, not just the first */
+	bool all_addresses;	    /* names: every address, not just the first (prefer.h) */
+	int family;		    /* names: AF_INET, AF_INET6 or AF_UNSPEC (both) */
 	bool quiet;		    /* no progress line while names resolve */
 	const volatile sig_atomic_t *stop; /* set (by a signal) to give up resolving; or NULL */
 };
@@ -108,6 +114,7 @@ static inline bool targets_is6(const struct target_set *ts, __u64 index)
 void targets_addr6(const struct target_set *ts, __u64 index, __u8 addr[16]);
 /* The name an address came from (the first given, if several), or NULL. */
 const char *targets_name(const struct target_set *ts, __u32 addr);
+const char *targets_name6(const struct target_set *ts, const __u8 addr[16]);
 void targets_free(struct target_set *ts);
 
 #endif
