@@ -486,8 +486,6 @@ static int parse_enum(const char *opt, const char *s, const char *const *names, 
 	return -EINVAL;
 }
 
-#define SOURCES_MAX 256
-
 /* -S ADDR or ADDR-LAST: consecutive source addresses, LAST not below ADDR. */
 static int parse_sources(const char *s, struct config *cfg)
 {

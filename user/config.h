@@ -24,6 +24,7 @@ enum xdp_mode { XDPM_AUTO, XDPM_NATIVE, XDPM_GENERIC };
 enum engine_kind { ENGINE_AFXDP, ENGINE_RAW, ENGINE_XDP_LIVE, ENGINE_AUTO };
 
 #define PAYLOAD_MAX 1472 /* ICMP data bytes that fit a 1500-byte MTU */
+#define SOURCES_MAX 256	 /* -S FIRST-LAST: addresses at most */
 
 struct config {
 	enum em_cmd cmd;

@@ -155,21 +155,24 @@ static bool refuse_ipv6(const struct config *cfg, bool stream)
 /* -S: every source address must be one of each route's interface, or no reply comes back. */
 static int check_sources(const struct config *cfg, const struct routes *rt)
 {
-	for (unsigned int i = 0; i < rt->n_paths; i++) {
-		/* IPv6 probes leave from their route's source: -S is IPv4's. */
-		for (unsigned int k = 0; k < cfg->n_sources && !rt->paths[i].v6; k++) {
-			__u32 a = em_probe_saddr(cfg->source, cfg->n_sources, k);
-			char buf[INET_ADDRSTRLEN];
-			int err = netif_has_addr(rt->paths[i].ifindex, a);
+	__u32 src[SOURCES_MAX];
+	char buf[INET_ADDRSTRLEN];
 
-			if (err < 0)
-				return err;
-			if (!err) {
-				pr_warn("--source %s is not an address of %s\n",
-					inet_ntop(AF_INET, &a, buf, sizeof(buf)),
-					rt->paths[i].ifname);
-				return -EADDRNOTAVAIL;
-			}
+	for (unsigned int k = 0; k < cfg->n_sources; k++)
+		src[k] = em_probe_saddr(cfg->source, cfg->n_sources, k);
+	for (unsigned int i = 0; i < rt->n_paths; i++) {
+		int k;
+
+		/* IPv6 probes leave from their route's source: -S is IPv4's. */
+		if (rt->paths[i].v6 || !cfg->n_sources)
+			continue;
+		k = netif_lacks_addr(rt->paths[i].ifname, src, cfg->n_sources);
+		if (k < 0)
+			return k;
+		if ((unsigned int)k < cfg->n_sources) {
+			pr_warn("--source %s is not an address of %s\n",
+				inet_ntop(AF_INET, &src[k], buf, sizeof(buf)), rt->paths[i].ifname);
+			return -EADDRNOTAVAIL;
 		}
 	}
 	return 0;

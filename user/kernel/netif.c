@@ -478,19 +478,27 @@ int netif_next_hop6(const __u8 daddr[16], const char *ifname, int timeout_ms,
 	return next_hop(AF_INET6, daddr, ifname, timeout_ms, nh);
 }
 
-int netif_has_addr(int ifindex, __u32 addr)
+static bool has_addr(const struct ifaddrs *all, const char *ifname, __u32 addr)
 {
-	struct ifaddrs *all, *a;
-	int found = 0;
+	for (const struct ifaddrs *a = all; a; a = a->ifa_next)
+		if (a->ifa_addr && a->ifa_addr->sa_family == AF_INET &&
+		    !strcmp(a->ifa_name, ifname) &&
+		    ((const struct sockaddr_in *)a->ifa_addr)->sin_addr.s_addr == addr)
+			return true;
+	return false;
+}
+
+int netif_lacks_addr(const char *ifname, const __u32 *addrs, unsigned int n)
+{
+	struct ifaddrs *all;
+	unsigned int i;
 
 	if (getifaddrs(&all))
 		return -errno;
-	for (a = all; a && !found; a = a->ifa_next)
-		found = a->ifa_addr && a->ifa_addr->sa_family == AF_INET &&
-			(int)if_nametoindex(a->ifa_name) == ifindex &&
-			((struct sockaddr_in *)a->ifa_addr)->sin_addr.s_addr == addr;
+	for (i = 0; i < n && has_addr(all, ifname, addrs[i]); i++)
+		;
 	freeifaddrs(all);
-	return found;
+	return i;
 }
 
 int netif_ifindex(const char *ifname)

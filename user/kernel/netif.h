@@ -46,8 +46,11 @@ int netif_next_hop6(const __u8 daddr[16], const char *ifname, int timeout_ms,
  */
 int netif_drops(int ifindex, __u64 *drops);
 
-/* 1 if addr (network order) is an IPv4 address of interface ifindex, 0 if not, or -errno. */
-int netif_has_addr(int ifindex, __u32 addr);
+/*
+ * The index in addrs[0..n) (IPv4, network order) of the first that is not an address of
+ * interface ifname, n when all are, or -errno. One read of the host's address list.
+ */
+int netif_lacks_addr(const char *ifname, const __u32 *addrs, unsigned int n);
 
 /* Index of the interface ifname; -ENODEV (with a pr_warn line) if there is none. */
 int netif_ifindex(const char *ifname);
