@@ -79,7 +79,7 @@ static __always_inline bool index_addr(__u32 index, __u32 *daddr)
 }
 
 /* The next probe of this CPU's slice of the walk; false when there is none in this run. */
-static __always_inline bool walk_probe(struct em_gen_probe *pr, __u16 *ip_id)
+static __always_inline bool walk_probe(struct em_gen_probe *pr, __u16 *ip_id, const bool trace)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct em_gen_walk *w = bpf_map_lookup_elem(&gen_walk, &cpu);
@@ -91,13 +91,16 @@ static __always_inline bool walk_probe(struct em_gen_probe *pr, __u16 *ip_id)
 			return false;
 		w->rounds_left = w->probes;
 	}
-	if (!index_addr(w->index, &pr->daddr)) {
+	/* A trace walks units x TTLs, one probe each: the element names its unit and TTL. */
+	if (!index_addr(trace ? em_trace_unit(w->index, cfg.n_ttl) / cfg.flows : w->index,
+			&pr->daddr)) {
 		/* Not a target: none of its rounds is sent, and the walk moves on. */
 		w->rounds_left = 0;
 		return false;
 	}
-	pr->index = w->index;
-	pr->round = w->probes - w->rounds_left;
+	pr->index = trace ? em_trace_unit(w->index, cfg.n_ttl) : w->index;
+	pr->round = trace ? em_trace_ttl(w->index, cfg.min_ttl, cfg.n_ttl) :
+			    w->probes - w->rounds_left;
 	w->rounds_left--;
 	w->sent++;
 	*ip_id = w->ip_id++;
@@ -117,8 +120,12 @@ static __always_inline bool list_probe(struct em_gen_probe *pr, __u16 *ip_id)
 	return true;
 }
 
-/* Writes the whole probe: constant head, IPv4 id, addresses, checksums, ICMP header, payload. */
-static __always_inline void build(void *f, const struct em_gen_probe *pr, __u16 ip_id)
+/*
+ * Writes the whole probe: constant head, IPv4 id, addresses, checksums, ICMP header, payload;
+ * a trace probe also its TTL (the round) and the compensation that holds its unit's checksum.
+ */
+static __always_inline void build(void *f, const struct em_gen_probe *pr, __u16 ip_id,
+				  const bool trace)
 {
 	struct em_payload pl = {
 		.tx_ns = bpf_ktime_get_ns(),
@@ -126,7 +133,7 @@ static __always_inline void build(void *f, const struct em_gen_probe *pr, __u16 
 		.round = pr->round,
 	};
 	__u32 saddr = em_probe_saddr(cfg.saddr, cfg.n_saddr, pr->index);
-	__u16 id = bpf_htons(ip_id), qid, qseq, sum;
+	__u16 id = bpf_htons(ip_id), qid, qseq, sum, comp;
 	__u64 icmp_sum;
 
 	pl.mac = em_cookie(cfg.key[0], cfg.key[1], pr->daddr, pl.tx_ns, pl.index, pl.round);
@@ -139,11 +146,20 @@ static __always_inline void build(void *f, const struct em_gen_probe *pr, __u16 
 	*(__u16 *)(f + EM_OFF_IP_ID) = id;
 	*(__u32 *)(f + EM_OFF_SADDR) = saddr;
 	*(__u32 *)(f + EM_OFF_DADDR) = pr->daddr;
+	/* A trace's head has TTL 0: the word TTL/protocol gains the TTL's byte. */
+	if (trace)
+		*(__u8 *)(f + EM_OFF_IP_TTL) = pr->round;
 	*(__u16 *)(f + EM_OFF_IP_SUM) =
-		csum_fold64((__u64)cfg.ip_sum + id + (__u64)saddr + pr->daddr);
+		csum_fold64((__u64)cfg.ip_sum + id + (__u64)saddr + pr->daddr +
+			    (trace ? bpf_htons((pr->round & 0xff) << 8) : 0));
 
 	icmp_sum = bpf_htons(EM_ICMP_ECHO << 8) + qid + qseq + (pl.tx_ns & 0xffffffff) +
 		   (pl.tx_ns >> 32) + pl.index + pl.round + (pl.mac & 0xffffffff) + (pl.mac >> 32);
+	if (trace) {
+		comp = em_csum_compensation(icmp_sum, em_flow_csum(pl.index));
+		*(__u16 *)(f + EM_OFF_FLOW_COMP) = comp;
+		icmp_sum += comp;
+	}
 	sum = csum_fold64(icmp_sum);
 	/* type 8, code 0, checksum, id, seq as they lie in memory (little-endian word). */
 	*(__u64 *)(f + EM_OFF_ICMP) =
@@ -154,8 +170,7 @@ static __always_inline void build(void *f, const struct em_gen_probe *pr, __u16 
 	*(__u64 *)(f + EM_OFF_MAC) = pl.mac;
 }
 
-SEC("xdp")
-int echomap_gen(struct xdp_md *ctx)
+static __always_inline int generate(struct xdp_md *ctx, const bool trace)
 {
 	void *data, *end;
 	struct em_gen_probe pr;
@@ -167,12 +182,28 @@ int echomap_gen(struct xdp_md *ctx)
 		return XDP_ABORTED;
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
-	if (data + EM_GEN_HDR_LEN > end)
+	if (data + (trace ? EM_GEN_TRACE_LEN : EM_GEN_HDR_LEN) > end)
 		return XDP_ABORTED;
-	if (cfg.list_mode ? !list_probe(&pr, &ip_id) : !walk_probe(&pr, &ip_id))
+	if (cfg.list_mode ? !list_probe(&pr, &ip_id) : !walk_probe(&pr, &ip_id, trace))
 		return XDP_DROP;
-	build(data, &pr, ip_id);
+	build(data, &pr, ip_id, trace);
 	return XDP_TX;
+}
+
+/*
+ * Two programs of one body, the loader keeps the one it needs: a sweep's probes pay nothing for
+ * what a trace's add.
+ */
+SEC("xdp")
+int echomap_gen(struct xdp_md *ctx)
+{
+	return generate(ctx, false);
+}
+
+SEC("xdp")
+int echomap_gen_trace(struct xdp_md *ctx)
+{
+	return generate(ctx, true);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -24,6 +24,7 @@
 
 /* Offsets in the frame of the fields written per probe. */
 #define EM_OFF_IP_ID   (EM_ETH_LEN + 4)
+#define EM_OFF_IP_TTL  (EM_ETH_LEN + 8)
 #define EM_OFF_IP_SUM  (EM_ETH_LEN + 10)
 #define EM_OFF_SADDR   (EM_ETH_LEN + 12)
 #define EM_OFF_DADDR   (EM_ETH_LEN + 16)

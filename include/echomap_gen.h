@@ -10,6 +10,9 @@
  *   maps it to an address through the sorted intervals of the target set.
  * - list (ping, watch): user space writes up to EM_GEN_LIST_MAX probes (address, index, round)
  *   into the .bss list and runs the program that many times; each run takes the next one.
+ * Either builds trace probes (include/echomap_trace.h) in the program echomap_gen_trace: the IP
+ * TTL is the round, the ICMP checksum the unit's. A trace's walk is over units x TTLs: its element names
+ * the unit (the payload's index) and the TTL (the round), the unit / flows the target.
  */
 #ifndef ECHOMAP_GEN_H
 #define ECHOMAP_GEN_H
@@ -17,6 +20,7 @@
 #include <linux/types.h>
 
 #include "echomap_frame.h"
+#include "echomap_trace.h"
 
 #define EM_GEN_LIST_MAX 64 /* probes per list run: PROBE_BATCH of user/probe_tx.h */
 /*
@@ -30,6 +34,9 @@
 #define EM_GEN_META_LEN 8
 /* Bytes the program writes: Ethernet, IPv4, ICMP echo headers and struct em_payload. */
 #define EM_GEN_HDR_LEN (EM_PROBE_HDR_LEN + EM_PAYLOAD_LEN)
+/* A trace probe's checksum compensation: the 2 bytes after the payload struct. */
+#define EM_OFF_FLOW_COMP EM_GEN_HDR_LEN
+#define EM_GEN_TRACE_LEN (EM_GEN_HDR_LEN + 2)
 
 /* The frame's constant bytes and the run's key, set in .rodata before load. */
 struct em_gen_config {
@@ -40,9 +47,12 @@ struct em_gen_config {
 	__u32 ip_sum;	 /* one's complement sum of the constant IPv4 header words, saddr not */
 	__u32 n_iv;	 /* walk mode: intervals in the gen_iv map */
 	__u32 list_mode; /* 1: list mode, 0: walk mode */
-	__u32 pad;
+	__u32 flows;	 /* trace walk: flows per target */
+	__u32 min_ttl;	 /* trace walk: the first TTL */
+	__u32 n_ttl;	 /* trace walk: TTLs per unit */
+	__u32 pad[2];
 };
-_Static_assert(sizeof(struct em_gen_config) == 64, "em_gen_config must be 64 bytes");
+_Static_assert(sizeof(struct em_gen_config) == 80, "em_gen_config must be 80 bytes");
 
 /* One interval of the target set: indices first, first + 1, ... are addresses lo .. hi. */
 struct em_gen_iv {

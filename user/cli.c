@@ -915,9 +915,9 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		pr_warn("--min-ttl %u is above --max-ttl %u\n", cfg->min_ttl, cfg->max_ttl);
 		return -EINVAL;
 	}
-	/* The generator builds its probes in the kernel, with one TTL for all of them. */
-	if (cfg->cmd == CMD_TRACE && cfg->engine == ENGINE_XDP_LIVE) {
-		pr_warn("trace does not run on the xdp-live engine: use afxdp or raw\n");
+	/* The generator walks in the kernel: it does not learn of answers while it sends. */
+	if (cfg->cmd == CMD_TRACE && cfg->engine == ENGINE_XDP_LIVE && cfg->stop_early) {
+		pr_warn("--stop-early does not run on the xdp-live engine: use afxdp or raw\n");
 		return -EINVAL;
 	}
 	if (cfg->cmd == CMD_TRACE && cfg->engine == ENGINE_AUTO)

@@ -266,10 +266,12 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	if (s->rt.n_paths > 1) {
 		pr_info("targets leave by %u routes\n", s->rt.n_paths);
 		topt.routes = &s->rt;
-		/* The generator's walk of a sweep has one template: one route. */
-		if (cfg->cmd == CMD_SWEEP && cfg->engine == ENGINE_XDP_LIVE) {
-			pr_warn("the xdp-live engine sweeps by one route, these targets need %u: "
-				"use --engine afxdp\n", s->rt.n_paths);
+		/* The generator's walk of a sweep or trace has one template: one route. */
+		if ((cfg->cmd == CMD_SWEEP || cfg->cmd == CMD_TRACE) &&
+		    cfg->engine == ENGINE_XDP_LIVE) {
+			pr_warn("the xdp-live engine %s by one route, these targets need %u: "
+				"use --engine afxdp\n", cfg->cmd == CMD_SWEEP ? "sweeps" : "traces",
+				s->rt.n_paths);
 			goto usage;
 		}
 		if (cfg->cmd == CMD_SWEEP && cfg->engine == ENGINE_AUTO)
@@ -333,8 +335,12 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 	topt.gen_marker = s->gen_marker;
 	topt.stamp_each = cfg->cmd != CMD_SWEEP;
 	s->txo = topt;
-	/* A sweep runs the generator over its whole walk, not per staged probe: sweep.c opens it. */
-	if (cfg->cmd == CMD_SWEEP && (topt.engine == ENGINE_XDP_LIVE || topt.engine == ENGINE_AUTO))
+	/*
+	 * A sweep or a trace runs the generator over its whole walk, not per staged probe:
+	 * sweep.c and trace.c open it.
+	 */
+	if ((cfg->cmd == CMD_SWEEP && topt.engine == ENGINE_AUTO) ||
+	    ((cfg->cmd == CMD_SWEEP || cfg->cmd == CMD_TRACE) && topt.engine == ENGINE_XDP_LIVE))
 		return 0;
 	err = probe_tx_open(&s->tx, &topt);
 	if (err)

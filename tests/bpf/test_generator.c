@@ -25,6 +25,7 @@
 
 #include "bpf_test.h"
 #include "echomap_abi.h"
+#include "echomap_trace.h"
 #include "kernel/generator.h"
 #include "targets/permute.h"
 #include "targets/targets.h"
@@ -51,7 +52,12 @@ struct fixture {
 	struct echomap_bpf *matcher;
 };
 
-static int open_gen(void **state, bool list, __u16 payload_len, __u32 n_saddr)
+/* A trace over the set: its flows per target, its TTLs. */
+#define FLOWS	3
+#define MIN_TTL 2
+#define N_TTL	5
+
+static int open_gen(void **state, bool list, __u16 payload_len, __u32 n_saddr, bool trace)
 {
 	struct target_opts topts = { .allow_reserved = true, .quiet = true };
 	struct fixture *fx = calloc(1, sizeof(*fx));
@@ -75,40 +81,58 @@ static int open_gen(void **state, bool list, __u16 payload_len, __u32 n_saddr)
 					.dst_mac = { 2, 0, 0, 0, 0, 2 },
 					.saddr = US,
 					.n_saddr = n_saddr,
-					.ttl = 64,
-					.payload_len = payload_len };
+					.ttl = trace ? 0 : 64,
+					.payload_len = payload_len,
+					.fixed_csum = trace };
 	if (no_bpf[0])
 		return 0;
 	go.tmpl = fx->tmpl;
 	go.ts = list ? NULL : &fx->ts;
+	if (trace) {
+		go.probes = 1;
+		go.flows = FLOWS;
+		go.min_ttl = MIN_TTL;
+		go.n_ttl = N_TTL;
+	}
 	memcpy(go.key, fx->key, sizeof(go.key));
 	return bpf_setup_verdict(gen_open(&fx->gen, &go, false), "the generator");
 }
 
 static int setup_walk(void **state)
 {
-	return open_gen(state, false, EM_PAYLOAD_LEN, 0);
+	return open_gen(state, false, EM_PAYLOAD_LEN, 0, false);
 }
 
 static int setup_walk_padded(void **state)
 {
-	return open_gen(state, false, 100, 0);
+	return open_gen(state, false, 100, 0, false);
 }
 
 static int setup_list(void **state)
 {
-	return open_gen(state, true, EM_PAYLOAD_LEN, 0);
+	return open_gen(state, true, EM_PAYLOAD_LEN, 0, false);
 }
 
 /* -S with 5 sources: each probe from US + its index mod 5. */
 static int setup_walk_sources(void **state)
 {
-	return open_gen(state, false, EM_PAYLOAD_LEN, 5);
+	return open_gen(state, false, EM_PAYLOAD_LEN, 5, false);
 }
 
 static int setup_list_sources(void **state)
 {
-	return open_gen(state, true, EM_PAYLOAD_LEN, 5);
+	return open_gen(state, true, EM_PAYLOAD_LEN, 5, false);
+}
+
+/* Trace probes, padded beyond the compensation's 2 bytes, from 5 sources. */
+static int setup_trace_walk(void **state)
+{
+	return open_gen(state, false, EM_PAYLOAD_LEN + 10, 5, true);
+}
+
+static int setup_trace_list(void **state)
+{
+	return open_gen(state, true, EM_PAYLOAD_LEN + 2, 0, true);
 }
 
 static int teardown(void **state)
@@ -438,6 +462,120 @@ static void test_matcher_accepts(void **state)
 	munmap((void *)res, res_len);
 }
 
+/*
+ * A trace frame is the one user space builds (tx/frame.c) for the same probe: the template
+ * patched with the frame's own IP id, stamp and cookie, byte for byte; and the probe is
+ * (daddr, unit, ttl), sent between t0 and t1, with its unit's flow checksum.
+ */
+static void check_trace_probe(const struct fixture *fx, const __u8 *f, __u32 len, __u32 daddr,
+			      __u32 unit, __u32 ttl, __u64 t0, __u64 t1)
+{
+	__u8 want[OUT_MAX];
+	struct em_payload pl;
+	size_t wlen = frame_build_template(want, sizeof(want), &fx->tmpl);
+	__u16 ip_id;
+
+	assert_int_equal(len, wlen);
+	memcpy(&pl, f + EM_OFF_PAYLOAD, sizeof(pl));
+	memcpy(&ip_id, f + EM_OFF_IP_ID, 2);
+	assert_int_equal(pl.index, unit);
+	assert_int_equal(pl.round, ttl);
+	assert_true(pl.tx_ns >= t0 && pl.tx_ns <= t1);
+	assert_true(pl.mac == em_cookie(fx->key[0], fx->key[1], daddr, pl.tx_ns, unit, ttl));
+	frame_patch(want, &fx->tmpl, daddr, ntohs(ip_id), &pl);
+	assert_memory_equal(f, want, len);
+	assert_int_equal(f[EM_OFF_IP_TTL], ttl);
+	assert_memory_equal(f + EM_OFF_ICMP + 2, &(__u16){ em_flow_csum(unit) }, 2);
+	assert_int_equal(inet_csum(f + EM_ETH_LEN, EM_IP_LEN), 0);
+	assert_int_equal(inet_csum(f + EM_OFF_ICMP, len - EM_OFF_ICMP), 0);
+}
+
+/*
+ * A trace's walk: every (unit, TTL) of units x TTLs in perm_next()'s order, one probe each, to
+ * the unit's target, then nothing; in every shard.
+ */
+static void test_trace_walk(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	__u64 n_pairs = fx->ts.count * FLOWS * N_TTL;
+
+	for (__u32 shards = 1; shards <= 2; shards++) {
+		for (__u32 k = 0; k < shards; k++) {
+			struct permutation pm, ref;
+			__u8 out[OUT_MAX];
+			__u64 e, n = 0;
+			__u32 len;
+
+			assert_int_equal(perm_init(&pm, n_pairs, SEED, shards, k), 0);
+			ref = pm;
+			gen_set_walk(fx->gen, CPU, &pm, 1);
+			while (perm_next(&ref, &e)) {
+				__u32 unit = e / N_TTL, ttl = MIN_TTL + e % N_TTL;
+				__u32 daddr = htonl(targets_addr(&fx->ts, unit / FLOWS));
+				__u64 t0 = mono_ns(), t1;
+
+				assert_int_equal(run_once(fx, out, &len), XDP_TX);
+				t1 = mono_ns();
+				check_trace_probe(fx, out, len, daddr, unit, ttl, t0, t1);
+				n++;
+			}
+			assert_int_equal(run_once(fx, out, &len), XDP_DROP);
+			assert_int_equal(gen_walk(fx->gen, CPU)->sent, n);
+		}
+	}
+}
+
+/* List mode builds trace probes too (what trace sends again): index the unit, round the TTL. */
+static void test_trace_list(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	struct em_gen_probe list[LIST_LEN];
+	__u8 out[OUT_MAX];
+	__u32 len;
+
+	for (__u32 i = 0; i < LIST_LEN; i++)
+		list[i] = (struct em_gen_probe){ .daddr = htonl(0xc6120000 + 7 * i),
+						 .index = 3 * i,
+						 .round = 1 + 7 * i };
+	gen_set_list(fx->gen, list, LIST_LEN);
+	for (__u32 i = 0; i < LIST_LEN; i++) {
+		__u64 t0 = mono_ns(), t1;
+
+		assert_int_equal(run_once(fx, out, &len), XDP_TX);
+		t1 = mono_ns();
+		check_trace_probe(fx, out, len, list[i].daddr, list[i].index, list[i].round, t0,
+				  t1);
+	}
+	assert_int_equal(run_once(fx, out, &len), XDP_DROP);
+}
+
+static __u32 xlated_insns(int prog_fd)
+{
+	struct bpf_prog_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	assert_int_equal(bpf_obj_get_info_by_fd(prog_fd, &info, &len), 0);
+	return info.xlated_prog_len / 8;
+}
+
+/*
+ * A sweep loads the program without the trace's code (echomap_gen, not echomap_gen_trace): it
+ * is shorter by at least the compensation's and the TTL's instructions.
+ */
+static void test_trace_pruned(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	void *sweep_state = NULL;
+	__u32 trace_insns = xlated_insns(gen_prog_fd(fx->gen)), sweep_insns;
+
+	assert_int_equal(setup_walk(&sweep_state), 0);
+	sweep_insns = xlated_insns(gen_prog_fd(((struct fixture *)sweep_state)->gen));
+	teardown(&sweep_state);
+	printf("# generator: %u instructions for a sweep, %u for a trace\n", sweep_insns,
+	       trace_insns);
+	assert_true(sweep_insns + 10 < trace_insns);
+}
+
 static void test_program_size(void **state)
 {
 	assert_true(prog_size_ok(gen_prog_fd(need_bpf(state)->gen), "echomap_gen", 2000, 60000));
@@ -457,6 +595,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_walk_order, setup_walk_sources, teardown),
 		cmocka_unit_test_setup_teardown(test_list, setup_list_sources, teardown),
 		cmocka_unit_test_setup_teardown(test_matcher_accepts, setup_walk, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_walk, setup_trace_walk, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_list, setup_trace_list, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_pruned, setup_trace_walk, teardown),
+		cmocka_unit_test_setup_teardown(test_program_size, setup_trace_walk, teardown),
 	};
 
 	libbpf_set_print(print_libbpf);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "echomap_trace.h"
 #include "tx/frame.h"
 
 #define ROUNDS	 2000
@@ -119,7 +120,7 @@ static void check_ip_shaped(const __u8 *ip, size_t len, const struct frame_tmpl 
 		assert_int_equal(data[i], 0);
 	assert_true(csum_ok(icmp, EM_ICMP_LEN + payload_len));
 	if (t->fixed_csum)
-		assert_memory_equal(icmp + 2, &(__u16){ frame_flow_csum(pl->index) }, 2);
+		assert_memory_equal(icmp + 2, &(__u16){ em_flow_csum(pl->index) }, 2);
 }
 
 static void check_ip(const __u8 *ip, size_t len, const struct frame_tmpl *t, __u32 daddr,
@@ -364,7 +365,7 @@ static void test_patch_max(void **state)
 
 /*
  * Trace probes: the TTL is the round, and every probe of one index has the same ICMP checksum
- * (frame_flow_csum), whatever its round, stamp and cookie, while staying a valid checksum.
+ * (em_flow_csum), whatever its round, stamp and cookie, while staying a valid checksum.
  */
 static void test_fixed_csum(void **state)
 {
@@ -395,9 +396,9 @@ static void test_fixed_csum(void **state)
 	/* The flows of one target hash apart: no two of the first indices share a checksum. */
 	for (unsigned int a = 0; a < 64; a++)
 		for (unsigned int b = a + 1; b < 64; b++)
-			assert_int_not_equal(frame_flow_csum(a), frame_flow_csum(b));
+			assert_int_not_equal(em_flow_csum(a), em_flow_csum(b));
 	for (unsigned int a = 0; a < 1000000; a++)
-		assert_int_not_equal(frame_flow_csum(a), 0xffff);
+		assert_int_not_equal(em_flow_csum(a), 0xffff);
 }
 
 /* The compensation needs its 2 bytes of padding. */

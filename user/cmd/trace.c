@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cmd/commands.h"
+#include "echomap_trace.h"
 #include "kernel/netif.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -21,6 +22,7 @@
 #include "session.h"
 #include "targets/permute.h"
 #include "tx/rate.h"
+#include "tx/sweep_live.h"
 
 #define TOKEN_NAP 100000ULL /* ns: the token bucket's nap (tx/rate.h) */
 #define PAIRS_MAX (1ULL << 32) /* what one permutation walks */
@@ -121,8 +123,8 @@ static int send_all(struct trace *tr, struct progress *pg, __u64 start, __u64 *s
 		return err;
 	total = perm_shard_size_hint(&pm);
 	while (!stop_requested && perm_next(&pm, &e)) {
-		__u64 unit = e / tr->n_ttl;
-		__u32 ttl = cfg->min_ttl + e % tr->n_ttl;
+		__u64 unit = em_trace_unit(e, tr->n_ttl);
+		__u32 ttl = em_trace_ttl(e, cfg->min_ttl, tr->n_ttl);
 
 		if (skip(tr, unit, ttl)) {
 			(*skipped)++;
@@ -136,6 +138,57 @@ static int send_all(struct trace *tr, struct progress *pg, __u64 start, __u64 *s
 		tr->probed[e / 8] |= 1 << (e % 8);
 	}
 	return probe_tx_flush(tr->s.tx);
+}
+
+struct live_progress {
+	struct trace *tr;
+	struct progress *pg;
+	__u64 total;
+};
+
+/* While the generator sends: the events drained (the ring fills at these rates), progress. */
+static void live_progress(void *ctx, __u64 sent)
+{
+	struct live_progress *lp = ctx;
+
+	ring_buffer__consume(lp->tr->s.m.events);
+	show_progress(lp->tr, lp->pg, sent, lp->total);
+}
+
+/*
+ * xdp-live: the generator walks the shard's (unit, TTL) pairs in the kernel, building each
+ * probe as tx/frame.c does (include/echomap_trace.h), at --rate. The pairs it walked are then
+ * marked in tr->probed, as send_all() does while it sends. 0 or -errno.
+ */
+static int send_live(struct trace *tr, struct progress *pg, __u64 start, __u64 *sent)
+{
+	const struct config *cfg = tr->cfg;
+	const struct sweep_plan plan = { .ifname = tr->s.nh.ifname, .threads = cfg->threads,
+					 .ts = &tr->s.ts, .probes = 1, .rate = cfg->rate };
+	struct gen_opts go = { .ifname = tr->s.nh.ifname, .ifindex = tr->s.nh.ifindex,
+			       .tmpl = tr->s.txo.tmpl, .ts = &tr->s.ts, .probes = 1,
+			       .flows = cfg->flows, .min_ttl = cfg->min_ttl, .n_ttl = tr->n_ttl,
+			       .entry = &tr->s.m, .marker = tr->s.gen_marker };
+	struct live_progress lp = { .tr = tr, .pg = pg };
+	struct sweep_live *live = NULL;
+	struct permutation pm;
+	__u64 e;
+	int err;
+
+	memcpy(go.key, tr->s.txo.key, sizeof(go.key));
+	err = perm_init(&pm, tr->units * tr->n_ttl, cfg->seed, cfg->shards, cfg->shard);
+	if (err)
+		return err;
+	lp.total = perm_shard_size_hint(&pm);
+	err = sweep_live_open(&live, &plan, &go, false);
+	if (err)
+		return err;
+	err = sweep_live_send(live, &pm, start, live_progress, &lp);
+	*sent = sweep_live_sent(live);
+	sweep_live_close(live);
+	while (!err && !stop_requested && perm_next(&pm, &e))
+		tr->probed[e / 8] |= 1 << (e % 8);
+	return err;
 }
 
 static void wait_replies(struct trace *tr, struct progress *pg, __u64 sent)
@@ -183,9 +236,12 @@ static int repair(struct trace *tr, struct progress *pg, __u64 drops, __u64 *res
 			tr->s.nh.ifname, (unsigned long long)(now - drops), (unsigned long long)n,
 			pass + 1, cfg->resend);
 		drops = now;
+		/* xdp-live walked in the kernel: the silent go out through its list mode. */
+		if (!tr->s.tx && (err = probe_tx_open(&tr->s.tx, &tr->s.txo)))
+			return err;
 		for (__u64 e = 0; e < tr->units * tr->n_ttl && !stop_requested; e++) {
-			__u64 unit = e / tr->n_ttl;
-			__u32 ttl = cfg->min_ttl + e % tr->n_ttl;
+			__u64 unit = em_trace_unit(e, tr->n_ttl);
+			__u32 ttl = em_trace_ttl(e, cfg->min_ttl, tr->n_ttl);
 
 			if (!(tr->probed[e / 8] & (1 << (e % 8))) ||
 			    tr->hops[e].status != EM_ST_NONE || skip(tr, unit, ttl))
@@ -307,7 +363,10 @@ int trace_run(const struct config *cfg)
 	out.fmt = cfg->fmt;
 	start = mono_ns();
 	progress_init(&pg, cfg->quiet, start);
-	err = send_all(&tr, &pg, start, &sent, &skipped);
+	if (tr.s.tx)
+		err = send_all(&tr, &pg, start, &sent, &skipped);
+	else
+		err = send_live(&tr, &pg, start, &sent);
 	if (!err) {
 		send_ns = mono_ns() - start;
 		wait_replies(&tr, &pg, sent);

@@ -160,7 +160,9 @@ static int enter_through(struct generator *g, const struct matcher *m, bool quie
 static int load(struct generator *g, const struct gen_opts *o)
 {
 	struct em_gen_config *c;
+	struct bpf_program *prog;
 	__u8 ip[EM_IP_LEN];
+	bool trace;
 	int err;
 
 	g->skel = generator_bpf__open();
@@ -183,15 +185,23 @@ static int load(struct generator *g, const struct gen_opts *o)
 	memset(ip + 12, 0, 4);
 	c->ip_sum = ~inet_csum(ip, sizeof(ip)) & 0xffff;
 	c->list_mode = !o->ts;
+	c->flows = o->flows ?: 1;
+	c->min_ttl = o->min_ttl;
+	c->n_ttl = o->n_ttl ?: 1;
 	c->n_iv = o->ts ? o->ts->n_iv : 0;
 	bpf_map__set_max_entries(g->skel->maps.gen_iv, c->n_iv ?: 1);
 	bpf_map__set_max_entries(g->skel->maps.gen_walk, g->ncpu);
+	/* A template with a flow checksum and no TTL of its own is a trace's. */
+	trace = o->tmpl.fixed_csum && !o->tmpl.ttl;
+	prog = trace ? g->skel->progs.echomap_gen_trace : g->skel->progs.echomap_gen;
+	bpf_program__set_autoload(g->skel->progs.echomap_gen, !trace);
+	bpf_program__set_autoload(g->skel->progs.echomap_gen_trace, trace);
 	err = generator_bpf__load(g->skel);
 	if (err) {
 		pr_warn("cannot load the generator: %s\n", strerror(-err));
 		return err;
 	}
-	g->prog_fd = bpf_program__fd(g->skel->progs.echomap_gen);
+	g->prog_fd = bpf_program__fd(prog);
 	g->run_fd = g->prog_fd;
 	return 0;
 }

@@ -28,6 +28,11 @@ struct gen_opts {
 	const struct target_set *ts; /* walk mode; NULL: list mode */
 	__u32 probes;		     /* walk mode: rounds per index */
 	/*
+	 * A trace (tmpl.fixed_csum, tmpl.ttl 0): its walk is over units x n_ttl TTLs from
+	 * min_ttl, flows units per target (include/echomap_trace.h), probes 1.
+	 */
+	__u32 flows, min_ttl, n_ttl;
+	/*
 	 * The attached matcher to run the generator through, with its gen_marker: runs then cost
 	 * no change of the kernel's XDP dispatcher (see bpf/echomap.bpf.c). NULL: run it directly.
 	 */

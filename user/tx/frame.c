@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "echomap_csum.h"
+#include "echomap_trace.h"
 #include "tx/frame.h"
 
 #define IP_TOT_MAX 0xffff
@@ -50,24 +51,6 @@ static __u64 ip_const_sum(__u16 tot, __u8 tos, bool df, __u8 ttl, __u32 saddr)
 {
 	return htons(0x4500 | tos) + htons(tot) + htons(df ? 0x4000 : 0) +
 	       htons(ttl << 8 | IPPROTO_ICMP) + (__u64)saddr;
-}
-
-/* A multiplicative hash: neighbouring indices (the flows of one target) get unrelated sums. */
-__u16 frame_flow_csum(__u32 index)
-{
-	return ((index + 1) * 2654435761U >> 16) % 0xffff;
-}
-
-/*
- * The word that, added to sum, folds it to the one's complement of want: fold(sum) plus ~want
- * plus ~fold(sum) is ~want (adding 0xffff changes nothing), unless ~want is 0 (want 0xffff,
- * which frame_flow_csum() never gives).
- */
-static __u16 csum_compensation(__u64 sum, __u16 want)
-{
-	__u32 c = (__u16)~want + (__u32)csum_fold64(sum);
-
-	return (c & 0xffff) + (c >> 16);
 }
 
 size_t frame_build_ip(__u8 *ip, size_t cap, const struct frame_tmpl *t)
@@ -135,7 +118,7 @@ size_t frame_patch_ip_shaped(__u8 *ip, const struct frame_tmpl *t, const struct 
 	sum += (pl->tx_ns & 0xffffffff) + (pl->tx_ns >> 32) + pl->index + pl->round +
 	       (pl->mac & 0xffffffff) + (pl->mac >> 32);
 	if (t->fixed_csum) {
-		__u16 comp = csum_compensation(sum, frame_flow_csum(pl->index));
+		__u16 comp = em_csum_compensation(sum, em_flow_csum(pl->index));
 
 		memcpy(icmp + EM_ICMP_LEN + EM_PAYLOAD_LEN, &comp, 2);
 		sum += comp;

@@ -20,7 +20,7 @@ struct frame_tmpl {
 	__u8 ttl;	   /* 0: each probe's TTL is its payload round (trace) */
 	__u16 payload_len; /* ICMP data bytes, >= EM_PAYLOAD_LEN; the rest is zero padding */
 	/*
-	 * Paris-style flows (trace): the ICMP checksum is frame_flow_csum(index) on every probe
+	 * Paris-style flows (trace): the ICMP checksum is em_flow_csum(index) on every probe
 	 * of one index, whatever its round and stamp, so that per-flow load balancers, which
 	 * hash on it, send them all one way. The 2 bytes after the payload struct compensate:
 	 * payload_len >= EM_PAYLOAD_LEN + 2.
@@ -66,9 +66,6 @@ size_t frame_patch_shaped(__u8 *frame, const struct frame_tmpl *t, const struct 
 			  __u32 daddr, __u16 ip_id, const struct em_payload *pl);
 size_t frame_patch_ip_shaped(__u8 *pkt, const struct frame_tmpl *t, const struct probe_shape *sh,
 			     __u32 daddr, __u16 ip_id, const struct em_payload *pl);
-
-/* The ICMP checksum (as stored) of every probe of this index with fixed_csum; never 0xffff. */
-__u16 frame_flow_csum(__u32 index);
 
 /* RFC 1071 Internet checksum, in network order as stored. */
 __u16 inet_csum(const void *data, size_t len);
