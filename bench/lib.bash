@@ -16,12 +16,13 @@ bench_need() {
 	[ -x "$ECHOMAP" ] || { echo "bench: $ECHOMAP not built (make all)" >&2; exit 1; }
 }
 
-# found FILE: "found missed invented" of the addresses in FILE against $W/truth (sorted).
+# found FILE [TRUTH]: "found missed invented" of the lines in FILE against TRUTH (sorted; default
+# $W/truth).
 found() {
-	local n missed invented
+	local n missed invented truth=${2:-$W/truth}
 	n=$(sort -u "$1" | wc -l)
-	missed=$(sort -u "$1" | comm -13 - "$W/truth" | wc -l)
-	invented=$(sort -u "$1" | comm -23 - "$W/truth" | wc -l)
+	missed=$(sort -u "$1" | comm -13 - "$truth" | wc -l)
+	invented=$(sort -u "$1" | comm -23 - "$truth" | wc -l)
 	echo "$n $missed $invented"
 }
 

@@ -3,7 +3,9 @@
 # make bench: `echomap trace` beside scamper's ICMP-Paris traceroute on the router chain of
 # tests/lib/trace_topo.bash: 1016 targets, a quarter each two hops away, five hops away behind
 # a silent hop, refused at hop 3 and blackholed after hop 2. Per tool: probes, wall time, CPU,
-# probes/s, and the hops of every path (TTL, router) against the topology's truth.
+# probes/s, and the hops of every path (TTL, router) against the topology's truth. Then echomap
+# alone at full speed, on afxdp and xdp-live, against the XDP topology fixture, which simulates
+# routers by rule behind XDP_PREFIX (default a /17: 32768 targets, 1 M probes).
 # Prints a table and writes bench/results/trace.json. Needs root; builds its own namespaces.
 #
 # Kernel routers answer at tens of thousands of errors per second at most, on the same two
@@ -18,6 +20,7 @@ source bench/lib.bash
 
 RESULTS=bench/results
 RATE=${RATE:-100000}
+XDP_PREFIX=${XDP_PREFIX:-198.18.128.0/17}
 mkdir -p "$RESULTS"
 bench_need scamper jq bc
 
@@ -52,31 +55,35 @@ timed() {
 
 rows=()
 json=()
-# add NAME PROBES WALL USER SYS SEND_PPS: SEND_PPS is the rate while sending, probes/s the
-# rate over the whole run (echomap's includes its --wait of 1 s after the last probe).
+# add NAME PROBES WALL USER SYS SEND_PPS [TRUTH]: SEND_PPS is the rate while sending, probes/s
+# the rate over the whole run (echomap's includes its --wait of 1 s after the last probe).
 add() {
 	local pps f
 	pps=$(echo "$2 / $3" | bc -l)
-	read -r -a f < <(found "$W/$1.hops")
+	read -r -a f < <(found "$W/$1.hops" "${7:-$W/truth}")
 	rows+=("$(printf '%s|%s|%.2f|%.2f|%.0f|%.0f|%s|%s|%s' "$1" "$2" "$3" \
 		"$(echo "$4 + $5" | bc -l)" "$pps" "$6" "${f[0]}" "${f[1]}" "${f[2]}")")
 	json+=("$(printf '{"tool":"%s","probes":%s,"wall_s":%.3f,"cpu_s":%.3f,"pps":%.0f,"send_pps":%.0f,"hops":%s,"missed":%s,"invented":%s}' \
 		"$1" "$2" "$3" "$(echo "$4 + $5" | bc -l)" "$pps" "$6" "${f[0]}" "${f[1]}" "${f[2]}")")
 }
 
-# echomap: every (target, TTL) at --rate, and with --stop-early; paths as JSON.
-for mode in all stop-early; do
-	extra=()
-	[ "$mode" = stop-early ] && extra=(--stop-early)
-	timed "$W/em-$mode.time" "$ECHOMAP" trace --allow-reserved -q --rate "$RATE" --paths \
-		-F json "${extra[@]}" -o "$W/em-$mode.json" "@$W/targets" 2>"$W/em-$mode.err"
+# em_run NAME TRUTH ARGS...: echomap trace ARGS... --paths -F json, its row as NAME.
+em_run() {
+	local name=$1 truth=$2 probes send_pps wall user sys
+	shift 2
+	timed "$W/$name.time" "$ECHOMAP" trace --allow-reserved -q --paths -F json \
+		-o "$W/$name.json" "$@" 2>"$W/$name.err"
 	jq -r '.target as $t | .path | to_entries[] | select(.value != null) |
-		"\($t) \(.key + 1) \(.value)"' "$W/em-$mode.json" >"$W/echomap-$mode.hops"
-	probes=$(sed -nE 's/.* ([0-9]+) probes \(.*/\1/p' "$W/em-$mode.err")
-	send_pps=$(sed -nE 's/.* ([0-9]+) probes\/s$/\1/p' "$W/em-$mode.err")
-	read -r wall user sys <"$W/em-$mode.time"
-	add "echomap-$mode" "$probes" "$wall" "$user" "$sys" "$send_pps"
-done
+		"\($t) \(.key + 1) \(.value)"' "$W/$name.json" >"$W/$name.hops"
+	probes=$(sed -nE 's/.* ([0-9]+) probes \(.*/\1/p' "$W/$name.err")
+	send_pps=$(sed -nE 's/.* ([0-9]+) probes\/s$/\1/p' "$W/$name.err")
+	read -r wall user sys <"$W/$name.time"
+	add "$name" "$probes" "$wall" "$user" "$sys" "$send_pps" "$truth"
+}
+
+# echomap: every (target, TTL) at --rate, and with --stop-early; paths as JSON.
+em_run echomap-all "$W/truth" --rate "$RATE" "@$W/targets"
+em_run echomap-stop-early "$W/truth" --rate "$RATE" --stop-early "@$W/targets"
 
 # scamper: ICMP-Paris, one probe per hop, at its highest rate.
 timed "$W/sc.time" scamper -p 10000 -c "trace -P icmp-paris -q 1 -w 1" -O json \
@@ -87,8 +94,21 @@ probes=$(jq -s 'map(select(.type == "trace") | .probe_count) | add' "$W/sc.json"
 read -r wall user sys <"$W/sc.time"
 add scamper "$probes" "$wall" "$user" "$sys" "$(echo "$probes / $wall" | bc -l)"
 
+# echomap alone against the XDP topology fixture, every (target, TTL) as fast as it goes.
+topo_xdp "$XDP_PREFIX"
+topo_xdp_truth "$XDP_PREFIX" 32 | awk '{
+	split($3, f, "="); sub("ttl=", "", $2)
+	if ($1 in end) next
+	if ($4 != "timxceed") end[$1] = 1
+	print $1, $2, f[2]
+}' | sort -u >"$W/truth-xdp"
+for engine in afxdp xdp-live; do
+	em_run "echomap-xdpfix-$engine" "$W/truth-xdp" --engine "$engine" --rate 0 "$XDP_PREFIX"
+done
+
 {
-	echo "trace of $N targets over kernel routers ($(wc -l <"$W/truth") hops in the truth)"
+	echo "trace of $N targets over kernel routers ($(wc -l <"$W/truth") hops in the truth);"
+	echo "xdpfix: $XDP_PREFIX over the XDP topology fixture ($(wc -l <"$W/truth-xdp") hops)"
 	printf '%-20s %8s %8s %8s %10s %10s %6s %7s %9s\n' tool probes wall_s cpu_s probes/s \
 		send_pps hops missed invented
 	for r in "${rows[@]}"; do

@@ -180,6 +180,8 @@ static __always_inline int generate(struct xdp_md *ctx, const bool trace)
 	if ((void *)(long)ctx->data_meta < (void *)(long)ctx->data &&
 	    bpf_xdp_adjust_meta(ctx, EM_GEN_META_LEN))
 		return XDP_ABORTED;
+	if (trace && bpf_xdp_adjust_head(ctx, EM_GEN_TRACE_ROOM))
+		return XDP_ABORTED;
 	data = (void *)(long)ctx->data;
 	end = (void *)(long)ctx->data_end;
 	if (data + (trace ? EM_GEN_TRACE_LEN : EM_GEN_HDR_LEN) > end)

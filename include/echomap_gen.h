@@ -32,6 +32,13 @@
 #define EM_GEN_SEARCH_STEPS 32
 /* Metadata of a run entered through the matcher: its gen_marker (see bpf/echomap.bpf.c). */
 #define EM_GEN_META_LEN 8
+/*
+ * Bytes before a trace probe's frame, which the program cuts off the head: a peer that builds
+ * its reply in the probe's page (a responder on a veth, as the XDP topology fixture does) grows
+ * a time exceeded at the head by its IPv4 and ICMP headers, and would otherwise write over the
+ * marker in front of the frame, which live frames do not restore: runs without it send nothing.
+ */
+#define EM_GEN_TRACE_ROOM 64
 /* Bytes the program writes: Ethernet, IPv4, ICMP echo headers and struct em_payload. */
 #define EM_GEN_HDR_LEN (EM_PROBE_HDR_LEN + EM_PAYLOAD_LEN)
 /* A trace probe's checksum compensation: the 2 bytes after the payload struct. */

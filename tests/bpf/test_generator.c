@@ -525,6 +525,41 @@ static void test_trace_walk(void **state)
 	}
 }
 
+/*
+ * A trace runs over EM_GEN_TRACE_ROOM bytes before its frame, which it cuts off: whatever a
+ * reply grown in place left there, the probe is the same.
+ */
+static void test_trace_room(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	struct permutation pm, ref;
+	__u8 out[OUT_MAX], in[OUT_MAX];
+	__u64 e, t0, t1;
+	__u32 tlen, unit;
+	const void *tmpl = gen_template(fx->gen, &tlen);
+
+	assert_int_equal(tlen, EM_GEN_TRACE_ROOM + EM_PROBE_HDR_LEN + fx->tmpl.payload_len);
+	memcpy(in, tmpl, tlen);
+	memset(in, 0xa5, EM_GEN_TRACE_ROOM + EM_PROBE_HDR_LEN);
+	assert_int_equal(perm_init(&pm, fx->ts.count * FLOWS * N_TTL, SEED, 1, 0), 0);
+	ref = pm;
+	assert_true(perm_next(&ref, &e));
+	gen_set_walk(fx->gen, CPU, &pm, 1);
+	{
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = in, .data_size_in = tlen,
+			    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+
+		t0 = mono_ns();
+		assert_int_equal(bpf_prog_test_run_opts(gen_prog_fd(fx->gen), &opts), 0);
+		t1 = mono_ns();
+		assert_int_equal(opts.retval, XDP_TX);
+		unit = e / N_TTL;
+		check_trace_probe(fx, out, opts.data_size_out,
+				  htonl(targets_addr(&fx->ts, unit / FLOWS)), unit,
+				  MIN_TTL + e % N_TTL, t0, t1);
+	}
+}
+
 /* List mode builds trace probes too (what trace sends again): index the unit, round the TTL. */
 static void test_trace_list(void **state)
 {
@@ -597,6 +632,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_matcher_accepts, setup_walk, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_walk, setup_trace_walk, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_list, setup_trace_list, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_room, setup_trace_walk, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_pruned, setup_trace_walk, teardown),
 		cmocka_unit_test_setup_teardown(test_program_size, setup_trace_walk, teardown),
 	};

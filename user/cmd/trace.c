@@ -314,6 +314,8 @@ static int report(struct trace *tr, struct out_sink *out, __u64 sent, __u64 rese
 		elapsed_ns ? sent * 1e9 / elapsed_ns : 0.0);
 	if (tr->stray)
 		pr_warn("%llu replies named no probe of this trace\n", (unsigned long long)tr->stray);
+	pr_info("the matcher saw %llu frames and passed %llu to the stack\n",
+		(unsigned long long)c[EM_CNT_SEEN], (unsigned long long)c[EM_CNT_PASSED]);
 	/* The matcher counts what it took; a full event ring loses the event, not the count. */
 	if (c[EM_CNT_MATCHED] - c[EM_CNT_DUPLICATE] > tr->replies + tr->stray)
 		pr_warn("%llu hop replies were lost in the event ring: lower --rate\n",

@@ -28,9 +28,11 @@ struct generator {
 	int ifindex;
 	__u64 marker; /* the matcher's gen_marker and our slot */
 	/* What every page of a run starts from: the marker as metadata, then the template. */
-	__u8 in[EM_GEN_META_LEN + FRAME_MAX];
+	__u8 in[EM_GEN_META_LEN + EM_GEN_TRACE_ROOM + FRAME_MAX];
 	__u8 *frame;
 	size_t frame_len, meta_len;
+	size_t room; /* a trace's: EM_GEN_TRACE_ROOM before the frame */
+	bool trace;
 	volatile struct em_gen_walk *walks; /* walk mode: mmap of gen_walk, one per CPU */
 	size_t walks_len;
 	int ncpu;
@@ -52,12 +54,12 @@ int gen_run(struct generator *g, __u32 repeat, __u32 batch, __u32 queue)
 {
 	struct xdp_md md = {
 		.data = g->meta_len,
-		.data_end = g->meta_len + g->frame_len,
+		.data_end = g->meta_len + g->room + g->frame_len,
 		.ingress_ifindex = g->ifindex,
 		.rx_queue_index = queue,
 	};
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = g->in,
-		    .data_size_in = g->meta_len + g->frame_len,
+		    .data_size_in = g->meta_len + g->room + g->frame_len,
 		    .ctx_in = &md, .ctx_size_in = sizeof(md), .repeat = repeat,
 		    .batch_size = batch, .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
 
@@ -162,7 +164,6 @@ static int load(struct generator *g, const struct gen_opts *o)
 	struct em_gen_config *c;
 	struct bpf_program *prog;
 	__u8 ip[EM_IP_LEN];
-	bool trace;
 	int err;
 
 	g->skel = generator_bpf__open();
@@ -191,11 +192,9 @@ static int load(struct generator *g, const struct gen_opts *o)
 	c->n_iv = o->ts ? o->ts->n_iv : 0;
 	bpf_map__set_max_entries(g->skel->maps.gen_iv, c->n_iv ?: 1);
 	bpf_map__set_max_entries(g->skel->maps.gen_walk, g->ncpu);
-	/* A template with a flow checksum and no TTL of its own is a trace's. */
-	trace = o->tmpl.fixed_csum && !o->tmpl.ttl;
-	prog = trace ? g->skel->progs.echomap_gen_trace : g->skel->progs.echomap_gen;
-	bpf_program__set_autoload(g->skel->progs.echomap_gen, !trace);
-	bpf_program__set_autoload(g->skel->progs.echomap_gen_trace, trace);
+	prog = g->trace ? g->skel->progs.echomap_gen_trace : g->skel->progs.echomap_gen;
+	bpf_program__set_autoload(g->skel->progs.echomap_gen, !g->trace);
+	bpf_program__set_autoload(g->skel->progs.echomap_gen_trace, g->trace);
 	err = generator_bpf__load(g->skel);
 	if (err) {
 		pr_warn("cannot load the generator: %s\n", strerror(-err));
@@ -247,7 +246,10 @@ int gen_open(struct generator **gp, const struct gen_opts *o, bool quiet_fail)
 	g->meta_len = o->entry ? EM_GEN_META_LEN : 0;
 	g->marker = o->marker | o->slot;
 	memcpy(g->in, &g->marker, g->meta_len);
-	g->frame = g->in + g->meta_len;
+	/* A template with a flow checksum and no TTL of its own is a trace's. */
+	g->trace = o->tmpl.fixed_csum && !o->tmpl.ttl;
+	g->room = g->trace ? EM_GEN_TRACE_ROOM : 0;
+	g->frame = g->in + g->meta_len + g->room;
 	g->frame_len = frame_build_template(g->frame, FRAME_MAX, &o->tmpl);
 	if (g->ncpu <= 0 || !g->frame_len) {
 		free(g);
@@ -313,8 +315,8 @@ int gen_prog_fd(const struct generator *g)
 
 const void *gen_template(const struct generator *g, __u32 *len)
 {
-	*len = g->frame_len;
-	return g->frame;
+	*len = g->room + g->frame_len;
+	return g->in + g->meta_len;
 }
 
 void gen_close(struct generator *g)

@@ -66,7 +66,7 @@ void gen_set_list(struct generator *g, const struct em_gen_probe *p, unsigned in
 /* List mode: sends n <= EM_GEN_LIST_MAX probes now. 0 or -errno. */
 int gen_send_list(struct generator *g, const struct em_gen_probe *p, unsigned int n);
 
-/* For tests: the program and the template frame it runs over. */
+/* For tests: the program and what it runs over (a trace's room, then the template frame). */
 int gen_prog_fd(const struct generator *g);
 const void *gen_template(const struct generator *g, __u32 *len);
 
