@@ -24,7 +24,7 @@ struct session {
 	struct series_set ss;	  /* watch mode */
 	struct name_table names;  /* watch mode: what ts is built of */
 	__u64 gen_marker;	  /* xdp-live, see bpf/echomap.bpf.c; 0 for the other engines */
-	bool stream;		  /* sweep: results streamed, a bit per target (matcher.stream) */
+	bool stream;		  /* sweep: results streamed, two bits per target (matcher.stream) */
 };
 
 /* Returns 0 or an enum em_exit code after one pr_warn line; nothing stays attached on failure. */
