@@ -61,7 +61,8 @@ teardown() {
 	xdp_truth 240.0.0.0/12 7 silent | sort >"$NET_TMP/want"
 	same_lines "$NET_TMP/want" "$NET_TMP/got"
 	[ "$(wc -l <"$OUT")" -eq $((1048576 + 1)) ] || { em_dump; false; }
-	grep -q "replies found the ring buffer full: probing their [0-9]* targets again" "$ERR" ||
+	# Probed again in a pass of their own, or with our interface's drops if there were some.
+	grep -q "replies found the ring buffer full: their targets were probed again" "$ERR" ||
 		{ em_dump; false; }
 	grep -q "1048576 targets, $alive alive .* [1-9][0-9]* lost" "$ERR" ||
 		{ em_dump; false; }
