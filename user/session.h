@@ -45,10 +45,11 @@ int session_reload(struct session *s);
  */
 int session_rebuild(struct session *s);
 /*
- * Watch mode, when the routing tables changed: whether the targets' routes differ now from the
- * ones probes leave by. session_rebuild() then takes the new ones (logged, a line per path).
+ * Watch mode, after the changes netif_events_pending() announced (enum netif_change): whether
+ * the targets' routes, or only their gateways' MACs, differ now from the ones probes leave by.
+ * session_rebuild() then takes the new ones (logged, a line per path).
  */
-bool session_routes_moved(struct session *s);
+bool session_routes_moved(struct session *s, unsigned int change);
 void session_close(struct session *s);
 
 #endif
