@@ -280,17 +280,24 @@ static __always_inline enum verdict stream_reply(const struct em_probe *p, __u32
 	now = bpf_ktime_get_ns();
 	if (!echo)
 		count(EM_CNT_ICMP_ERROR);
+	/* Each path holds or releases the reservation plainly: Linux 6.1's verifier needs that. */
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-	from = stream_mark(w, p->pl.index, echo, ev != NULL);
-	repeat = from >= 0 && stream_next(from, echo, true) == from;
-	if (repeat)
-		count(EM_CNT_DUPLICATE);
-	if (!ev || from < 0) {
-		if (ev)
-			bpf_ringbuf_discard(ev, 0);
+	if (!ev) {
+		from = stream_mark(w, p->pl.index, echo, false);
+		if (from >= 0 && stream_next(from, echo, true) == from)
+			count(EM_CNT_DUPLICATE);
 		count(EM_CNT_LOST);
 		return V_MATCHED;
 	}
+	from = stream_mark(w, p->pl.index, echo, true);
+	if (from < 0) {
+		bpf_ringbuf_discard(ev, 0);
+		count(EM_CNT_LOST);
+		return V_MATCHED;
+	}
+	repeat = stream_next(from, echo, true) == from;
+	if (repeat)
+		count(EM_CNT_DUPLICATE);
 	event_fill(ev, now > p->pl.tx_ns ? now - p->pl.tx_ns : 0, &p->pl, ip->saddr, ip->ttl,
 		   status, icmp, repeat);
 	bpf_ringbuf_submit(ev, 0);
