@@ -57,6 +57,7 @@ enum {
 	OPT_SPILL,
 	OPT_VANTAGE,
 	OPT_WHERE,
+	OPT_IID,
 };
 
 static const struct option long_opts[] = {
@@ -116,6 +117,7 @@ static const struct option long_opts[] = {
 	{ "spill", required_argument, NULL, OPT_SPILL },
 	{ "vantage", required_argument, NULL, OPT_VANTAGE },
 	{ "where", required_argument, NULL, OPT_WHERE },
+	{ "iid", required_argument, NULL, OPT_IID },
 	{},
 };
 
@@ -166,6 +168,7 @@ static unsigned int opt_cmds(int c)
 		return PING;
 	case '4':
 	case '6':
+	case OPT_IID:
 		return SWEEP | PING; /* watch and trace follow names at their IPv4 addresses */
 	case 't':
 		return PING | WATCH;
@@ -246,6 +249,9 @@ static const struct help_opt help_common[] = {
 	  "first (IPv6 if the system has a route to it, else IPv4)" },
 	{ '4', "-4, --ipv4", "names: their IPv4 addresses only (A records)" },
 	{ '6', "-6, --ipv6", "names: their IPv6 addresses only (AAAA records)" },
+	{ OPT_IID, "--iid IID",
+	  "ADDR/LEN-MAX: the address in each /MAX, low (::1, default),\n"
+	  "zero, full, random (by --seed) or a suffix such as ::abcd" },
 	{ OPT_BLOCKLIST, "--blocklist FILE", "also exclude these ranges" },
 	{ OPT_ALLOWLIST, "--allowlist FILE", "only probe addresses inside these ranges" },
 	{ OPT_ALLOW_RESERVED, "--allow-reserved",
@@ -681,6 +687,12 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 		}
 		cfg->family = c == '4' ? AF_INET : AF_INET6;
 		return 0;
+	case OPT_IID:
+		if (!iid_parse(arg, &cfg->iid))
+			return 0;
+		pr_warn("bad value '%s' for --iid: expected low, zero, full, random or a suffix "
+			"such as ::abcd\n", arg);
+		return -EINVAL;
 	case OPT_BLOCKLIST:
 		cfg->blocklist = arg;
 		return 0;

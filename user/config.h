@@ -8,6 +8,7 @@
 #include <linux/types.h>
 
 #include "map/map.h"
+#include "targets/expand6.h"
 
 /* fping's exit codes */
 enum em_exit {
@@ -49,6 +50,7 @@ struct config {
 	bool allow_reserved;
 	bool all_addresses;
 	int family; /* -4: AF_INET, -6: AF_INET6, else AF_UNSPEC (names of both families) */
+	struct iid iid; /* --iid: the addresses of ADDR/LEN-MAX (its seed is --seed's) */
 	/* sweep */
 	__u64 rate; /* probes per second, 0 = unlimited */
 	unsigned int probes;
