@@ -346,7 +346,8 @@ static const struct help_opt help_trace[] = {
 static const struct help_opt help_map[] = {
 	{ 'o', "-o, --output FILE", "the image to write (required)" },
 	{ OPT_PREFIX, "--prefix CIDR",
-	  "the part of the address space to draw (default 0.0.0.0/0)" },
+	  "the part of the address space to draw (default 0.0.0.0/0),\n"
+	  "IPv4 or IPv6 (2001:db8::/32: cells of /56, of /48 at --size 256)" },
 	{ OPT_SIZE, "--size PIXELS", "longer side of the map, 16..8192 (default 4096)" },
 	{ 'F', "-F, --format FMT", "png (default) or svg (up to 65536 cells)" },
 	{ OPT_TITLE, "--title TEXT", "title above the map" },
@@ -520,23 +521,26 @@ static int parse_sources(const char *s, struct config *cfg)
 	return 0;
 }
 
-/* A.B.C.D/LEN for map --prefix; host bits are ignored, as in targets. */
+/* A.B.C.D/LEN or an IPv6 ADDR/LEN for map --prefix; host bits are ignored, as in targets. */
 static int parse_prefix(const char *s, struct config *cfg)
 {
 	const char *slash = strchr(s, '/');
-	char buf[INET_ADDRSTRLEN];
+	char buf[INET6_ADDRSTRLEN];
 	struct in_addr a;
 
 	if (!slash || slash - s >= (long)sizeof(buf))
 		goto bad;
 	memcpy(buf, s, slash - s);
 	buf[slash - s] = '\0';
+	cfg->map6 = inet_pton(AF_INET6, buf, cfg->map_net6) == 1;
+	if (cfg->map6)
+		return parse_uint("--prefix length", slash + 1, 0, 128, &cfg->map_len);
 	if (inet_pton(AF_INET, buf, &a) != 1)
 		goto bad;
 	cfg->map_net = ntohl(a.s_addr);
 	return parse_uint("--prefix length", slash + 1, 0, 32, &cfg->map_len);
 bad:
-	pr_warn("bad value '%s' for --prefix: expected A.B.C.D/LEN\n", s);
+	pr_warn("bad value '%s' for --prefix: expected A.B.C.D/LEN or an IPv6 ADDR/LEN\n", s);
 	return -EINVAL;
 }
 

@@ -94,6 +94,8 @@ struct config {
 	/* map: RESULTS is targets[0] */
 	__u32 map_net; /* host order; default 0.0.0.0/0 */
 	unsigned int map_len;
+	bool map6;	    /* --prefix is IPv6: map_net6/map_len */
+	__u8 map_net6[16];
 	unsigned int map_size; /* longer side of the map in pixels */
 	enum map_fmt map_fmt;
 	const char *title;
