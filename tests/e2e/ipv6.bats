@@ -124,9 +124,10 @@ v6_expansion_link() {
 	awk '{ print $1 }' "$OUT" | sort >"$NET_TMP/first"
 	[ "$(wc -l <"$NET_TMP/first")" -eq 16 ] || { em_dump; false; }
 	# One in each /52 (its fourth group's first hex digit), none at the low IID ::1.
-	local a full nets=""
+	local a full nets="" iids
 	while read -r a; do
 		full=$(v6_full "$a")
+		echo "${full:20}" >>"$NET_TMP/iids"
 		[[ $full == 2001:0db8:0001:* ]] || { echo "$a: outside the /48" >&2; false; }
 		[[ ${full:16} != 000:0000:0000:0000:0001 ]] || { echo "$a: the low IID" >&2; false; }
 		nets+=${full:15:1}
@@ -135,6 +136,9 @@ v6_expansion_link() {
 		echo "not one per /52: $nets" >&2
 		false
 	}
+	# Each its own IID (the last 64 bits).
+	iids=$(sort -u "$NET_TMP/iids" | wc -l)
+	[ "$iids" -eq 16 ] || { echo "$iids distinct IIDs of 16" >&2; false; }
 	em_capture sweep -I "$IFACE" --allow-reserved -q --iid random --seed 7 2001:db8:1::/48-52
 	expect_status 0
 	awk '{ print $1 }' "$OUT" | sort >"$NET_TMP/again"

@@ -176,15 +176,24 @@ static void test_modes(void **state)
 	targets_free(&ts);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /* random: one address inside each prefix, the same for a seed, another for another seed. */
 static void test_random(void **state)
 {
 	struct target_opts a = opts_iid("random", 42), b = opts_iid("random", 42),
 			   c = opts_iid("random", 43);
 	struct target_set ta, tb, tc;
-	unsigned int differ = 0, low_iid = 0;
+	unsigned int differ = 0, low_iid = 0, repeated = 0;
+	__u64 *iids = calloc(65536, sizeof(*iids));
 
 	(void)state;
+	assert_non_null(iids);
 	assert_int_equal(BUILD(&ta, &a, "2001:db8:1::/48-64"), 0);
 	assert_int_equal(BUILD(&tb, &b, "2001:db8:1::/48-64"), 0);
 	assert_int_equal(BUILD(&tc, &c, "2001:db8:1::/48-64"), 0);
@@ -202,7 +211,14 @@ static void test_random(void **state)
 		assert_true(ip6_load(z) >> 64 == (v6("2001:db8:1::") >> 64) + i);
 		differ += memcmp(x, z, 16) != 0;
 		low_iid += (__u64)ip6_load(x) < (1ULL << 32);
+		iids[i] = (__u64)ip6_load(x);
 	}
+	/* Each prefix its own IID, not one drawn once for all. */
+	qsort(iids, 65536, sizeof(*iids), cmp_u64);
+	for (size_t i = 1; i < 65536; i++)
+		repeated += iids[i] == iids[i - 1];
+	assert_int_equal(repeated, 0);
+	free(iids);
 	/* 64 random bits: a collision between seeds or an IID below 2^32 is a 2^-32 event. */
 	assert_int_equal(differ, 65536);
 	assert_int_equal(low_iid, 0);

@@ -117,9 +117,9 @@ ip6_t expand6_addr(const struct iid *iid, ip6_t prefix, unsigned int max)
 	case IID_FIXED:
 		return prefix | (iid->fixed & host);
 	case IID_RANDOM:
-		/* Two draws keyed by the seed and the prefix: the same run, the same addresses. */
-		r = (ip6_t)mix64(iid->seed ^ mix64((__u64)(prefix >> 64))) << 64 |
-		    mix64(iid->seed ^ mix64((__u64)prefix ^ 0x5bd1e995ULL));
+		/* Keyed by the seed and the whole prefix: the same run, the same addresses. */
+		r = mix64(iid->seed ^ mix64((__u64)(prefix >> 64)) ^ (__u64)prefix);
+		r = r << 64 | mix64(iid->seed ^ ~(__u64)r);
 		return prefix | (r & host);
 	case IID_LOW:
 	default:
