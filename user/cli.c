@@ -57,6 +57,7 @@ enum {
 	OPT_SPILL,
 	OPT_VANTAGE,
 	OPT_WHERE,
+	OPT_IID,
 };
 
 static const struct option long_opts[] = {
@@ -116,6 +117,7 @@ static const struct option long_opts[] = {
 	{ "spill", required_argument, NULL, OPT_SPILL },
 	{ "vantage", required_argument, NULL, OPT_VANTAGE },
 	{ "where", required_argument, NULL, OPT_WHERE },
+	{ "iid", required_argument, NULL, OPT_IID },
 	{},
 };
 
@@ -166,6 +168,7 @@ static unsigned int opt_cmds(int c)
 		return PING;
 	case '4':
 	case '6':
+	case OPT_IID:
 		return SWEEP | PING; /* watch and trace follow names at their IPv4 addresses */
 	case 't':
 		return PING | WATCH;
@@ -246,6 +249,9 @@ static const struct help_opt help_common[] = {
 	  "first (IPv6 if the system has a route to it, else IPv4)" },
 	{ '4', "-4, --ipv4", "names: their IPv4 addresses only (A records)" },
 	{ '6', "-6, --ipv6", "names: their IPv6 addresses only (AAAA records)" },
+	{ OPT_IID, "--iid IID",
+	  "ADDR/LEN-MAX: the address in each /MAX, low (::1, default),\n"
+	  "zero, full, random (by --seed) or a suffix such as ::abcd" },
 	{ OPT_BLOCKLIST, "--blocklist FILE", "also exclude these ranges" },
 	{ OPT_ALLOWLIST, "--allowlist FILE", "only probe addresses inside these ranges" },
 	{ OPT_ALLOW_RESERVED, "--allow-reserved",
@@ -340,7 +346,8 @@ static const struct help_opt help_trace[] = {
 static const struct help_opt help_map[] = {
 	{ 'o', "-o, --output FILE", "the image to write (required)" },
 	{ OPT_PREFIX, "--prefix CIDR",
-	  "the part of the address space to draw (default 0.0.0.0/0)" },
+	  "the part of the address space to draw (default 0.0.0.0/0),\n"
+	  "IPv4 or IPv6 (2001:db8::/32: cells of /56, of /48 at --size 256)" },
 	{ OPT_SIZE, "--size PIXELS", "longer side of the map, 16..8192 (default 4096)" },
 	{ 'F', "-F, --format FMT", "png (default) or svg (up to 65536 cells)" },
 	{ OPT_TITLE, "--title TEXT", "title above the map" },
@@ -514,23 +521,26 @@ static int parse_sources(const char *s, struct config *cfg)
 	return 0;
 }
 
-/* A.B.C.D/LEN for map --prefix; host bits are ignored, as in targets. */
+/* A.B.C.D/LEN or an IPv6 ADDR/LEN for map --prefix; host bits are ignored, as in targets. */
 static int parse_prefix(const char *s, struct config *cfg)
 {
 	const char *slash = strchr(s, '/');
-	char buf[INET_ADDRSTRLEN];
+	char buf[INET6_ADDRSTRLEN];
 	struct in_addr a;
 
 	if (!slash || slash - s >= (long)sizeof(buf))
 		goto bad;
 	memcpy(buf, s, slash - s);
 	buf[slash - s] = '\0';
+	cfg->map6 = inet_pton(AF_INET6, buf, cfg->map_net6) == 1;
+	if (cfg->map6)
+		return parse_uint("--prefix length", slash + 1, 0, 128, &cfg->map_len);
 	if (inet_pton(AF_INET, buf, &a) != 1)
 		goto bad;
 	cfg->map_net = ntohl(a.s_addr);
 	return parse_uint("--prefix length", slash + 1, 0, 32, &cfg->map_len);
 bad:
-	pr_warn("bad value '%s' for --prefix: expected A.B.C.D/LEN\n", s);
+	pr_warn("bad value '%s' for --prefix: expected A.B.C.D/LEN or an IPv6 ADDR/LEN\n", s);
 	return -EINVAL;
 }
 
@@ -681,6 +691,12 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 		}
 		cfg->family = c == '4' ? AF_INET : AF_INET6;
 		return 0;
+	case OPT_IID:
+		if (!iid_parse(arg, &cfg->iid))
+			return 0;
+		pr_warn("bad value '%s' for --iid: expected low, zero, full, random or a suffix "
+			"such as ::abcd\n", arg);
+		return -EINVAL;
 	case OPT_BLOCKLIST:
 		cfg->blocklist = arg;
 		return 0;

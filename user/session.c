@@ -35,8 +35,10 @@ static struct target_opts target_opts_of(const struct config *cfg)
 		.family = cfg->cmd == CMD_SWEEP || cfg->cmd == CMD_PING ? cfg->family : AF_INET,
 		.quiet = cfg->quiet,
 		.stop = &stop_requested,
+		.iid = cfg->iid,
 	};
 
+	topts.iid.seed = cfg->seed;
 	return topts;
 }
 

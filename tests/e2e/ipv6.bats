@@ -65,6 +65,96 @@ neigh_resolved() { ip -n "$NS_S" -6 neigh show 2001:db8::2 dev "$IFACE" | grep -
 	assert_clean
 }
 
+# v6_full ADDR: the address with every group written in four digits, none left out.
+v6_full() {
+	local a=$1 head tail n=8 i out="" g
+	if [[ $a == *::* ]]; then
+		head=${a%%::*} tail=${a#*::}
+		[ -z "$head" ] || n=$((n - 1 - $(tr -cd : <<<"$head" | wc -c)))
+		[ -z "$tail" ] || n=$((n - 1 - $(tr -cd : <<<"$tail" | wc -c)))
+		a=$head
+		for ((i = 0; i < n; i++)); do a+=${a:+:}0; done
+		a+=${tail:+:$tail}
+	fi
+	IFS=: read -ra g <<<"$a"
+	for i in "${g[@]}"; do out+=$(printf '%04x:' "0x$i"); done
+	echo "${out%:}"
+}
+
+# v6_expansion_link: as v6_link, but the responder answers only the /64s given (its other
+# 2001:db8:1::/48 addresses are dropped silently, so a miss is no error line).
+v6_expansion_link() {
+	local p
+	ip -n "$NS_S" -6 addr add 2001:db8::1/64 dev "$IFACE" nodad
+	ip -n "$NS_R" -6 addr add 2001:db8::2/64 dev "$RIFACE" nodad
+	ip -n "$NS_S" -6 addr add fe80::1/64 dev "$IFACE" nodad
+	ip -n "$NS_R" -6 addr add fe80::2/64 dev "$RIFACE" nodad
+	ip -n "$NS_R" -6 route add blackhole 2001:db8:1::/48
+	for p in "$@"; do ip -n "$NS_R" -6 route add local "$p" dev lo; done
+	ip -n "$NS_S" -6 route add 2001:db8:1::/48 via 2001:db8::2 dev "$IFACE"
+}
+
+@test "prefix expansion /48-56 finds exactly the /64s that answer, by --iid (afxdp, raw)" {
+	# The first /64 of /56s 0, 5 and 255 answer, and the second /64 of /56 7: the low IID
+	# (::1 of each /56's first /64) reaches the first three; ::1:0:0:0:abcd the fourth.
+	v6_expansion_link 2001:db8:1::/64 2001:db8:1:500::/64 2001:db8:1:ff00::/64 \
+		2001:db8:1:701::/64
+	printf '%s\n' 2001:db8:1::1 2001:db8:1:500::1 2001:db8:1:ff00::1 | sort >"$NET_TMP/want"
+	for ENGINE in $(v6_engines); do
+		echo "# engine $ENGINE"
+		em_capture sweep -I "$IFACE" --allow-reserved -q 2001:db8:1::/48-56
+		expect_status 0
+		awk '{ print $1 }' "$OUT" | sort >"$NET_TMP/got"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
+		grep -q '256 targets, 3 alive' "$ERR" || { em_dump; false; }
+	done
+	# In an @file too, with a fixed IID: only 2001:db8:1:701::abcd is inside an answering /64.
+	echo "2001:db8:1::/48-56 # one address per /56" >"$NET_TMP/prefixes"
+	em_capture sweep -I "$IFACE" --allow-reserved -q --iid ::1:0:0:0:abcd "@$NET_TMP/prefixes"
+	expect_status 0
+	[ "$(awk '{ print $1 }' "$OUT")" = 2001:db8:1:701::abcd ] || { em_dump; false; }
+	grep -q '256 targets, 1 alive' "$ERR" || { em_dump; false; }
+	assert_clean
+}
+
+@test "prefix expansion: --iid random, one address in each prefix, fixed by --seed" {
+	v6_expansion_link 2001:db8:1::/48
+	em_capture sweep -I "$IFACE" --allow-reserved -q --iid random --seed 7 2001:db8:1::/48-52
+	expect_status 0
+	awk '{ print $1 }' "$OUT" | sort >"$NET_TMP/first"
+	[ "$(wc -l <"$NET_TMP/first")" -eq 16 ] || { em_dump; false; }
+	# One in each /52 (its fourth group's first hex digit), none at the low IID ::1.
+	local a full nets="" iids
+	while read -r a; do
+		full=$(v6_full "$a")
+		echo "${full:20}" >>"$NET_TMP/iids"
+		[[ $full == 2001:0db8:0001:* ]] || { echo "$a: outside the /48" >&2; false; }
+		[[ ${full:16} != 000:0000:0000:0000:0001 ]] || { echo "$a: the low IID" >&2; false; }
+		nets+=${full:15:1}
+	done <"$NET_TMP/first"
+	[ "$(echo "$nets" | fold -w1 | sort | tr -d '\n')" = 0123456789abcdef ] || {
+		echo "not one per /52: $nets" >&2
+		false
+	}
+	# Each its own IID (the last 64 bits).
+	iids=$(sort -u "$NET_TMP/iids" | wc -l)
+	[ "$iids" -eq 16 ] || { echo "$iids distinct IIDs of 16" >&2; false; }
+	em_capture sweep -I "$IFACE" --allow-reserved -q --iid random --seed 7 2001:db8:1::/48-52
+	expect_status 0
+	awk '{ print $1 }' "$OUT" | sort >"$NET_TMP/again"
+	same_lines "$NET_TMP/first" "$NET_TMP/again"
+	assert_clean
+}
+
+@test "prefix expansion beyond a run (/32-64: 2^32 prefixes) is refused in one line, exit 3" {
+	em_capture sweep --allow-reserved 2001:db8::/32-64
+	expect_status 3
+	[ "$(cat "$ERR")" = "echomap: bad target '2001:db8::/32-64': a /32 holds 2^32 /64 prefixes, more than the 16777216 IPv6 targets a run takes: use a longer prefix or a shorter expansion" ] || { em_dump; false; }
+	em_capture sweep --allow-reserved --iid rand 2001:db8:1::/48-56
+	expect_status 3
+	grep -q "^echomap: bad value 'rand' for --iid" "$ERR" || { em_dump; false; }
+}
+
 @test "auto sends IPv6 through afxdp, up to 1452 data bytes; xdp-live refuses IPv6, exit 3" {
 	v6_link
 	ENGINE=auto em_capture sweep -I "$IFACE" --allow-reserved -q -v 2001:db8:1::/124
@@ -125,10 +215,15 @@ neigh_resolved() { ip -n "$NS_S" -6 neigh show 2001:db8::2 dev "$IFACE" | grep -
 	ip -n "$NS_R" -6 route add 2001:db8:2::/120 via 2001:db8::1 dev "$RIFACE"
 	ip -n "$NS_S" -6 route add 2001:db8:2::/120 via 2001:db8::2 dev "$IFACE"
 	v6_addrs 2001:db8:2:: 16 | sed 's/$/ timxceed code=0 from=2001:db8::2/' | sort >"$NET_TMP/want"
-	em_capture sweep -I "$IFACE" --allow-reserved -q --ttl 1 2001:db8:2::/124
-	expect_status 0
-	awk '{ print $1, $2, $3, $4 }' "$OUT" | sort >"$NET_TMP/got"
-	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	# raw builds the IPv6 header itself too (IPPROTO_RAW): its hop limit is --ttl's.
+	for ENGINE in $(v6_engines); do
+		echo "# engine $ENGINE"
+		em_capture sweep -I "$IFACE" --allow-reserved -q --ttl 1 2001:db8:2::/124
+		expect_status 0
+		awk '{ print $1, $2, $3, $4 }' "$OUT" | sort >"$NET_TMP/got"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
+	done
+	unset ENGINE
 	em_capture sweep -I "$IFACE" --allow-reserved -q --ttl 1 -F json 2001:db8:2::1
 	grep -q '"classification":"timxceed".*"icmp_type":3,"icmp_code":0,"from":"2001:db8::2","errors":1,"error_type":3,"error_code":0,"error_from":"2001:db8::2"}' "$OUT" ||
 		{ em_dump; false; }
