@@ -133,7 +133,7 @@ near() {
 	promql_is 'count(echomap_up{tier="voice"} == 1)' 1
 	# Every probe is answered; the counts of a group are its own.
 	[ "$(sample echomap_replies_total 'target="198.18.0.4"')" -ge 20 ]
-	metrics | grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",tier="fast",site="par \\"1\\""} 1$'
+	metrics | grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",family="ipv4",tier="fast",site="par \\"1\\""} 1$'
 	watch_stop
 	responder_stop
 
@@ -191,7 +191,7 @@ near() {
 	printf 'groups:\n  - targets: [198.18.0.1]\n    labels: {v: one}\n    interval: 500ms\n' >"$CONF"
 	watch_start
 	wait_for 10 sent_at_least 198.18.0.1 2
-	metrics | grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",v="one"} 1$'
+	metrics | grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",family="ipv4",v="one"} 1$'
 	local sent
 	sent=$(sample echomap_probes_sent_total 'target="198.18.0.1"')
 
@@ -205,8 +205,8 @@ near() {
 	EOF
 	kill -HUP "$WATCH_PID"
 	wait_for 10 sent_at_least 198.18.0.2 1
-	metrics | grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",v="two"}'
-	metrics | grep -q '^echomap_up{target="198.18.0.2",name="",scope="reserved"}'
+	metrics | grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",family="ipv4",v="two"}'
+	metrics | grep -q '^echomap_up{target="198.18.0.2",name="",scope="reserved",family="ipv4"}'
 	# The target kept keeps its counters.
 	[ "$(sample echomap_probes_sent_total 'target="198.18.0.1"')" -ge "$sent" ]
 	grep -q 'reloaded: 2 targets in 2 series' "$NET_TMP/watch.err"
@@ -217,7 +217,7 @@ near() {
 	grep -q "warn: $CONF:3: probes 99 out of range 1..16" "$NET_TMP/watch.err"
 	sent=$(sample echomap_probes_sent_total 'target="198.18.0.2"')
 	wait_for 10 sent_at_least 198.18.0.2 $((sent + 2))
-	metrics | grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",v="two"} 1$'
+	metrics | grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",family="ipv4",v="two"} 1$'
 	watch_stop
 	assert_clean
 }
@@ -319,7 +319,7 @@ replies_at_least() { [ "$(sample echomap_replies_total "target=\"$1\"")" -ge "$2
 	assert_clean
 }
 
-has_series() { metrics | grep -q "^echomap_up{target=\"$1\",name=\"\",scope=\"reserved\"$2}"; }
+has_series() { metrics | grep -q "^echomap_up{target=\"$1\",name=\"\",scope=\"reserved\",family=\"ipv4\"$2}"; }
 lacks_series() { ! metrics | grep -q "^echomap_up{target=\"$1\","; }
 
 # sd_write NAME TEXT: a file_sd file replaced whole, by rename, as tools write them.

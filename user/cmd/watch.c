@@ -118,6 +118,7 @@ static void report_free(struct round_report *r)
 		return;
 	free(r->st);
 	free(r->res);
+	free(r->from6);
 	free(r);
 }
 
@@ -306,6 +307,13 @@ static int send_probe(struct watch *w, struct group_run *g, __u32 k)
 	i = g->sv[lo];
 	idx = s->ss.v[i].first + (r - g->before[lo]);
 	w->st[i].sent_round++;
+	if (s->ss.v[i].v6) {
+		__u8 a6[16];
+
+		/* groups_shape() let no group with IPv6 targets have a shape. */
+		targets_addr6(&s->ts, idx, a6);
+		return probe_tx_stage6(s->tx, a6, idx, g->round * g->probes + k);
+	}
 	return probe_tx_stage_shaped(s->tx, htonl(targets_addr(&s->ts, idx)), idx,
 				     g->round * g->probes + k, g->shape);
 }
@@ -413,7 +421,10 @@ static struct round_report *report_new(const struct watch *w)
 	r->st = malloc(n * (sizeof(*r->st) + nb * sizeof(__u64)));
 	if (w->cfg->snapshot_dir)
 		r->res = malloc(w->s.ts.count * sizeof(*r->res));
-	if (!r->st || (w->cfg->snapshot_dir && !r->res)) {
+	if (w->cfg->snapshot_dir && w->s.ts.count6)
+		r->from6 = malloc(w->s.ts.count * sizeof(*r->from6));
+	if (!r->st || (w->cfg->snapshot_dir && !r->res) ||
+	    (w->cfg->snapshot_dir && w->s.ts.count6 && !r->from6)) {
 		report_free(r);
 		return NULL;
 	}
@@ -449,6 +460,8 @@ static void close_round(struct watch *w, struct group_run *g)
 	r = report_new(w);
 	if (r && r->res)
 		memcpy(r->res, (void *)s->m.results, s->ts.count * sizeof(*r->res));
+	if (r && r->from6)
+		memcpy(r->from6, (void *)s->m.from6, s->ts.count * sizeof(*r->from6));
 	/* Duplicates are told apart within a round: the next one starts from clean slots. */
 	for (__u32 m = 0; m < g->n_sv; m++) {
 		const struct series *sr = &s->ss.v[g->sv[m]];
@@ -567,6 +580,24 @@ static int groups_shape(struct watch *w, struct group_run *g)
 	return err;
 }
 
+/* IPv6 probes are built from their template alone: no group's shape can reach them. */
+static int check_shapes6(const struct watch *w, const __u32 *of)
+{
+	static const struct probe_shape none;
+
+	for (__u32 i = w->s.ss.n4; w->wf.n && i < w->s.ss.n; i++) {
+		struct probe_shape want = shape_of(w->cfg, &w->wf.g[of[i]]);
+
+		if (memcmp(&want, &none, sizeof(none))) {
+			pr_warn("group %s has IPv6 targets: its size, ttl, dscp, tos, df and source "
+				"apply to IPv4 probes only\n",
+				w->wf.g[of[i]].name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 /*
  * The groups' schedules over the session's series: which series are whose, their labels and,
  * with a file, their timeouts in the program's series slots and their probes' shapes. A group
@@ -584,7 +615,7 @@ static int groups_build(struct watch *w)
 	w->g = g;
 	w->n_groups = g ? n : 0;
 	for (__u32 i = 0; !err && w->wf.n && i < ss->n; i++)
-		of[i] = watch_file_group_of(&w->wf, &w->s.ts, targets_addr(&w->s.ts, ss->v[i].first));
+		of[i] = watch_file_group_of(&w->wf, &w->s.ts, ss->v[i].first);
 	for (unsigned int j = 0; !err && j < n; j++) {
 		const struct watch_group *wg = w->wf.n ? &w->wf.g[j] : NULL;
 
@@ -613,6 +644,8 @@ static int groups_build(struct watch *w)
 	}
 	for (unsigned int j = 0; !err && j < n; j++)
 		g[j].window = g[j].n ? send_window(w, &g[j]) : g[j].every - g[j].timeout;
+	if (!err)
+		err = check_shapes6(w, of);
 	free(of);
 	if (!err && w->wf.n)
 		err = groups_shape(w, g);
@@ -642,18 +675,22 @@ static int watch_sd_files(struct watch *w)
 static int swap_targets(struct watch *w, bool reload)
 {
 	size_t nb = w->eb.n + 1, old_n = w->s.ss.n;
-	__u32 *old_addr = malloc(old_n * sizeof(*old_addr));
+	/* The old series' addresses (their labels are freed with the old set). */
+	struct series *old_key = malloc((old_n ?: 1) * sizeof(*old_key));
 	struct series_state *old = w->st, *st;
 	struct watch_file wf = { 0 };
 	__u64 c[EM_CNT_MAX] = { 0 };
 	struct config keep = w->run;
 	int err;
 
-	if (!old_addr) {
+	if (!old_key) {
 		pr_warn("out of memory: target set not changed\n");
 		return 0;
 	}
-	memcpy(old_addr, w->s.ss.addrs, old_n * sizeof(*old_addr));
+	for (size_t i = 0; i < old_n; i++) {
+		old_key[i] = w->s.ss.v[i];
+		old_key[i].labels = NULL;
+	}
 	reporter_drain(&w->rep);
 	matcher_stats(&w->s.m, c);
 	err = reload && w->wf.n ? watch_file_load(&wf, w->wf.path) : 0;
@@ -676,7 +713,7 @@ static int swap_targets(struct watch *w, bool reload)
 	if (!err)
 		err = reload ? session_reload(&w->s) : session_rebuild(&w->s);
 	if (err) {
-		free(old_addr);
+		free(old_key);
 		w->run = keep;
 		watch_file_free(&wf);
 		if (err == -EINTR)
@@ -705,14 +742,14 @@ static int swap_targets(struct watch *w, bool reload)
 	st = states_new(&w->s.ss, nb);
 	if (!st) {
 		/* The kernel side has moved on: without states we cannot follow. */
-		free(old_addr);
+		free(old_key);
 		pr_warn("out of memory after a reload\n");
 		return -ENOMEM;
 	}
 	for (__u32 i = 0, j = 0; i < w->s.ss.n; i++) {
-		while (j < old_n && old_addr[j] < w->s.ss.addrs[i])
+		while (j < old_n && series_cmp(&old_key[j], &w->s.ss.v[i]) < 0)
 			j++;
-		if (j < old_n && old_addr[j] == w->s.ss.addrs[i]) {
+		if (j < old_n && !series_cmp(&old_key[j], &w->s.ss.v[i])) {
 			__u64 *b = st[i].buckets;
 
 			st[i] = old[j];
@@ -721,7 +758,7 @@ static int swap_targets(struct watch *w, bool reload)
 		}
 	}
 	free(old);
-	free(old_addr);
+	free(old_key);
 	w->st = st;
 	err = groups_build(w);
 	if (err)
