@@ -155,6 +155,54 @@ near() {
 	assert_clean
 }
 
+@test "IPv6 groups: an IPv6 prefix and an IPv4 address in groups of their own, labels and counts exact; no shape for IPv6" {
+	v6_link
+	respond_kernel 198.18.0.0/24
+	cat >"$CONF" <<-EOF
+		groups:
+		  - name: six
+		    targets: [2001:db8:1::/126]
+		    labels: {tier: v6}
+		    interval: 500ms
+		  - name: four
+		    targets: [198.18.0.1]
+		    labels: {tier: v4}
+		    interval: 1s
+	EOF
+	watch_start
+	wait_for 15 replied_at_least 198.18.0.1 2
+	metrics >"$NET_TMP/m"
+	local a l sent
+	[ "$(grep -c '^echomap_up{' "$NET_TMP/m")" -eq 5 ] || { cat "$NET_TMP/m"; false; }
+	grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",family="ipv4",tier="v4"} 1$' "$NET_TMP/m"
+	for a in 2001:db8:1:: 2001:db8:1::1 2001:db8:1::2 2001:db8:1::3; do
+		l="target=\"$a\",name=\"\",scope=\"documentation\",family=\"ipv6\",tier=\"v6\""
+		grep -qxF "echomap_up{$l} 1" "$NET_TMP/m" || { grep -F "$a\"" "$NET_TMP/m"; false; }
+		sent=$(awk -v k="echomap_probes_sent_total{$l}" '$1 == k { print $2 }' "$NET_TMP/m")
+		[ "$sent" -ge 2 ]
+		# Every probe of a closed round answered by the kernel, in time, once.
+		grep -qxF "echomap_replies_total{$l} $sent" "$NET_TMP/m"
+		grep -qxF "echomap_ttl{$l} 64" "$NET_TMP/m"
+	done
+	grep -q 'group six: 4 targets in 4 series, a round every 0.500 s' "$NET_TMP/watch.err"
+	watch_stop
+
+	# A group's own probe shape would reach only IPv4 probes: refused.
+	cat >"$CONF" <<-EOF
+		groups:
+		  - name: six
+		    targets: [2001:db8:1::1]
+		    ttl: 9
+		  - name: four
+		    targets: [198.18.0.1]
+	EOF
+	em_capture watch -I "$IFACE" --allow-reserved --config "$CONF"
+	expect_status 3
+	grep -q "warn: $CONF: group six has IPv6 targets: its size, ttl, dscp, tos, df and source would apply to its IPv4 probes only$" "$ERR" ||
+		{ em_dump; false; }
+	assert_clean
+}
+
 @test "a broken file is refused at start with FILE:LINE and why (exit 3); so are targets or group options beside it" {
 	printf 'groups:\n  - targets: [198.18.0.1]\n    interval: 10\n' >"$CONF"
 	em_capture watch -I "$IFACE" --allow-reserved --config "$CONF"

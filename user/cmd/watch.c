@@ -310,7 +310,7 @@ static int send_probe(struct watch *w, struct group_run *g, __u32 k)
 	if (s->ss.v[i].v6) {
 		__u8 a6[16];
 
-		/* groups_shape() let no group with IPv6 targets have a shape. */
+		/* file_shapes_ok6() let no group with IPv6 targets have a shape. */
 		targets_addr6(&s->ts, idx, a6);
 		return probe_tx_stage6(s->tx, a6, idx, g->round * g->probes + k);
 	}
@@ -552,6 +552,25 @@ static bool file_shapes(const struct config *cfg, const struct watch_file *wf)
 	return false;
 }
 
+/*
+ * IPv6 probes are built from their template alone: a group with IPv6 targets cannot shape its
+ * probes. False after one line naming it.
+ */
+static bool file_shapes_ok6(const struct config *cfg, const struct watch_file *wf)
+{
+	for (unsigned int i = 0; i < wf->n; i++) {
+		struct probe_shape sh = shape_of(cfg, &wf->g[i]);
+
+		if (wf->g[i].spec.set6.n && !shape_is_template(&sh)) {
+			pr_warn("%s: group %s has IPv6 targets: its size, ttl, dscp, tos, df and "
+				"source would apply to its IPv4 probes only\n",
+				wf->path, wf->g[i].name);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Each group's shape into the engines, the same shape once: g[j].shape its number. */
 static int groups_shape(struct watch *w, struct group_run *g)
 {
@@ -578,24 +597,6 @@ static int groups_shape(struct watch *w, struct group_run *g)
 	err = probe_tx_set_shapes(w->s.tx, sh, n);
 	free(sh);
 	return err;
-}
-
-/* IPv6 probes are built from their template alone: no group's shape can reach them. */
-static int check_shapes6(const struct watch *w, const __u32 *of)
-{
-	static const struct probe_shape none;
-
-	for (__u32 i = w->s.ss.n4; w->wf.n && i < w->s.ss.n; i++) {
-		struct probe_shape want = shape_of(w->cfg, &w->wf.g[of[i]]);
-
-		if (memcmp(&want, &none, sizeof(none))) {
-			pr_warn("group %s has IPv6 targets: its size, ttl, dscp, tos, df and source "
-				"apply to IPv4 probes only\n",
-				w->wf.g[of[i]].name);
-			return -EINVAL;
-		}
-	}
-	return 0;
 }
 
 /*
@@ -644,8 +645,6 @@ static int groups_build(struct watch *w)
 	}
 	for (unsigned int j = 0; !err && j < n; j++)
 		g[j].window = g[j].n ? send_window(w, &g[j]) : g[j].every - g[j].timeout;
-	if (!err)
-		err = check_shapes6(w, of);
 	free(of);
 	if (!err && w->wf.n)
 		err = groups_shape(w, g);
@@ -700,6 +699,8 @@ static int swap_targets(struct watch *w, bool reload)
 			"the xdp-live engine builds every probe from one template\n", wf.path);
 		err = -EINVAL;
 	}
+	if (!err && wf.n && !file_shapes_ok6(w->cfg, &wf))
+		err = -EINVAL;
 	if (!err && wf.n) {
 		for (unsigned int i = 0; i < wf.n; i++)
 			w->run.any_source |= wf.g[i].source != 0;
@@ -980,6 +981,8 @@ static int load_file(struct watch *w)
 	w->run.ttl = ttl ?: w->run.ttl;
 	for (unsigned int i = 0; i < w->wf.n; i++)
 		w->run.any_source |= w->wf.g[i].source != 0;
+	if (!file_shapes_ok6(w->cfg, &w->wf))
+		return EXIT_USAGE;
 	if (file_shapes(w->cfg, &w->wf) && w->run.engine == ENGINE_XDP_LIVE) {
 		pr_warn("%s: groups set size, ttl, dscp, tos, df or source: the xdp-live engine "
 			"builds every probe from one template (use --engine afxdp or raw)\n",
