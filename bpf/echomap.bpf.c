@@ -12,8 +12,8 @@
  * whose prefix has no series); a frame that fails the cookie is INVALID, whatever its index. Frames too short for their Ethernet header or VLAN tag make no claim to
  * be IPv4 and pass uncounted.
  *
- * Watch mode (EM_CFG_WATCH) adds per-series histograms, see struct em_series. A late reply is
- * MATCHED (it is ours, and dropped) but counted only in its series' late counter.
+ * Watch mode (EM_CFG_WATCH, IPv4 and IPv6) adds per-series histograms, see struct em_series. A
+ * late reply is MATCHED (it is ours, and dropped) but counted only in its series' late counter.
  */
 #include <stdbool.h>
 #include <linux/bpf.h>
@@ -316,6 +316,20 @@ static __always_inline struct em_series *watch_series(__u32 daddr, __u32 index)
 	return group ? bpf_map_lookup_elem(&series, group) : NULL;
 }
 
+/* The same for an IPv6 target (daddr as in the header). */
+static __always_inline struct em_series *watch_series6(const __u32 daddr[4], __u32 index)
+{
+	struct em_addr6 prefix;
+	__u32 *group;
+
+	if (!(cfg.flags & EM_CFG_AGGREGATE6))
+		return bpf_map_lookup_elem(&series, &index);
+	for (int i = 0; i < 4; i++)
+		prefix.a[i] = daddr[i] & cfg.agg_mask6[i];
+	group = bpf_map_lookup_elem(&groups6, &prefix);
+	return group ? bpf_map_lookup_elem(&series, group) : NULL;
+}
+
 /*
  * Watch mode: is a reply of payload round `round` within its round and timeout? If so it is counted as busy in the
  * round in progress (watch_leave() ends that), and the busy counter is returned; NULL if late.
@@ -393,10 +407,12 @@ struct em_cand6 {
  */
 __noinline int match6(struct em_cand6 *r)
 {
+	struct em_series *series = NULL;
 	struct em_result *slot;
 	struct em_addr6 *from6;
-	__u64 mac, now;
-	__u32 index;
+	__u32 index, *busy = NULL;
+	__u64 mac, now, rtt_ns;
+	bool fresh;
 
 	if (!r)
 		return V_PASS;
@@ -411,15 +427,31 @@ __noinline int match6(struct em_cand6 *r)
 	from6 = bpf_map_lookup_elem(&from6_addrs, &index);
 	if (!slot || !from6)
 		return V_MALFORMED;
+	now = bpf_ktime_get_ns();
+	rtt_ns = now > r->pl.tx_ns ? now - r->pl.tx_ns : 0;
+	/* Watch mode: as handle() for IPv4, a closed round's stragglers are only late. */
+	if (cfg.flags & EM_CFG_WATCH) {
+		series = watch_series6(r->daddr, index);
+		if (!series)
+			return V_MALFORMED;
+		busy = watch_enter(r->pl.round, rtt_ns,
+				   series->timeout_us ? series->timeout_us * 1000ULL : cfg.timeout_ns);
+		if (!busy) {
+			__sync_fetch_and_add(&series->late, 1);
+			return V_MATCHED;
+		}
+	}
 	/*
 	 * Before record() elects the first reply: of two first replies racing on two CPUs, the
 	 * address may be the other's, both valid replies about this target.
 	 */
 	if (!slot->rounds_seen)
 		__builtin_memcpy(from6->a, r->from, sizeof(from6->a));
-	now = bpf_ktime_get_ns();
-	record(slot, &r->pl, 0, r->hop_limit, &r->icmp, r->status,
-	       now > r->pl.tx_ns ? now - r->pl.tx_ns : 0);
+	fresh = record(slot, &r->pl, 0, r->hop_limit, &r->icmp, r->status, rtt_ns);
+	if (series)
+		watch_count(series, fresh, r->status, r->hop_limit, rtt_ns);
+	if (busy)
+		__sync_fetch_and_add(busy, -1);
 	if (r->status != EM_ST_ECHOREPLY)
 		count(EM_CNT_ICMP_ERROR);
 	return V_MATCHED;
@@ -427,8 +459,8 @@ __noinline int match6(struct em_cand6 *r)
 
 /*
  * An IPv6 frame: ICMPv6 echo replies and errors quoting our probes are matched as IPv4's are,
- * with the cookie over the 128-bit address; the reply's source goes to from6_addrs. Sweeps and
- * pings only: in watch and stream mode IPv6 frames pass, uncounted as malformed.
+ * with the cookie over the 128-bit address; the reply's source goes to from6_addrs. Sweeps,
+ * pings and watch: in stream mode IPv6 frames pass, uncounted as malformed.
  */
 static __always_inline enum verdict handle_ipv6(struct cursor *c)
 {
@@ -437,8 +469,8 @@ static __always_inline enum verdict handle_ipv6(struct cursor *c)
 	struct em_reply6 r = {};
 	const struct em_probe *p;
 
-	/* First: the verifier then drops the IPv6 code from watch and stream programs. */
-	if (cfg.flags & (EM_CFG_WATCH | EM_CFG_STREAM))
+	/* First: the verifier then drops the IPv6 code from stream programs. */
+	if (cfg.flags & EM_CFG_STREAM)
 		return V_PASS;
 	switch (parse_icmp6(c, s6, !(s6[0] | s6[1] | s6[2] | s6[3]), &r)) {
 	case EM_P6_MALFORMED:

@@ -72,6 +72,14 @@ struct {
 	__uint(max_entries, 1);
 } groups SEC(".maps");
 
+/* The same for IPv6 series with EM_CFG_AGGREGATE6: prefix (address & agg_mask6) -> series index. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct em_addr6);
+	__type(value, __u32);
+	__uint(max_entries, 1);
+} groups6 SEC(".maps");
+
 /* Counters indexed by enum em_counter; per CPU so that counting needs no atomics. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

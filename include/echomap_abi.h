@@ -122,6 +122,8 @@ enum em_counter {
  * (or counted EM_CNT_LOST).
  */
 #define EM_CFG_STREAM	 (1U << 4)
+/* watch: an IPv6 target's series is its prefix (agg_mask6), not the target */
+#define EM_CFG_AGGREGATE6 (1U << 5)
 
 /*
  * EM_CFG_STREAM: a target's state, at bits 2 * (index % 32) of first_reply's word index / 32.
@@ -148,8 +150,9 @@ struct em_config {
 	__u32 agg_mask;	 /* EM_CFG_AGGREGATE: netmask of a series' prefix (network order) */
 	__u64 timeout_ns; /* EM_CFG_WATCH: a reply slower than this is late */
 	__u32 saddr6[4];  /* our IPv6 source address (as in the header); all zero: any */
+	__u32 agg_mask6[4]; /* EM_CFG_AGGREGATE6: an IPv6 series' netmask (as in the header) */
 };
-_Static_assert(sizeof(struct em_config) == 56, "em_config must be 56 bytes");
+_Static_assert(sizeof(struct em_config) == 72, "em_config must be 72 bytes");
 
 /*
  * An IPv6 address as the matcher stores it: the header's 16 bytes. The `from6` array holds one per
@@ -183,7 +186,7 @@ struct em_series {
 	__u32 late;    /* replies of a closed round or slower than the timeout */
 	__u32 dups;    /* further replies to a (target, payload round) that had one */
 	__u32 errors;  /* ICMP errors (unreachable, time exceeded) in time */
-	__u8 ttl;      /* IPv4 TTL of the latest echo reply */
+	__u8 ttl;      /* IPv4 TTL or IPv6 hop limit of the latest echo reply */
 	__u8 pad[3];
 	__u32 timeout_us; /* set by user space: this series' timeout; 0: em_config.timeout_ns */
 	__u64 sum_sq_us2; /* sum of the squares of the RTTs in buckets[], in us^2: their spread */

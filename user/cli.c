@@ -302,7 +302,8 @@ static const struct help_opt help_watch[] = {
 	  "time a reply may take, at most half of --every (default\n"
 	  "1000 or that half)" },
 	{ OPT_EVERY, "--every SECONDS", "a round every SECONDS, 1..86400 (default 10)" },
-	{ OPT_AGGREGATE, "--aggregate /N", "one series per /N prefix instead of one per target" },
+	{ OPT_AGGREGATE, "--aggregate /N[,/M]",
+	  "one series per IPv4 /N prefix (and IPv6 /M prefix) instead of one per target" },
 	{ OPT_BUCKETS, "--buckets LIST",
 	  "exported histogram bounds in seconds (default 1-2-5 from\n"
 	  "0.0001 to 10)" },
@@ -483,6 +484,33 @@ static int parse_uint(const char *opt, const char *s, __u64 min, __u64 max, unsi
 	return err;
 }
 
+/*
+ * --aggregate /N[,/M]: IPv4 targets per /N prefix, IPv6 targets per /M (each target its own series
+ * without M). A /32 or /128 prefix is a target.
+ */
+static int parse_aggregate(const char *arg, struct config *cfg)
+{
+	const char *comma = strchr(arg, ',');
+	char v4[8] = "";
+	unsigned int u = 0;
+	int err;
+
+	if (comma && (size_t)(comma - arg) < sizeof(v4))
+		memcpy(v4, arg, comma - arg);
+	err = parse_uint("--aggregate", comma ? v4 + (*v4 == '/') : arg + (*arg == '/'), 0, 32,
+			 &u);
+	if (err)
+		return err;
+	cfg->aggregate = u == 32 ? -1 : (int)u;
+	cfg->aggregate6 = -1;
+	if (!comma)
+		return 0;
+	comma++;
+	err = parse_uint("--aggregate (IPv6)", comma + (*comma == '/'), 0, 128, &u);
+	cfg->aggregate6 = u == 128 ? -1 : (int)u;
+	return err;
+}
+
 /* Index of s in names[], or -EINVAL after an error naming the option. */
 static int parse_enum(const char *opt, const char *s, const char *const *names, int n)
 {
@@ -617,6 +645,7 @@ static void set_defaults(struct config *cfg)
 	cfg->map_size = 4096; /* the whole space at one /24 per pixel */
 	cfg->every_s = 10;
 	cfg->aggregate = -1;
+	cfg->aggregate6 = -1;
 	cfg->keep = 60;
 	cfg->min_ttl = 1;
 	cfg->max_ttl = 32;
@@ -631,8 +660,7 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 	static const char *const map_fmts[] = { "png", "svg" };
 	static const char *const modes[] = { "auto", "native", "generic" };
 	static const char *const engines[] = { "afxdp", "raw", "xdp-live", "auto" };
-	unsigned int u = 0;
-	int v, err;
+	int v;
 
 	switch (c) {
 	case 'I':
@@ -747,10 +775,7 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 	case OPT_EVERY:
 		return parse_uint("--every", arg, 1, 86400, &cfg->every_s);
 	case OPT_AGGREGATE:
-		err = parse_uint("--aggregate", arg + (*arg == '/'), 0, 32, &u);
-		/* A /32 prefix is a target. */
-		cfg->aggregate = u == 32 ? -1 : (int)u;
-		return err;
+		return parse_aggregate(arg, cfg);
 	case OPT_BUCKETS:
 		cfg->buckets = arg;
 		return 0;

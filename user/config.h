@@ -75,6 +75,7 @@ struct config {
 	/* watch (also rate, probes, timeout_ms) */
 	unsigned int every_s;	/* a round every this many seconds */
 	int aggregate;		/* prefix length of a series, -1: one series per target */
+	int aggregate6;		/* the same for IPv6 targets (0..127, -1) */
 	const char *buckets;	/* exported histogram bounds (s, comma-separated) or NULL */
 	const char *listen;	/* --listen as given, or NULL: no HTTP server */
 	const char *web_config;	/* --web.config.file: TLS and basic auth (conf/web_config.h) */

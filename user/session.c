@@ -77,7 +77,7 @@ static int watch_targets(const struct config *cfg, const struct target_opts *o,
 static int watch_series(struct session *s, const struct target_set *ts, struct series_set *ss,
 			struct matcher_watch *w)
 {
-	int err = series_build(ss, ts, s->cfg->aggregate);
+	int err = series_build(ss, ts, s->cfg->aggregate, s->cfg->aggregate6);
 
 	if (err)
 		return err == -E2BIG ? EXIT_USAGE : EXIT_SYSTEM;
@@ -91,6 +91,10 @@ static int watch_series(struct session *s, const struct target_set *ts, struct s
 	w->aggregate = ss->agg_len >= 0;
 	w->agg_mask = ss->agg_len > 0 ? ~0U << (32 - ss->agg_len) : 0;
 	w->prefixes = ss->addrs;
+	w->n_series4 = ss->n4;
+	w->aggregate6 = ss->agg_len6 >= 0;
+	w->agg_len6 = ss->agg_len6 >= 0 ? ss->agg_len6 : 128;
+	w->prefixes6 = ss->addrs6;
 	return 0;
 }
 
@@ -139,9 +143,7 @@ static bool refuse_ipv6(const struct config *cfg, bool stream)
 {
 	const char *why = NULL;
 
-	if (cfg->cmd == CMD_WATCH)
-		why = "watch probes IPv4 targets only";
-	else if (cfg->cmd == CMD_TRACE)
+	if (cfg->cmd == CMD_TRACE)
 		why = "trace probes IPv4 targets only";
 	else if (stream)
 		why = "a streamed sweep (--stream, --resume, or above the slot limit) takes IPv4 "
@@ -417,6 +419,10 @@ static int swap(struct session *s, struct target_set *ts)
 		err = -E2BIG;
 		goto free_ts;
 	}
+	if (ts->count6 && refuse_ipv6(s->cfg, false)) {
+		err = -EINVAL;
+		goto free_ts;
+	}
 	err = routes_build(&rt, ts, s->cfg->ifname, NEIGH_TIMEOUT_MS);
 	if (err)
 		goto free_ts;
@@ -439,6 +445,8 @@ static int swap(struct session *s, struct target_set *ts)
 		goto free_ss;
 	}
 	mopts.saddr = common_saddr(s->cfg, &rt);
+	mopts.ipv6 = ts->count6 > 0;
+	common_saddr6(&rt, mopts.saddr6);
 	mopts.n_targets = ts->count;
 	mopts.watch = &watch;
 	/*

@@ -16,20 +16,6 @@ teardown() {
 	e2e_teardown
 }
 
-# v6_link: 2001:db8::1 (us) and ::2 (the responder) on the veth pair; the responder's kernel
-# owns 2001:db8:1::/64 and answers it; we reach it through ::2 as a gateway.
-v6_link() {
-	# nodad: no duplicate address detection to wait for. The link-local addresses too: the
-	# kernel solicits a neighbour it is asked to resolve from one, and sends nothing while the
-	# automatic one is tentative.
-	ip -n "$NS_S" -6 addr add 2001:db8::1/64 dev "$IFACE" nodad
-	ip -n "$NS_R" -6 addr add 2001:db8::2/64 dev "$RIFACE" nodad
-	ip -n "$NS_S" -6 addr add fe80::1/64 dev "$IFACE" nodad
-	ip -n "$NS_R" -6 addr add fe80::2/64 dev "$RIFACE" nodad
-	ip -n "$NS_R" -6 route add local 2001:db8:1::/64 dev lo
-	ip -n "$NS_S" -6 route add 2001:db8:1::/64 via 2001:db8::2 dev "$IFACE"
-}
-
 # v6_addrs BASE N: BASE0 .. BASE(N-1) in hex as inet_ntop writes them (BASE itself for 0).
 v6_addrs() {
 	local i
@@ -263,7 +249,7 @@ v6_expansion_link() {
 	assert_clean
 }
 
-@test "IPv6 refusals: a prefix above the limit, reserved space, --size, watch; one line, exit 3" {
+@test "IPv6 refusals: a prefix above the limit, reserved space, --size, trace; one line, exit 3" {
 	em_capture sweep -I "$IFACE" --allow-reserved 2001:db8::/64
 	expect_status 3
 	[ "$(cat "$ERR")" = "echomap: bad target '2001:db8::/64': a /64 holds 2^64 addresses, more than the 16777216 IPv6 targets a run takes: use a longer prefix or a hitlist" ] ||
@@ -276,9 +262,9 @@ v6_expansion_link() {
 	expect_status 3
 	[ "$(cat "$ERR")" = "echomap: IPv6 targets given, but an IPv6 probe carries at most 1452 data bytes (--size)" ] ||
 		{ em_dump; false; }
-	em_capture watch -I "$IFACE" --allow-reserved 2001:db8::2
+	em_capture trace -I "$IFACE" --allow-reserved 2001:db8::2
 	expect_status 3
-	[ "$(wc -l <"$ERR")" -eq 1 ] && grep -q 'IPv6 targets given, but watch probes IPv4 targets only$' "$ERR" ||
+	[ "$(wc -l <"$ERR")" -eq 1 ] && grep -q 'IPv6 targets given, but trace probes IPv4 targets only$' "$ERR" ||
 		{ em_dump; false; }
 	assert_clean
 }

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "echomap_abi.h"
 #include "kernel/xdp_hook.h"
+#include "targets/ip6set.h"
 
 struct matcher {
 	struct echomap_bpf *skel;
@@ -44,9 +45,13 @@ static inline bool matcher_has_line(const struct matcher *m, __u64 i)
 struct matcher_watch {
 	__u64 timeout_ns;
 	__u32 n_series;
-	bool aggregate;		/* series are prefixes: */
+	bool aggregate;		/* IPv4 series are prefixes: */
 	__u32 agg_mask;		/* their netmask (host order) */
 	const __u32 *prefixes;	/* and their addresses (host order), one per series */
+	__u32 n_series4;	/* series [0, n_series4) are IPv4's, the rest IPv6's */
+	bool aggregate6;	/* IPv6 series are prefixes: */
+	unsigned int agg_len6;	/* of this length */
+	const ip6_t *prefixes6; /* and their addresses, one per series (those of IPv6 used) */
 };
 
 struct matcher_opts {
