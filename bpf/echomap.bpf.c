@@ -400,6 +400,46 @@ struct em_cand6 {
 	__u8 pad[2];
 };
 
+/* Stream mode: stream_reply() for an ICMPv6 reply whose cookie passed, in an em_event6. */
+static __always_inline int stream_reply6(const struct em_cand6 *r)
+{
+	__u32 word = r->pl.index / 32;
+	bool echo = r->status == EM_ST_ECHOREPLY, repeat;
+	struct em_event6 *ev;
+	__u64 now, *w;
+	int from;
+
+	w = bpf_map_lookup_elem(&first_reply, &word);
+	if (!w)
+		return V_MALFORMED;
+	now = bpf_ktime_get_ns();
+	if (!echo)
+		count(EM_CNT_ICMP_ERROR);
+	/* As in stream_reply(): each path holds or releases the reservation plainly. */
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		from = stream_mark(w, r->pl.index, echo, false);
+		if (from >= 0 && stream_next(from, echo, true) == from)
+			count(EM_CNT_DUPLICATE);
+		count(EM_CNT_LOST);
+		return V_MATCHED;
+	}
+	from = stream_mark(w, r->pl.index, echo, true);
+	if (from < 0) {
+		bpf_ringbuf_discard(ev, 0);
+		count(EM_CNT_LOST);
+		return V_MATCHED;
+	}
+	repeat = stream_next(from, echo, true) == from;
+	if (repeat)
+		count(EM_CNT_DUPLICATE);
+	event_fill(&ev->ev, now > r->pl.tx_ns ? now - r->pl.tx_ns : 0, &r->pl, 0, r->hop_limit,
+		   r->status, &r->icmp, repeat);
+	__builtin_memcpy(ev->from6, r->from, sizeof(ev->from6));
+	bpf_ringbuf_submit(ev, 0);
+	return V_MATCHED;
+}
+
 /*
  * The cookie, the slot and the record of an ICMPv6 reply. A global function, verified once on
  * its own: inlined, the cookie would be verified again on every path through the extension
@@ -420,6 +460,8 @@ __noinline int match6(struct em_cand6 *r)
 	if (mac != r->pl.mac || r->id != bpf_htons(mac & 0xffff) ||
 	    r->seq != bpf_htons((mac >> 16) & 0xffff))
 		return V_INVALID;
+	if (cfg.flags & EM_CFG_STREAM)
+		return stream_reply6(r);
 	index = r->pl.index;
 	if (index >= cfg.n_targets)
 		return V_MALFORMED;
@@ -459,8 +501,8 @@ __noinline int match6(struct em_cand6 *r)
 
 /*
  * An IPv6 frame: ICMPv6 echo replies and errors quoting our probes are matched as IPv4's are,
- * with the cookie over the 128-bit address; the reply's source goes to from6_addrs. Sweeps,
- * pings and watch: in stream mode IPv6 frames pass, uncounted as malformed.
+ * with the cookie over the 128-bit address; the reply's source goes to from6_addrs, or in
+ * stream mode into the reply's em_event6.
  */
 static __always_inline enum verdict handle_ipv6(struct cursor *c)
 {
@@ -469,9 +511,6 @@ static __always_inline enum verdict handle_ipv6(struct cursor *c)
 	struct em_reply6 r = {};
 	const struct em_probe *p;
 
-	/* First: the verifier then drops the IPv6 code from stream programs. */
-	if (cfg.flags & EM_CFG_STREAM)
-		return V_PASS;
 	switch (parse_icmp6(c, s6, !(s6[0] | s6[1] | s6[2] | s6[3]), &r)) {
 	case EM_P6_MALFORMED:
 		return V_MALFORMED;

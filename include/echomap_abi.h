@@ -98,6 +98,16 @@ struct em_event {
 };
 _Static_assert(sizeof(struct em_event) == 32, "em_event must be 32 bytes");
 
+/*
+ * The event of a reply about an IPv6 target (EM_CFG_STREAM): ev.from is 0, the reply's source
+ * (the router's for an ICMPv6 error) is from6, as in the header. Told apart by its size.
+ */
+struct em_event6 {
+	struct em_event ev;
+	__u32 from6[4];
+};
+_Static_assert(sizeof(struct em_event6) == 48, "em_event6 must be 48 bytes");
+
 /* Per-CPU counters in the `stats` array, indexed by this enum. */
 enum em_counter {
 	EM_CNT_SEEN = 0,   /* frames the program ran on */

@@ -139,15 +139,14 @@ static void common_saddr6(const struct routes *rt, __u8 saddr6[16])
 }
 
 /* What IPv6 targets cannot have yet: one line, and the usage exit. */
-static bool refuse_ipv6(const struct config *cfg, bool stream)
+static bool refuse_ipv6(const struct config *cfg)
 {
 	const char *why = NULL;
 
 	if (cfg->cmd == CMD_TRACE)
 		why = "trace probes IPv4 targets only";
-	else if (stream)
-		why = "a streamed sweep (--stream, --resume, or above the slot limit) takes IPv4 "
-		      "targets only";
+	else if (cfg->resume)
+		why = "--resume takes IPv4 targets only";
 	else if (cfg->engine == ENGINE_XDP_LIVE)
 		why = "the xdp-live engine builds IPv4 probes only: use --engine afxdp or raw";
 	/* The IPv6 header is 20 bytes longer: what fits a 1500-byte MTU is that much less. */
@@ -252,7 +251,7 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 		    (cfg->stream || cfg->resume || s->ts.count > MAX_TARGETS);
 	if (cfg->cmd == CMD_SWEEP && !s->stream)
 		mopts.on_event = NULL;
-	if (s->ts.count6 && refuse_ipv6(cfg, s->stream))
+	if (s->ts.count6 && refuse_ipv6(cfg))
 		goto usage;
 	if (s->ts.count > MAX_TARGETS && !s->stream) {
 		pr_warn("%llu targets are too many for one run (at most %llu): split the range\n",
@@ -419,7 +418,7 @@ static int swap(struct session *s, struct target_set *ts)
 		err = -E2BIG;
 		goto free_ts;
 	}
-	if (ts->count6 && refuse_ipv6(s->cfg, false)) {
+	if (ts->count6 && refuse_ipv6(s->cfg)) {
 		err = -EINVAL;
 		goto free_ts;
 	}

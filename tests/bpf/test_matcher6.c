@@ -225,6 +225,7 @@ static int fixture_open(struct fixture *fx, __u32 flags)
 	for (int i = 0; agg && i < 2; i++)
 		fx->skel->rodata->cfg.agg_mask6[i] = ~0U;
 	fx->n_series = agg ? 2 : N_TARGETS;
+	bpf_map__set_max_entries(fx->skel->maps.first_reply, (N_TARGETS + 31) / 32);
 	bpf_map__set_max_entries(fx->skel->maps.results, N_TARGETS);
 	bpf_map__set_max_entries(fx->skel->maps.from6_addrs, N_TARGETS);
 	bpf_map__set_max_entries(fx->skel->maps.series, fx->n_series);
@@ -272,6 +273,11 @@ static int setup(void **state)
 static int setup_watch(void **state)
 {
 	return open_state(state, EM_CFG_WATCH);
+}
+
+static int setup_stream(void **state)
+{
+	return open_state(state, EM_CFG_STREAM);
 }
 
 static int setup_watch_agg(void **state)
@@ -817,6 +823,78 @@ static void test_watch_aggregate(void **state)
 	assert_int_equal(s->replies + fx->series[0].replies, 2);
 }
 
+static __u32 run(const struct fixture *fx, const struct frame *f)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f->buf, .data_size_in = f->len,
+		    .repeat = 1);
+
+	assert_int_equal(bpf_prog_test_run_opts(fx->prog_fd, &opts), 0);
+	return opts.retval;
+}
+
+struct got6 {
+	struct em_event6 ev[4];
+	size_t size[4];
+	int n;
+};
+
+static int on_event6(void *ctx, void *data, size_t size)
+{
+	struct got6 *g = ctx;
+
+	if (g->n < 4) {
+		memcpy(&g->ev[g->n], data, size < sizeof(g->ev[0]) ? size : sizeof(g->ev[0]));
+		g->size[g->n++] = size;
+	}
+	return 0;
+}
+
+/*
+ * Stream mode: an ICMPv6 echo reply and a router's error become em_event6 events with their
+ * sources; a second echo reply is a repeat; a forged one no event at all.
+ */
+static void test_stream(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	struct ring_buffer *rb;
+	struct got6 got = { .n = 0 };
+	struct probe6 pr = probe_now(fx, 6);
+	struct chain none = { .n = 0 };
+	struct frame f;
+
+	rb = ring_buffer__new(bpf_map__fd(fx->skel->maps.events), on_event6, &got, NULL);
+	assert_non_null(rb);
+	reset(fx);
+	frame_error(&f, &pr, 3, 0, &none, &none);
+	assert_int_equal(run(fx, &f), XDP_DROP);
+	frame_reply(&f, &pr, &none);
+	assert_int_equal(run(fx, &f), XDP_DROP);
+	assert_int_equal(run(fx, &f), XDP_DROP);
+	f.buf[f.pl + 20] ^= 1; /* the mac's last byte: forged */
+	assert_int_equal(run(fx, &f), XDP_PASS);
+	assert_int_equal(counter(fx, EM_CNT_MATCHED), 3);
+	assert_int_equal(counter(fx, EM_CNT_DUPLICATE), 1);
+	assert_int_equal(counter(fx, EM_CNT_ICMP_ERROR), 1);
+	assert_int_equal(counter(fx, EM_CNT_INVALID), 1);
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	assert_int_equal(got.n, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(got.size[i], sizeof(struct em_event6));
+		assert_int_equal(got.ev[i].ev.index, 6);
+		assert_int_equal(got.ev[i].ev.from, 0);
+		assert_int_equal(got.ev[i].ev.ttl, HOP_LIMIT);
+		assert_in_range(got.ev[i].ev.rtt_ns, DELTA_NS, DELTA_NS + 1000000000ULL);
+	}
+	assert_int_equal(got.ev[0].ev.status, EM_ST_TIMXCEED);
+	assert_memory_equal(got.ev[0].from6, ROUTER, 16);
+	assert_int_equal(got.ev[1].ev.status, EM_ST_ECHOREPLY);
+	assert_int_equal(got.ev[1].ev.icmp_type, 129);
+	assert_false(got.ev[1].ev.duplicate);
+	assert_memory_equal(got.ev[1].from6, TARGET, 16);
+	assert_true(got.ev[2].ev.duplicate);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -826,6 +904,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_ours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_builder_probe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream, setup_stream, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_in_time, setup_watch, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_late, setup_watch, teardown),
 		cmocka_unit_test_setup_teardown(test_watch_duplicates_errors, setup_watch, teardown),

@@ -181,6 +181,42 @@ v6_expansion_link() {
 	assert_clean
 }
 
+@test "--stream: IPv6 and IPv4 targets streamed, exactly every address; --ttl 1 errors name the router; --all lists the silent" {
+	require_cmd jq
+	v6_link
+	respond_kernel 198.18.0.0/24
+	{ v6_addrs 2001:db8:1:: 256; seq -f '198.18.0.%g' 0 15; } | sort >"$NET_TMP/want"
+	for ENGINE in $(v6_engines); do
+		echo "# engine $ENGINE"
+		em_capture sweep -I "$IFACE" --allow-reserved -q --stream 2001:db8:1::/120 198.18.0.0/28
+		expect_status 0
+		awk '{ print $1 }' "$OUT" | sort >"$NET_TMP/got"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
+		grep -q '272 targets, 272 alive' "$ERR" || { em_dump; false; }
+	done
+	# The router's time exceeded, streamed with its address; a silent address listed by --all.
+	ip netns exec "$NS_R" sysctl -qw net.ipv6.conf.all.forwarding=1 net.ipv6.icmp.ratelimit=0
+	ip -n "$NS_R" -6 route add 2001:db8:2::/120 via 2001:db8::1 dev "$RIFACE"
+	ip -n "$NS_S" -6 route add 2001:db8:2::/120 via 2001:db8::2 dev "$IFACE"
+	em_capture sweep -I "$IFACE" --allow-reserved -q --stream --ttl 1 -F json 2001:db8:2::1
+	expect_status 0
+	[ "$(jq -r '"\(.saddr) \(.classification) \(.icmp_type) \(.from) \(.error_from)"' "$OUT")" = \
+		"2001:db8:2::1 timxceed 3 2001:db8::2 2001:db8::2" ] || { em_dump; false; }
+	ip netns exec "$NS_R" nft -f - <<-EOF
+		table ip6 em_silent {
+			chain input {
+				type filter hook input priority 0;
+				icmpv6 type echo-request ip6 daddr 2001:db8:1::5 drop
+			}
+		}
+	EOF
+	em_capture sweep -I "$IFACE" --allow-reserved -q --stream --all -w 300 -F csv 2001:db8:1::/124
+	expect_status 0
+	[ "$(grep -c ',echoreply,1,' "$OUT")" -eq 15 ] || { em_dump; false; }
+	grep -q '^2001:db8:1::5,,,,timeout,0,' "$OUT" || { em_dump; false; }
+	assert_clean
+}
+
 @test "ping of an IPv6 address through a link-local gateway: reply lines and the summary" {
 	v6_link
 	ip -n "$NS_S" -6 route replace 2001:db8:1::/64 via fe80::2 dev "$IFACE"

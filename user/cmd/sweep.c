@@ -342,7 +342,7 @@ static int report_stream(struct session *s, struct out_sink *out, const struct s
 
 	/* A target the kernel saw answer without a line is not silent: it is counted apart. */
 	for (__u64 i = 0; cfg->all && !interrupted && i < s->ts.count; i++) {
-		struct host_result r = { .addr = htonl(targets_addr(&s->ts, i)) };
+		struct host_result r = { 0 };
 
 		if (!in_shard(probed, i) || matcher_has_line(&s->m, i))
 			continue;
@@ -350,7 +350,14 @@ static int report_stream(struct session *s, struct out_sink *out, const struct s
 			unlisted++;
 			continue;
 		}
-		r.name = targets_name(&s->ts, ntohl(r.addr));
+		if (targets_is6(&s->ts, i)) {
+			r.v6 = true;
+			targets_addr6(&s->ts, i, r.addr6);
+			r.name = targets_name6(&s->ts, r.addr6);
+		} else {
+			r.addr = htonl(targets_addr(&s->ts, i));
+			r.name = targets_name(&s->ts, ntohl(r.addr));
+		}
 		out_result(out, &r);
 	}
 	if (out_commit(out))
