@@ -298,8 +298,8 @@ static const struct help_opt help_watch[] = {
 	{ OPT_EVERY, "--every SECONDS", "a round every SECONDS, 1..86400 (default 10)" },
 	{ OPT_AGGREGATE, "--aggregate /N", "one series per /N prefix instead of one per target" },
 	{ OPT_BUCKETS, "--buckets LIST",
-	  "exported histogram bounds in seconds (default 1-2-5 from\n"
-	  "0.0001 to 10)" },
+	  "exported histogram bounds in seconds (default 1-3 from\n"
+	  "0.0001 to 10, less those not below the longest timeout)" },
 	{ OPT_LISTEN, "--listen ADDR:PORT",
 	  "serve /metrics (Prometheus), / and /-/healthy; ADDR may be\n"
 	  "empty (all IPv4 addresses) or [IPv6]" },

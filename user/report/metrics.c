@@ -470,8 +470,8 @@ static void response_done(void *cls)
 /*
  * gzip of the page, as a scraper asks with Accept-Encoding: on the HTTP server's one thread, so
  * a page is compressed once, by the first scrape that wants it, not by every round (100,000
- * targets: a second of CPU, every round of a second). Level 1: half the time of the default
- * level for 1.4 times its bytes, far under 300 bytes per target. false: serve it plain.
+ * targets: 0.4 s of CPU in every round of a second). Level 1: 3.6 times as fast per byte as the
+ * default level, and no larger here (under 100 bytes per target). false: serve it plain.
  */
 static bool page_gzip(struct page *p)
 {
