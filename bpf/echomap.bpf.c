@@ -128,15 +128,11 @@ static __always_inline __u32 mark_round(__u32 *seen, __u32 round)
 	return __sync_fetch_and_or(seen, bit);
 }
 
-/* A validated reply to user space through the ring buffer; false when the ring is full. */
-static __always_inline bool send_event(__u64 rtt_ns, const struct em_payload *pl, __u32 from,
-				       __u8 ttl, __u8 status, const struct em_icmp *icmp,
-				       bool duplicate)
+/* A validated reply's event, in ring space reserved for it. */
+static __always_inline void event_fill(struct em_event *ev, __u64 rtt_ns,
+				       const struct em_payload *pl, __u32 from, __u8 ttl,
+				       __u8 status, const struct em_icmp *icmp, bool duplicate)
 {
-	struct em_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-
-	if (!ev)
-		return false;
 	ev->rtt_ns = rtt_ns;
 	ev->index = pl->index;
 	ev->round = pl->round;
@@ -147,8 +143,19 @@ static __always_inline bool send_event(__u64 rtt_ns, const struct em_payload *pl
 	ev->icmp_code = icmp->code;
 	ev->duplicate = duplicate;
 	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
+}
+
+/* A validated reply to user space through the ring buffer, if it has room. */
+static __always_inline void send_event(__u64 rtt_ns, const struct em_payload *pl, __u32 from,
+				       __u8 ttl, __u8 status, const struct em_icmp *icmp,
+				       bool duplicate)
+{
+	struct em_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev)
+		return;
+	event_fill(ev, rtt_ns, pl, from, ttl, status, icmp, duplicate);
 	bpf_ringbuf_submit(ev, 0);
-	return true;
 }
 
 /*
@@ -206,18 +213,62 @@ static __always_inline bool record(struct em_result *slot, const struct em_paylo
 }
 
 /*
- * Stream mode (sweeps): two bits per target instead of a slot (its first echo reply, its first
- * error), and every validated reply goes to user space as an event, marked as a repeat when
- * its kind's bit was already set: an echo reply after an error is a target's first echo reply.
- * The cookie covers the index, so only indices we sent pass it; the bitmap's bound is checked
- * anyway. A full ring counts the reply LOST: no reply is dropped unseen.
+ * Stream mode's state of a target (enum em_stream_state) after a reply of kind echo that did
+ * (queued) or did not find room in the ring. A lost reply marks LOST a target still without
+ * the line it would have had: its error's line does not stand for a lost echo reply, because a
+ * live host matters more than a second error line.
+ */
+static __always_inline __u32 stream_next(__u32 s, bool echo, bool queued)
+{
+	if (echo)
+		return queued || s == EM_SS_ECHO ? EM_SS_ECHO : EM_SS_LOST;
+	if (s == EM_SS_ECHO || s == EM_SS_ERROR)
+		return s;
+	return queued ? EM_SS_ERROR : EM_SS_LOST;
+}
+
+/*
+ * Moves target index's two bits in *w to their next state; returns the state before. Each
+ * failed exchange is another CPU's update of this word in between; after EM_MARK_TRIES of
+ * them the target is marked LOST (probed again, its line maybe written twice) and -1 returned.
+ */
+static __always_inline int stream_mark(__u64 *w, __u32 index, bool echo, bool queued)
+{
+	__u32 shift = index % 32 * 2, from, to;
+	__u64 old = *w, prev;
+
+	for (int i = 0; i < EM_MARK_TRIES; i++) {
+		from = old >> shift & 3;
+		to = stream_next(from, echo, queued);
+		if (to == from)
+			return from;
+		prev = __sync_val_compare_and_swap(w, old, (old & ~(3ULL << shift)) |
+							   (__u64)to << shift);
+		if (prev == old)
+			return from;
+		old = prev;
+	}
+	__sync_fetch_and_or(w, (__u64)EM_SS_LOST << shift);
+	return -1;
+}
+
+/*
+ * Stream mode (sweeps): two bits per target instead of a slot, and every validated reply goes
+ * to user space as an event, marked as a repeat unless it is its target's first echo reply or
+ * first error (an echo reply after an error is a first; an error after an echo reply is not).
+ * The ring space is taken before the state moves, so a target whose reply the ring had no
+ * room for is LOST and probed again, and user space needs no bits of its own. The cookie
+ * covers the index, so only indices we sent pass it; the map's bound is checked anyway.
  */
 static __always_inline enum verdict stream_reply(const struct em_probe *p, __u32 daddr,
 						 const struct iphdr *ip, const struct em_icmp *icmp,
 						 __u8 status)
 {
 	__u32 word = p->pl.index / 32;
-	__u64 bit = 1ULL << (p->pl.index % 32 * 2 + (status != EM_ST_ECHOREPLY)), mac, now, old, *w;
+	bool echo = status == EM_ST_ECHOREPLY, repeat;
+	struct em_event *ev;
+	__u64 mac, now, *w;
+	int from;
 
 	mac = em_cookie(cfg.key[0], cfg.key[1], daddr, p->pl.tx_ns, p->pl.index, p->pl.round);
 	if (mac != p->pl.mac || p->icmp.id != bpf_htons(mac & 0xffff) ||
@@ -227,14 +278,22 @@ static __always_inline enum verdict stream_reply(const struct em_probe *p, __u32
 	if (!w)
 		return V_MALFORMED;
 	now = bpf_ktime_get_ns();
-	old = __sync_fetch_and_or(w, bit);
-	if (old & bit)
-		count(EM_CNT_DUPLICATE);
-	if (status != EM_ST_ECHOREPLY)
+	if (!echo)
 		count(EM_CNT_ICMP_ERROR);
-	if (!send_event(now > p->pl.tx_ns ? now - p->pl.tx_ns : 0, &p->pl, ip->saddr, ip->ttl,
-			status, icmp, old & bit))
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	from = stream_mark(w, p->pl.index, echo, ev != NULL);
+	repeat = from >= 0 && stream_next(from, echo, true) == from;
+	if (repeat)
+		count(EM_CNT_DUPLICATE);
+	if (!ev || from < 0) {
+		if (ev)
+			bpf_ringbuf_discard(ev, 0);
 		count(EM_CNT_LOST);
+		return V_MATCHED;
+	}
+	event_fill(ev, now > p->pl.tx_ns ? now - p->pl.tx_ns : 0, &p->pl, ip->saddr, ip->ttl,
+		   status, icmp, repeat);
+	bpf_ringbuf_submit(ev, 0);
 	return V_MATCHED;
 }
 

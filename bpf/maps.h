@@ -40,9 +40,9 @@ struct {
 } events SEC(".maps");
 
 /*
- * EM_CFG_STREAM: word (index / 32) holds two bits per target, at 2 * (index % 32) its first echo
- * reply's, next to it its first ICMP error's. Sized to the target count, so its bound is the
- * index's; user space mmaps it for --all and resends.
+ * EM_CFG_STREAM: word (index / 32) holds two bits per target, at 2 * (index % 32) its enum
+ * em_stream_state. Sized to the target count, so its bound is the index's; user space mmaps it
+ * for --all and resends.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -117,10 +117,27 @@ enum em_counter {
 #define EM_CFG_AGGREGATE (1U << 2) /* watch: a series is a prefix (agg_mask), not a target */
 #define EM_CFG_TRACE	 (1U << 3) /* trace: rounds are TTLs, no sliding duplicate window */
 /*
- * Sweep streaming: no result slots; the first_reply bitmap (one bit per target index) tells a
- * target's first reply from its repeats, and every reply is an event (or counted EM_CNT_LOST).
+ * Sweep streaming: no result slots; the first_reply map (enum em_stream_state, two bits per
+ * target index) tells a target's first reply from its repeats, and every reply is an event
+ * (or counted EM_CNT_LOST).
  */
 #define EM_CFG_STREAM	 (1U << 4)
+
+/*
+ * EM_CFG_STREAM: a target's state, at bits 2 * (index % 32) of first_reply's word index / 32.
+ * These two bits are all a streaming sweep keeps per target, in the kernel or in user space.
+ */
+enum em_stream_state {
+	EM_SS_NONE = 0,	 /* no reply yet */
+	EM_SS_ERROR = 1, /* its first line was an ICMP error; an echo reply would be a first too */
+	EM_SS_ECHO = 2,	 /* its echo reply has its line: whatever follows is a repeat */
+	EM_SS_LOST = 3,	 /* it answered, but the ring had no room for the event: probe it again */
+};
+
+static inline enum em_stream_state em_stream_state(__u64 word, __u64 index)
+{
+	return (enum em_stream_state)(word >> (index % 32 * 2) & 3);
+}
 
 /* Read-only configuration, set in .rodata before load. */
 struct em_config {

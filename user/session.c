@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "kernel/netif_events.h"
 #include "kernel/xdp_guard.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -371,12 +373,24 @@ static int open_tx(struct session *s, struct probe_tx **txp, struct probe_tx_opt
 
 static void log_routes(const struct routes *rt)
 {
-	char a[INET_ADDRSTRLEN];
+	char src[INET6_ADDRSTRLEN], gw[INET6_ADDRSTRLEN + 32];
 
-	for (unsigned int i = 0; i < rt->n_paths; i++)
-		pr_notice("targets now leave by %s from %s%s (%u of %u routes)\n",
-			  rt->paths[i].ifname, inet_ntop(AF_INET, &rt->paths[i].saddr, a, sizeof(a)),
-			  rt->paths[i].on_link ? ", on-link" : "", i + 1, rt->n_paths);
+	for (unsigned int i = 0; i < rt->n_paths; i++) {
+		const struct next_hop *p = &rt->paths[i];
+		int af = p->v6 ? AF_INET6 : AF_INET;
+		const __u8 *m = p->dst_mac;
+		char a[INET6_ADDRSTRLEN];
+
+		inet_ntop(af, p->v6 ? (const void *)p->saddr6 : &p->saddr, src, sizeof(src));
+		if (p->on_link)
+			snprintf(gw, sizeof(gw), "on-link");
+		else
+			snprintf(gw, sizeof(gw), "via %s at %02x:%02x:%02x:%02x:%02x:%02x",
+				 inet_ntop(af, p->gateway, a, sizeof(a)), m[0], m[1], m[2], m[3],
+				 m[4], m[5]);
+		pr_notice("targets now leave by %s from %s, %s (%u of %u routes)\n", p->ifname, src,
+			  gw, i + 1, rt->n_paths);
+	}
 }
 
 /*
@@ -499,11 +513,14 @@ int session_reload(struct session *s)
 	return 0;
 }
 
-bool session_routes_moved(struct session *s)
+bool session_routes_moved(struct session *s, unsigned int change)
 {
 	struct routes rt;
 	bool moved;
 
+	/* The neighbour tables change all the time; a lookup per path says if it mattered. */
+	if (!(change & NETIF_ROUTES))
+		return change & NETIF_NEIGH && routes_gateway_moved(&s->rt);
 	/* A lookup that fails now (a route being replaced) is tried again at the next change. */
 	if (routes_build(&rt, &s->ts, s->cfg->ifname, NEIGH_TIMEOUT_MS))
 		return false;

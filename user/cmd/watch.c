@@ -756,13 +756,15 @@ static bool take_names(struct watch *w)
 	return w->s.names.dirty;
 }
 
-/* Hands the refresher the names due before next_close, so that their answers are in by then. */
 /* Checked at each round's close, looked up only after the routing tables changed. */
 static bool routes_moved(struct watch *w)
 {
-	return w->routing && netif_events_pending(w->routing) && session_routes_moved(&w->s);
+	unsigned int change = w->routing ? netif_events_pending(w->routing) : 0;
+
+	return change && session_routes_moved(&w->s, change);
 }
 
+/* Hands the refresher the names due before next_close, so that their answers are in by then. */
 static void ask_names(struct watch *w, __u64 next_close)
 {
 	struct name_batch *b;

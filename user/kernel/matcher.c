@@ -164,7 +164,7 @@ int matcher_open(struct matcher *m, const struct matcher_opts *o)
 	}
 	if (o->stream) {
 		m->first_reply = bpf_map_mmap(bpf_map__fd(m->skel->maps.first_reply),
-					      (o->n_targets + 63) / 64 * sizeof(__u64), PROT_READ,
+					      (o->n_targets + 31) / 32 * sizeof(__u64), PROT_READ,
 					      &m->first_reply_len, "the first-reply bitmap");
 		if (!m->first_reply) {
 			err = -errno;

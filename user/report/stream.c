@@ -19,13 +19,11 @@ int stream_event(void *ctx, void *data, size_t size)
 	const struct em_event *ev = data;
 	struct host_result r = { 0 };
 
-	bool error = ev->status != EM_ST_ECHOREPLY, repeat;
-	__u64 bit = 1ULL << (ev->index % 32 * 2 + error);
+	bool error = ev->status != EM_ST_ECHOREPLY, repeat = ev->duplicate;
 
 	if (size < sizeof(*ev))
 		return 0;
-	/* Each kind has its first line: an echo reply after an error is no repeat. */
-	repeat = __atomic_fetch_or(&so->reported[ev->index / 32], bit, __ATOMIC_RELAXED) & bit;
+	/* The kernel told firsts from repeats (enum em_stream_state). */
 	if (repeat) {
 		so->repeats_seen++;
 		if (!so->repeats)
