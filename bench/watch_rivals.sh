@@ -23,7 +23,7 @@ TOOLS=${TOOLS:-echomap smokeping blackbox}
 WARM=${WARM:-10}
 WINDOW=${WINDOW:-20}
 UP_MAX=${UP_MAX:-300} # s a prober may take before it serves its metrics
-RESULTS=bench/results
+RESULTS=${RESULTS:-bench/results}
 EM_LISTEN=127.0.0.1:9427
 SP_LISTEN=127.0.0.1:9374
 BB_LISTEN=127.0.0.1:9115
@@ -107,7 +107,7 @@ run_echomap() {
 	# echomap
 	printf 'groups:\n  - targets: ["@%s"]\n    interval: 1s\n    timeout: 500ms\n' \
 		"$NET_TMP/targets" >"$NET_TMP/watch.yaml"
-	ip netns exec "$NS_S" "$ECHOMAP" watch -I "$IFACE" --allow-reserved --rate 100000 \
+	ip netns exec "$NS_S" "$ECHOMAP" watch -I "$IFACE" --allow-reserved \
 		--listen "$EM_LISTEN" --config "$NET_TMP/watch.yaml" 2>"$NET_TMP/watch.err" 3>&- &
 	pid=$!
 	track_pid "$pid"
@@ -196,7 +196,7 @@ run_blackbox() {
 	read -r sbytes stime <<<"$(scrape "http://$BB_LISTEN/probe?module=icmp&target=198.18.0.1")"
 	stop "$ppid"
 	stop "$bpid"
-	tail -3 "$NET_TMP/prom.err" "$NET_TMP/bb.err" >&2
+	tail -n 3 "$NET_TMP/prom.err" "$NET_TMP/bb.err" >&2
 	cpu=0 pcpu=0
 	if [ "${req%.*}" != 0 ]; then
 		cpu=$(echo "($c1 - $c0) / 1000000 / ($req / $n)" | bc -l)
