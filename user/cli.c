@@ -305,8 +305,8 @@ static const struct help_opt help_watch[] = {
 	{ OPT_AGGREGATE, "--aggregate /N[,/M]",
 	  "one series per IPv4 /N prefix (and IPv6 /M prefix) instead of one per target" },
 	{ OPT_BUCKETS, "--buckets LIST",
-	  "exported histogram bounds in seconds (default 1-2-5 from\n"
-	  "0.0001 to 10)" },
+	  "exported histogram bounds in seconds (default 1-3 from\n"
+	  "0.0001 to 10, less those not below the longest timeout)" },
 	{ OPT_LISTEN, "--listen ADDR:PORT",
 	  "serve /metrics (Prometheus), / and /-/healthy; ADDR may be\n"
 	  "empty (all IPv4 addresses) or [IPv6]" },

@@ -449,6 +449,10 @@ scrape_pair() {
 	gz=$(stat -c %s "$NET_TMP/plain.gz")
 	echo "# 1024 targets: $plain bytes plain ($((plain / 1024)) per target), $gz gzip ($((gz / 1024)) per target)" >&3
 	[ $((gz * 10)) -lt "$plain" ]
+	# The default bounds: 1 and 3 a decade, none from the timeout (1 s) on, where each would
+	# repeat +Inf.
+	[ "$(sed -n 's/^echomap_rtt_seconds_bucket{target="198.18.4.0",.*le="\([^"]*\)"}.*/\1/p' \
+		"$NET_TMP/plain" | paste -sd ' ')" = '0.0001 0.0003 0.001 0.003 0.01 0.03 0.1 0.3 +Inf' ]
 	# q=0 refuses it.
 	in_s curl -sf -D - -o /dev/null -H 'Accept-Encoding: gzip;q=0' "http://$LISTEN/metrics" |
 		{ ! grep -qi '^Content-Encoding'; }

@@ -123,16 +123,24 @@ static void test_export_buckets(void **state)
 	struct export_buckets eb;
 
 	(void)state;
-	assert_int_equal(export_buckets_init(&eb, NULL), 0);
-	assert_int_equal(eb.n, 16);
-	assert_true(eb.le[0] == 0.0001 && eb.le[15] == 10);
+	assert_int_equal(export_buckets_init(&eb, NULL, 3600), 0);
+	assert_int_equal(eb.n, 11);
+	assert_true(eb.le[0] == 0.0001 && eb.le[1] == 0.0003 && eb.le[10] == 10);
 	check_mapping(&eb);
-	assert_int_equal(export_buckets_init(&eb, "0.001,0.0025,0.005,1e-2"), 0);
+	/* The default timeout: no bound from 1 s on, every one of them would equal +Inf. */
+	assert_int_equal(export_buckets_init(&eb, NULL, 1), 0);
+	assert_int_equal(eb.n, 8);
+	assert_true(eb.le[7] == 0.3);
+	check_mapping(&eb);
+	assert_int_equal(export_buckets_init(&eb, NULL, 0.0001), 0);
+	assert_int_equal(eb.n, 1);
+	/* A list given is kept whole. */
+	assert_int_equal(export_buckets_init(&eb, "0.001,0.0025,0.005,1e-2", 0.001), 0);
 	assert_int_equal(eb.n, 4);
 	assert_true(eb.le[3] == 0.01);
 	check_mapping(&eb);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(export_buckets_init(&eb, bad[i]), -EINVAL);
+		assert_int_equal(export_buckets_init(&eb, bad[i], 1), -EINVAL);
 }
 
 static void build(struct target_set *ts, const char *arg)

@@ -130,6 +130,8 @@ static void *reporter_main(void *arg)
 
 	if (err)
 		pr_warn("cannot drop the capabilities of the reporter: %s\n", strerror(-err));
+	/* Named, so that top -H and the benchmarks tell its CPU from the prober's. */
+	pthread_setname_np(pthread_self(), "echomap-report");
 
 	pthread_mutex_lock(&rep->lock);
 	for (;;) {
@@ -1020,11 +1022,13 @@ int watch_run(const struct config *cfg)
 
 	w.cfg = &w.run;
 	log_daemon_style();
-	if (export_buckets_init(&w.eb, cfg->buckets))
-		return EXIT_USAGE;
 	if (cfg->config_file && (rc = load_file(&w))) {
 		watch_file_free(&w.wf);
 		return rc;
+	}
+	if (export_buckets_init(&w.eb, cfg->buckets, w.run.timeout_ms / 1e3)) {
+		watch_file_free(&w.wf);
+		return EXIT_USAGE;
 	}
 	/* What can be refused without touching the interface is refused first. */
 	if (cfg->snapshot_dir && snapshot_check(cfg->snapshot_dir)) {
