@@ -213,6 +213,7 @@ bench: deps all
 	$(Q)bench/watch.sh
 	$(Q)bench/names.sh
 	$(Q)bench/trace.sh
+	$(Q)bench/ipv6.sh
 
 vmtest: deps all $(TEST_BINS)
 	$(Q)vmtest/run.sh $(if $(KERNEL),--kernel $(KERNEL)) $(if $(MODULES),--modules $(MODULES)) \

@@ -12,9 +12,10 @@
 # Memory: peak RSS (GNU time's %M) and the memlock of every BPF map echomap holds
 # (/proc/PID/fdinfo, sampled while it runs), for the /4 and for a one-target streamed sweep
 # (the fixed part); per target = the difference over the 2^28 - 1 extra targets. echomap mmaps
-# the kernel's first-reply bitmap, and the kernel maps a BPF array's pages into the process at
-# mmap, so RSS counts those pages as memlock does; RSS also holds the user's own bitmap (lines
-# written). Kernel and user memory together are the RSS growth, not RSS + memlock.
+# the kernel's two bits per target (enum em_stream_state), the only per-target state of a
+# streamed sweep, and the kernel maps a BPF array's pages into the process at mmap, so RSS
+# counts those pages as memlock does. Kernel and user memory together are the RSS growth, not
+# RSS + memlock.
 #
 # zmap (empty blocklist, no rate limit) sweeps a /12 of the same set in the same run, for its
 # rate beside echomap's: the whole /4 would take it about 25 minutes here.

@@ -12,8 +12,8 @@
  * whose prefix has no series); a frame that fails the cookie is INVALID, whatever its index. Frames too short for their Ethernet header or VLAN tag make no claim to
  * be IPv4 and pass uncounted.
  *
- * Watch mode (EM_CFG_WATCH) adds per-series histograms, see struct em_series. A late reply is
- * MATCHED (it is ours, and dropped) but counted only in its series' late counter.
+ * Watch mode (EM_CFG_WATCH, IPv4 and IPv6) adds per-series histograms, see struct em_series. A
+ * late reply is MATCHED (it is ours, and dropped) but counted only in its series' late counter.
  */
 #include <stdbool.h>
 #include <linux/bpf.h>
@@ -128,15 +128,11 @@ static __always_inline __u32 mark_round(__u32 *seen, __u32 round)
 	return __sync_fetch_and_or(seen, bit);
 }
 
-/* A validated reply to user space through the ring buffer; false when the ring is full. */
-static __always_inline bool send_event(__u64 rtt_ns, const struct em_payload *pl, __u32 from,
-				       __u8 ttl, __u8 status, const struct em_icmp *icmp,
-				       bool duplicate)
+/* A validated reply's event, in ring space reserved for it. */
+static __always_inline void event_fill(struct em_event *ev, __u64 rtt_ns,
+				       const struct em_payload *pl, __u32 from, __u8 ttl,
+				       __u8 status, const struct em_icmp *icmp, bool duplicate)
 {
-	struct em_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
-
-	if (!ev)
-		return false;
 	ev->rtt_ns = rtt_ns;
 	ev->index = pl->index;
 	ev->round = pl->round;
@@ -147,8 +143,19 @@ static __always_inline bool send_event(__u64 rtt_ns, const struct em_payload *pl
 	ev->icmp_code = icmp->code;
 	ev->duplicate = duplicate;
 	__builtin_memset(ev->pad, 0, sizeof(ev->pad));
+}
+
+/* A validated reply to user space through the ring buffer, if it has room. */
+static __always_inline void send_event(__u64 rtt_ns, const struct em_payload *pl, __u32 from,
+				       __u8 ttl, __u8 status, const struct em_icmp *icmp,
+				       bool duplicate)
+{
+	struct em_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev)
+		return;
+	event_fill(ev, rtt_ns, pl, from, ttl, status, icmp, duplicate);
 	bpf_ringbuf_submit(ev, 0);
-	return true;
 }
 
 /*
@@ -206,18 +213,62 @@ static __always_inline bool record(struct em_result *slot, const struct em_paylo
 }
 
 /*
- * Stream mode (sweeps): two bits per target instead of a slot (its first echo reply, its first
- * error), and every validated reply goes to user space as an event, marked as a repeat when
- * its kind's bit was already set: an echo reply after an error is a target's first echo reply.
- * The cookie covers the index, so only indices we sent pass it; the bitmap's bound is checked
- * anyway. A full ring counts the reply LOST: no reply is dropped unseen.
+ * Stream mode's state of a target (enum em_stream_state) after a reply of kind echo that did
+ * (queued) or did not find room in the ring. A lost reply marks LOST a target still without
+ * the line it would have had: its error's line does not stand for a lost echo reply, because a
+ * live host matters more than a second error line.
+ */
+static __always_inline __u32 stream_next(__u32 s, bool echo, bool queued)
+{
+	if (echo)
+		return queued || s == EM_SS_ECHO ? EM_SS_ECHO : EM_SS_LOST;
+	if (s == EM_SS_ECHO || s == EM_SS_ERROR)
+		return s;
+	return queued ? EM_SS_ERROR : EM_SS_LOST;
+}
+
+/*
+ * Moves target index's two bits in *w to their next state; returns the state before. Each
+ * failed exchange is another CPU's update of this word in between; after EM_MARK_TRIES of
+ * them the target is marked LOST (probed again, its line maybe written twice) and -1 returned.
+ */
+static __always_inline int stream_mark(__u64 *w, __u32 index, bool echo, bool queued)
+{
+	__u32 shift = index % 32 * 2, from, to;
+	__u64 old = *w, prev;
+
+	for (int i = 0; i < EM_MARK_TRIES; i++) {
+		from = old >> shift & 3;
+		to = stream_next(from, echo, queued);
+		if (to == from)
+			return from;
+		prev = __sync_val_compare_and_swap(w, old, (old & ~(3ULL << shift)) |
+							   (__u64)to << shift);
+		if (prev == old)
+			return from;
+		old = prev;
+	}
+	__sync_fetch_and_or(w, (__u64)EM_SS_LOST << shift);
+	return -1;
+}
+
+/*
+ * Stream mode (sweeps): two bits per target instead of a slot, and every validated reply goes
+ * to user space as an event, marked as a repeat unless it is its target's first echo reply or
+ * first error (an echo reply after an error is a first; an error after an echo reply is not).
+ * The ring space is taken before the state moves, so a target whose reply the ring had no
+ * room for is LOST and probed again, and user space needs no bits of its own. The cookie
+ * covers the index, so only indices we sent pass it; the map's bound is checked anyway.
  */
 static __always_inline enum verdict stream_reply(const struct em_probe *p, __u32 daddr,
 						 const struct iphdr *ip, const struct em_icmp *icmp,
 						 __u8 status)
 {
 	__u32 word = p->pl.index / 32;
-	__u64 bit = 1ULL << (p->pl.index % 32 * 2 + (status != EM_ST_ECHOREPLY)), mac, now, old, *w;
+	bool echo = status == EM_ST_ECHOREPLY, repeat;
+	struct em_event *ev;
+	__u64 mac, now, *w;
+	int from;
 
 	mac = em_cookie(cfg.key[0], cfg.key[1], daddr, p->pl.tx_ns, p->pl.index, p->pl.round);
 	if (mac != p->pl.mac || p->icmp.id != bpf_htons(mac & 0xffff) ||
@@ -227,14 +278,29 @@ static __always_inline enum verdict stream_reply(const struct em_probe *p, __u32
 	if (!w)
 		return V_MALFORMED;
 	now = bpf_ktime_get_ns();
-	old = __sync_fetch_and_or(w, bit);
-	if (old & bit)
-		count(EM_CNT_DUPLICATE);
-	if (status != EM_ST_ECHOREPLY)
+	if (!echo)
 		count(EM_CNT_ICMP_ERROR);
-	if (!send_event(now > p->pl.tx_ns ? now - p->pl.tx_ns : 0, &p->pl, ip->saddr, ip->ttl,
-			status, icmp, old & bit))
+	/* Each path holds or releases the reservation plainly: Linux 6.1's verifier needs that. */
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		from = stream_mark(w, p->pl.index, echo, false);
+		if (from >= 0 && stream_next(from, echo, true) == from)
+			count(EM_CNT_DUPLICATE);
 		count(EM_CNT_LOST);
+		return V_MATCHED;
+	}
+	from = stream_mark(w, p->pl.index, echo, true);
+	if (from < 0) {
+		bpf_ringbuf_discard(ev, 0);
+		count(EM_CNT_LOST);
+		return V_MATCHED;
+	}
+	repeat = stream_next(from, echo, true) == from;
+	if (repeat)
+		count(EM_CNT_DUPLICATE);
+	event_fill(ev, now > p->pl.tx_ns ? now - p->pl.tx_ns : 0, &p->pl, ip->saddr, ip->ttl,
+		   status, icmp, repeat);
+	bpf_ringbuf_submit(ev, 0);
 	return V_MATCHED;
 }
 
@@ -247,6 +313,20 @@ static __always_inline struct em_series *watch_series(__u32 daddr, __u32 index)
 		return bpf_map_lookup_elem(&series, &index);
 	prefix = daddr & cfg.agg_mask;
 	group = bpf_map_lookup_elem(&groups, &prefix);
+	return group ? bpf_map_lookup_elem(&series, group) : NULL;
+}
+
+/* The same for an IPv6 target (daddr as in the header). */
+static __always_inline struct em_series *watch_series6(const __u32 daddr[4], __u32 index)
+{
+	struct em_addr6 prefix;
+	__u32 *group;
+
+	if (!(cfg.flags & EM_CFG_AGGREGATE6))
+		return bpf_map_lookup_elem(&series, &index);
+	for (int i = 0; i < 4; i++)
+		prefix.a[i] = daddr[i] & cfg.agg_mask6[i];
+	group = bpf_map_lookup_elem(&groups6, &prefix);
 	return group ? bpf_map_lookup_elem(&series, group) : NULL;
 }
 
@@ -320,6 +400,46 @@ struct em_cand6 {
 	__u8 pad[2];
 };
 
+/* Stream mode: stream_reply() for an ICMPv6 reply whose cookie passed, in an em_event6. */
+static __always_inline int stream_reply6(const struct em_cand6 *r)
+{
+	__u32 word = r->pl.index / 32;
+	bool echo = r->status == EM_ST_ECHOREPLY, repeat;
+	struct em_event6 *ev;
+	__u64 now, *w;
+	int from;
+
+	w = bpf_map_lookup_elem(&first_reply, &word);
+	if (!w)
+		return V_MALFORMED;
+	now = bpf_ktime_get_ns();
+	if (!echo)
+		count(EM_CNT_ICMP_ERROR);
+	/* As in stream_reply(): each path holds or releases the reservation plainly. */
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev) {
+		from = stream_mark(w, r->pl.index, echo, false);
+		if (from >= 0 && stream_next(from, echo, true) == from)
+			count(EM_CNT_DUPLICATE);
+		count(EM_CNT_LOST);
+		return V_MATCHED;
+	}
+	from = stream_mark(w, r->pl.index, echo, true);
+	if (from < 0) {
+		bpf_ringbuf_discard(ev, 0);
+		count(EM_CNT_LOST);
+		return V_MATCHED;
+	}
+	repeat = stream_next(from, echo, true) == from;
+	if (repeat)
+		count(EM_CNT_DUPLICATE);
+	event_fill(&ev->ev, now > r->pl.tx_ns ? now - r->pl.tx_ns : 0, &r->pl, 0, r->hop_limit,
+		   r->status, &r->icmp, repeat);
+	__builtin_memcpy(ev->from6, r->from, sizeof(ev->from6));
+	bpf_ringbuf_submit(ev, 0);
+	return V_MATCHED;
+}
+
 /*
  * The cookie, the slot and the record of an ICMPv6 reply. A global function, verified once on
  * its own: inlined, the cookie would be verified again on every path through the extension
@@ -327,10 +447,12 @@ struct em_cand6 {
  */
 __noinline int match6(struct em_cand6 *r)
 {
+	struct em_series *series = NULL;
 	struct em_result *slot;
 	struct em_addr6 *from6;
-	__u64 mac, now;
-	__u32 index;
+	__u32 index, *busy = NULL;
+	__u64 mac, now, rtt_ns;
+	bool fresh;
 
 	if (!r)
 		return V_PASS;
@@ -338,6 +460,8 @@ __noinline int match6(struct em_cand6 *r)
 	if (mac != r->pl.mac || r->id != bpf_htons(mac & 0xffff) ||
 	    r->seq != bpf_htons((mac >> 16) & 0xffff))
 		return V_INVALID;
+	if (cfg.flags & EM_CFG_STREAM)
+		return stream_reply6(r);
 	index = r->pl.index;
 	if (index >= cfg.n_targets)
 		return V_MALFORMED;
@@ -345,15 +469,31 @@ __noinline int match6(struct em_cand6 *r)
 	from6 = bpf_map_lookup_elem(&from6_addrs, &index);
 	if (!slot || !from6)
 		return V_MALFORMED;
+	now = bpf_ktime_get_ns();
+	rtt_ns = now > r->pl.tx_ns ? now - r->pl.tx_ns : 0;
+	/* Watch mode: as handle() for IPv4, a closed round's stragglers are only late. */
+	if (cfg.flags & EM_CFG_WATCH) {
+		series = watch_series6(r->daddr, index);
+		if (!series)
+			return V_MALFORMED;
+		busy = watch_enter(r->pl.round, rtt_ns,
+				   series->timeout_us ? series->timeout_us * 1000ULL : cfg.timeout_ns);
+		if (!busy) {
+			__sync_fetch_and_add(&series->late, 1);
+			return V_MATCHED;
+		}
+	}
 	/*
 	 * Before record() elects the first reply: of two first replies racing on two CPUs, the
 	 * address may be the other's, both valid replies about this target.
 	 */
 	if (!slot->rounds_seen)
 		__builtin_memcpy(from6->a, r->from, sizeof(from6->a));
-	now = bpf_ktime_get_ns();
-	record(slot, &r->pl, 0, r->hop_limit, &r->icmp, r->status,
-	       now > r->pl.tx_ns ? now - r->pl.tx_ns : 0);
+	fresh = record(slot, &r->pl, 0, r->hop_limit, &r->icmp, r->status, rtt_ns);
+	if (series)
+		watch_count(series, fresh, r->status, r->hop_limit, rtt_ns);
+	if (busy)
+		__sync_fetch_and_add(busy, -1);
 	if (r->status != EM_ST_ECHOREPLY)
 		count(EM_CNT_ICMP_ERROR);
 	return V_MATCHED;
@@ -361,8 +501,8 @@ __noinline int match6(struct em_cand6 *r)
 
 /*
  * An IPv6 frame: ICMPv6 echo replies and errors quoting our probes are matched as IPv4's are,
- * with the cookie over the 128-bit address; the reply's source goes to from6_addrs. Sweeps and
- * pings only: in watch and stream mode IPv6 frames pass, uncounted as malformed.
+ * with the cookie over the 128-bit address; the reply's source goes to from6_addrs, or in
+ * stream mode into the reply's em_event6.
  */
 static __always_inline enum verdict handle_ipv6(struct cursor *c)
 {
@@ -371,9 +511,6 @@ static __always_inline enum verdict handle_ipv6(struct cursor *c)
 	struct em_reply6 r = {};
 	const struct em_probe *p;
 
-	/* First: the verifier then drops the IPv6 code from watch and stream programs. */
-	if (cfg.flags & (EM_CFG_WATCH | EM_CFG_STREAM))
-		return V_PASS;
 	switch (parse_icmp6(c, s6, !(s6[0] | s6[1] | s6[2] | s6[3]), &r)) {
 	case EM_P6_MALFORMED:
 		return V_MALFORMED;

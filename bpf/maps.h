@@ -40,9 +40,9 @@ struct {
 } events SEC(".maps");
 
 /*
- * EM_CFG_STREAM: word (index / 32) holds two bits per target, at 2 * (index % 32) its first echo
- * reply's, next to it its first ICMP error's. Sized to the target count, so its bound is the
- * index's; user space mmaps it for --all and resends.
+ * EM_CFG_STREAM: word (index / 32) holds two bits per target, at 2 * (index % 32) its enum
+ * em_stream_state. Sized to the target count, so its bound is the index's; user space mmaps it
+ * for --all and resends.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -71,6 +71,14 @@ struct {
 	__type(value, __u32);
 	__uint(max_entries, 1);
 } groups SEC(".maps");
+
+/* The same for IPv6 series with EM_CFG_AGGREGATE6: prefix (address & agg_mask6) -> series index. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct em_addr6);
+	__type(value, __u32);
+	__uint(max_entries, 1);
+} groups6 SEC(".maps");
 
 /* Counters indexed by enum em_counter; per CPU so that counting needs no atomics. */
 struct {

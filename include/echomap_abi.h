@@ -98,6 +98,16 @@ struct em_event {
 };
 _Static_assert(sizeof(struct em_event) == 32, "em_event must be 32 bytes");
 
+/*
+ * The event of a reply about an IPv6 target (EM_CFG_STREAM): ev.from is 0, the reply's source
+ * (the router's for an ICMPv6 error) is from6, as in the header. Told apart by its size.
+ */
+struct em_event6 {
+	struct em_event ev;
+	__u32 from6[4];
+};
+_Static_assert(sizeof(struct em_event6) == 48, "em_event6 must be 48 bytes");
+
 /* Per-CPU counters in the `stats` array, indexed by this enum. */
 enum em_counter {
 	EM_CNT_SEEN = 0,   /* frames the program ran on */
@@ -117,10 +127,29 @@ enum em_counter {
 #define EM_CFG_AGGREGATE (1U << 2) /* watch: a series is a prefix (agg_mask), not a target */
 #define EM_CFG_TRACE	 (1U << 3) /* trace: rounds are TTLs, no sliding duplicate window */
 /*
- * Sweep streaming: no result slots; the first_reply bitmap (one bit per target index) tells a
- * target's first reply from its repeats, and every reply is an event (or counted EM_CNT_LOST).
+ * Sweep streaming: no result slots; the first_reply map (enum em_stream_state, two bits per
+ * target index) tells a target's first reply from its repeats, and every reply is an event
+ * (or counted EM_CNT_LOST).
  */
 #define EM_CFG_STREAM	 (1U << 4)
+/* watch: an IPv6 target's series is its prefix (agg_mask6), not the target */
+#define EM_CFG_AGGREGATE6 (1U << 5)
+
+/*
+ * EM_CFG_STREAM: a target's state, at bits 2 * (index % 32) of first_reply's word index / 32.
+ * These two bits are all a streaming sweep keeps per target, in the kernel or in user space.
+ */
+enum em_stream_state {
+	EM_SS_NONE = 0,	 /* no reply yet */
+	EM_SS_ERROR = 1, /* its first line was an ICMP error; an echo reply would be a first too */
+	EM_SS_ECHO = 2,	 /* its echo reply has its line: whatever follows is a repeat */
+	EM_SS_LOST = 3,	 /* it answered, but the ring had no room for the event: probe it again */
+};
+
+static inline enum em_stream_state em_stream_state(__u64 word, __u64 index)
+{
+	return (enum em_stream_state)(word >> (index % 32 * 2) & 3);
+}
 
 /* Read-only configuration, set in .rodata before load. */
 struct em_config {
@@ -131,8 +160,9 @@ struct em_config {
 	__u32 agg_mask;	 /* EM_CFG_AGGREGATE: netmask of a series' prefix (network order) */
 	__u64 timeout_ns; /* EM_CFG_WATCH: a reply slower than this is late */
 	__u32 saddr6[4];  /* our IPv6 source address (as in the header); all zero: any */
+	__u32 agg_mask6[4]; /* EM_CFG_AGGREGATE6: an IPv6 series' netmask (as in the header) */
 };
-_Static_assert(sizeof(struct em_config) == 56, "em_config must be 56 bytes");
+_Static_assert(sizeof(struct em_config) == 72, "em_config must be 72 bytes");
 
 /*
  * An IPv6 address as the matcher stores it: the header's 16 bytes. The `from6` array holds one per
@@ -166,7 +196,7 @@ struct em_series {
 	__u32 late;    /* replies of a closed round or slower than the timeout */
 	__u32 dups;    /* further replies to a (target, payload round) that had one */
 	__u32 errors;  /* ICMP errors (unreachable, time exceeded) in time */
-	__u8 ttl;      /* IPv4 TTL of the latest echo reply */
+	__u8 ttl;      /* IPv4 TTL or IPv6 hop limit of the latest echo reply */
 	__u8 pad[3];
 	__u32 timeout_us; /* set by user space: this series' timeout; 0: em_config.timeout_ns */
 	__u64 sum_sq_us2; /* sum of the squares of the RTTs in buckets[], in us^2: their spread */

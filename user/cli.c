@@ -57,6 +57,7 @@ enum {
 	OPT_SPILL,
 	OPT_VANTAGE,
 	OPT_WHERE,
+	OPT_IID,
 };
 
 static const struct option long_opts[] = {
@@ -116,6 +117,7 @@ static const struct option long_opts[] = {
 	{ "spill", required_argument, NULL, OPT_SPILL },
 	{ "vantage", required_argument, NULL, OPT_VANTAGE },
 	{ "where", required_argument, NULL, OPT_WHERE },
+	{ "iid", required_argument, NULL, OPT_IID },
 	{},
 };
 
@@ -166,6 +168,7 @@ static unsigned int opt_cmds(int c)
 		return PING;
 	case '4':
 	case '6':
+	case OPT_IID:
 		return SWEEP | PING; /* watch and trace follow names at their IPv4 addresses */
 	case 't':
 		return PING | WATCH;
@@ -246,6 +249,9 @@ static const struct help_opt help_common[] = {
 	  "first (IPv6 if the system has a route to it, else IPv4)" },
 	{ '4', "-4, --ipv4", "names: their IPv4 addresses only (A records)" },
 	{ '6', "-6, --ipv6", "names: their IPv6 addresses only (AAAA records)" },
+	{ OPT_IID, "--iid IID",
+	  "ADDR/LEN-MAX: the address in each /MAX, low (::1, default),\n"
+	  "zero, full, random (by --seed) or a suffix such as ::abcd" },
 	{ OPT_BLOCKLIST, "--blocklist FILE", "also exclude these ranges" },
 	{ OPT_ALLOWLIST, "--allowlist FILE", "only probe addresses inside these ranges" },
 	{ OPT_ALLOW_RESERVED, "--allow-reserved",
@@ -296,10 +302,11 @@ static const struct help_opt help_watch[] = {
 	  "time a reply may take, at most half of --every (default\n"
 	  "1000 or that half)" },
 	{ OPT_EVERY, "--every SECONDS", "a round every SECONDS, 1..86400 (default 10)" },
-	{ OPT_AGGREGATE, "--aggregate /N", "one series per /N prefix instead of one per target" },
+	{ OPT_AGGREGATE, "--aggregate /N[,/M]",
+	  "one series per IPv4 /N prefix (and IPv6 /M prefix) instead of one per target" },
 	{ OPT_BUCKETS, "--buckets LIST",
-	  "exported histogram bounds in seconds (default 1-2-5 from\n"
-	  "0.0001 to 10)" },
+	  "exported histogram bounds in seconds (default 1-3 from\n"
+	  "0.0001 to 10, less those not below the longest timeout)" },
 	{ OPT_LISTEN, "--listen ADDR:PORT",
 	  "serve /metrics (Prometheus), / and /-/healthy; ADDR may be\n"
 	  "empty (all IPv4 addresses) or [IPv6]" },
@@ -340,7 +347,8 @@ static const struct help_opt help_trace[] = {
 static const struct help_opt help_map[] = {
 	{ 'o', "-o, --output FILE", "the image to write (required)" },
 	{ OPT_PREFIX, "--prefix CIDR",
-	  "the part of the address space to draw (default 0.0.0.0/0)" },
+	  "the part of the address space to draw (default 0.0.0.0/0),\n"
+	  "IPv4 or IPv6 (2001:db8::/32: cells of /56, of /48 at --size 256)" },
 	{ OPT_SIZE, "--size PIXELS", "longer side of the map, 16..8192 (default 4096)" },
 	{ 'F', "-F, --format FMT", "png (default) or svg (up to 65536 cells)" },
 	{ OPT_TITLE, "--title TEXT", "title above the map" },
@@ -476,6 +484,33 @@ static int parse_uint(const char *opt, const char *s, __u64 min, __u64 max, unsi
 	return err;
 }
 
+/*
+ * --aggregate /N[,/M]: IPv4 targets per /N prefix, IPv6 targets per /M (each target its own series
+ * without M). A /32 or /128 prefix is a target.
+ */
+static int parse_aggregate(const char *arg, struct config *cfg)
+{
+	const char *comma = strchr(arg, ',');
+	char v4[8] = "";
+	unsigned int u = 0;
+	int err;
+
+	if (comma && (size_t)(comma - arg) < sizeof(v4))
+		memcpy(v4, arg, comma - arg);
+	err = parse_uint("--aggregate", comma ? v4 + (*v4 == '/') : arg + (*arg == '/'), 0, 32,
+			 &u);
+	if (err)
+		return err;
+	cfg->aggregate = u == 32 ? -1 : (int)u;
+	cfg->aggregate6 = -1;
+	if (!comma)
+		return 0;
+	comma++;
+	err = parse_uint("--aggregate (IPv6)", comma + (*comma == '/'), 0, 128, &u);
+	cfg->aggregate6 = u == 128 ? -1 : (int)u;
+	return err;
+}
+
 /* Index of s in names[], or -EINVAL after an error naming the option. */
 static int parse_enum(const char *opt, const char *s, const char *const *names, int n)
 {
@@ -514,23 +549,26 @@ static int parse_sources(const char *s, struct config *cfg)
 	return 0;
 }
 
-/* A.B.C.D/LEN for map --prefix; host bits are ignored, as in targets. */
+/* A.B.C.D/LEN or an IPv6 ADDR/LEN for map --prefix; host bits are ignored, as in targets. */
 static int parse_prefix(const char *s, struct config *cfg)
 {
 	const char *slash = strchr(s, '/');
-	char buf[INET_ADDRSTRLEN];
+	char buf[INET6_ADDRSTRLEN];
 	struct in_addr a;
 
 	if (!slash || slash - s >= (long)sizeof(buf))
 		goto bad;
 	memcpy(buf, s, slash - s);
 	buf[slash - s] = '\0';
+	cfg->map6 = inet_pton(AF_INET6, buf, cfg->map_net6) == 1;
+	if (cfg->map6)
+		return parse_uint("--prefix length", slash + 1, 0, 128, &cfg->map_len);
 	if (inet_pton(AF_INET, buf, &a) != 1)
 		goto bad;
 	cfg->map_net = ntohl(a.s_addr);
 	return parse_uint("--prefix length", slash + 1, 0, 32, &cfg->map_len);
 bad:
-	pr_warn("bad value '%s' for --prefix: expected A.B.C.D/LEN\n", s);
+	pr_warn("bad value '%s' for --prefix: expected A.B.C.D/LEN or an IPv6 ADDR/LEN\n", s);
 	return -EINVAL;
 }
 
@@ -607,6 +645,7 @@ static void set_defaults(struct config *cfg)
 	cfg->map_size = 4096; /* the whole space at one /24 per pixel */
 	cfg->every_s = 10;
 	cfg->aggregate = -1;
+	cfg->aggregate6 = -1;
 	cfg->keep = 60;
 	cfg->min_ttl = 1;
 	cfg->max_ttl = 32;
@@ -621,8 +660,7 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 	static const char *const map_fmts[] = { "png", "svg" };
 	static const char *const modes[] = { "auto", "native", "generic" };
 	static const char *const engines[] = { "afxdp", "raw", "xdp-live", "auto" };
-	unsigned int u = 0;
-	int v, err;
+	int v;
 
 	switch (c) {
 	case 'I':
@@ -681,6 +719,12 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 		}
 		cfg->family = c == '4' ? AF_INET : AF_INET6;
 		return 0;
+	case OPT_IID:
+		if (!iid_parse(arg, &cfg->iid))
+			return 0;
+		pr_warn("bad value '%s' for --iid: expected low, zero, full, random or a suffix "
+			"such as ::abcd\n", arg);
+		return -EINVAL;
 	case OPT_BLOCKLIST:
 		cfg->blocklist = arg;
 		return 0;
@@ -731,10 +775,7 @@ static int parse_opt(int c, const char *arg, struct config *cfg)
 	case OPT_EVERY:
 		return parse_uint("--every", arg, 1, 86400, &cfg->every_s);
 	case OPT_AGGREGATE:
-		err = parse_uint("--aggregate", arg + (*arg == '/'), 0, 32, &u);
-		/* A /32 prefix is a target. */
-		cfg->aggregate = u == 32 ? -1 : (int)u;
-		return err;
+		return parse_aggregate(arg, cfg);
 	case OPT_BUCKETS:
 		cfg->buckets = arg;
 		return 0;

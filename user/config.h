@@ -8,6 +8,7 @@
 #include <linux/types.h>
 
 #include "map/map.h"
+#include "targets/expand6.h"
 
 /* fping's exit codes */
 enum em_exit {
@@ -49,6 +50,7 @@ struct config {
 	bool allow_reserved;
 	bool all_addresses;
 	int family; /* -4: AF_INET, -6: AF_INET6, else AF_UNSPEC (names of both families) */
+	struct iid iid; /* --iid: the addresses of ADDR/LEN-MAX (its seed is --seed's) */
 	/* sweep */
 	__u64 rate; /* probes per second, 0 = unlimited */
 	unsigned int probes;
@@ -73,6 +75,7 @@ struct config {
 	/* watch (also rate, probes, timeout_ms) */
 	unsigned int every_s;	/* a round every this many seconds */
 	int aggregate;		/* prefix length of a series, -1: one series per target */
+	int aggregate6;		/* the same for IPv6 targets (0..127, -1) */
 	const char *buckets;	/* exported histogram bounds (s, comma-separated) or NULL */
 	const char *listen;	/* --listen as given, or NULL: no HTTP server */
 	const char *web_config;	/* --web.config.file: TLS and basic auth (conf/web_config.h) */
@@ -92,6 +95,8 @@ struct config {
 	/* map: RESULTS is targets[0] */
 	__u32 map_net; /* host order; default 0.0.0.0/0 */
 	unsigned int map_len;
+	bool map6;	    /* --prefix is IPv6: map_net6/map_len */
+	__u8 map_net6[16];
 	unsigned int map_size; /* longer side of the map in pixels */
 	enum map_fmt map_fmt;
 	const char *title;

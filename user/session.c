@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "kernel/netif_events.h"
 #include "kernel/xdp_guard.h"
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -33,8 +35,10 @@ static struct target_opts target_opts_of(const struct config *cfg)
 		.family = cfg->cmd == CMD_SWEEP || cfg->cmd == CMD_PING ? cfg->family : AF_INET,
 		.quiet = cfg->quiet,
 		.stop = &stop_requested,
+		.iid = cfg->iid,
 	};
 
+	topts.iid.seed = cfg->seed;
 	return topts;
 }
 
@@ -73,7 +77,7 @@ static int watch_targets(const struct config *cfg, const struct target_opts *o,
 static int watch_series(struct session *s, const struct target_set *ts, struct series_set *ss,
 			struct matcher_watch *w)
 {
-	int err = series_build(ss, ts, s->cfg->aggregate);
+	int err = series_build(ss, ts, s->cfg->aggregate, s->cfg->aggregate6);
 
 	if (err)
 		return err == -E2BIG ? EXIT_USAGE : EXIT_SYSTEM;
@@ -87,6 +91,10 @@ static int watch_series(struct session *s, const struct target_set *ts, struct s
 	w->aggregate = ss->agg_len >= 0;
 	w->agg_mask = ss->agg_len > 0 ? ~0U << (32 - ss->agg_len) : 0;
 	w->prefixes = ss->addrs;
+	w->n_series4 = ss->n4;
+	w->aggregate6 = ss->agg_len6 >= 0;
+	w->agg_len6 = ss->agg_len6 >= 0 ? ss->agg_len6 : 128;
+	w->prefixes6 = ss->addrs6;
 	return 0;
 }
 
@@ -131,17 +139,14 @@ static void common_saddr6(const struct routes *rt, __u8 saddr6[16])
 }
 
 /* What IPv6 targets cannot have yet: one line, and the usage exit. */
-static bool refuse_ipv6(const struct config *cfg, bool stream)
+static bool refuse_ipv6(const struct config *cfg)
 {
 	const char *why = NULL;
 
-	if (cfg->cmd == CMD_WATCH)
-		why = "watch probes IPv4 targets only";
-	else if (cfg->cmd == CMD_TRACE)
+	if (cfg->cmd == CMD_TRACE)
 		why = "trace probes IPv4 targets only";
-	else if (stream)
-		why = "a streamed sweep (--stream, --resume, or above the slot limit) takes IPv4 "
-		      "targets only";
+	else if (cfg->resume)
+		why = "--resume takes IPv4 targets only";
 	else if (cfg->engine == ENGINE_XDP_LIVE)
 		why = "the xdp-live engine builds IPv4 probes only: use --engine afxdp or raw";
 	/* The IPv6 header is 20 bytes longer: what fits a 1500-byte MTU is that much less. */
@@ -246,7 +251,7 @@ int session_open(struct session *s, const struct config *cfg, ring_buffer_sample
 		    (cfg->stream || cfg->resume || s->ts.count > MAX_TARGETS);
 	if (cfg->cmd == CMD_SWEEP && !s->stream)
 		mopts.on_event = NULL;
-	if (s->ts.count6 && refuse_ipv6(cfg, s->stream))
+	if (s->ts.count6 && refuse_ipv6(cfg))
 		goto usage;
 	if (s->ts.count > MAX_TARGETS && !s->stream) {
 		pr_warn("%llu targets are too many for one run (at most %llu): split the range\n",
@@ -377,12 +382,24 @@ static int open_tx(struct session *s, struct probe_tx **txp, struct probe_tx_opt
 
 static void log_routes(const struct routes *rt)
 {
-	char a[INET_ADDRSTRLEN];
+	char src[INET6_ADDRSTRLEN], gw[INET6_ADDRSTRLEN + 32];
 
-	for (unsigned int i = 0; i < rt->n_paths; i++)
-		pr_notice("targets now leave by %s from %s%s (%u of %u routes)\n",
-			  rt->paths[i].ifname, inet_ntop(AF_INET, &rt->paths[i].saddr, a, sizeof(a)),
-			  rt->paths[i].on_link ? ", on-link" : "", i + 1, rt->n_paths);
+	for (unsigned int i = 0; i < rt->n_paths; i++) {
+		const struct next_hop *p = &rt->paths[i];
+		int af = p->v6 ? AF_INET6 : AF_INET;
+		const __u8 *m = p->dst_mac;
+		char a[INET6_ADDRSTRLEN];
+
+		inet_ntop(af, p->v6 ? (const void *)p->saddr6 : &p->saddr, src, sizeof(src));
+		if (p->on_link)
+			snprintf(gw, sizeof(gw), "on-link");
+		else
+			snprintf(gw, sizeof(gw), "via %s at %02x:%02x:%02x:%02x:%02x:%02x",
+				 inet_ntop(af, p->gateway, a, sizeof(a)), m[0], m[1], m[2], m[3],
+				 m[4], m[5]);
+		pr_notice("targets now leave by %s from %s, %s (%u of %u routes)\n", p->ifname, src,
+			  gw, i + 1, rt->n_paths);
+	}
 }
 
 /*
@@ -407,6 +424,10 @@ static int swap(struct session *s, struct target_set *ts)
 		err = -E2BIG;
 		goto free_ts;
 	}
+	if (ts->count6 && refuse_ipv6(s->cfg)) {
+		err = -EINVAL;
+		goto free_ts;
+	}
 	err = routes_build(&rt, ts, s->cfg->ifname, NEIGH_TIMEOUT_MS);
 	if (err)
 		goto free_ts;
@@ -429,6 +450,8 @@ static int swap(struct session *s, struct target_set *ts)
 		goto free_ss;
 	}
 	mopts.saddr = common_saddr(s->cfg, &rt);
+	mopts.ipv6 = ts->count6 > 0;
+	common_saddr6(&rt, mopts.saddr6);
 	mopts.n_targets = ts->count;
 	mopts.watch = &watch;
 	/*
@@ -505,11 +528,14 @@ int session_reload(struct session *s)
 	return 0;
 }
 
-bool session_routes_moved(struct session *s)
+bool session_routes_moved(struct session *s, unsigned int change)
 {
 	struct routes rt;
 	bool moved;
 
+	/* The neighbour tables change all the time; a lookup per path says if it mattered. */
+	if (!(change & NETIF_ROUTES))
+		return change & NETIF_NEIGH && routes_gateway_moved(&s->rt);
 	/* A lookup that fails now (a route being replaced) is tried again at the next change. */
 	if (routes_build(&rt, &s->ts, s->cfg->ifname, NEIGH_TIMEOUT_MS))
 		return false;

@@ -24,7 +24,7 @@ struct session {
 	struct series_set ss;	  /* watch mode */
 	struct name_table names;  /* watch mode: what ts is built of */
 	__u64 gen_marker;	  /* xdp-live, see bpf/echomap.bpf.c; 0 for the other engines */
-	bool stream;		  /* sweep: results streamed, a bit per target (matcher.stream) */
+	bool stream;		  /* sweep: results streamed, two bits per target (matcher.stream) */
 };
 
 /* Returns 0 or an enum em_exit code after one pr_warn line; nothing stays attached on failure. */
@@ -45,10 +45,11 @@ int session_reload(struct session *s);
  */
 int session_rebuild(struct session *s);
 /*
- * Watch mode, when the routing tables changed: whether the targets' routes differ now from the
- * ones probes leave by. session_rebuild() then takes the new ones (logged, a line per path).
+ * Watch mode, after the changes netif_events_pending() announced (enum netif_change): whether
+ * the targets' routes, or only their gateways' MACs, differ now from the ones probes leave by.
+ * session_rebuild() then takes the new ones (logged, a line per path).
  */
-bool session_routes_moved(struct session *s);
+bool session_routes_moved(struct session *s, unsigned int change);
 void session_close(struct session *s);
 
 #endif

@@ -8,7 +8,7 @@ _echomap_opts()
 	local common='-I --interface -S --source --ttl --size -q --quiet -v --verbose --xdp-mode --engine -m
 		--all-addresses --blocklist --allowlist --allow-reserved'
 	local general='-h --help --version' output='-F --format -o --output'
-	local family='-4 --ipv4 -6 --ipv6'
+	local family='-4 --ipv4 -6 --ipv6 --iid'
 
 	case $1 in
 	sweep) echo "$common $family $output --seed --threads -r --rate -n --probes -w --wait --resend --shards

@@ -1446,22 +1446,32 @@ static int setup_stream(void **state)
 	return bpf_setup_verdict(err, "the matcher in stream mode");
 }
 
-/* The target's bit of its first echo reply (error false) or of its first error. */
-static bool first_reply_bit(const struct fixture *fx, __u32 index, bool error)
+/* The target's enum em_stream_state, as the kernel keeps it. */
+static enum em_stream_state stream_state(const struct fixture *fx, __u32 index)
 {
 	__u32 word = index / 32;
 	__u64 w = 0;
 
 	assert_int_equal(bpf_map_lookup_elem(bpf_map__fd(fx->skel->maps.first_reply), &word, &w),
 			 0);
-	return w >> (index % 32 * 2 + error) & 1;
+	return em_stream_state(w, index);
+}
+
+/* The targets that got their first line from an event, in STREAM_TARGETS bits. */
+static int on_first_event(void *ctx, void *data, size_t len)
+{
+	const struct em_event *ev = data;
+	bool *first = ctx;
+
+	if (len == sizeof(*ev) && !ev->duplicate && ev->index < STREAM_TARGETS)
+		first[ev->index] = true;
+	return 0;
 }
 
 /*
- * Stream mode: every validated reply is an event, a target's second one of its kind (echo
- * reply or error) flagged as a repeat by its bit, whatever its round: an error after an echo
- * reply is none; strangers and indices past the bitmap pass; and when the ring is full, each
- * reply it could not take is counted lost: events + lost = replies.
+ * Stream mode: every validated reply is an event, flagged as a repeat unless it is its target's
+ * first echo reply or first error, whatever its round: an echo reply after an error is a first,
+ * an error after an echo reply is not; strangers and indices past the map pass.
  */
 static void test_stream(void **state)
 {
@@ -1472,68 +1482,119 @@ static void test_stream(void **state)
 	struct ring_buffer *rb;
 	struct run r;
 	struct frame f;
-	int n;
 
 	rb = ring_buffer__new(bpf_map__fd(fx->skel->maps.events), on_event, &got, NULL);
 	assert_non_null(rb);
 	pr = probe_at(fx, 70, 0, mono_ns());
 	frame_echo(&f, &pr, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
-	assert_false(first_reply_bit(fx, 70, false));
+	assert_int_equal(stream_state(fx, 70), EM_SS_NONE);
 	assert_true(run_frame(fx, &f, &r));
 	assert_int_equal(r.verdict, XDP_DROP);
-	assert_true(first_reply_bit(fx, 70, false));
-	assert_false(first_reply_bit(fx, 70, true));
-	assert_false(first_reply_bit(fx, 6, false));
-	pr = probe_at(fx, 70, 1, mono_ns()); /* the first error, after an echo reply */
-	frame_error(&f, &pr, ROUTER, EM_ICMP_DEST_UNREACH, 1,
-		    &(struct shape){ .ttl = 250 });
+	assert_int_equal(stream_state(fx, 70), EM_SS_ECHO);
+	assert_int_equal(stream_state(fx, 6), EM_SS_NONE);
+	pr = probe_at(fx, 70, 1, mono_ns()); /* an error after an echo reply: a repeat */
+	frame_error(&f, &pr, ROUTER, EM_ICMP_DEST_UNREACH, 1, &(struct shape){ .ttl = 250 });
 	assert_true(run_frame(fx, &f, &r));
 	assert_int_equal(r.verdict, XDP_DROP);
-	assert_true(first_reply_bit(fx, 70, true));
+	assert_int_equal(stream_state(fx, 70), EM_SS_ECHO);
 	pr = probe_at(fx, 70, 2, mono_ns()); /* another round: still a repeat */
 	frame_echo(&f, &pr, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
 	assert_true(run_frame(fx, &f, &r));
 	assert_int_equal(r.verdict, XDP_DROP);
+	pr = probe_at(fx, 71, 0, mono_ns()); /* a first error, then its target's first echo */
+	frame_error(&f, &pr, ROUTER, EM_ICMP_TIME_EXCEEDED, 0, &(struct shape){ .ttl = 250 });
+	assert_true(run_frame(fx, &f, &r));
+	assert_int_equal(stream_state(fx, 71), EM_SS_ERROR);
+	frame_error(&f, &pr, ROUTER, EM_ICMP_TIME_EXCEEDED, 0, &(struct shape){ .ttl = 250 });
+	assert_true(run_frame(fx, &f, &r));
+	pr = probe_at(fx, 71, 1, mono_ns());
+	frame_echo(&f, &pr, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
+	assert_true(run_frame(fx, &f, &r));
+	assert_int_equal(stream_state(fx, 71), EM_SS_ECHO);
 	stranger = probe_at(fx, 3, 0, mono_ns());
 	stranger.key[0] ^= 4;
 	frame_echo(&f, &stranger, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
 	assert_true(run_frame(fx, &f, &r));
 	assert_int_equal(r.verdict, XDP_PASS);
-	past = probe_at(fx, 128, 0, mono_ns()); /* the cookie holds, the bitmap ends at 127 */
+	past = probe_at(fx, 128, 0, mono_ns()); /* the cookie holds, the map ends at 127 */
 	frame_echo(&f, &past, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
 	assert_true(run_frame(fx, &f, &r));
 	assert_int_equal(r.verdict, XDP_PASS);
 
-	assert_int_equal(ring_buffer__consume(rb), 3);
-	assert_int_equal(got.n, 3);
+	assert_int_equal(ring_buffer__consume(rb), 6);
+	ring_buffer__free(rb);
+	assert_int_equal(got.n, 6);
 	assert_true(check_event(&got.ev[0], 70, 0, EM_ST_ECHOREPLY, TARGET, REPLY_TTL, false, 0,
 				~0ULL, 0));
-	assert_true(check_event(&got.ev[1], 70, 1, EM_ST_UNREACH, ROUTER, 250, false, 0, ~0ULL,
+	assert_true(check_event(&got.ev[1], 70, 1, EM_ST_UNREACH, ROUTER, 250, true, 0, ~0ULL,
 				1));
 	assert_true(check_event(&got.ev[2], 70, 2, EM_ST_ECHOREPLY, TARGET, REPLY_TTL, true, 0,
 				~0ULL, 2));
+	assert_true(check_event(&got.ev[3], 71, 0, EM_ST_TIMXCEED, ROUTER, 250, false, 0, ~0ULL,
+				3));
+	assert_true(check_event(&got.ev[4], 71, 0, EM_ST_TIMXCEED, ROUTER, 250, true, 0, ~0ULL,
+				4));
+	assert_true(check_event(&got.ev[5], 71, 1, EM_ST_ECHOREPLY, TARGET, REPLY_TTL, false, 0,
+				~0ULL, 5));
 	read_counters(fx, c);
-	assert_int_equal(c[EM_CNT_MATCHED], 3);
-	assert_int_equal(c[EM_CNT_DUPLICATE], 1);
-	assert_int_equal(c[EM_CNT_ICMP_ERROR], 1);
+	assert_int_equal(c[EM_CNT_MATCHED], 6);
+	assert_int_equal(c[EM_CNT_DUPLICATE], 3);
+	assert_int_equal(c[EM_CNT_ICMP_ERROR], 3);
 	assert_int_equal(c[EM_CNT_INVALID], 1);
 	assert_int_equal(c[EM_CNT_MALFORMED], 1);
 	assert_int_equal(c[EM_CNT_LOST], 0);
+}
 
-	/* A page holds about 100 events: 300 replies unread overflow it. */
-	got.n = 0;
+/*
+ * Stream mode, the ring full: each reply it could not take is counted lost (events + lost =
+ * replies), and every target left without its first line is LOST, to be probed again; the one
+ * whose line got out is ECHO whatever was lost after it. Then a reply with room gives each LOST
+ * target its first line.
+ */
+static void test_stream_ring_full(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	bool first[STREAM_TARGETS] = { 0 };
+	__u64 c[EM_CNT_MAX];
+	struct ring_buffer *rb;
+	__u32 lost_targets = 0;
+	struct probe pr;
+	struct run r;
+	struct frame f;
+	int n;
+
+	rb = ring_buffer__new(bpf_map__fd(fx->skel->maps.events), on_first_event, first, NULL);
+	assert_non_null(rb);
+	/* A page holds about 100 events: target 0's 200 replies fill it, the others find it full. */
 	for (__u32 i = 0; i < 300; i++) {
-		pr = probe_at(fx, i % STREAM_TARGETS, i, mono_ns());
+		pr = probe_at(fx, i < 200 ? 0 : i - 200, i, mono_ns());
 		frame_echo(&f, &pr, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
 		assert_true(run_frame(fx, &f, &r));
 		assert_int_equal(r.verdict, XDP_DROP);
 	}
 	n = ring_buffer__consume(rb);
-	ring_buffer__free(rb);
 	read_counters(fx, c);
 	assert_true(n > 0 && c[EM_CNT_LOST] > 0);
 	assert_int_equal(n + c[EM_CNT_LOST], 300);
-	assert_int_equal(c[EM_CNT_MATCHED], 303);
+	assert_int_equal(c[EM_CNT_MATCHED], 300);
+	for (__u32 t = 0; t < STREAM_TARGETS; t++) {
+		assert_int_equal(stream_state(fx, t), first[t] ? EM_SS_ECHO : EM_SS_LOST);
+		lost_targets += !first[t];
+	}
+	assert_true(first[0]);
+	assert_int_equal(lost_targets, STREAM_TARGETS - 1);
+
+	for (__u32 t = 0; t < STREAM_TARGETS; t++) {
+		if (first[t])
+			continue;
+		pr = probe_at(fx, t, 300 + t, mono_ns());
+		frame_echo(&f, &pr, EM_ICMP_ECHOREPLY, &(struct shape){ .ttl = REPLY_TTL });
+		assert_true(run_frame(fx, &f, &r));
+		assert_int_equal(ring_buffer__consume(rb), 1);
+		assert_true(first[t]);
+		assert_int_equal(stream_state(fx, t), EM_SS_ECHO);
+	}
+	ring_buffer__free(rb);
 }
 
 /* Without EM_CFG_EVENTS the ring stays empty. */
@@ -1792,6 +1853,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_trace_ttls, setup_trace, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_forged, setup_trace, teardown),
 		cmocka_unit_test_setup_teardown(test_stream, setup_stream, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_ring_full, setup_stream, teardown),
 		cmocka_unit_test_setup_teardown(test_cookie_agreement, setup, teardown),
 	};
 

@@ -3,7 +3,9 @@
  * The reply matcher's IPv6 path (bpf/parse_ipv6.h, match6() in bpf/echomap.bpf.c) against
  * crafted frames run with BPF_PROG_TEST_RUN: ICMPv6 echo replies and errors behind every chain
  * of extension headers up to the bound and past it, every truncation, forged cookies, and
- * neighbour discovery, which must pass untouched. Needs root, as test_matcher does.
+ * neighbour discovery, which must pass untouched; in watch mode (EM_CFG_WATCH), ICMPv6 replies
+ * in time fill their series, late ones and duplicates are counted apart, and a /64 prefix
+ * (EM_CFG_AGGREGATE6) gathers its targets. Needs root, as test_matcher does.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <sys/mman.h>
 #include <linux/if_ether.h>
 #include <netinet/in.h>
 #include <cmocka.h>
@@ -23,6 +26,8 @@
 
 #include "bpf_test.h"
 #include "echomap_abi.h"
+#include "echomap_hist.h"
+#include "lib/bpf_map.h"
 #include "tx/cookie.h"
 #include "tx/frame6.h"
 
@@ -68,7 +73,16 @@ struct fixture {
 	int prog_fd;
 	__u64 key[2];
 	int ncpu;
+	volatile struct em_series *series; /* watch mode: the series array */
+	size_t series_len;
+	__u32 n_series;
 };
+
+/* Watch mode's timeout, and with /64 aggregation series 0 is 2001:db8::/64, 1 TARGET's /64. */
+#define TIMEOUT_NS    1000000000ULL
+#define TARGET_SERIES 1
+static const __u8 agg_prefixes[2][16] = { { 0x20, 0x01, 0x0d, 0xb8 },
+					  { 0x20, 0x01, 0x0d, 0xb8, 0, 1 } };
 
 /* An extension-header chain: kinds in order, IPPROTO_* values; 0 ends it. */
 struct chain {
@@ -188,7 +202,52 @@ static void frame_error(struct frame *f, const struct probe6 *pr, __u8 type, __u
 	f->len = ip + sizeof(struct w_ip6) + payload;
 }
 
-static int setup(void **state)
+/* The matcher as the loader sets it up for a sweep, or in watch mode (EM_CFG_WATCH: flags). */
+static int fixture_open(struct fixture *fx, __u32 flags)
+{
+	bool agg = flags & EM_CFG_AGGREGATE6;
+	int err;
+
+	err = em_cookie_key(fx->key);
+	if (err)
+		return err;
+	fx->ncpu = libbpf_num_possible_cpus();
+	fx->skel = echomap_bpf__open();
+	if (!fx->skel)
+		return -errno;
+	fx->skel->rodata->cfg.key[0] = fx->key[0];
+	fx->skel->rodata->cfg.key[1] = fx->key[1];
+	fx->skel->rodata->cfg.n_targets = N_TARGETS;
+	fx->skel->rodata->cfg.flags = flags;
+	fx->skel->rodata->cfg.timeout_ns = TIMEOUT_NS;
+	memcpy((void *)fx->skel->rodata->cfg.saddr6, US, 16);
+	/* /64: the first two words all ones, the rest zero. */
+	for (int i = 0; agg && i < 2; i++)
+		fx->skel->rodata->cfg.agg_mask6[i] = ~0U;
+	fx->n_series = agg ? 2 : N_TARGETS;
+	bpf_map__set_max_entries(fx->skel->maps.first_reply, (N_TARGETS + 31) / 32);
+	bpf_map__set_max_entries(fx->skel->maps.results, N_TARGETS);
+	bpf_map__set_max_entries(fx->skel->maps.from6_addrs, N_TARGETS);
+	bpf_map__set_max_entries(fx->skel->maps.series, fx->n_series);
+	if (agg)
+		bpf_map__set_max_entries(fx->skel->maps.groups6, fx->n_series);
+	err = echomap_bpf__load(fx->skel);
+	if (err)
+		return err;
+	for (__u32 i = 0; agg && i < fx->n_series; i++)
+		if (bpf_map_update_elem(bpf_map__fd(fx->skel->maps.groups6), agg_prefixes[i], &i,
+					BPF_NOEXIST))
+			return -errno;
+	fx->prog_fd = bpf_program__fd(fx->skel->progs.echomap_xdp);
+	if (!(flags & EM_CFG_WATCH))
+		return 0;
+	fx->series = bpf_map_mmap(bpf_map__fd(fx->skel->maps.series),
+				  fx->n_series * sizeof(struct em_series), PROT_READ | PROT_WRITE,
+				  &fx->series_len, "the series array");
+	return fx->series ? 0 : -errno;
+}
+
+static int open_state(void **state, __u32 flags)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
 	int err;
@@ -198,33 +257,40 @@ static int setup(void **state)
 	*state = fx;
 	if (no_bpf[0])
 		return 0;
-	err = em_cookie_key(fx->key);
-	if (err)
-		return -1;
-	fx->ncpu = libbpf_num_possible_cpus();
-	fx->skel = echomap_bpf__open();
-	if (!fx->skel)
-		return -1;
-	fx->skel->rodata->cfg.key[0] = fx->key[0];
-	fx->skel->rodata->cfg.key[1] = fx->key[1];
-	fx->skel->rodata->cfg.n_targets = N_TARGETS;
-	memcpy((void *)fx->skel->rodata->cfg.saddr6, US, 16);
-	bpf_map__set_max_entries(fx->skel->maps.results, N_TARGETS);
-	bpf_map__set_max_entries(fx->skel->maps.from6_addrs, N_TARGETS);
-	err = echomap_bpf__load(fx->skel);
+	err = fixture_open(fx, flags);
 	if (err) {
 		echomap_bpf__destroy(fx->skel);
 		fx->skel = NULL;
-		return bpf_setup_verdict(err, "the matcher");
 	}
-	fx->prog_fd = bpf_program__fd(fx->skel->progs.echomap_xdp);
-	return 0;
+	return bpf_setup_verdict(err, "the matcher");
+}
+
+static int setup(void **state)
+{
+	return open_state(state, 0);
+}
+
+static int setup_watch(void **state)
+{
+	return open_state(state, EM_CFG_WATCH);
+}
+
+static int setup_stream(void **state)
+{
+	return open_state(state, EM_CFG_STREAM);
+}
+
+static int setup_watch_agg(void **state)
+{
+	return open_state(state, EM_CFG_WATCH | EM_CFG_AGGREGATE6);
 }
 
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
 
+	if (fx && fx->series)
+		munmap((void *)fx->series, fx->series_len);
 	if (fx)
 		echomap_bpf__destroy(fx->skel);
 	free(fx);
@@ -628,6 +694,207 @@ static void test_builder_probe(void **state)
 	assert_true(ok);
 }
 
+/* Watch mode: payload rounds [first, first + count) are in progress, as user space sets them. */
+static void set_round(const struct fixture *fx, __u32 first, __u32 count)
+{
+	fx->skel->bss->watch_round.first = first;
+	fx->skel->bss->watch_round.count = count;
+}
+
+/* Runs an echo reply (type 129) or a time exceeded (3) to a probe to target, sent delta_ns ago. */
+static __u32 fire6(const struct fixture *fx, const __u8 *target, __u32 index, __u32 round,
+		   __u64 delta_ns, __u8 type, __u64 *rtt_lo, __u64 *rtt_hi)
+{
+	struct probe6 pr = { .key = fx->key, .target = target, .index = index, .round = round };
+	struct chain none = { .n = 0 };
+	__u8 out[FRAME_MAX + 256];
+	struct frame f;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_out = out, .data_size_out = sizeof(out),
+		    .repeat = 1);
+
+	pr.tx_ns = mono_ns() - delta_ns;
+	if (type == 129)
+		frame_reply(&f, &pr, &none);
+	else
+		frame_error(&f, &pr, type, 0, &none, &none);
+	opts.data_in = f.buf;
+	opts.data_size_in = f.len;
+	assert_int_equal(bpf_prog_test_run_opts(fx->prog_fd, &opts), 0);
+	if (rtt_lo)
+		*rtt_lo = delta_ns;
+	if (rtt_hi)
+		*rtt_hi = mono_ns() - pr.tx_ns;
+	return opts.retval;
+}
+
+static __u32 hist_total(const volatile struct em_series *s)
+{
+	__u32 n = 0;
+
+	for (__u32 b = 0; b < EM_HIST_BUCKETS; b++)
+		n += s->buckets[b];
+	return n;
+}
+
+/* An ICMPv6 echo reply in time: its series' bucket, sum, hop limit; the slot and from6 too. */
+static void test_watch_in_time(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	const volatile struct em_series *s = &fx->series[3];
+	__u64 lo, hi;
+	__u32 b;
+
+	set_round(fx, 40, 1);
+	assert_int_equal(fire6(fx, TARGET, 3, 40, DELTA_NS, 129, &lo, &hi), XDP_DROP);
+	assert_int_equal(s->replies, 1);
+	assert_int_equal(s->late + s->dups + s->errors, 0);
+	assert_int_equal(s->ttl, HOP_LIMIT);
+	assert_in_range(s->sum_ns, lo, hi);
+	assert_int_equal(hist_total(s), 1);
+	for (b = 0; !s->buckets[b]; b++)
+		;
+	assert_in_range(b, em_hist_bucket(lo), em_hist_bucket(hi));
+	assert_true(expect_slot(fx, 3, EM_ST_ECHOREPLY, 129, 0, TARGET, "watch: reply in time"));
+	for (__u32 i = 0; i < fx->n_series; i++)
+		if (i != 3)
+			assert_int_equal(fx->series[i].replies + hist_total(&fx->series[i]), 0);
+}
+
+/* Of a closed round, or slower than the timeout: late, and nothing else, as for IPv4. */
+static void test_watch_late(void **state)
+{
+	static const __u32 rounds[] = { 39, 42, 0xffffffff };
+	struct fixture *fx = need_bpf(state);
+	const volatile struct em_series *s = &fx->series[5];
+
+	set_round(fx, 40, 2);
+	for (size_t i = 0; i < sizeof(rounds) / sizeof(rounds[0]); i++)
+		assert_int_equal(fire6(fx, TARGET, 5, rounds[i], DELTA_NS, 129, NULL, NULL),
+				 XDP_DROP);
+	assert_int_equal(fire6(fx, TARGET, 5, 41, TIMEOUT_NS + DELTA_NS, 129, NULL, NULL),
+			 XDP_DROP);
+	assert_int_equal(s->late, 4);
+	assert_int_equal(s->replies + s->dups + s->errors + hist_total(s), 0);
+	assert_int_equal(s->sum_ns, 0);
+	assert_int_equal(counter(fx, EM_CNT_MATCHED), 4);
+	/* Just in time still counts. */
+	assert_int_equal(fire6(fx, TARGET, 5, 41, TIMEOUT_NS - DELTA_NS, 129, NULL, NULL),
+			 XDP_DROP);
+	assert_int_equal(s->replies, 1);
+	assert_int_equal(s->late, 4);
+}
+
+/* --probes 2: each payload round answered once, then again: a duplicate; an error apart. */
+static void test_watch_duplicates_errors(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	const volatile struct em_series *s = &fx->series[2];
+
+	set_round(fx, 10, 2);
+	assert_int_equal(fire6(fx, TARGET, 2, 10, DELTA_NS, 129, NULL, NULL), XDP_DROP);
+	assert_int_equal(fire6(fx, TARGET, 2, 11, DELTA_NS, 129, NULL, NULL), XDP_DROP);
+	assert_int_equal(fire6(fx, TARGET, 2, 11, DELTA_NS, 129, NULL, NULL), XDP_DROP);
+	assert_int_equal(s->replies, 2);
+	assert_int_equal(s->dups, 1);
+	assert_int_equal(hist_total(s), 2);
+	assert_int_equal(counter(fx, EM_CNT_DUPLICATE), 1);
+	assert_int_equal(fire6(fx, TARGET, 2, 10, DELTA_NS, 3, NULL, NULL), XDP_DROP);
+	assert_int_equal(s->errors, 1);
+	assert_int_equal(s->replies, 2);
+	assert_int_equal(counter(fx, EM_CNT_ICMP_ERROR), 1);
+}
+
+/* With /64 aggregation two targets of one /64 share its series; an unmapped /64 is malformed. */
+static void test_watch_aggregate(void **state)
+{
+	static const __u8 second[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [14] = 0xab, [15] = 0xcd };
+	static const __u8 unmapped[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 0x07 };
+	struct fixture *fx = need_bpf(state);
+	const volatile struct em_series *s = &fx->series[TARGET_SERIES];
+
+	set_round(fx, 0, 1);
+	assert_int_equal(fire6(fx, TARGET, 3, 0, DELTA_NS, 129, NULL, NULL), XDP_DROP);
+	assert_int_equal(fire6(fx, second, 4, 0, DELTA_NS, 129, NULL, NULL), XDP_DROP);
+	assert_int_equal(s->replies, 2);
+	assert_int_equal(hist_total(s), 2);
+	assert_int_equal(fx->series[0].replies + hist_total(&fx->series[0]), 0);
+	assert_int_equal(fire6(fx, unmapped, 5, 0, DELTA_NS, 129, NULL, NULL), XDP_PASS);
+	assert_int_equal(counter(fx, EM_CNT_MALFORMED), 1);
+	assert_int_equal(s->replies + fx->series[0].replies, 2);
+}
+
+static __u32 run(const struct fixture *fx, const struct frame *f)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f->buf, .data_size_in = f->len,
+		    .repeat = 1);
+
+	assert_int_equal(bpf_prog_test_run_opts(fx->prog_fd, &opts), 0);
+	return opts.retval;
+}
+
+struct got6 {
+	struct em_event6 ev[4];
+	size_t size[4];
+	int n;
+};
+
+static int on_event6(void *ctx, void *data, size_t size)
+{
+	struct got6 *g = ctx;
+
+	if (g->n < 4) {
+		memcpy(&g->ev[g->n], data, size < sizeof(g->ev[0]) ? size : sizeof(g->ev[0]));
+		g->size[g->n++] = size;
+	}
+	return 0;
+}
+
+/*
+ * Stream mode: an ICMPv6 echo reply and a router's error become em_event6 events with their
+ * sources; a second echo reply is a repeat; a forged one no event at all.
+ */
+static void test_stream(void **state)
+{
+	struct fixture *fx = need_bpf(state);
+	struct ring_buffer *rb;
+	struct got6 got = { .n = 0 };
+	struct probe6 pr = probe_now(fx, 6);
+	struct chain none = { .n = 0 };
+	struct frame f;
+
+	rb = ring_buffer__new(bpf_map__fd(fx->skel->maps.events), on_event6, &got, NULL);
+	assert_non_null(rb);
+	reset(fx);
+	frame_error(&f, &pr, 3, 0, &none, &none);
+	assert_int_equal(run(fx, &f), XDP_DROP);
+	frame_reply(&f, &pr, &none);
+	assert_int_equal(run(fx, &f), XDP_DROP);
+	assert_int_equal(run(fx, &f), XDP_DROP);
+	f.buf[f.pl + 20] ^= 1; /* the mac's last byte: forged */
+	assert_int_equal(run(fx, &f), XDP_PASS);
+	assert_int_equal(counter(fx, EM_CNT_MATCHED), 3);
+	assert_int_equal(counter(fx, EM_CNT_DUPLICATE), 1);
+	assert_int_equal(counter(fx, EM_CNT_ICMP_ERROR), 1);
+	assert_int_equal(counter(fx, EM_CNT_INVALID), 1);
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	assert_int_equal(got.n, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(got.size[i], sizeof(struct em_event6));
+		assert_int_equal(got.ev[i].ev.index, 6);
+		assert_int_equal(got.ev[i].ev.from, 0);
+		assert_int_equal(got.ev[i].ev.ttl, HOP_LIMIT);
+		assert_in_range(got.ev[i].ev.rtt_ns, DELTA_NS, DELTA_NS + 1000000000ULL);
+	}
+	assert_int_equal(got.ev[0].ev.status, EM_ST_TIMXCEED);
+	assert_memory_equal(got.ev[0].from6, ROUTER, 16);
+	assert_int_equal(got.ev[1].ev.status, EM_ST_ECHOREPLY);
+	assert_int_equal(got.ev[1].ev.icmp_type, 129);
+	assert_false(got.ev[1].ev.duplicate);
+	assert_memory_equal(got.ev[1].from6, TARGET, 16);
+	assert_true(got.ev[2].ev.duplicate);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -637,6 +904,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_forged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_ours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_builder_probe, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream, setup_stream, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_in_time, setup_watch, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_late, setup_watch, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_duplicates_errors, setup_watch, teardown),
+		cmocka_unit_test_setup_teardown(test_watch_aggregate, setup_watch_agg, teardown),
 	};
 
 	libbpf_set_print(print_libbpf);

@@ -613,10 +613,13 @@ static void test_close_race(void **state)
 	print_message("# %llu replies over %d closes\n", (unsigned long long)r.runs, CLOSES);
 }
 
-/* The verifier must not explode on the histogram path. */
+/*
+ * The verifier must not explode on the histogram path. Most of what it verifies is the IPv6
+ * path's extension headers, as in a sweep's program (test_matcher's bound).
+ */
 static void test_program_size(void **state)
 {
-	assert_true(prog_size_ok(need_bpf(state)->prog_fd, "echomap_xdp (watch)", 2000, 30000));
+	assert_true(prog_size_ok(need_bpf(state)->prog_fd, "echomap_xdp (watch)", 2500, 250000));
 }
 
 int main(void)

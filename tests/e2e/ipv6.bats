@@ -16,20 +16,6 @@ teardown() {
 	e2e_teardown
 }
 
-# v6_link: 2001:db8::1 (us) and ::2 (the responder) on the veth pair; the responder's kernel
-# owns 2001:db8:1::/64 and answers it; we reach it through ::2 as a gateway.
-v6_link() {
-	# nodad: no duplicate address detection to wait for. The link-local addresses too: the
-	# kernel solicits a neighbour it is asked to resolve from one, and sends nothing while the
-	# automatic one is tentative.
-	ip -n "$NS_S" -6 addr add 2001:db8::1/64 dev "$IFACE" nodad
-	ip -n "$NS_R" -6 addr add 2001:db8::2/64 dev "$RIFACE" nodad
-	ip -n "$NS_S" -6 addr add fe80::1/64 dev "$IFACE" nodad
-	ip -n "$NS_R" -6 addr add fe80::2/64 dev "$RIFACE" nodad
-	ip -n "$NS_R" -6 route add local 2001:db8:1::/64 dev lo
-	ip -n "$NS_S" -6 route add 2001:db8:1::/64 via 2001:db8::2 dev "$IFACE"
-}
-
 # v6_addrs BASE N: BASE0 .. BASE(N-1) in hex as inet_ntop writes them (BASE itself for 0).
 v6_addrs() {
 	local i
@@ -63,6 +49,96 @@ neigh_resolved() { ip -n "$NS_S" -6 neigh show 2001:db8::2 dev "$IFACE" | grep -
 		grep -q '256 targets, 256 alive' "$ERR" || { em_dump; false; }
 	done
 	assert_clean
+}
+
+# v6_full ADDR: the address with every group written in four digits, none left out.
+v6_full() {
+	local a=$1 head tail n=8 i out="" g
+	if [[ $a == *::* ]]; then
+		head=${a%%::*} tail=${a#*::}
+		[ -z "$head" ] || n=$((n - 1 - $(tr -cd : <<<"$head" | wc -c)))
+		[ -z "$tail" ] || n=$((n - 1 - $(tr -cd : <<<"$tail" | wc -c)))
+		a=$head
+		for ((i = 0; i < n; i++)); do a+=${a:+:}0; done
+		a+=${tail:+:$tail}
+	fi
+	IFS=: read -ra g <<<"$a"
+	for i in "${g[@]}"; do out+=$(printf '%04x:' "0x$i"); done
+	echo "${out%:}"
+}
+
+# v6_expansion_link: as v6_link, but the responder answers only the /64s given (its other
+# 2001:db8:1::/48 addresses are dropped silently, so a miss is no error line).
+v6_expansion_link() {
+	local p
+	ip -n "$NS_S" -6 addr add 2001:db8::1/64 dev "$IFACE" nodad
+	ip -n "$NS_R" -6 addr add 2001:db8::2/64 dev "$RIFACE" nodad
+	ip -n "$NS_S" -6 addr add fe80::1/64 dev "$IFACE" nodad
+	ip -n "$NS_R" -6 addr add fe80::2/64 dev "$RIFACE" nodad
+	ip -n "$NS_R" -6 route add blackhole 2001:db8:1::/48
+	for p in "$@"; do ip -n "$NS_R" -6 route add local "$p" dev lo; done
+	ip -n "$NS_S" -6 route add 2001:db8:1::/48 via 2001:db8::2 dev "$IFACE"
+}
+
+@test "prefix expansion /48-56 finds exactly the /64s that answer, by --iid (afxdp, raw)" {
+	# The first /64 of /56s 0, 5 and 255 answer, and the second /64 of /56 7: the low IID
+	# (::1 of each /56's first /64) reaches the first three; ::1:0:0:0:abcd the fourth.
+	v6_expansion_link 2001:db8:1::/64 2001:db8:1:500::/64 2001:db8:1:ff00::/64 \
+		2001:db8:1:701::/64
+	printf '%s\n' 2001:db8:1::1 2001:db8:1:500::1 2001:db8:1:ff00::1 | sort >"$NET_TMP/want"
+	for ENGINE in $(v6_engines); do
+		echo "# engine $ENGINE"
+		em_capture sweep -I "$IFACE" --allow-reserved -q 2001:db8:1::/48-56
+		expect_status 0
+		awk '{ print $1 }' "$OUT" | sort >"$NET_TMP/got"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
+		grep -q '256 targets, 3 alive' "$ERR" || { em_dump; false; }
+	done
+	# In an @file too, with a fixed IID: only 2001:db8:1:701::abcd is inside an answering /64.
+	echo "2001:db8:1::/48-56 # one address per /56" >"$NET_TMP/prefixes"
+	em_capture sweep -I "$IFACE" --allow-reserved -q --iid ::1:0:0:0:abcd "@$NET_TMP/prefixes"
+	expect_status 0
+	[ "$(awk '{ print $1 }' "$OUT")" = 2001:db8:1:701::abcd ] || { em_dump; false; }
+	grep -q '256 targets, 1 alive' "$ERR" || { em_dump; false; }
+	assert_clean
+}
+
+@test "prefix expansion: --iid random, one address in each prefix, fixed by --seed" {
+	v6_expansion_link 2001:db8:1::/48
+	em_capture sweep -I "$IFACE" --allow-reserved -q --iid random --seed 7 2001:db8:1::/48-52
+	expect_status 0
+	awk '{ print $1 }' "$OUT" | sort >"$NET_TMP/first"
+	[ "$(wc -l <"$NET_TMP/first")" -eq 16 ] || { em_dump; false; }
+	# One in each /52 (its fourth group's first hex digit), none at the low IID ::1.
+	local a full nets="" iids
+	while read -r a; do
+		full=$(v6_full "$a")
+		echo "${full:20}" >>"$NET_TMP/iids"
+		[[ $full == 2001:0db8:0001:* ]] || { echo "$a: outside the /48" >&2; false; }
+		[[ ${full:16} != 000:0000:0000:0000:0001 ]] || { echo "$a: the low IID" >&2; false; }
+		nets+=${full:15:1}
+	done <"$NET_TMP/first"
+	[ "$(echo "$nets" | fold -w1 | sort | tr -d '\n')" = 0123456789abcdef ] || {
+		echo "not one per /52: $nets" >&2
+		false
+	}
+	# Each its own IID (the last 64 bits).
+	iids=$(sort -u "$NET_TMP/iids" | wc -l)
+	[ "$iids" -eq 16 ] || { echo "$iids distinct IIDs of 16" >&2; false; }
+	em_capture sweep -I "$IFACE" --allow-reserved -q --iid random --seed 7 2001:db8:1::/48-52
+	expect_status 0
+	awk '{ print $1 }' "$OUT" | sort >"$NET_TMP/again"
+	same_lines "$NET_TMP/first" "$NET_TMP/again"
+	assert_clean
+}
+
+@test "prefix expansion beyond a run (/32-64: 2^32 prefixes) is refused in one line, exit 3" {
+	em_capture sweep --allow-reserved 2001:db8::/32-64
+	expect_status 3
+	[ "$(cat "$ERR")" = "echomap: bad target '2001:db8::/32-64': a /32 holds 2^32 /64 prefixes, more than the 16777216 IPv6 targets a run takes: use a longer prefix or a shorter expansion" ] || { em_dump; false; }
+	em_capture sweep --allow-reserved --iid rand 2001:db8:1::/48-56
+	expect_status 3
+	grep -q "^echomap: bad value 'rand' for --iid" "$ERR" || { em_dump; false; }
 }
 
 @test "auto sends IPv6 through afxdp, up to 1452 data bytes; xdp-live refuses IPv6, exit 3" {
@@ -105,6 +181,42 @@ neigh_resolved() { ip -n "$NS_S" -6 neigh show 2001:db8::2 dev "$IFACE" | grep -
 	assert_clean
 }
 
+@test "--stream: IPv6 and IPv4 targets streamed, exactly every address; --ttl 1 errors name the router; --all lists the silent" {
+	require_cmd jq
+	v6_link
+	respond_kernel 198.18.0.0/24
+	{ v6_addrs 2001:db8:1:: 256; seq -f '198.18.0.%g' 0 15; } | sort >"$NET_TMP/want"
+	for ENGINE in $(v6_engines); do
+		echo "# engine $ENGINE"
+		em_capture sweep -I "$IFACE" --allow-reserved -q --stream 2001:db8:1::/120 198.18.0.0/28
+		expect_status 0
+		awk '{ print $1 }' "$OUT" | sort >"$NET_TMP/got"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
+		grep -q '272 targets, 272 alive' "$ERR" || { em_dump; false; }
+	done
+	# The router's time exceeded, streamed with its address; a silent address listed by --all.
+	ip netns exec "$NS_R" sysctl -qw net.ipv6.conf.all.forwarding=1 net.ipv6.icmp.ratelimit=0
+	ip -n "$NS_R" -6 route add 2001:db8:2::/120 via 2001:db8::1 dev "$RIFACE"
+	ip -n "$NS_S" -6 route add 2001:db8:2::/120 via 2001:db8::2 dev "$IFACE"
+	em_capture sweep -I "$IFACE" --allow-reserved -q --stream --ttl 1 -F json 2001:db8:2::1
+	expect_status 0
+	[ "$(jq -r '"\(.saddr) \(.classification) \(.icmp_type) \(.from) \(.error_from)"' "$OUT")" = \
+		"2001:db8:2::1 timxceed 3 2001:db8::2 2001:db8::2" ] || { em_dump; false; }
+	ip netns exec "$NS_R" nft -f - <<-EOF
+		table ip6 em_silent {
+			chain input {
+				type filter hook input priority 0;
+				icmpv6 type echo-request ip6 daddr 2001:db8:1::5 drop
+			}
+		}
+	EOF
+	em_capture sweep -I "$IFACE" --allow-reserved -q --stream --all -w 300 -F csv 2001:db8:1::/124
+	expect_status 0
+	[ "$(grep -c ',echoreply,1,' "$OUT")" -eq 15 ] || { em_dump; false; }
+	grep -q '^2001:db8:1::5,,,,timeout,0,' "$OUT" || { em_dump; false; }
+	assert_clean
+}
+
 @test "ping of an IPv6 address through a link-local gateway: reply lines and the summary" {
 	v6_link
 	ip -n "$NS_S" -6 route replace 2001:db8:1::/64 via fe80::2 dev "$IFACE"
@@ -125,10 +237,15 @@ neigh_resolved() { ip -n "$NS_S" -6 neigh show 2001:db8::2 dev "$IFACE" | grep -
 	ip -n "$NS_R" -6 route add 2001:db8:2::/120 via 2001:db8::1 dev "$RIFACE"
 	ip -n "$NS_S" -6 route add 2001:db8:2::/120 via 2001:db8::2 dev "$IFACE"
 	v6_addrs 2001:db8:2:: 16 | sed 's/$/ timxceed code=0 from=2001:db8::2/' | sort >"$NET_TMP/want"
-	em_capture sweep -I "$IFACE" --allow-reserved -q --ttl 1 2001:db8:2::/124
-	expect_status 0
-	awk '{ print $1, $2, $3, $4 }' "$OUT" | sort >"$NET_TMP/got"
-	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	# raw builds the IPv6 header itself too (IPPROTO_RAW): its hop limit is --ttl's.
+	for ENGINE in $(v6_engines); do
+		echo "# engine $ENGINE"
+		em_capture sweep -I "$IFACE" --allow-reserved -q --ttl 1 2001:db8:2::/124
+		expect_status 0
+		awk '{ print $1, $2, $3, $4 }' "$OUT" | sort >"$NET_TMP/got"
+		same_lines "$NET_TMP/want" "$NET_TMP/got"
+	done
+	unset ENGINE
 	em_capture sweep -I "$IFACE" --allow-reserved -q --ttl 1 -F json 2001:db8:2::1
 	grep -q '"classification":"timxceed".*"icmp_type":3,"icmp_code":0,"from":"2001:db8::2","errors":1,"error_type":3,"error_code":0,"error_from":"2001:db8::2"}' "$OUT" ||
 		{ em_dump; false; }
@@ -168,7 +285,7 @@ neigh_resolved() { ip -n "$NS_S" -6 neigh show 2001:db8::2 dev "$IFACE" | grep -
 	assert_clean
 }
 
-@test "IPv6 refusals: a prefix above the limit, reserved space, --size, watch; one line, exit 3" {
+@test "IPv6 refusals: a prefix above the limit, reserved space, --size, trace; one line, exit 3" {
 	em_capture sweep -I "$IFACE" --allow-reserved 2001:db8::/64
 	expect_status 3
 	[ "$(cat "$ERR")" = "echomap: bad target '2001:db8::/64': a /64 holds 2^64 addresses, more than the 16777216 IPv6 targets a run takes: use a longer prefix or a hitlist" ] ||
@@ -181,9 +298,9 @@ neigh_resolved() { ip -n "$NS_S" -6 neigh show 2001:db8::2 dev "$IFACE" | grep -
 	expect_status 3
 	[ "$(cat "$ERR")" = "echomap: IPv6 targets given, but an IPv6 probe carries at most 1452 data bytes (--size)" ] ||
 		{ em_dump; false; }
-	em_capture watch -I "$IFACE" --allow-reserved 2001:db8::2
+	em_capture trace -I "$IFACE" --allow-reserved 2001:db8::2
 	expect_status 3
-	[ "$(wc -l <"$ERR")" -eq 1 ] && grep -q 'IPv6 targets given, but watch probes IPv4 targets only$' "$ERR" ||
+	[ "$(wc -l <"$ERR")" -eq 1 ] && grep -q 'IPv6 targets given, but trace probes IPv4 targets only$' "$ERR" ||
 		{ em_dump; false; }
 	assert_clean
 }

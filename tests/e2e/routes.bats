@@ -114,16 +114,51 @@ ttl_is() { [ "$(ttl_of "$1")" = "$2" ]; }
 
 	ip -n "$NS_S" route replace 198.19.0.0/16 via 192.0.2.2 dev "$IFACE"
 	wait_for 20 ttl_is 198.19.0.1 64 || { cat "$NET_TMP/watch.err" >&2; false; }
-	grep -q "targets now leave by $IFACE from 192.0.2.1 (1 of 1 routes)" "$NET_TMP/watch.err" ||
+	grep -q "targets now leave by $IFACE from 192.0.2.1, via 192.0.2.2 at .* (1 of 1 routes)" \
+		"$NET_TMP/watch.err" ||
 		{ cat "$NET_TMP/watch.err" >&2; false; }
 	ttl_is 198.18.0.1 61
 
 	ip -n "$NS_S" route replace 198.19.0.0/16 via 192.0.2.6 dev "$IFACE2"
 	wait_for 20 ttl_is 198.19.0.1 60 || { cat "$NET_TMP/watch.err" >&2; false; }
-	grep -q "targets now leave by $IFACE2 from 192.0.2.5 (2 of 2 routes)" "$NET_TMP/watch.err" ||
+	grep -q "targets now leave by $IFACE2 from 192.0.2.5, via 192.0.2.6 at .* (2 of 2 routes)" \
+		"$NET_TMP/watch.err" ||
 		{ cat "$NET_TMP/watch.err" >&2; false; }
 	ttl_is 198.18.0.1 61
 	grep 'now leave by' "$NET_TMP/watch.err" | sed 's/^/# /' >&3
+	kill -TERM "$pid"
+	wait "$pid"
+	assert_clean
+}
+
+# replies_of TARGET: the echo replies watch counted for TARGET so far.
+replies_of() {
+	in_s curl -sf "http://$LISTEN/metrics" |
+		awk -v t="echomap_replies_total{target=\"$1\"" 'index($0, t) == 1 { print $NF; exit }'
+}
+
+replies_above() { [ "$(replies_of "$1")" -gt "$2" ] 2>/dev/null; }
+
+@test "watch follows the gateway's MAC when it changes without a route change (a failover)" {
+	require_cmd curl
+	# 198.19.0.0/16 by em0, answered by the responder's kernel, which drops frames that are not
+	# addressed to its MAC: a probe sent to the old MAC goes unanswered.
+	respond_kernel 198.19.0.0/16
+	ip -n "$NS_S" route replace 198.19.0.0/16 via 192.0.2.2 dev "$IFACE"
+	ip netns exec "$NS_S" "$ECHOMAP" watch --allow-reserved --every 1 --listen "$LISTEN" \
+		198.19.0.1 >"$NET_TMP/watch.out" 2>"$NET_TMP/watch.err" 3>&- &
+	local pid=$! before mac=02:00:00:00:e3:99
+	track_pid "$pid"
+	wait_for 20 replies_above 198.19.0.1 0 || { cat "$NET_TMP/watch.err" >&2; false; }
+
+	# The router is replaced by one at another MAC, which announces itself (as a gratuitous ARP
+	# would); the route stays.
+	ip -n "$NS_R" link set dev "$RIFACE" address "$mac"
+	ip -n "$NS_S" neigh replace 192.0.2.2 lladdr "$mac" dev "$IFACE" nud reachable
+	wait_for 20 grep -q "targets now leave by $IFACE from 192.0.2.1, via 192.0.2.2 at $mac" \
+		"$NET_TMP/watch.err" || { cat "$NET_TMP/watch.err" >&2; false; }
+	before=$(replies_of 198.19.0.1)
+	wait_for 20 replies_above 198.19.0.1 "$((before + 2))" || { cat "$NET_TMP/watch.err" >&2; false; }
 	kill -TERM "$pid"
 	wait "$pid"
 	assert_clean

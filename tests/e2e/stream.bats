@@ -35,6 +35,40 @@ teardown() {
 	assert_clean
 }
 
+@test "--stream into a reader that stalls: replies beyond the ring are lost, their targets probed again, every host once" {
+	# A million replies to outrun a 16 MB ring: not under an emulated CPU.
+	require_real_time
+	require_fixtures xdp_responder
+	ip -n "$NS_S" route replace 240.0.0.0/12 via "$GW" dev "$IFACE"
+	respond_xdp 240.0.0.0/12 --silent-mod 7
+
+	# The reader takes nothing until the sending is over: the writer blocks on the pipe, the
+	# ring's 512 Ki events fill, and the first replies of the other answering targets are lost.
+	OUT=$NET_TMP/out ERR=$NET_TMP/err
+	# --all lists the silent ones at the end, from the kernel's states of the whole set.
+	in_s "$ECHOMAP" sweep -I "$IFACE" --allow-reserved -v -q --stream --all -F csv --rate 0 \
+		240.0.0.0/12 2>"$ERR" | {
+		until grep -q "sent [0-9]* probes" "$ERR"; do sleep 0.1; done
+		cat
+	} >"$OUT"
+	# CSV: saddr,name,rtt_us,ttl,classification,success,repeat,...
+	awk -F, 'NR > 1 && $5 == "echoreply" && $7 == 0 { print $1 }' "$OUT" | sort >"$NET_TMP/got"
+	xdp_truth 240.0.0.0/12 7 | sort >"$NET_TMP/want"
+	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	local alive
+	alive=$(wc -l <"$NET_TMP/want")
+	awk -F, 'NR > 1 && $5 == "timeout" { print $1 }' "$OUT" | sort >"$NET_TMP/got"
+	xdp_truth 240.0.0.0/12 7 silent | sort >"$NET_TMP/want"
+	same_lines "$NET_TMP/want" "$NET_TMP/got"
+	[ "$(wc -l <"$OUT")" -eq $((1048576 + 1)) ] || { em_dump; false; }
+	# Probed again in a pass of their own, or with our interface's drops if there were some.
+	grep -q "replies found the ring buffer full: their targets were probed again" "$ERR" ||
+		{ em_dump; false; }
+	grep -q "1048576 targets, $alive alive .* [1-9][0-9]* lost" "$ERR" ||
+		{ em_dump; false; }
+	assert_clean
+}
+
 @test "--stream -n 2 --repeats: every host's second reply is a repeat, flagged" {
 	require_fixtures xdp_responder
 	respond_xdp 198.18.0.0/20 --silent-mod 5

@@ -146,7 +146,7 @@ within() {
 	# shellcheck disable=SC2059
 	[ "$(promql "$(printf "$loss" 198.18.0.1 198.18.0.1)")" = 0 ]
 	# Every series carries target, name and scope.
-	[ "$(promql 'count(echomap_probes_sent_total{name="",scope="reserved"})')" = 3 ]
+	[ "$(promql 'count(echomap_probes_sent_total{name="",scope="reserved",family="ipv4"})')" = 3 ]
 	watch_stop TERM
 	assert_clean
 }
@@ -251,8 +251,8 @@ promql_all() {
 		round_duration_seconds rounds_total targets; do
 		grep -q "^# TYPE echomap_$f " "$NET_TMP/m" || { echo "no echomap_$f" >&2; false; }
 	done
-	grep -q '^echomap_ttl{target="198.18.0.1",name="",scope="reserved"} 61$' "$NET_TMP/m"
-	grep -q '^echomap_up{target="198.18.0.7",name="",scope="reserved"} 0$' "$NET_TMP/m"
+	grep -q '^echomap_ttl{target="198.18.0.1",name="",scope="reserved",family="ipv4"} 61$' "$NET_TMP/m"
+	grep -q '^echomap_up{target="198.18.0.7",name="",scope="reserved",family="ipv4"} 0$' "$NET_TMP/m"
 	# Buckets are cumulative and end in _count.
 	grep '^echomap_rtt_seconds_bucket{target="198.18.0.1"' "$NET_TMP/m" |
 		awk '{ if ($NF < last) { print "not cumulative: " $0; exit 1 } last = $NF } END { print last }' \
@@ -318,7 +318,7 @@ promql_all() {
 	wait_for 10 rounds_at_least 2
 	metrics >"$NET_TMP/m"
 	[ "$(grep -c '^echomap_up{' "$NET_TMP/m")" -eq 2 ]
-	grep -q '^echomap_up{target="198.18.0.0/24",name="",scope="reserved"} 1$' "$NET_TMP/m"
+	grep -q '^echomap_up{target="198.18.0.0/24",name="",scope="reserved",family="ipv4"} 1$' "$NET_TMP/m"
 	local rounds sent replies
 	rounds=$(awk '$1 == "echomap_rounds_total" { print $2 }' "$NET_TMP/m")
 	sent=$(awk '/^echomap_probes_sent_total{target="198.18.1.0\/24"/ { print $NF }' "$NET_TMP/m")
@@ -327,6 +327,86 @@ promql_all() {
 	# of 7: 198.18.1.3 (259) and 198.18.1.10 (266).
 	[ "$sent" -eq $((16 * rounds)) ]
 	[ "$replies" -eq $((14 * rounds)) ]
+	watch_stop
+	assert_clean
+}
+
+# v6_drop RULES...: nftables rules on the responder's input of ICMPv6 echo requests.
+v6_drop() {
+	local r rules=""
+	for r in "$@"; do rules+="icmpv6 type echo-request $r"$'\n'; done
+	ip netns exec "$NS_R" nft -f - <<-EOF
+		table ip6 em_v6drop {
+			chain in {
+				type filter hook input priority 0;
+				$rules
+			}
+		}
+	EOF
+}
+
+@test "IPv6 and IPv4 in one watch: a series per target, exact on /metrics and in snapshots; silent hosts down" {
+	require_cmd jq
+	v6_link
+	respond_kernel 198.18.0.0/24
+	v6_drop 'ip6 daddr { 2001:db8:1::3, 2001:db8:1::a } drop'
+	mkdir "$NET_TMP/snap"
+	watch_start --snapshot-dir "$NET_TMP/snap" -n 2 198.18.0.1-198.18.0.2 2001:db8:1::/124
+	wait_for 15 rounds_at_least 3
+	metrics >"$NET_TMP/m"
+	local rounds a up want
+	rounds=$(awk '$1 == "echomap_rounds_total" { print $2 }' "$NET_TMP/m")
+	[ "$(grep -c '^echomap_up{' "$NET_TMP/m")" -eq 18 ] || { cat "$NET_TMP/m"; false; }
+	grep -q '^echomap_up{target="198.18.0.2",name="",scope="reserved",family="ipv4"} 1$' "$NET_TMP/m"
+	for a in $(v6_addrs 2001:db8:1:: 16); do
+		up=1 want=$((2 * rounds))
+		[ "$a" = 2001:db8:1::3 ] || [ "$a" = 2001:db8:1::a ] && up=0 want=0
+		l="target=\"$a\",name=\"\",scope=\"documentation\",family=\"ipv6\""
+		grep -qxF "echomap_up{$l} $up" "$NET_TMP/m" || { echo "up of $a not $up" >&2; false; }
+		grep -qxF "echomap_probes_sent_total{$l} $((2 * rounds))" "$NET_TMP/m"
+		grep -qxF "echomap_replies_total{$l} $want" "$NET_TMP/m" ||
+			{ grep -F "$a\"" "$NET_TMP/m"; false; }
+		grep -qxF "echomap_lost_total{$l} $((2 * rounds - want))" "$NET_TMP/m"
+		grep -qxF "echomap_rtt_seconds_count{$l} $want" "$NET_TMP/m"
+		[ "$up" = 0 ] || grep -qxF "echomap_ttl{$l} 64" "$NET_TMP/m"
+	done
+	# Nothing late, duplicated or in error, in either family.
+	! grep -E '^echomap_(late_replies|duplicates|icmp_errors)_total\{.* [1-9]' "$NET_TMP/m"
+	watch_stop
+	# The snapshot has both families' targets, with the fields of sweep -F json.
+	[ "$(wc -l <"$NET_TMP/snap/latest.jsonl")" -eq 18 ]
+	[ "$(jq -r 'select(.saddr == "2001:db8:1::5") | "\(.classification) \(.loss) \(.from) \(.ttl)"' \
+		"$NET_TMP/snap/latest.jsonl")" = "echoreply 0 2001:db8:1::5 64" ]
+	[ "$(jq -r 'select(.saddr == "2001:db8:1::a") | "\(.classification) \(.loss)"' \
+		"$NET_TMP/snap/latest.jsonl")" = "timeout 1" ]
+	[ "$(jq -r 'select(.saddr == "198.18.0.1") | .classification' "$NET_TMP/snap/latest.jsonl")" = echoreply ]
+	assert_clean
+}
+
+@test "--aggregate /24,/64: a series per IPv6 /64; a random-drop rule's loss within binomial bounds" {
+	v6_link
+	ip -n "$NS_R" -6 route add local 2001:db8:2::/64 dev lo
+	ip -n "$NS_S" -6 route add 2001:db8:2::/64 via 2001:db8::2 dev "$IFACE"
+	v6_drop 'ip6 daddr 2001:db8:2::/64 numgen random mod 4 == 0 counter drop'
+	watch_start --aggregate /24,/64 2001:db8:1::/122 2001:db8:2::/122
+	wait_for 20 rounds_at_least 4
+	metrics >"$NET_TMP/m"
+	local rounds l1 l2 sent lost dropped
+	rounds=$(awk '$1 == "echomap_rounds_total" { print $2 }' "$NET_TMP/m")
+	[ "$(grep -c '^echomap_up{' "$NET_TMP/m")" -eq 2 ] || { cat "$NET_TMP/m"; false; }
+	l1='target="2001:db8:1::/64",name="",scope="documentation",family="ipv6"'
+	l2='target="2001:db8:2::/64",name="",scope="documentation",family="ipv6"'
+	grep -qxF "echomap_probes_sent_total{$l1} $((64 * rounds))" "$NET_TMP/m"
+	grep -qxF "echomap_replies_total{$l1} $((64 * rounds))" "$NET_TMP/m"
+	grep -qxF "echomap_probes_sent_total{$l2} $((64 * rounds))" "$NET_TMP/m"
+	sent=$((64 * rounds))
+	lost=$(awk -v k="echomap_lost_total{$l2}" '$1 == k { print $2 }' "$NET_TMP/m")
+	dropped=$(ip netns exec "$NS_R" nft list table ip6 em_v6drop | awk '{ for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }')
+	echo "# $sent probes to 2001:db8:2::/64 in $rounds rounds: $lost lost, the rule dropped $dropped"
+	# p = 1/4: six standard deviations either side; and no loss the rule did not make.
+	awk -v n="$sent" -v l="$lost" 'BEGIN { m = n / 4; sd = sqrt(n * 3 / 16)
+		exit !(l >= m - 6 * sd && l <= m + 6 * sd) }'
+	[ "$lost" -le "$dropped" ]
 	watch_stop
 	assert_clean
 }

@@ -133,7 +133,7 @@ near() {
 	promql_is 'count(echomap_up{tier="voice"} == 1)' 1
 	# Every probe is answered; the counts of a group are its own.
 	[ "$(sample echomap_replies_total 'target="198.18.0.4"')" -ge 20 ]
-	metrics | grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",tier="fast",site="par \\"1\\""} 1$'
+	metrics | grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",family="ipv4",tier="fast",site="par \\"1\\""} 1$'
 	watch_stop
 	responder_stop
 
@@ -152,6 +152,54 @@ near() {
 	[ "$(gaps 198.18.0.4 | awk '$1 < 1000' | wc -l)" -ge $((3 * $(gaps 198.18.0.4 | awk '$1 >= 1000' | wc -l))) ]
 	grep -q 'group voice: 1 targets in 1 series, a round every 2.000 s, 4 probe(s) in a burst, timeout 500 ms' \
 		"$NET_TMP/watch.err"
+	assert_clean
+}
+
+@test "IPv6 groups: an IPv6 prefix and an IPv4 address in groups of their own, labels and counts exact; no shape for IPv6" {
+	v6_link
+	respond_kernel 198.18.0.0/24
+	cat >"$CONF" <<-EOF
+		groups:
+		  - name: six
+		    targets: [2001:db8:1::/126]
+		    labels: {tier: v6}
+		    interval: 500ms
+		  - name: four
+		    targets: [198.18.0.1]
+		    labels: {tier: v4}
+		    interval: 1s
+	EOF
+	watch_start
+	wait_for 15 replied_at_least 198.18.0.1 2
+	metrics >"$NET_TMP/m"
+	local a l sent
+	[ "$(grep -c '^echomap_up{' "$NET_TMP/m")" -eq 5 ] || { cat "$NET_TMP/m"; false; }
+	grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",family="ipv4",tier="v4"} 1$' "$NET_TMP/m"
+	for a in 2001:db8:1:: 2001:db8:1::1 2001:db8:1::2 2001:db8:1::3; do
+		l="target=\"$a\",name=\"\",scope=\"documentation\",family=\"ipv6\",tier=\"v6\""
+		grep -qxF "echomap_up{$l} 1" "$NET_TMP/m" || { grep -F "$a\"" "$NET_TMP/m"; false; }
+		sent=$(awk -v k="echomap_probes_sent_total{$l}" '$1 == k { print $2 }' "$NET_TMP/m")
+		[ "$sent" -ge 2 ]
+		# Every probe of a closed round answered by the kernel, in time, once.
+		grep -qxF "echomap_replies_total{$l} $sent" "$NET_TMP/m"
+		grep -qxF "echomap_ttl{$l} 64" "$NET_TMP/m"
+	done
+	grep -q 'group six: 4 targets in 4 series, a round every 0.500 s' "$NET_TMP/watch.err"
+	watch_stop
+
+	# A group's own probe shape would reach only IPv4 probes: refused.
+	cat >"$CONF" <<-EOF
+		groups:
+		  - name: six
+		    targets: [2001:db8:1::1]
+		    ttl: 9
+		  - name: four
+		    targets: [198.18.0.1]
+	EOF
+	em_capture watch -I "$IFACE" --allow-reserved --config "$CONF"
+	expect_status 3
+	grep -q "warn: $CONF: group six has IPv6 targets: its size, ttl, dscp, tos, df and source would apply to its IPv4 probes only$" "$ERR" ||
+		{ em_dump; false; }
 	assert_clean
 }
 
@@ -191,7 +239,7 @@ near() {
 	printf 'groups:\n  - targets: [198.18.0.1]\n    labels: {v: one}\n    interval: 500ms\n' >"$CONF"
 	watch_start
 	wait_for 10 sent_at_least 198.18.0.1 2
-	metrics | grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",v="one"} 1$'
+	metrics | grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",family="ipv4",v="one"} 1$'
 	local sent
 	sent=$(sample echomap_probes_sent_total 'target="198.18.0.1"')
 
@@ -205,8 +253,8 @@ near() {
 	EOF
 	kill -HUP "$WATCH_PID"
 	wait_for 10 sent_at_least 198.18.0.2 1
-	metrics | grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",v="two"}'
-	metrics | grep -q '^echomap_up{target="198.18.0.2",name="",scope="reserved"}'
+	metrics | grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",family="ipv4",v="two"}'
+	metrics | grep -q '^echomap_up{target="198.18.0.2",name="",scope="reserved",family="ipv4"}'
 	# The target kept keeps its counters.
 	[ "$(sample echomap_probes_sent_total 'target="198.18.0.1"')" -ge "$sent" ]
 	grep -q 'reloaded: 2 targets in 2 series' "$NET_TMP/watch.err"
@@ -217,7 +265,7 @@ near() {
 	grep -q "warn: $CONF:3: probes 99 out of range 1..16" "$NET_TMP/watch.err"
 	sent=$(sample echomap_probes_sent_total 'target="198.18.0.2"')
 	wait_for 10 sent_at_least 198.18.0.2 $((sent + 2))
-	metrics | grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",v="two"} 1$'
+	metrics | grep -q '^echomap_up{target="198.18.0.1",name="",scope="reserved",family="ipv4",v="two"} 1$'
 	watch_stop
 	assert_clean
 }
@@ -319,7 +367,7 @@ replies_at_least() { [ "$(sample echomap_replies_total "target=\"$1\"")" -ge "$2
 	assert_clean
 }
 
-has_series() { metrics | grep -q "^echomap_up{target=\"$1\",name=\"\",scope=\"reserved\"$2}"; }
+has_series() { metrics | grep -q "^echomap_up{target=\"$1\",name=\"\",scope=\"reserved\",family=\"ipv4\"$2}"; }
 lacks_series() { ! metrics | grep -q "^echomap_up{target=\"$1\","; }
 
 # sd_write NAME TEXT: a file_sd file replaced whole, by rename, as tools write them.
@@ -401,6 +449,10 @@ scrape_pair() {
 	gz=$(stat -c %s "$NET_TMP/plain.gz")
 	echo "# 1024 targets: $plain bytes plain ($((plain / 1024)) per target), $gz gzip ($((gz / 1024)) per target)" >&3
 	[ $((gz * 10)) -lt "$plain" ]
+	# The default bounds: 1 and 3 a decade, none from the timeout (1 s) on, where each would
+	# repeat +Inf.
+	[ "$(sed -n 's/^echomap_rtt_seconds_bucket{target="198.18.4.0",.*le="\([^"]*\)"}.*/\1/p' \
+		"$NET_TMP/plain" | paste -sd ' ')" = '0.0001 0.0003 0.001 0.003 0.01 0.03 0.1 0.3 +Inf' ]
 	# q=0 refuses it.
 	in_s curl -sf -D - -o /dev/null -H 'Accept-Encoding: gzip;q=0' "http://$LISTEN/metrics" |
 		{ ! grep -qi '^Content-Encoding'; }

@@ -372,6 +372,28 @@ static void test_gateway_known(void **state)
 	assert_memory_equal(nh.dst_mac, MAC_B1, 6);
 }
 
+/*
+ * netif_gateway_mac: the gateway's MAC as the table has it now, a new one once the entry is
+ * replaced, none while the entry is being resolved; never a lookup that resolves.
+ */
+static void test_gateway_mac(void **state)
+{
+	static const __u8 other[6] = { 0x02, 0, 0, 0, 0xe3, 0x98 };
+	struct next_hop nh;
+	__u8 mac[6] = { 0 };
+
+	assert_int_equal(netif_next_hop(addr("198.18.1.1"), NULL, TIMEOUT_MS, &nh), 0);
+	assert_false(nh.on_link);
+	assert_int_equal(netif_gateway_mac(&nh, mac), 0);
+	assert_memory_equal(mac, MAC_B1, 6);
+	assert_int_equal(ip("-n @A neigh replace 192.0.2.10 lladdr 02:00:00:00:e3:98 dev emA1 "
+			    "nud reachable"), 0);
+	assert_int_equal(netif_gateway_mac(&nh, mac), 0);
+	assert_memory_equal(mac, other, 6);
+	assert_int_equal(ip("-n @A neigh flush all"), 0);
+	assert_int_equal(netif_gateway_mac(&nh, mac), -ENOENT);
+}
+
 /* A gateway nobody answers ARP for: the lookup gives up at its timeout, not before. */
 static void test_no_arp_reply(void **state)
 {
@@ -477,6 +499,7 @@ int main(void)
 		cmocka_unit_test(test_local_address),
 		cmocka_unit_test(test_resolve_after_flush),
 		cmocka_unit_test(test_gateway_known),
+		cmocka_unit_test(test_gateway_mac),
 		cmocka_unit_test(test_no_arp_reply),
 		cmocka_unit_test(test_retry_failed),
 		cmocka_unit_test(test_drops),

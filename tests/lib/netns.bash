@@ -312,6 +312,20 @@ respond_kernel() {
 	ip -n "$NS_R" route replace local "$prefix" dev lo || return 1
 }
 
+# v6_link: 2001:db8::1 (us) and ::2 (the responder) on the veth pair; the responder's kernel
+# owns 2001:db8:1::/64 and answers it; we reach it through ::2 as a gateway.
+v6_link() {
+	# nodad: no duplicate address detection to wait for. The link-local addresses too: the
+	# kernel solicits a neighbour it is asked to resolve from one, and sends nothing while the
+	# automatic one is tentative.
+	ip -n "$NS_S" -6 addr add 2001:db8::1/64 dev "$IFACE" nodad
+	ip -n "$NS_R" -6 addr add 2001:db8::2/64 dev "$RIFACE" nodad
+	ip -n "$NS_S" -6 addr add fe80::1/64 dev "$IFACE" nodad
+	ip -n "$NS_R" -6 addr add fe80::2/64 dev "$RIFACE" nodad
+	ip -n "$NS_R" -6 route add local 2001:db8:1::/64 dev lo
+	ip -n "$NS_S" -6 route add 2001:db8:1::/64 via 2001:db8::2 dev "$IFACE"
+}
+
 # respond_xdp PREFIX [--ttl N] [--silent-mod K] [--loss-pct P] [--mode native|generic]
 respond_xdp() {
 	local prefix=$1 pid

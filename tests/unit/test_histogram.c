@@ -123,16 +123,24 @@ static void test_export_buckets(void **state)
 	struct export_buckets eb;
 
 	(void)state;
-	assert_int_equal(export_buckets_init(&eb, NULL), 0);
-	assert_int_equal(eb.n, 16);
-	assert_true(eb.le[0] == 0.0001 && eb.le[15] == 10);
+	assert_int_equal(export_buckets_init(&eb, NULL, 3600), 0);
+	assert_int_equal(eb.n, 11);
+	assert_true(eb.le[0] == 0.0001 && eb.le[1] == 0.0003 && eb.le[10] == 10);
 	check_mapping(&eb);
-	assert_int_equal(export_buckets_init(&eb, "0.001,0.0025,0.005,1e-2"), 0);
+	/* The default timeout: no bound from 1 s on, every one of them would equal +Inf. */
+	assert_int_equal(export_buckets_init(&eb, NULL, 1), 0);
+	assert_int_equal(eb.n, 8);
+	assert_true(eb.le[7] == 0.3);
+	check_mapping(&eb);
+	assert_int_equal(export_buckets_init(&eb, NULL, 0.0001), 0);
+	assert_int_equal(eb.n, 1);
+	/* A list given is kept whole. */
+	assert_int_equal(export_buckets_init(&eb, "0.001,0.0025,0.005,1e-2", 0.001), 0);
 	assert_int_equal(eb.n, 4);
 	assert_true(eb.le[3] == 0.01);
 	check_mapping(&eb);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_int_equal(export_buckets_init(&eb, bad[i]), -EINVAL);
+		assert_int_equal(export_buckets_init(&eb, bad[i], 1), -EINVAL);
 }
 
 static void build(struct target_set *ts, const char *arg)
@@ -151,7 +159,7 @@ static void test_series_per_target(void **state)
 
 	(void)state;
 	build(&ts, "198.18.0.250-198.18.1.5");
-	assert_int_equal(series_build(&ss, &ts, -1), 0);
+	assert_int_equal(series_build(&ss, &ts, -1, -1), 0);
 	assert_int_equal(ss.n, 12);
 	for (__u32 i = 0; i < ss.n; i++) {
 		assert_int_equal(ss.v[i].first, i);
@@ -161,7 +169,7 @@ static void test_series_per_target(void **state)
 	}
 	assert_string_equal(ss.v[0].id, "198.18.0.250");
 	assert_string_equal(ss.v[0].labels,
-			    "target=\"198.18.0.250\",name=\"\",scope=\"reserved\"");
+			    "target=\"198.18.0.250\",name=\"\",scope=\"reserved\",family=\"ipv4\"");
 	series_free(&ss);
 	targets_free(&ts);
 }
@@ -173,11 +181,11 @@ static void test_series_aggregate(void **state)
 
 	(void)state;
 	build(&ts, "198.18.0.250-198.18.2.5");
-	assert_int_equal(series_build(&ss, &ts, 24), 0);
+	assert_int_equal(series_build(&ss, &ts, 24, -1), 0);
 	assert_int_equal(ss.n, 3);
 	assert_string_equal(ss.v[0].id, "198.18.0.0/24");
 	assert_string_equal(ss.v[2].labels,
-			    "target=\"198.18.2.0/24\",name=\"\",scope=\"reserved\"");
+			    "target=\"198.18.2.0/24\",name=\"\",scope=\"reserved\",family=\"ipv4\"");
 	assert_int_equal(ss.v[0].n_targets, 6);
 	assert_int_equal(ss.v[1].first, 6);
 	assert_int_equal(ss.v[1].n_targets, 256);
@@ -190,12 +198,71 @@ static void test_series_aggregate(void **state)
 	series_free(&ss);
 
 	/* /0: everything in one series. */
-	assert_int_equal(series_build(&ss, &ts, 0), 0);
+	assert_int_equal(series_build(&ss, &ts, 0, -1), 0);
 	assert_int_equal(ss.n, 1);
 	assert_string_equal(ss.v[0].id, "0.0.0.0/0");
 	assert_int_equal(ss.v[0].n_targets, ts.count);
 	series_free(&ss);
 	targets_free(&ts);
+}
+
+static void build2(struct target_set *ts, const char *a, const char *b)
+{
+	static const struct target_opts o = { .allow_reserved = true };
+	char *args[] = { (char *)a, (char *)b };
+	int unresolved = 0;
+
+	assert_int_equal(targets_build(ts, args, 2, &o, &unresolved), 0);
+}
+
+/* IPv4 and IPv6 targets in one set: IPv4's series first, then IPv6's, each family its own /N. */
+static void test_series_mixed(void **state)
+{
+	struct target_set ts;
+	struct series_set ss;
+	struct series a = { .v6 = true }, b = { .addr = 0xffffffff };
+
+	(void)state;
+	/* 2001:db8:0:1::/64's last 2 addresses and 2001:db8:0:2::/64's first 3. */
+	build2(&ts, "198.18.0.1-198.18.0.2", "2001:db8:0:1:ffff:ffff:ffff:fffe-2001:db8:0:2::2");
+	assert_int_equal(series_build(&ss, &ts, -1, -1), 0);
+	assert_int_equal(ss.n, 7);
+	assert_int_equal(ss.n4, 2);
+	assert_false(ss.v[1].v6);
+	assert_true(ss.v[2].v6);
+	assert_int_equal(ss.v[2].first, 2);
+	assert_string_equal(ss.v[2].id, "2001:db8:0:1:ffff:ffff:ffff:fffe");
+	assert_string_equal(ss.v[6].labels, "target=\"2001:db8:0:2::2\",name=\"\","
+					    "scope=\"documentation\",family=\"ipv6\"");
+	assert_int_equal(series_of(&ss, 6), 6);
+	series_free(&ss);
+
+	/* /24 for IPv4, /64 for IPv6. */
+	assert_int_equal(series_build(&ss, &ts, 24, 64), 0);
+	assert_int_equal(ss.n, 3);
+	assert_int_equal(ss.n4, 1);
+	assert_string_equal(ss.v[1].id, "2001:db8:0:1::/64");
+	assert_int_equal(ss.v[1].first, 2);
+	assert_int_equal(ss.v[1].n_targets, 2);
+	assert_string_equal(ss.v[2].id, "2001:db8:0:2::/64");
+	assert_int_equal(ss.v[2].n_targets, 3);
+	assert_int_equal(series_of(&ss, 4), 2);
+	assert_true(series_is_prefix(&ss, 2));
+	series_free(&ss);
+
+	/* IPv6 aggregated alone: IPv4 targets stay apart. */
+	assert_int_equal(series_build(&ss, &ts, -1, 0), 0);
+	assert_int_equal(ss.n, 3);
+	assert_string_equal(ss.v[2].id, "::/0");
+	assert_false(series_is_prefix(&ss, 0));
+	assert_int_equal(ss.v[2].n_targets, 5);
+	series_free(&ss);
+	targets_free(&ts);
+
+	/* Any IPv6 series comes after every IPv4 one, whatever the addresses. */
+	assert_true(series_cmp(&a, &b) > 0);
+	assert_true(series_cmp(&b, &a) < 0);
+	assert_int_equal(series_cmp(&a, &a), 0);
 }
 
 /* Cardinality is bounded: a /8 needs --aggregate. */
@@ -206,11 +273,11 @@ static void test_series_limit(void **state)
 
 	(void)state;
 	build(&ts, "10.0.0.0/8");
-	assert_int_equal(series_build(&ss, &ts, -1), -E2BIG);
-	assert_int_equal(series_build(&ss, &ts, 26), 0);
+	assert_int_equal(series_build(&ss, &ts, -1, -1), -E2BIG);
+	assert_int_equal(series_build(&ss, &ts, 26, -1), 0);
 	assert_int_equal(ss.n, 262144);
 	series_free(&ss);
-	assert_int_equal(series_build(&ss, &ts, 27), -E2BIG);
+	assert_int_equal(series_build(&ss, &ts, 27, -1), -E2BIG);
 	targets_free(&ts);
 }
 
@@ -236,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_export_buckets),
 		cmocka_unit_test(test_series_per_target),
 		cmocka_unit_test(test_series_aggregate),
+		cmocka_unit_test(test_series_mixed),
 		cmocka_unit_test(test_series_limit),
 		cmocka_unit_test(test_prom_escape),
 	};

@@ -371,13 +371,21 @@ static void test_group_of(void **state)
 	assert_int_equal(load(&wf, "groups:\n  - targets: [198.18.0.0/24]\n"
 				   "  - targets: [198.18.0.5, 198.18.1.0/24, DB1.lab]\n"),
 			 0);
+	/* One interval from 198.18.0.0: a target's index is its offset from there. */
+	struct ip_interval iv = { 0xc6120000, 0xc6120aff };
+	__u64 before = 0;
+
+	ts.iv = &iv;
+	ts.n_iv = 1;
+	ts.before = &before;
+	ts.count = 0xb00;
 	ts.names = names;
 	ts.n_names = 1;
-	assert_int_equal(watch_file_group_of(&wf, &ts, 0xc6120005), 0);
-	assert_int_equal(watch_file_group_of(&wf, &ts, 0xc6120105), 1);
-	assert_int_equal(watch_file_group_of(&wf, &ts, 0xc6120909), 1);
+	assert_int_equal(watch_file_group_of(&wf, &ts, 0x005), 0);
+	assert_int_equal(watch_file_group_of(&wf, &ts, 0x105), 1);
+	assert_int_equal(watch_file_group_of(&wf, &ts, 0x909), 1);
 	/* Listed nowhere (a list file edited between two readings): the first group. */
-	assert_int_equal(watch_file_group_of(&wf, &ts, 0xc6120a01), 0);
+	assert_int_equal(watch_file_group_of(&wf, &ts, 0xa01), 0);
 	watch_file_free(&wf);
 }
 

@@ -12,6 +12,7 @@
 #include "cmd/commands.h"
 #include "lib/log.h"
 #include "map/map.h"
+#include "map/space.h"
 #include "report/clickhouse.h"
 #include "report/output.h"
 
@@ -39,7 +40,10 @@ int map_run(const struct config *cfg)
 	FILE *in;
 	int rc;
 
-	map_geometry(&m.g, cfg->map_net, cfg->map_len, cfg->map_size);
+	if (cfg->map6)
+		map_geometry6(&m.g, cfg->map_net6, cfg->map_len, cfg->map_size);
+	else
+		map_geometry(&m.g, cfg->map_net, cfg->map_len, cfg->map_size);
 	n_cells = (size_t)m.g.cols * m.g.rows;
 	if (cfg->map_fmt == MAP_SVG && n_cells > MAP_SVG_MAX_CELLS) {
 		pr_warn("SVG takes at most %u cells (a /16 at one address each): use PNG, a longer "
@@ -83,7 +87,7 @@ int map_run(const struct config *cfg)
 		pr_warn("results outside the map's prefix, left out: %llu (see --prefix)\n",
 			m.outside);
 	pr_info("%llu results drawn, %llu alive; %ux%u cells of /%u, %u pixels each\n", m.probed,
-		m.alive, m.g.cols, m.g.rows, 32 - m.g.cell_bits, m.g.zoom);
+		m.alive, m.g.cols, m.g.rows, map_cell_len(&m.g), m.g.zoom);
 	if (map_render(&m, cfg->map_fmt, cfg->title ?: "ICMP echo latency map", out.f)) {
 		rc = EXIT_SYSTEM;
 		goto out_abort;

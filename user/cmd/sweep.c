@@ -220,13 +220,11 @@ static bool in_shard(const __u8 *probed, __u64 i)
 }
 
 /*
- * The shard's targets with no answer yet, in index order. Streaming, an answer is a line
- * written (so): with lost_only, just the targets whose reply the kernel saw and the ring had
- * no room for.
+ * The shard's targets with no answer yet, in index order. Streaming, an answer is a line: with
+ * lost_only, just the targets whose reply the ring had no room for (EM_SS_LOST).
  */
 struct unanswered {
 	const struct session *s;
-	const struct stream_out *so;
 	bool lost_only;
 	const __u8 *probed;
 	__u64 pos;
@@ -234,11 +232,11 @@ struct unanswered {
 
 static bool answered(const struct unanswered *u, __u64 i)
 {
-	if (!u->so)
+	if (!u->s->stream)
 		return em_result_status(&u->s->m.results[i]) != EM_ST_NONE;
-	if (u->lost_only && !matcher_answered(&u->s->m, i))
-		return true;
-	return stream_reported(u->so, i);
+	if (u->lost_only)
+		return matcher_stream_state(&u->s->m, i) != EM_SS_LOST;
+	return matcher_has_line(&u->s->m, i);
 }
 
 static bool next_unanswered(void *it, __u64 *idx)
@@ -344,15 +342,22 @@ static int report_stream(struct session *s, struct out_sink *out, const struct s
 
 	/* A target the kernel saw answer without a line is not silent: it is counted apart. */
 	for (__u64 i = 0; cfg->all && !interrupted && i < s->ts.count; i++) {
-		struct host_result r = { .addr = htonl(targets_addr(&s->ts, i)) };
+		struct host_result r = { 0 };
 
-		if (!in_shard(probed, i) || stream_reported(so, i))
+		if (!in_shard(probed, i) || matcher_has_line(&s->m, i))
 			continue;
-		if (matcher_answered(&s->m, i)) {
+		if (matcher_stream_state(&s->m, i) == EM_SS_LOST) {
 			unlisted++;
 			continue;
 		}
-		r.name = targets_name(&s->ts, ntohl(r.addr));
+		if (targets_is6(&s->ts, i)) {
+			r.v6 = true;
+			targets_addr6(&s->ts, i, r.addr6);
+			r.name = targets_name6(&s->ts, r.addr6);
+		} else {
+			r.addr = htonl(targets_addr(&s->ts, i));
+			r.name = targets_name(&s->ts, ntohl(r.addr));
+		}
 		out_result(out, &r);
 	}
 	if (out_commit(out))
@@ -426,12 +431,7 @@ static void write_metadata(const struct session *s, const struct parallel *par,
 	metadata_write(cfg->metadata, m);
 }
 
-/*
- * A probe our own interface dropped never reached the network, so its target's silence says
- * nothing: while the interface's drop counters (netif_drops) keep rising, the targets without
- * an answer are probed again, up to --resend passes, each in a round of its own. Drops that
- * remain are said, with what they may have cost. 0 or an exit code; *resent counts the probes.
- */
+/* Streaming: the replies whose event found the ring buffer full. */
 static __u64 lost_replies(const struct session *s)
 {
 	__u64 c[EM_CNT_MAX] = { 0 };
@@ -440,18 +440,22 @@ static __u64 lost_replies(const struct session *s)
 }
 
 /*
- * Streaming, a reply that found the ring buffer full is counted lost in the kernel and its
- * target has no line: those targets are probed again as well, in the same passes.
+ * A probe our own interface dropped never reached the network, so its target's silence says
+ * nothing: while the interface's drop counters (netif_drops) keep rising, the targets without
+ * an answer are probed again, up to --resend passes, each in a round of its own. Streaming, a
+ * target whose reply found the ring buffer full has no line (EM_SS_LOST): those targets are
+ * probed again as well, in the same passes. Drops that remain are said, with what they may
+ * have cost. 0 or an exit code; *resent counts the probes.
  */
-static int repair(struct session *s, const struct stream_out *so, struct progress *pg,
-		  const __u8 *probed, __u64 drops, __u64 sent, __u64 *resent)
+static int repair(struct session *s, struct progress *pg, const __u8 *probed, __u64 drops,
+		  __u64 sent, __u64 *resent)
 {
 	const struct config *cfg = s->cfg;
 	__u64 now, idx, lost = 0, lost_now;
 	int err;
 
 	for (__u32 pass = 0; !stop_requested; pass++) {
-		struct unanswered u = { .s = s, .so = so, .probed = probed };
+		struct unanswered u = { .s = s, .probed = probed };
 		__u64 n = 0, walked = 0;
 		struct walk w = {
 			.next = next_unanswered,
@@ -479,6 +483,9 @@ static int repair(struct session *s, const struct stream_out *so, struct progres
 		u.lost_only = now <= drops;
 		while (next_unanswered(&u, &idx))
 			n++;
+		/* The replies lost were repeats: every target has its line. */
+		if (u.lost_only && !n)
+			return 0;
 		if (now > drops)
 			pr_warn("%s dropped %llu frames: probing the %llu targets without an "
 				"answer again (pass %u of at most %u)\n",
@@ -640,11 +647,6 @@ int sweep_run(const struct config *given)
 	}
 	so.ts = &s.ts;
 	so.poll_ctx = s.m.events;
-	if (s.stream && !(so.reported = calloc((s.ts.count + 31) / 32, sizeof(__u64)))) {
-		pr_warn("out of memory\n");
-		rc = EXIT_SYSTEM;
-		goto out;
-	}
 	if (rw && resume_matches(rw, &s)) {
 		rc = EXIT_USAGE;
 		goto out;
@@ -714,7 +716,7 @@ int sweep_run(const struct config *given)
 	progress_done(&pg);
 	meta.probes = sent;
 	meta.rate_achieved = send_ns ? sent * 1e9 / send_ns : 0.0;
-	rc = interrupted ? 0 : repair(&s, s.stream ? &so : NULL, &pg, probed, drops, sent, &resent);
+	rc = interrupted ? 0 : repair(&s, &pg, probed, drops, sent, &resent);
 	progress_done(&pg);
 	meta.resent = resent;
 	meta.probes += resent;
@@ -747,7 +749,6 @@ out:
 		stream_stop(&so);
 	free(probed);
 	free(rw);
-	free(so.reported);
 	sweep_live_close(par.live);
 	sweep_threads_close(par.threads);
 	session_close(&s);

@@ -118,6 +118,7 @@ static void report_free(struct round_report *r)
 		return;
 	free(r->st);
 	free(r->res);
+	free(r->from6);
 	free(r);
 }
 
@@ -129,6 +130,8 @@ static void *reporter_main(void *arg)
 
 	if (err)
 		pr_warn("cannot drop the capabilities of the reporter: %s\n", strerror(-err));
+	/* Named, so that top -H and the benchmarks tell its CPU from the prober's. */
+	pthread_setname_np(pthread_self(), "echomap-report");
 
 	pthread_mutex_lock(&rep->lock);
 	for (;;) {
@@ -306,6 +309,13 @@ static int send_probe(struct watch *w, struct group_run *g, __u32 k)
 	i = g->sv[lo];
 	idx = s->ss.v[i].first + (r - g->before[lo]);
 	w->st[i].sent_round++;
+	if (s->ss.v[i].v6) {
+		__u8 a6[16];
+
+		/* file_shapes_ok6() let no group with IPv6 targets have a shape. */
+		targets_addr6(&s->ts, idx, a6);
+		return probe_tx_stage6(s->tx, a6, idx, g->round * g->probes + k);
+	}
 	return probe_tx_stage_shaped(s->tx, htonl(targets_addr(&s->ts, idx)), idx,
 				     g->round * g->probes + k, g->shape);
 }
@@ -413,7 +423,10 @@ static struct round_report *report_new(const struct watch *w)
 	r->st = malloc(n * (sizeof(*r->st) + nb * sizeof(__u64)));
 	if (w->cfg->snapshot_dir)
 		r->res = malloc(w->s.ts.count * sizeof(*r->res));
-	if (!r->st || (w->cfg->snapshot_dir && !r->res)) {
+	if (w->cfg->snapshot_dir && w->s.ts.count6)
+		r->from6 = malloc(w->s.ts.count * sizeof(*r->from6));
+	if (!r->st || (w->cfg->snapshot_dir && !r->res) ||
+	    (w->cfg->snapshot_dir && w->s.ts.count6 && !r->from6)) {
 		report_free(r);
 		return NULL;
 	}
@@ -449,6 +462,8 @@ static void close_round(struct watch *w, struct group_run *g)
 	r = report_new(w);
 	if (r && r->res)
 		memcpy(r->res, (void *)s->m.results, s->ts.count * sizeof(*r->res));
+	if (r && r->from6)
+		memcpy(r->from6, (void *)s->m.from6, s->ts.count * sizeof(*r->from6));
 	/* Duplicates are told apart within a round: the next one starts from clean slots. */
 	for (__u32 m = 0; m < g->n_sv; m++) {
 		const struct series *sr = &s->ss.v[g->sv[m]];
@@ -539,6 +554,25 @@ static bool file_shapes(const struct config *cfg, const struct watch_file *wf)
 	return false;
 }
 
+/*
+ * IPv6 probes are built from their template alone: a group with IPv6 targets cannot shape its
+ * probes. False after one line naming it.
+ */
+static bool file_shapes_ok6(const struct config *cfg, const struct watch_file *wf)
+{
+	for (unsigned int i = 0; i < wf->n; i++) {
+		struct probe_shape sh = shape_of(cfg, &wf->g[i]);
+
+		if (wf->g[i].spec.set6.n && !shape_is_template(&sh)) {
+			pr_warn("%s: group %s has IPv6 targets: its size, ttl, dscp, tos, df and "
+				"source would apply to its IPv4 probes only\n",
+				wf->path, wf->g[i].name);
+			return false;
+		}
+	}
+	return true;
+}
+
 /* Each group's shape into the engines, the same shape once: g[j].shape its number. */
 static int groups_shape(struct watch *w, struct group_run *g)
 {
@@ -584,7 +618,7 @@ static int groups_build(struct watch *w)
 	w->g = g;
 	w->n_groups = g ? n : 0;
 	for (__u32 i = 0; !err && w->wf.n && i < ss->n; i++)
-		of[i] = watch_file_group_of(&w->wf, &w->s.ts, targets_addr(&w->s.ts, ss->v[i].first));
+		of[i] = watch_file_group_of(&w->wf, &w->s.ts, ss->v[i].first);
 	for (unsigned int j = 0; !err && j < n; j++) {
 		const struct watch_group *wg = w->wf.n ? &w->wf.g[j] : NULL;
 
@@ -642,18 +676,22 @@ static int watch_sd_files(struct watch *w)
 static int swap_targets(struct watch *w, bool reload)
 {
 	size_t nb = w->eb.n + 1, old_n = w->s.ss.n;
-	__u32 *old_addr = malloc(old_n * sizeof(*old_addr));
+	/* The old series' addresses (their labels are freed with the old set). */
+	struct series *old_key = malloc((old_n ?: 1) * sizeof(*old_key));
 	struct series_state *old = w->st, *st;
 	struct watch_file wf = { 0 };
 	__u64 c[EM_CNT_MAX] = { 0 };
 	struct config keep = w->run;
 	int err;
 
-	if (!old_addr) {
+	if (!old_key) {
 		pr_warn("out of memory: target set not changed\n");
 		return 0;
 	}
-	memcpy(old_addr, w->s.ss.addrs, old_n * sizeof(*old_addr));
+	for (size_t i = 0; i < old_n; i++) {
+		old_key[i] = w->s.ss.v[i];
+		old_key[i].labels = NULL;
+	}
 	reporter_drain(&w->rep);
 	matcher_stats(&w->s.m, c);
 	err = reload && w->wf.n ? watch_file_load(&wf, w->wf.path) : 0;
@@ -663,6 +701,8 @@ static int swap_targets(struct watch *w, bool reload)
 			"the xdp-live engine builds every probe from one template\n", wf.path);
 		err = -EINVAL;
 	}
+	if (!err && wf.n && !file_shapes_ok6(w->cfg, &wf))
+		err = -EINVAL;
 	if (!err && wf.n) {
 		for (unsigned int i = 0; i < wf.n; i++)
 			w->run.any_source |= wf.g[i].source != 0;
@@ -676,7 +716,7 @@ static int swap_targets(struct watch *w, bool reload)
 	if (!err)
 		err = reload ? session_reload(&w->s) : session_rebuild(&w->s);
 	if (err) {
-		free(old_addr);
+		free(old_key);
 		w->run = keep;
 		watch_file_free(&wf);
 		if (err == -EINTR)
@@ -705,14 +745,14 @@ static int swap_targets(struct watch *w, bool reload)
 	st = states_new(&w->s.ss, nb);
 	if (!st) {
 		/* The kernel side has moved on: without states we cannot follow. */
-		free(old_addr);
+		free(old_key);
 		pr_warn("out of memory after a reload\n");
 		return -ENOMEM;
 	}
 	for (__u32 i = 0, j = 0; i < w->s.ss.n; i++) {
-		while (j < old_n && old_addr[j] < w->s.ss.addrs[i])
+		while (j < old_n && series_cmp(&old_key[j], &w->s.ss.v[i]) < 0)
 			j++;
-		if (j < old_n && old_addr[j] == w->s.ss.addrs[i]) {
+		if (j < old_n && !series_cmp(&old_key[j], &w->s.ss.v[i])) {
 			__u64 *b = st[i].buckets;
 
 			st[i] = old[j];
@@ -721,7 +761,7 @@ static int swap_targets(struct watch *w, bool reload)
 		}
 	}
 	free(old);
-	free(old_addr);
+	free(old_key);
 	w->st = st;
 	err = groups_build(w);
 	if (err)
@@ -754,13 +794,15 @@ static bool take_names(struct watch *w)
 	return w->s.names.dirty;
 }
 
-/* Hands the refresher the names due before next_close, so that their answers are in by then. */
 /* Checked at each round's close, looked up only after the routing tables changed. */
 static bool routes_moved(struct watch *w)
 {
-	return w->routing && netif_events_pending(w->routing) && session_routes_moved(&w->s);
+	unsigned int change = w->routing ? netif_events_pending(w->routing) : 0;
+
+	return change && session_routes_moved(&w->s, change);
 }
 
+/* Hands the refresher the names due before next_close, so that their answers are in by then. */
 static void ask_names(struct watch *w, __u64 next_close)
 {
 	struct name_batch *b;
@@ -943,6 +985,8 @@ static int load_file(struct watch *w)
 	w->run.ttl = ttl ?: w->run.ttl;
 	for (unsigned int i = 0; i < w->wf.n; i++)
 		w->run.any_source |= w->wf.g[i].source != 0;
+	if (!file_shapes_ok6(w->cfg, &w->wf))
+		return EXIT_USAGE;
 	if (file_shapes(w->cfg, &w->wf) && w->run.engine == ENGINE_XDP_LIVE) {
 		pr_warn("%s: groups set size, ttl, dscp, tos, df or source: the xdp-live engine "
 			"builds every probe from one template (use --engine afxdp or raw)\n",
@@ -978,11 +1022,13 @@ int watch_run(const struct config *cfg)
 
 	w.cfg = &w.run;
 	log_daemon_style();
-	if (export_buckets_init(&w.eb, cfg->buckets))
-		return EXIT_USAGE;
 	if (cfg->config_file && (rc = load_file(&w))) {
 		watch_file_free(&w.wf);
 		return rc;
+	}
+	if (export_buckets_init(&w.eb, cfg->buckets, w.run.timeout_ms / 1e3)) {
+		watch_file_free(&w.wf);
+		return EXIT_USAGE;
 	}
 	/* What can be refused without touching the interface is refused first. */
 	if (cfg->snapshot_dir && snapshot_check(cfg->snapshot_dir)) {

@@ -651,14 +651,20 @@ void watch_file_free(struct watch_file *wf)
 }
 
 unsigned int watch_file_group_of(const struct watch_file *wf, const struct target_set *ts,
-				 __u32 addr)
+				 __u64 index)
 {
-	const char *name = targets_name(ts, addr);
+	bool v6 = targets_is6(ts, index);
+	__u32 addr = v6 ? 0 : targets_addr(ts, index);
+	const char *name;
+	__u8 a6[16];
 
+	if (v6)
+		targets_addr6(ts, index, a6);
+	name = v6 ? targets_name6(ts, a6) : targets_name(ts, addr);
 	for (unsigned int i = 0; i < wf->n; i++) {
 		const struct target_spec *sp = &wf->g[i].spec;
 
-		if (ipset_contains(&sp->set, addr))
+		if (v6 ? ip6set_contains(&sp->set6, ip6_load(a6)) : ipset_contains(&sp->set, addr))
 			return i;
 		for (size_t j = 0; name && j < sp->n_names; j++)
 			if (!strcasecmp(sp->names[j], name))

@@ -67,11 +67,11 @@ struct watch_file {
 int watch_file_load(struct watch_file *wf, const char *path);
 void watch_file_free(struct watch_file *wf);
 /*
- * The group of an address of the set built from wf->targets: the first that lists it (as an
- * address, a prefix, a range, in a @file, or by a name it resolved from); group 0 for one that
- * none lists any more (a @file edited between the two readings).
+ * The group of the target index of the set built from wf->targets: the first that lists its
+ * address (as an address, a prefix, a range, in a @file, or by a name it resolved from); group 0
+ * for one that none lists any more (a @file edited between the two readings).
  */
 unsigned int watch_file_group_of(const struct watch_file *wf, const struct target_set *ts,
-				 __u32 addr);
+				 __u64 index);
 
 #endif

@@ -82,16 +82,25 @@ static int watch_maps(struct matcher *m, const struct matcher_watch *w)
 				 &m->series_len, "the series array");
 	if (!m->series)
 		return -errno;
-	for (__u32 i = 0; w->aggregate && i < w->n_series; i++) {
+	for (__u32 i = 0; w->aggregate && i < w->n_series4; i++) {
 		__u32 key = htonl(w->prefixes[i]);
 
-		if (bpf_map_update_elem(fd, &key, &i, BPF_NOEXIST)) {
-			err = -errno;
-			pr_warn("cannot fill the prefix map: %s\n", strerror(-err));
-			return err;
-		}
+		if (bpf_map_update_elem(fd, &key, &i, BPF_NOEXIST))
+			goto fail;
+	}
+	fd = bpf_map__fd(m->skel->maps.groups6);
+	for (__u32 i = w->n_series4; w->aggregate6 && i < w->n_series; i++) {
+		struct em_addr6 key;
+
+		ip6_store(w->prefixes6[i], (__u8 *)key.a);
+		if (bpf_map_update_elem(fd, &key, &i, BPF_NOEXIST))
+			goto fail;
 	}
 	return 0;
+fail:
+	err = -errno;
+	pr_warn("cannot fill the prefix map: %s\n", strerror(-err));
+	return err;
 }
 
 int matcher_open(struct matcher *m, const struct matcher_opts *o)
@@ -135,6 +144,14 @@ int matcher_open(struct matcher *m, const struct matcher_opts *o)
 			m->skel->rodata->cfg.agg_mask = htonl(o->watch->agg_mask);
 			bpf_map__set_max_entries(m->skel->maps.groups, o->watch->n_series);
 		}
+		if (o->watch->aggregate6) {
+			__u8 mask[16];
+
+			m->skel->rodata->cfg.flags |= EM_CFG_AGGREGATE6;
+			ip6_store(ip6_prefix_lo(~(ip6_t)0, o->watch->agg_len6), mask);
+			memcpy((void *)m->skel->rodata->cfg.agg_mask6, mask, sizeof(mask));
+			bpf_map__set_max_entries(m->skel->maps.groups6, o->watch->n_series);
+		}
 	}
 	/* Without events the ring buffer is never written: keep it one page. */
 	bpf_map__set_max_entries(m->skel->maps.events,
@@ -164,7 +181,7 @@ int matcher_open(struct matcher *m, const struct matcher_opts *o)
 	}
 	if (o->stream) {
 		m->first_reply = bpf_map_mmap(bpf_map__fd(m->skel->maps.first_reply),
-					      (o->n_targets + 63) / 64 * sizeof(__u64), PROT_READ,
+					      (o->n_targets + 31) / 32 * sizeof(__u64), PROT_READ,
 					      &m->first_reply_len, "the first-reply bitmap");
 		if (!m->first_reply) {
 			err = -errno;

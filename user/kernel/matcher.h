@@ -9,6 +9,7 @@
 #include "config.h"
 #include "echomap_abi.h"
 #include "kernel/xdp_hook.h"
+#include "targets/ip6set.h"
 
 struct matcher {
 	struct echomap_bpf *skel;
@@ -26,19 +27,31 @@ struct matcher {
 	size_t from6_len;
 };
 
-/* Stream mode: whether target index i has answered (an echo reply or an error). */
-static inline bool matcher_answered(const struct matcher *m, __u64 i)
+/* Stream mode: target index i's state (safe while replies arrive). */
+static inline enum em_stream_state matcher_stream_state(const struct matcher *m, __u64 i)
 {
-	return m->first_reply[i / 32] >> (i % 32 * 2) & 3;
+	return em_stream_state(__atomic_load_n(&m->first_reply[i / 32], __ATOMIC_RELAXED), i);
+}
+
+/* Stream mode: whether target index i has a line (its event may still be on its way). */
+static inline bool matcher_has_line(const struct matcher *m, __u64 i)
+{
+	enum em_stream_state st = matcher_stream_state(m, i);
+
+	return st == EM_SS_ECHO || st == EM_SS_ERROR;
 }
 
 /* Watch mode: what the program needs to sort replies into series and rounds. */
 struct matcher_watch {
 	__u64 timeout_ns;
 	__u32 n_series;
-	bool aggregate;		/* series are prefixes: */
+	bool aggregate;		/* IPv4 series are prefixes: */
 	__u32 agg_mask;		/* their netmask (host order) */
 	const __u32 *prefixes;	/* and their addresses (host order), one per series */
+	__u32 n_series4;	/* series [0, n_series4) are IPv4's, the rest IPv6's */
+	bool aggregate6;	/* IPv6 series are prefixes: */
+	unsigned int agg_len6;	/* of this length */
+	const ip6_t *prefixes6; /* and their addresses, one per series (those of IPv6 used) */
 };
 
 struct matcher_opts {
@@ -50,7 +63,7 @@ struct matcher_opts {
 	bool ipv6;	     /* some targets are IPv6: from6_addrs gets a slot per target */
 	__u8 saddr6[16];     /* replies to IPv6 probes must be addressed to it; zero: any */
 	/*
-	 * Sweep streaming (EM_CFG_STREAM): no result slots, a bit per target, every reply an
+	 * Sweep streaming (EM_CFG_STREAM): no result slots, two bits per target, every reply an
 	 * event to on_event (required) through a ring of stream_ring bytes.
 	 */
 	bool stream;

@@ -337,15 +337,15 @@ static int neigh_use(struct nl *nl, int ifindex, const struct neigh_addr *addr)
 	return nl_talk(nl, nlh, NULL, NULL);
 }
 
+/*
+ * Neighbour states whose MAC the kernel itself would send to; NOARP is the interface's own MAC on
+ * links that do not resolve.
+ */
+#define NUD_USABLE (NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP)
+
 static int neigh_resolve(struct nl *nl, int ifindex, const char *ifname,
 			 const struct neigh_addr *addr, int timeout_ms, __u8 mac[6])
 {
-	/*
-	 * States whose MAC the kernel itself would send to; NOARP is the interface's own MAC on
-	 * links that do not resolve.
-	 */
-	const __u16 usable = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT |
-			     NUD_NOARP;
 	long long deadline = mono_ns() / NSEC_PER_MSEC + timeout_ms;
 	struct neigh_info n;
 	char a[INET6_ADDRSTRLEN];
@@ -356,7 +356,7 @@ static int neigh_resolve(struct nl *nl, int ifindex, const char *ifname,
 		long long left;
 
 		err = neigh_get(nl, ifindex, addr, &n);
-		if (!err && n.has_mac && (n.state & usable)) {
+		if (!err && n.has_mac && (n.state & NUD_USABLE)) {
 			memcpy(mac, n.mac, 6);
 			return 0;
 		}
@@ -460,11 +460,33 @@ static int next_hop(int family, const void *daddr, const char *ifname, int timeo
 		struct neigh_addr gw = { .family = family };
 
 		memcpy(gw.b, r.gateway, addr_len(family));
+		memcpy(nh->gateway, r.gateway, addr_len(family));
 		err = neigh_resolve(&nl, nh->ifindex, nh->ifname, &gw, timeout_ms, nh->dst_mac);
 	}
 out:
 	nl_close(&nl);
 	return err;
+}
+
+int netif_gateway_mac(const struct next_hop *nh, __u8 mac[6])
+{
+	struct neigh_addr gw = { .family = nh->v6 ? AF_INET6 : AF_INET };
+	struct neigh_info n;
+	struct nl nl;
+	int err;
+
+	memcpy(gw.b, nh->gateway, sizeof(gw.b));
+	err = nl_open(&nl);
+	if (err)
+		return err;
+	err = neigh_get(&nl, nh->ifindex, &gw, &n);
+	nl_close(&nl);
+	if (err)
+		return err;
+	if (!n.has_mac || !(n.state & NUD_USABLE))
+		return -ENOENT;
+	memcpy(mac, n.mac, 6);
+	return 0;
 }
 
 int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_hop *nh)

@@ -16,6 +16,7 @@ struct next_hop {
 	bool on_link;	 /* no gateway: the target is on the link */
 	bool v6;	 /* an IPv6 route: saddr6 is its source, saddr 0 */
 	__u8 saddr6[16];
+	__u8 gateway[16]; /* the gateway's address (IPv4: the first 4 bytes); unset when on-link */
 };
 
 /*
@@ -36,6 +37,11 @@ int netif_next_hop(__u32 daddr, const char *ifname, int timeout_ms, struct next_
  */
 int netif_next_hop6(const __u8 daddr[16], const char *ifname, int timeout_ms,
 		    struct next_hop *nh);
+/*
+ * The MAC the neighbour table has now for nh's gateway, without resolving it: 0, or -ENOENT
+ * while it has none the kernel would send to (a failed or incomplete entry), or -errno.
+ */
+int netif_gateway_mac(const struct next_hop *nh, __u8 mac[6]);
 
 /*
  * Frames lost on our side of the wire of interface ifindex, since it came up: probes its driver

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* rtnetlink's route, address and link multicast groups on one non-blocking socket. */
+/* rtnetlink's route, address, link and neighbour multicast groups on one non-blocking socket. */
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
@@ -11,7 +11,7 @@
 
 struct netif_events {
 	struct mnl_socket *sock;
-	char buf[8192]; /* the announcements are read only to be counted */
+	char buf[8192]; /* the announcements are read only for their type */
 };
 
 int netif_events_open(struct netif_events **evp)
@@ -23,7 +23,9 @@ int netif_events_open(struct netif_events **evp)
 		return -ENOMEM;
 	ev->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (!ev->sock ||
-	    mnl_socket_bind(ev->sock, RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE,
+	    mnl_socket_bind(ev->sock,
+			    RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_IFADDR |
+				    RTMGRP_IPV6_ROUTE | RTMGRP_NEIGH,
 			    MNL_SOCKET_AUTOPID) < 0) {
 		err = -errno;
 		pr_warn("cannot follow route changes (rtnetlink): %s\n", strerror(-err));
@@ -34,16 +36,21 @@ int netif_events_open(struct netif_events **evp)
 	return 0;
 }
 
-bool netif_events_pending(struct netif_events *ev)
+unsigned int netif_events_pending(struct netif_events *ev)
 {
-	bool any = false;
+	unsigned int seen = 0;
 
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(ev->sock, ev->buf, sizeof(ev->buf));
+		int left = n;
 
 		if (n < 0)
-			return any || errno == ENOBUFS;
-		any = true;
+			return errno == ENOBUFS ? NETIF_ROUTES | NETIF_NEIGH : seen;
+		for (const struct nlmsghdr *h = (void *)ev->buf; mnl_nlmsg_ok(h, left);
+		     h = mnl_nlmsg_next(h, &left))
+			seen |= h->nlmsg_type == RTM_NEWNEIGH || h->nlmsg_type == RTM_DELNEIGH ?
+					NETIF_NEIGH :
+					NETIF_ROUTES;
 	}
 }
 

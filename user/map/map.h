@@ -3,6 +3,7 @@
 #ifndef ECHOMAP_MAP_MAP_H
 #define ECHOMAP_MAP_MAP_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 #include <linux/types.h>
@@ -33,6 +34,10 @@ struct map_geom {
 	unsigned int x0, y0;	    /* top-left pixel of the map */
 	unsigned int lx;	    /* left edge of the legend */
 	unsigned int width, height; /* of the image; a long title may widen it */
+	/* An IPv6 map (space.h): net and len above are the 32 bits drawn, shift6 above bit 0. */
+	bool v6;
+	__u8 net6[16];
+	unsigned int len6, shift6;
 };
 
 /*

@@ -11,6 +11,7 @@
 #include "lib/log.h"
 #include "map/hilbert.h"
 #include "map/map.h"
+#include "map/space.h"
 
 #define MAX_REPORTED  10    /* malformed lines named one by one; the rest are only counted */
 
@@ -20,7 +21,8 @@ struct fields {
 };
 
 struct row {
-	__u32 addr; /* host order */
+	__u32 addr; /* host order; of an IPv6 map, the 32 bits it draws (space.h) */
+	bool outside;
 	bool alive;
 	double rtt_us;
 };
@@ -143,16 +145,15 @@ static const char *parse_csv(char *line, const struct csv_cols *c, struct fields
 	return i == c->n ? NULL : "field count differs from the header";
 }
 
-static const char *fields_to_row(const struct fields *f, struct row *r)
+static const char *fields_to_row(const struct fields *f, const struct map_geom *g, struct row *r)
 {
-	struct in_addr in;
+	const char *why;
 	char *end;
 
 	if (!f->addr[0])
 		return "no saddr";
-	if (inet_pton(AF_INET, f->addr, &in) != 1)
-		return "saddr is not an IPv4 address";
-	r->addr = ntohl(in.s_addr);
+	if ((why = map_addr(g, f->addr, &r->addr, &r->outside)))
+		return why;
 	/* Unreachable and time-exceeded answers come from routers: the host itself was silent. */
 	r->alive = f->cls[0] ? !strcmp(f->cls, "echoreply") : f->rtt[0] != '\0';
 	if (!r->alive)
@@ -172,7 +173,7 @@ static void map_add(struct map *m, const struct row *r)
 	__u32 off = r->addr - g->net, x, y;
 	float v = r->alive ? (float)r->rtt_us : INFINITY, *c;
 
-	if (g->len && off >> (32 - g->len)) {
+	if (r->outside || (g->len && off >> (32 - g->len))) {
 		m->outside++;
 		return;
 	}
@@ -219,7 +220,7 @@ int map_read(struct map *m, FILE *in, const char *path)
 		}
 		why = kind == JSON ? parse_json(line, &f) : parse_csv(line, &cols, &f);
 		if (!why)
-			why = fields_to_row(&f, &r);
+			why = fields_to_row(&f, &m->g, &r);
 		if (!why) {
 			map_add(m, &r);
 		} else if (++m->malformed <= MAX_REPORTED) {

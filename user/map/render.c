@@ -19,6 +19,7 @@
 #include "map/font.h"
 #include "map/hilbert.h"
 #include "map/map.h"
+#include "map/space.h"
 
 #define GAP_ZOOM      8	    /* cells this big get a one-pixel outline */
 #define LABEL_ZOOM    24    /* cells this big show their address, and RTT from 40 up */
@@ -316,7 +317,7 @@ static void draw_cell_outlines(struct canvas *c, const struct map_geom *g)
 /* Cells big enough to carry their own address (see draw_cell_labels). */
 static bool cells_labelled(const struct map_geom *g)
 {
-	return !g->cell_bits && g->zoom >= LABEL_ZOOM;
+	return !g->cell_bits && !g->shift6 && g->zoom >= LABEL_ZOOM;
 }
 
 /*
@@ -331,7 +332,8 @@ static void draw_boundaries(struct canvas *c, const struct map_geom *g, bool lab
 	unsigned int u = cells_labelled(g) ? 1 : g->unit;
 	char buf[16];
 
-	if (g->len >= 24 || 32 - level <= g->cell_bits)
+	/* An IPv6 map's lines are its /LEN+8s, but its octets are no labels for them. */
+	if (g->len >= 24 || 32 - level <= g->cell_bits || (labels && g->v6))
 		return;
 	side = 1U << (32 - level - g->cell_bits) / 2;
 	side_px = side * g->zoom;
@@ -399,7 +401,7 @@ static void draw_cell_labels(struct canvas *c, const struct map *m, const struct
 		py = g->y0 + y * z;
 		/* Octet and RTT lines stacked and centred: 7 * 2 + 4 + 7 pixels. */
 		top = py + (z - (big ? 25 : FONT_H)) / 2;
-		snprintf(buf, sizeof(buf), "%u", (g->net + d) & 0xff);
+		snprintf(buf, sizeof(buf), g->v6 ? "%x" : "%u", (g->net + d) & 0xff);
 		text(c, px + ((int)z - (int)text_w(buf, oct_scale)) / 2, top, oct_scale, ink, buf);
 		if (!big || isnan(v) || isinf(v))
 			continue;
@@ -524,15 +526,15 @@ int map_render(const struct map *m, enum map_fmt fmt, const char *title, FILE *f
 {
 	const struct map_geom *g = &m->g;
 	struct canvas c = { .fmt = fmt, .f = f };
-	char sub[256], when[32], prefix[INET_ADDRSTRLEN + 4], cell[48];
+	char sub[256], when[32], prefix[INET6_ADDRSTRLEN + 4], cell[48];
 	unsigned int u = g->unit;
-	struct in_addr a = { htonl(g->net) };
 	int err;
 
-	inet_ntop(AF_INET, &a, prefix, sizeof(prefix));
-	snprintf(prefix + strlen(prefix), 4, "/%u", g->len);
+	map_prefix_text(g, prefix, sizeof(prefix));
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime(&m->when));
-	if (g->cell_bits)
+	if (map_cell_len(g) < 128 && g->v6)
+		snprintf(cell, sizeof(cell), "/%u", map_cell_len(g));
+	else if (g->cell_bits)
 		snprintf(cell, sizeof(cell), "/%u (%u addresses)", 32 - g->cell_bits,
 			 1U << g->cell_bits);
 	else

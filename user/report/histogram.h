@@ -25,9 +25,10 @@ struct export_buckets {
 
 /*
  * "0.001,0.0025,..." (seconds, increasing, at most EXPORT_BOUNDS_MAX), or NULL for the default
- * 1-2-5 series from 100 us to 10 s. 0, or -EINVAL after one pr_warn line.
+ * 1-3 series from 100 us to 10 s, less its bounds at or above timeout_s (the longest timeout of
+ * the run: they would equal +Inf). 0, or -EINVAL after one pr_warn line.
  */
-int export_buckets_init(struct export_buckets *eb, const char *list);
+int export_buckets_init(struct export_buckets *eb, const char *list, double timeout_s);
 
 /*
  * The q-quantile (0 < q < 1) in ns of the values counted in h[EM_HIST_BUCKETS], interpolated

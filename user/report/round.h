@@ -49,6 +49,7 @@ struct round_report {
 	const struct export_buckets *eb;
 	struct series_state *st; /* ss->n, a copy taken at the close */
 	struct em_result *res;	 /* ts->count slots of the round, or NULL without snapshots */
+	struct em_addr6 *from6;	 /* with res and IPv6 targets: their reply sources; else NULL */
 	__u64 invalid;		 /* replies that failed the cookie, since start */
 	__u64 if_drops;		 /* frames the interface dropped (netif_drops), since start */
 	__u64 rounds;		 /* rounds closed, since start */

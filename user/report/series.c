@@ -31,12 +31,12 @@ size_t prom_escape(char *buf, size_t len, const char *s)
 	return n;
 }
 
-static int add(struct series_set *ss, size_t *cap, __u32 addr, __u64 first, __u64 n)
+/* One series more, or the last one grown: a prefix split by the blocklist is still one. */
+static int add(struct series_set *ss, size_t *cap, const struct series *key, __u64 first, __u64 n)
 {
 	struct series *s;
 
-	if (ss->n && ss->v[ss->n - 1].addr == addr) {
-		/* A prefix split by the blocklist: its pieces are still one series. */
+	if (ss->n && !series_cmp(&ss->v[ss->n - 1], key)) {
 		ss->v[ss->n - 1].n_targets += n;
 		return 0;
 	}
@@ -51,32 +51,34 @@ static int add(struct series_set *ss, size_t *cap, __u32 addr, __u64 first, __u6
 	}
 	s = &ss->v[ss->n++];
 	memset(s, 0, sizeof(*s));
-	s->addr = addr;
+	s->addr = key->addr;
+	s->v6 = key->v6;
+	s->addr6 = key->addr6;
 	s->first = first;
 	s->n_targets = n;
 	return 0;
 }
 
 /* The series of a target set, in index order: one per target, or one per prefix. */
-static int collect(struct series_set *ss, const struct target_set *ts, int agg_len)
+static int collect(struct series_set *ss, size_t *cap, const struct target_set *ts, int agg_len)
 {
 	int len = agg_len < 0 ? 32 : agg_len;
 	__u32 mask = len ? ~0U << (32 - len) : 0;
 	__u64 step = 1ULL << (32 - len);
-	size_t cap = 0;
 	int err;
 
-	if (agg_len < 0 && ts->count > SERIES_MAX)
+	if (agg_len < 0 && ts->count - ts->count6 > SERIES_MAX)
 		return -E2BIG;
 	for (size_t i = 0; i < ts->n_iv; i++) {
 		const struct ip_interval *iv = &ts->iv[i];
 
 		for (__u64 p = iv->lo & mask; p <= iv->hi; p += step) {
 			__u64 lo = p > iv->lo ? p : iv->lo, hi = p + step - 1;
+			struct series key = { .addr = p };
 
 			if (hi > iv->hi)
 				hi = iv->hi;
-			err = add(ss, &cap, p, ts->before[i] + (lo - iv->lo), hi - lo + 1);
+			err = add(ss, cap, &key, ts->before[i] + (lo - iv->lo), hi - lo + 1);
 			if (err)
 				return err;
 		}
@@ -84,21 +86,71 @@ static int collect(struct series_set *ss, const struct target_set *ts, int agg_l
 	return 0;
 }
 
-static int label(struct series *s, const struct target_set *ts, int agg_len)
+/* The same for the IPv6 targets, whose indices follow the IPv4 ones. */
+static int collect6(struct series_set *ss, size_t *cap, const struct target_set *ts, int agg_len6)
 {
+	unsigned int len = agg_len6 < 0 ? 128 : agg_len6;
+	__u64 base = ts->count - ts->count6;
+	int err;
+
+	if (agg_len6 < 0 && ss->n + ts->count6 > SERIES_MAX)
+		return -E2BIG;
+	for (size_t i = 0; i < ts->n_iv6; i++) {
+		const struct ip6_interval *iv = &ts->iv6[i];
+
+		/* Prefix by prefix up to the interval's end, which may be the last address. */
+		for (ip6_t p = ip6_prefix_lo(iv->lo, len);; p = ip6_prefix_hi(p, len) + 1) {
+			ip6_t lo = p > iv->lo ? p : iv->lo, hi = ip6_prefix_hi(p, len);
+			struct series key = { .v6 = true, .addr6 = p };
+
+			if (hi > iv->hi)
+				hi = iv->hi;
+			err = add(ss, cap, &key, base + ts->before6[i] + (__u64)(lo - iv->lo),
+				  (__u64)(hi - lo) + 1);
+			if (err)
+				return err;
+			if (hi == iv->hi)
+				break;
+		}
+	}
+	return 0;
+}
+
+static int label(struct series *s, const struct target_set *ts, int agg_len, int agg_len6)
+{
+	int len = s->v6 ? agg_len6 : agg_len;
+	const char *n = NULL, *scope;
 	char name[768] = "";
 	__u32 na = htonl(s->addr);
-	const char *n;
+	__u8 a6[16];
 
-	inet_ntop(AF_INET, &na, s->id, sizeof(s->id));
-	if (agg_len >= 0)
-		snprintf(s->id + strlen(s->id), sizeof(s->id) - strlen(s->id), "/%d", agg_len);
-	else if ((n = targets_name(ts, s->addr)))
+	if (s->v6) {
+		ip6_store(s->addr6, a6);
+		inet_ntop(AF_INET6, a6, s->id, sizeof(s->id));
+		scope = addr_scope6(s->addr6);
+	} else {
+		inet_ntop(AF_INET, &na, s->id, sizeof(s->id));
+		scope = addr_scope(s->addr);
+	}
+	if (len >= 0)
+		snprintf(s->id + strlen(s->id), sizeof(s->id) - strlen(s->id), "/%d", len);
+	else
+		n = s->v6 ? targets_name6(ts, a6) : targets_name(ts, s->addr);
+	if (n)
 		prom_escape(name, sizeof(name), n);
-	return asprintf(&s->labels, "target=\"%s\",name=\"%s\",scope=\"%s\"", s->id, name,
-			addr_scope(s->addr)) < 0 ?
+	return asprintf(&s->labels, "target=\"%s\",name=\"%s\",scope=\"%s\",family=\"%s\"", s->id,
+			name, scope, s->v6 ? "ipv6" : "ipv4") < 0 ?
 		       -ENOMEM :
 		       0;
+}
+
+int series_cmp(const struct series *a, const struct series *b)
+{
+	if (a->v6 != b->v6)
+		return a->v6 ? 1 : -1;
+	if (a->v6)
+		return a->addr6 < b->addr6 ? -1 : a->addr6 > b->addr6;
+	return a->addr < b->addr ? -1 : a->addr > b->addr;
 }
 
 int series_add_label(struct series_set *ss, const char *name, const char *value)
@@ -117,22 +169,29 @@ int series_add_label(struct series_set *ss, const char *name, const char *value)
 	return 0;
 }
 
-int series_build(struct series_set *ss, const struct target_set *ts, int agg_len)
+int series_build(struct series_set *ss, const struct target_set *ts, int agg_len, int agg_len6)
 {
+	size_t cap = 0;
 	int err;
 
 	memset(ss, 0, sizeof(*ss));
 	ss->agg_len = agg_len;
-	err = collect(ss, ts, agg_len);
+	ss->agg_len6 = agg_len6;
+	err = collect(ss, &cap, ts, agg_len);
+	ss->n4 = ss->n;
+	if (!err)
+		err = collect6(ss, &cap, ts, agg_len6);
 	if (err == -E2BIG)
-		pr_warn("more than %d series to watch: use --aggregate /N to group targets by "
-			"prefix\n",
+		pr_warn("more than %d series to watch: use --aggregate /N (IPv4) or /N,/M (IPv6) "
+			"to group targets by prefix\n",
 			SERIES_MAX);
-	if (!err && !(ss->addrs = malloc(ss->n * sizeof(*ss->addrs))))
+	if (!err && (!(ss->addrs = malloc((ss->n ?: 1) * sizeof(*ss->addrs))) ||
+		     !(ss->addrs6 = malloc((ss->n ?: 1) * sizeof(*ss->addrs6)))))
 		err = -ENOMEM;
 	for (__u32 i = 0; !err && i < ss->n; i++) {
 		ss->addrs[i] = ss->v[i].addr;
-		err = label(&ss->v[i], ts, agg_len);
+		ss->addrs6[i] = ss->v[i].addr6;
+		err = label(&ss->v[i], ts, agg_len, agg_len6);
 	}
 	if (err)
 		series_free(ss);
@@ -160,13 +219,14 @@ void series_free(struct series_set *ss)
 		free(ss->v[i].labels);
 	free(ss->v);
 	free(ss->addrs);
+	free(ss->addrs6);
 	memset(ss, 0, sizeof(*ss));
 }
 
 const char *prom_label_name_problem(const char *name)
 {
 	/* The labels every series has, and le of the histogram's buckets. */
-	static const char *const ours[] = { "target", "name", "scope", "le" };
+	static const char *const ours[] = { "target", "name", "scope", "family", "le" };
 
 	if (!*name)
 		return "is empty";

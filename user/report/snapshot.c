@@ -49,15 +49,24 @@ fail:
 static void write_row(FILE *f, const struct round_report *r, __u64 i, const char *time)
 {
 	const struct em_result *slot = &r->res[i];
-	__u32 addr = targets_addr(r->ts, i);
-	__u32 si = r->ss->agg_len < 0 ? i : series_of(r->ss, i);
+	bool per_target = r->ss->agg_len < 0 && r->ss->agg_len6 < 0;
+	__u32 si = per_target ? i : series_of(r->ss, i);
 	const struct series_state *st = &r->st[si];
 	struct host_result h;
 	/* Only echo replies make a target less lost. */
 	__u32 got = slot->replies < r->probes ? slot->replies : r->probes;
+	__u32 addr;
+	__u8 a6[16];
 
-	host_result_of_slot(&h, htonl(addr), slot);
-	h.name = targets_name(r->ts, addr);
+	if (targets_is6(r->ts, i) && r->from6) {
+		targets_addr6(r->ts, i, a6);
+		host_result_of_slot6(&h, a6, slot, &r->from6[i]);
+		h.name = targets_name6(r->ts, a6);
+	} else {
+		addr = targets_addr(r->ts, i);
+		host_result_of_slot(&h, htonl(addr), slot);
+		h.name = targets_name(r->ts, addr);
+	}
 
 	fputc('{', f);
 	out_json_fields(f, &h);
@@ -75,7 +84,7 @@ static void write_row(FILE *f, const struct round_report *r, __u64 i, const char
 	else
 		fprintf(f, ",\"rtt_mdev_us\":%.3f", st->mdev_ns / 1000);
 	fprintf(f, ",\"jitter_us\":%.3f", st->jitter_ns / 1000);
-	if (r->ss->agg_len >= 0)
+	if (series_is_prefix(r->ss, si))
 		fprintf(f, ",\"series\":\"%s\"", r->ss->v[si].id);
 	fputs("}\n", f);
 }

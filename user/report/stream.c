@@ -19,13 +19,11 @@ int stream_event(void *ctx, void *data, size_t size)
 	const struct em_event *ev = data;
 	struct host_result r = { 0 };
 
-	bool error = ev->status != EM_ST_ECHOREPLY, repeat;
-	__u64 bit = 1ULL << (ev->index % 32 * 2 + error);
+	bool error = ev->status != EM_ST_ECHOREPLY, repeat = ev->duplicate;
 
 	if (size < sizeof(*ev))
 		return 0;
-	/* Each kind has its first line: an echo reply after an error is no repeat. */
-	repeat = __atomic_fetch_or(&so->reported[ev->index / 32], bit, __ATOMIC_RELAXED) & bit;
+	/* The kernel told firsts from repeats (enum em_stream_state). */
 	if (repeat) {
 		so->repeats_seen++;
 		if (!so->repeats)
@@ -34,8 +32,19 @@ int stream_event(void *ctx, void *data, size_t size)
 		so->firsts++;
 		so->alive += !error;
 	}
-	r.addr = htonl(targets_addr(so->ts, ev->index));
-	r.name = targets_name(so->ts, ntohl(r.addr));
+	if (targets_is6(so->ts, ev->index) && size >= sizeof(struct em_event6)) {
+		const struct em_event6 *ev6 = data;
+
+		r.v6 = true;
+		targets_addr6(so->ts, ev->index, r.addr6);
+		r.name = targets_name6(so->ts, r.addr6);
+		memcpy(r.from6, ev6->from6, sizeof(r.from6));
+		memcpy(r.err_from6, ev6->from6, sizeof(r.err_from6));
+		r.err_from6_known = error;
+	} else {
+		r.addr = htonl(targets_addr(so->ts, ev->index));
+		r.name = targets_name(so->ts, ntohl(r.addr));
+	}
 	r.rtt_ns = ev->rtt_ns > UINT32_MAX ? UINT32_MAX : ev->rtt_ns;
 	r.ttl = ev->ttl;
 	r.from = ev->from;

@@ -19,12 +19,6 @@ struct stream_out {
 	struct out_sink *out;
 	const struct target_set *ts;
 	bool repeats;	/* also print repeats (zmap's repeat = 1), flagged */
-	/*
-	 * Two bits per target index (as the kernel's first-reply bitmap: its first echo reply's
-	 * line, its first error's), set by the line: what was reported, not what the kernel saw (a reply whose event the ring had no room for is only in the kernel's bitmap), so
-	 * that a target probed again for a lost reply still gets its first line.
-	 */
-	__u64 *reported;
 	/* Counted by the thread; read after stream_stop(). */
 	__u64 firsts;	/* targets' first echo replies and first errors */
 	__u64 alive;	/* first echo replies */
@@ -40,11 +34,6 @@ struct stream_out {
 
 /* A ring_buffer_sample_fn: one struct em_event, ctx the stream_out. */
 int stream_event(void *ctx, void *data, size_t size);
-/* Whether target index i has a line, of either kind (safe while the thread runs). */
-static inline bool stream_reported(const struct stream_out *so, __u64 i)
-{
-	return __atomic_load_n(&so->reported[i / 32], __ATOMIC_RELAXED) >> (i % 32 * 2) & 3;
-}
 /* Starts the thread; 0 or -errno after one line. */
 int stream_start(struct stream_out *so);
 /* Consumes what the ring still holds, flushes and joins the thread. */

@@ -45,6 +45,7 @@ struct builder {
 	struct ip6_set set6;   /* the same, IPv6 */
 	struct ip_set singles; /* addresses named one by one: never dropped silently */
 	size_t n_given;	       /* address, CIDR and range tokens */
+	__u64 n_expanded;      /* addresses of ADDR/LEN-MAX expansions, at most TARGETS6_MAX */
 	struct pending *todo;
 	size_t n_todo, cap_todo;
 	struct named *named;
@@ -366,6 +367,35 @@ static int refuse_reserved6(const struct builder *b, const char *tok, ip6_t a, b
 	return -EINVAL;
 }
 
+/* ADDR/LEN-MAX (expand6.h): 1 when tok is not one, else as add_target. */
+static int add_expansion(struct builder *b, const char *tok, const struct origin *at)
+{
+	unsigned int len, max;
+	const char *why;
+	char wbuf[512];
+	ip6_t net;
+	int err;
+
+	if (!strchr(tok, ':'))
+		return 1;
+	err = expand6_parse(tok, &net, &len, &max, TARGETS6_MAX, &why);
+	if (err == 1)
+		return 1;
+	/* Checked before any address is made: a run's worth is hundreds of MB already. */
+	if (!err && b->n_expanded + (1ULL << (max - len)) > TARGETS6_MAX) {
+		why = "with the expansions before it, more than the IPv6 targets a run takes";
+		err = -EINVAL;
+	}
+	if (!err) {
+		b->n_expanded += 1ULL << (max - len);
+		b->n_given++;
+		err = expand6_add(&b->set6, net, len, max, &b->o->iid, &why);
+	}
+	if (err == -EINVAL)
+		pr_warn("bad target '%s'%s: %s\n", tok, where(at, wbuf, sizeof(wbuf)), why);
+	return err;
+}
+
 static int add_target(void *ctx, const char *tok, const struct origin *at)
 {
 	struct builder *b = ctx;
@@ -376,6 +406,9 @@ static int add_target(void *ctx, const char *tok, const struct origin *at)
 	char wbuf[512];
 	int err;
 
+	err = add_expansion(b, tok, at);
+	if (err != 1)
+		return err;
 	if (parse_token(tok, &iv, &iv6, &kind, &why)) {
 		pr_warn("bad target '%s'%s: %s\n", tok, where(at, wbuf, sizeof(wbuf)), why);
 		return -EINVAL;

@@ -12,6 +12,7 @@
 #include <linux/types.h>
 
 #include "names/resolve.h"
+#include "targets/expand6.h"
 #include "targets/ip6set.h"
 #include "targets/ipset.h"
 
@@ -56,10 +57,12 @@ struct target_opts {
 	int family;		    /* names: AF_INET, AF_INET6 or AF_UNSPEC (both) */
 	bool quiet;		    /* no progress line while names resolve */
 	const volatile sig_atomic_t *stop; /* set (by a signal) to give up resolving; or NULL */
+	struct iid iid;			    /* the addresses of an ADDR/LEN-MAX expansion */
 };
 
 /*
- * args: addresses, CIDRs (host bits ignored), a-b ranges, names, @file and - (stdin); files hold
+ * args: addresses, CIDRs (host bits ignored), a-b ranges, IPv6 expansions (expand6.h: one
+ * address per /MAX of ADDR/LEN-MAX, by o->iid), names, @file and - (stdin); files hold
  * one target per line, '#' starts a comment, blank lines are ignored. Syntax is checked for
  * every argument before any name is resolved.
  *

@@ -183,6 +183,17 @@ bool routes_same(const struct routes *a, const struct routes *b)
 	return true;
 }
 
+bool routes_gateway_moved(const struct routes *r)
+{
+	__u8 mac[6];
+
+	for (unsigned int i = 0; i < r->n_paths; i++)
+		if (!r->paths[i].on_link && !netif_gateway_mac(&r->paths[i], mac) &&
+		    memcmp(mac, r->paths[i].dst_mac, sizeof(mac)))
+			return true;
+	return false;
+}
+
 unsigned int routes_path(const struct routes *r, __u32 daddr)
 {
 	size_t lo = 0, hi = r->n_ranges;

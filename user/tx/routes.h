@@ -47,6 +47,12 @@ int routes_build(struct routes *r, const struct target_set *ts, const char *ifna
 bool routes_same_paths(const struct routes *a, const struct routes *b);
 /* The same paths, and every range on the same one. */
 bool routes_same(const struct routes *a, const struct routes *b);
+/*
+ * Whether the neighbour table now has another MAC for one of r's gateways (a failover, a
+ * replaced router) while the routes stay: a lookup per path, not per range. A gateway without
+ * a usable entry (being resolved again) has not moved.
+ */
+bool routes_gateway_moved(const struct routes *r);
 /* The path of daddr (host order); 0 for an address outside every range. */
 unsigned int routes_path(const struct routes *r, __u32 daddr);
 /* The path of an IPv6 target (as in the header); the first IPv6 path outside every range. */
